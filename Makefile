@@ -1,0 +1,65 @@
+# Two commands for a newcomer: `make run` and `make test`. Both install what is missing first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+# uv from PATH when there is one; otherwise a private copy in var/tools (git-ignored).
+UV := $(or $(shell command -v uv 2>/dev/null),var/tools/bin/uv)
+VENV := .venv
+MANAGE := $(VENV)/bin/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install run test bench lint format vendor compose-check
+
+help:
+	@echo "make run     install, migrate, seed the demo, serve http://$(HOST):$(PORT) with a worker and beat"
+	@echo "make test    install, then run the whole test suite"
+	@echo "make bench   print performance figures"
+	@echo "make lint    ruff"
+
+var/tools/bin/uv:
+	@echo "uv is not installed: installing it into var/tools"
+	$(PYTHON) -m venv var/tools
+	var/tools/bin/python -m pip install --quiet --disable-pip-version-check uv
+
+install: $(UV)
+	@$(UV) sync --locked --quiet
+
+# DEBUG is on for `make run` only. Ctrl-C reaches every process of the group; if one of them
+# stops on its own (say, the port is taken), the others are stopped too.
+run: export DEBUG ?= 1
+run: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	@echo "Starting the web server on http://$(HOST):$(PORT), a Celery worker and beat. Ctrl-C stops all."
+	@trap 'trap - INT TERM; kill 0' INT TERM; \
+	$(VENV)/bin/celery -A mentorship worker --loglevel=INFO --concurrency=2 & \
+	$(VENV)/bin/celery -A mentorship beat --loglevel=INFO & \
+	$(MANAGE) runserver $(HOST):$(PORT) & \
+	wait -n; kill 0
+
+test: install
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(VENV)/bin/python -m tests.bench.run
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Re-fetch the vendored front-end assets from the npm registry (versions in static/vendor/versions.txt).
+vendor:
+	@tmp=$$(mktemp -d) && cd $$tmp && \
+	npm pack --silent @picocss/pico@2.1.1 htmx.org@2.0.11 >/dev/null && \
+	tar xzf picocss-pico-2.1.1.tgz && cp package/css/pico.min.css package/LICENSE.md $(CURDIR)/static/vendor/pico/ && rm -rf package && \
+	tar xzf htmx.org-2.0.11.tgz && cp package/dist/htmx.min.js package/LICENSE $(CURDIR)/static/vendor/htmx/ && \
+	rm -rf $$tmp && echo "static/vendor refreshed"
+
+compose-check:
+	SECRET_KEY=check ALLOWED_HOSTS=localhost docker-compose -f docker-compose.yml config --quiet

@@ -1,0 +1,1 @@
+"""Models of the feedback app; they arrive with their issue."""

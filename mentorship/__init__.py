@@ -1,0 +1,8 @@
+"""Project package and core app.
+
+Importing the Celery app here makes ``@shared_task`` bind to it whenever Django starts.
+"""
+
+from mentorship.celery import app as celery_app
+
+__all__ = ("celery_app",)

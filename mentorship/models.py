@@ -1,0 +1,213 @@
+"""Kernel models: users, organisations, memberships, invitations, notifications, audit events."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from mentorship.tenancy import TenantModel
+
+
+class UserManager(BaseUserManager["User"]):
+    """Users are identified by email; there is no username."""
+
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("email address", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class Organization(models.Model):
+    """A tenant. Not scoped itself: it is what everything else is scoped to."""
+
+    slug = models.SlugField(unique=True, max_length=50)
+    name = models.CharField(max_length=120)
+    anonymity_threshold = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(3)],
+        help_text="Figures from fewer respondents than this are withheld (never below 3).",
+    )
+    mfa_required = models.BooleanField(
+        default=True,
+        help_text="HR admins and sponsors must use two-factor authentication.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(anonymity_threshold__gte=3), name="org_anonymity_k_at_least_3"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    HR_ADMIN = "hr_admin", "HR admin"
+    SPONSOR = "sponsor", "Executive sponsor"
+    PARTICIPANT = "participant", "Participant"
+
+
+ROLE_FIELDS: dict[Role, str] = {
+    Role.HR_ADMIN: "is_hr_admin",
+    Role.SPONSOR: "is_sponsor",
+    Role.PARTICIPANT: "is_participant",
+}
+
+
+class Membership(TenantModel):
+    """A user in an organisation, with one or more roles.
+
+    One row per user and organisation (roles are flags) so that a request has exactly one
+    membership. Removal is a timestamp, not a delete: the member's history stays attached.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    is_hr_admin = models.BooleanField("HR admin", default=False)
+    is_sponsor = models.BooleanField("Executive sponsor", default=False)
+    is_participant = models.BooleanField("Participant", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="membership_unique_user")
+        ]
+        indexes = [models.Index(fields=["user", "removed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organization_id}"
+
+    def has_role(self, role: Role) -> bool:
+        return bool(getattr(self, ROLE_FIELDS[Role(role)]))
+
+    @property
+    def roles(self) -> list[Role]:
+        return [role for role in Role if self.has_role(role)]
+
+    @property
+    def is_active(self) -> bool:
+        return self.removed_at is None
+
+
+def hash_token(token: str) -> str:
+    """Invitation tokens are stored hashed, so a database leak cannot be replayed as links."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(TenantModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} as {self.get_role_display()}"
+
+    @property
+    def status(self) -> Invitation.Status:
+        if self.accepted_at:
+            return self.Status.ACCEPTED
+        if self.revoked_at:
+            return self.Status.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.Status.PENDING
+
+
+class Notification(TenantModel):
+    """An in-app message; the same message is emailed (``emailed_at`` is the send claim)."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "recipient", "read_at"]),
+            models.Index(fields=["emailed_at", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class AuditEvent(TenantModel):
+    class Action(models.TextChoices):
+        INVITATION_SENT = "invitation_sent", "Invitation sent"
+        INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
+        INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+        ROLES_CHANGED = "roles_changed", "Roles changed"
+        MEMBER_REMOVED = "member_removed", "Member removed"
+        LOGIN_SUCCEEDED = "login_succeeded", "Sign-in succeeded"
+        LOGIN_FAILED = "login_failed", "Sign-in failed"
+
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=40, choices=Action.choices)
+    summary = models.CharField(max_length=300)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.summary

@@ -1,0 +1,128 @@
+"""Reads of the kernel. Tenant reads assume the organisation's scope is active (the request's or
+the task's); the few that cross organisations say so in their name and docstring."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from mentorship.models import (
+    ROLE_FIELDS,
+    AuditEvent,
+    Invitation,
+    Membership,
+    Notification,
+    Role,
+    User,
+    hash_token,
+)
+from mentorship.tenancy import across_all_organizations
+
+
+def membership_for_request(*, user: User, org_slug: str) -> Membership | None:
+    """The user's active membership in the organisation with this slug, or None.
+
+    Crosses organisations on purpose (no scope is active yet); it is keyed on both the slug and
+    the user, so it cannot return anyone else's membership. One query.
+    """
+    with across_all_organizations():
+        return (
+            Membership.objects.select_related("organization")
+            .filter(organization__slug=org_slug, user=user, removed_at__isnull=True)
+            .first()
+        )
+
+
+def memberships_of_user_across_organizations(*, user: User) -> list[Membership]:
+    """The user's active memberships in every organisation, for the chooser and the switcher."""
+    with across_all_organizations():
+        return list(
+            Membership.objects.select_related("organization")
+            .filter(user=user, removed_at__isnull=True)
+            .order_by("organization__name")
+        )
+
+
+def members_list(
+    *, role: str = "", query: str = "", include_removed: bool = False
+) -> QuerySet[Membership]:
+    qs = Membership.objects.select_related("user").order_by("user__email")
+    if not include_removed:
+        qs = qs.filter(removed_at__isnull=True)
+    if role in Role.values:
+        qs = qs.filter(**{ROLE_FIELDS[Role(role)]: True})
+    if query:
+        qs = qs.filter(
+            Q(user__email__icontains=query)
+            | Q(user__first_name__icontains=query)
+            | Q(user__last_name__icontains=query)
+        )
+    return qs
+
+
+def membership_get(*, membership_id: int) -> Membership:
+    """A membership of the current organisation; 404 for missing and other tenants alike."""
+    try:
+        return Membership.objects.select_related("user").get(
+            pk=membership_id, removed_at__isnull=True
+        )
+    except Membership.DoesNotExist as exc:
+        raise Http404("No such member") from exc
+
+
+def hr_admin_count() -> int:
+    return Membership.objects.filter(is_hr_admin=True, removed_at__isnull=True).count()
+
+
+def invitations_list() -> QuerySet[Invitation]:
+    return Invitation.objects.select_related("invited_by").order_by("-created_at")
+
+
+def invitation_get(*, invitation_id: int) -> Invitation:
+    try:
+        return Invitation.objects.get(pk=invitation_id)
+    except Invitation.DoesNotExist as exc:
+        raise Http404("No such invitation") from exc
+
+
+def invitation_get_by_token_across_organizations(*, token: str) -> Invitation | None:
+    """Find an invitation from the secret in its link. The invitee is not a member yet, so no
+    organisation scope can be active; the secret itself is the key."""
+    with across_all_organizations():
+        return (
+            Invitation.objects.select_related("organization")
+            .filter(token_hash=hash_token(token))
+            .first()
+        )
+
+
+def notifications_for_user(*, user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user)
+
+
+def notification_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notification_get_for_user(*, user: User, notification_id: int) -> Notification:
+    try:
+        return Notification.objects.get(pk=notification_id, recipient=user)
+    except Notification.DoesNotExist as exc:
+        raise Http404("No such notification") from exc
+
+
+def audit_events(*, action: str = "") -> QuerySet[AuditEvent]:
+    qs = AuditEvent.objects.select_related("actor")
+    if action in AuditEvent.Action.values:
+        qs = qs.filter(action=action)
+    return qs
+
+
+def notifications_due_for_email_across_organizations(*, limit: int = 500) -> list[tuple[int, int]]:
+    """(organization id, notification id) of notifications not yet emailed, oldest first."""
+    with across_all_organizations():
+        return list(
+            Notification.objects.filter(emailed_at__isnull=True)
+            .order_by("created_at")
+            .values_list("organization_id", "pk")[:limit]
+        )

@@ -1,0 +1,328 @@
+"""Writes of the kernel: organisations, memberships, invitations, notifications, audit.
+
+Services take keyword-only arguments, validate, write inside a transaction, and enqueue
+background work only after the transaction commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from mentorship import selectors
+from mentorship.models import (
+    ROLE_FIELDS,
+    AuditEvent,
+    Invitation,
+    Membership,
+    Notification,
+    Organization,
+    Role,
+    User,
+    hash_token,
+)
+from mentorship.tenancy import tenant_scope
+
+logger = logging.getLogger(__name__)
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+# --- Audit ---------------------------------------------------------------------------------------
+
+
+def audit_record(
+    *,
+    organization: Organization,
+    action: AuditEvent.Action,
+    summary: str,
+    actor: User | None = None,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        organization=organization,
+        action=action,
+        summary=summary[:300],
+        actor=actor,
+        ip_address=ip_address,
+    )
+
+
+def audit_sign_in(*, user: User | None, email: str, succeeded: bool, ip_address: str | None) -> int:
+    """Record a sign-in in every organisation the account belongs to (each HR team sees its own).
+
+    A failed attempt on an address without an account belongs to no organisation and is not
+    recorded here (allauth's rate limits still count it). Returns the number of events written.
+    """
+    if user is None:
+        return 0
+    memberships = selectors.memberships_of_user_across_organizations(user=user)
+    action = AuditEvent.Action.LOGIN_SUCCEEDED if succeeded else AuditEvent.Action.LOGIN_FAILED
+    verb = "signed in" if succeeded else "failed to sign in"
+    for membership in memberships:
+        with tenant_scope(membership.organization):
+            audit_record(
+                organization=membership.organization,
+                action=action,
+                summary=f"{email} {verb}",
+                actor=user if succeeded else None,
+                ip_address=ip_address,
+            )
+    return len(memberships)
+
+
+# --- Organisations and memberships ---------------------------------------------------------------
+
+
+def organization_create(*, slug: str, name: str, mfa_required: bool = True) -> Organization:
+    return Organization.objects.create(slug=slug, name=name, mfa_required=mfa_required)
+
+
+def membership_grant(*, organization: Organization, user: User, role: Role) -> Membership:
+    """Give ``user`` the role in the organisation, creating or reactivating the membership."""
+    with transaction.atomic():
+        membership, _ = Membership.objects.select_for_update().get_or_create(
+            organization=organization, user=user
+        )
+        setattr(membership, ROLE_FIELDS[Role(role)], True)
+        membership.removed_at = None
+        membership.save()
+    return membership
+
+
+def _guard_last_hr_admin(membership: Membership) -> None:
+    if membership.is_hr_admin and selectors.hr_admin_count() <= 1:
+        raise ValidationError(
+            "This is the organisation's only HR admin. Make someone else an HR admin first."
+        )
+
+
+def membership_set_roles(
+    *, membership: Membership, roles: Iterable[Role], actor: User
+) -> Membership:
+    new_roles = {Role(r) for r in roles}
+    if not new_roles:
+        raise ValidationError(
+            "A member needs at least one role. To take all access away, remove them."
+        )
+    if Role.HR_ADMIN not in new_roles:
+        _guard_last_hr_admin(membership)
+    old_roles = set(membership.roles)
+    if new_roles == old_roles:
+        return membership
+    with transaction.atomic():
+        for role, field in ROLE_FIELDS.items():
+            setattr(membership, field, role in new_roles)
+        membership.save(update_fields=list(ROLE_FIELDS.values()))
+        labels = ", ".join(sorted(r.label for r in new_roles))
+        audit_record(
+            organization=membership.organization,
+            action=AuditEvent.Action.ROLES_CHANGED,
+            summary=f"{membership.user.email} now has roles: {labels}",
+            actor=actor,
+        )
+    return membership
+
+
+def membership_remove(*, membership: Membership, actor: User) -> Membership:
+    """Take the member's access away; their rows (sessions, answers, audit) stay as they are."""
+    _guard_last_hr_admin(membership)
+    with transaction.atomic():
+        membership.removed_at = timezone.now()
+        membership.save(update_fields=["removed_at"])
+        audit_record(
+            organization=membership.organization,
+            action=AuditEvent.Action.MEMBER_REMOVED,
+            summary=f"{membership.user.email} was removed from the organisation",
+            actor=actor,
+        )
+    return membership
+
+
+# --- Invitations ---------------------------------------------------------------------------------
+
+
+def invitation_create(
+    *, organization: Organization, email: str, role: Role, invited_by: User
+) -> tuple[Invitation, str]:
+    """Invite ``email`` with ``role``. Returns the invitation and the secret for its link.
+
+    A still-pending invitation of the same address for the same role is revoked, so only the
+    newest link works.
+    """
+    email = email.strip().lower()
+    existing = Membership.objects.filter(user__email__iexact=email, removed_at__isnull=True).first()
+    if existing is not None and existing.has_role(role):
+        raise ValidationError(f"{email} is already a member with the role {Role(role).label}.")
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        Invitation.objects.filter(
+            email=email, role=role, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=now)
+        invitation = Invitation.objects.create(
+            organization=organization,
+            email=email,
+            role=role,
+            token_hash=hash_token(token),
+            invited_by=invited_by,
+            expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
+        )
+        audit_record(
+            organization=organization,
+            action=AuditEvent.Action.INVITATION_SENT,
+            summary=f"{email} invited as {Role(role).label}",
+            actor=invited_by,
+        )
+        from mentorship.tasks import send_invitation_email
+
+        send_invitation_email.delay_on_commit(
+            organization_id=organization.pk, invitation_id=invitation.pk, token=token
+        )
+    return invitation, token
+
+
+def invitation_email_send(*, invitation: Invitation, token: str) -> None:
+    if invitation.status != Invitation.Status.PENDING:
+        return
+    inviter = invitation.invited_by.display_name if invitation.invited_by else "An HR admin"
+    link = absolute_url(reverse("invitation_accept", kwargs={"token": token}))
+    send_mail(
+        subject=f"Invitation to {invitation.organization.name}",
+        message=(
+            f"{inviter} invited you to join {invitation.organization.name} as "
+            f"{invitation.get_role_display()} on the reverse-mentoring platform.\n\n"
+            f"Accept the invitation: {link}\n\n"
+            f"The link works once and expires on {invitation.expires_at:%d %B %Y}."
+        ),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
+    if invitation.status != Invitation.Status.PENDING:
+        raise ValidationError(
+            f"This invitation is already {invitation.get_status_display().lower()}."
+        )
+    with transaction.atomic():
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit_record(
+            organization=invitation.organization,
+            action=AuditEvent.Action.INVITATION_REVOKED,
+            summary=f"Invitation of {invitation.email} revoked",
+            actor=actor,
+        )
+    return invitation
+
+
+INVITATION_PROBLEMS: dict[Invitation.Status, str] = {
+    Invitation.Status.ACCEPTED: "This invitation has already been used.",
+    Invitation.Status.REVOKED: "This invitation was withdrawn by an HR admin.",
+    Invitation.Status.EXPIRED: "This invitation has expired.",
+}
+
+
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """Turn the invitation into a membership for ``user``, whose verified email must match."""
+    problem = INVITATION_PROBLEMS.get(invitation.status)
+    if problem:
+        raise ValidationError(problem + " Ask your HR admin for a new one.")
+    if not EmailAddress.objects.filter(
+        user=user, email__iexact=invitation.email, verified=True
+    ).exists():
+        raise ValidationError(
+            f"This invitation is for {invitation.email}, but you are signed in as {user.email}. "
+            "Sign out and sign in (or sign up) with the invited address."
+        )
+    organization = invitation.organization
+    with tenant_scope(organization), transaction.atomic():
+        claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+            accepted_at=timezone.now(), accepted_by=user
+        )
+        if claimed != 1:  # accepted in a parallel request a moment ago
+            raise ValidationError(INVITATION_PROBLEMS[Invitation.Status.ACCEPTED])
+        membership = membership_grant(
+            organization=organization, user=user, role=Role(invitation.role)
+        )
+        audit_record(
+            organization=organization,
+            action=AuditEvent.Action.INVITATION_ACCEPTED,
+            summary=f"{user.email} joined as {invitation.get_role_display()}",
+            actor=user,
+        )
+    return membership
+
+
+# --- Notifications -------------------------------------------------------------------------------
+
+
+def notification_send(
+    *, organization: Organization, recipient: User, subject: str, body: str = "", url: str = ""
+) -> Notification:
+    """Put a message in the recipient's inbox and email it (after commit; the dispatcher catches
+    up any wake-up that is lost)."""
+    notification = Notification.objects.create(
+        organization=organization, recipient=recipient, subject=subject, body=body, url=url
+    )
+    from mentorship.tasks import deliver_notification_email
+
+    deliver_notification_email.delay_on_commit(
+        organization_id=organization.pk, notification_id=notification.pk
+    )
+    return notification
+
+
+def notification_email_deliver(*, notification_id: int) -> bool:
+    """Email one notification at most once. Returns whether this call sent it.
+
+    The compare-and-set on ``emailed_at`` is the claim: a retry or a duplicate wake-up finds it
+    taken and stops. If sending fails, the claim is released so a retry can send.
+    """
+    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    if claimed != 1:
+        return False
+    notification = Notification.objects.select_related("recipient", "organization").get(
+        pk=notification_id
+    )
+    body = notification.body
+    if notification.url:
+        body = f"{body}\n\n{absolute_url(notification.url)}".strip()
+    try:
+        send_mail(
+            subject=notification.subject,
+            message=body,
+            from_email=None,
+            recipient_list=[notification.recipient.email],
+        )
+    except Exception:
+        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+        raise
+    return True
+
+
+def notification_mark_read(*, notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

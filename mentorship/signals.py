@@ -1,0 +1,35 @@
+"""Translate Django's authentication signals into audit records (the logic is in services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from mentorship import services
+
+
+def _client_ip(request: HttpRequest | None) -> str | None:
+    # REMOTE_ADDR only: a forwarded header is trivially forged unless a trusted proxy sets it.
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
+@receiver(user_logged_in)
+def _audit_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    services.audit_sign_in(
+        user=user, email=user.email, succeeded=True, ip_address=_client_ip(request)
+    )
+
+
+@receiver(user_login_failed)
+def _audit_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    email = str(credentials.get("email") or credentials.get("username") or "").strip().lower()
+    if not email:
+        return
+    user = get_user_model().objects.filter(email__iexact=email).first()
+    services.audit_sign_in(user=user, email=email, succeeded=False, ip_address=_client_ip(request))

@@ -1,0 +1,91 @@
+"""The Celery base task for tenant work, and the kernel's tasks.
+
+Tenant tasks are called with ``organization_id=`` and receive ``organization=``: the base task
+loads the organisation and runs the body inside its scope, so a task touches one tenant only.
+"""
+
+from __future__ import annotations
+
+import logging
+from smtplib import SMTPException
+from typing import Any
+
+from celery import shared_task
+from celery.contrib.django.task import DjangoTask
+from django.db import InterfaceError, OperationalError, transaction
+from kombu.exceptions import OperationalError as BrokerUnavailable
+
+from mentorship import selectors, services
+from mentorship.models import Organization
+from mentorship.tenancy import tenant_scope
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, SMTPException, ConnectionError, TimeoutError)
+
+
+class ReliableTask(DjangoTask):
+    """Late acknowledgement (from settings) plus bounded, backed-off retries on transient errors."""
+
+    autoretry_for = TRANSIENT_ERRORS
+    max_retries = 5
+    retry_backoff = 5
+    retry_backoff_max = 600
+    retry_jitter = True
+
+    def delay_on_commit(self, *args: Any, **kwargs: Any) -> None:
+        """Enqueue after commit; if the broker is unreachable, do the work in-process instead.
+
+        The data is already committed at that point, so failing the request would only hide
+        a success from the user; the work itself is idempotent, so running it here is safe.
+        """
+
+        def enqueue() -> None:
+            try:
+                self.apply_async(args=args, kwargs=kwargs)
+            except BrokerUnavailable:
+                logger.warning("Broker unavailable; running %s in-process", self.name)
+                self.apply(args=args, kwargs=kwargs)
+
+        transaction.on_commit(enqueue)
+
+
+class TenantTask(ReliableTask):
+    """Loads the organisation from ``organization_id`` and runs the body inside its scope."""
+
+    # Callers pass ``organization_id``, the body receives ``organization``: Celery's check of
+    # call arguments against the body's signature would reject that.
+    typing = False
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # Copy: Celery re-sends the original kwargs on retry, so they must not be mutated.
+        kwargs = dict(kwargs)
+        organization_id = kwargs.pop("organization_id")
+        organization = Organization.objects.filter(pk=organization_id).first()
+        if organization is None:
+            logger.info("Organisation %s is gone; dropping %s", organization_id, self.name)
+            return None
+        with tenant_scope(organization):
+            return super().__call__(*args, organization=organization, **kwargs)
+
+
+@shared_task(base=TenantTask)
+def deliver_notification_email(*, organization: Organization, notification_id: int) -> bool:
+    return services.notification_email_deliver(notification_id=notification_id)
+
+
+@shared_task(base=TenantTask)
+def send_invitation_email(*, organization: Organization, invitation_id: int, token: str) -> None:
+    invitation = selectors.invitation_get(invitation_id=invitation_id)
+    services.invitation_email_send(invitation=invitation, token=token)
+
+
+@shared_task(base=ReliableTask)
+def dispatch_notification_emails() -> int:
+    """Beat dispatcher: fan out one delivery per notification still waiting for its email."""
+    due = selectors.notifications_due_for_email_across_organizations()
+    for organization_id, notification_id in due:
+        deliver_notification_email.delay(
+            organization_id=organization_id, notification_id=notification_id
+        )
+    return len(due)

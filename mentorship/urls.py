@@ -1,0 +1,38 @@
+"""Root URLs. Everything an organisation owns lives under ``/o/<org_slug>/``."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from mentorship import views
+
+organization_patterns = [
+    path("", views.org_home, name="org_home"),
+    path("members/", views.members, name="members"),
+    path("members/<int:membership_id>/", views.member_edit, name="member_edit"),
+    path("members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path("invitations/", views.invitations, name="invitations"),
+    path(
+        "invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"
+    ),
+    path("notifications/", views.notifications, name="notifications"),
+    path(
+        "notifications/read-all/",
+        views.notifications_mark_all_read,
+        name="notifications_mark_all_read",
+    ),
+    path(
+        "notifications/<int:notification_id>/open/",
+        views.notification_open,
+        name="notification_open",
+    ),
+    path("audit/", views.audit_log, name="audit_log"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("o/<slug:org_slug>/", include(organization_patterns)),
+]

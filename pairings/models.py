@@ -1,0 +1,1 @@
+"""Models of the pairings app; they arrive with their issue."""

@@ -1,0 +1,1 @@
+"""Models of the programs app; they arrive with their issue."""
