@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
@@ -108,9 +107,10 @@ class TenancyMiddleware:
 def role_required(
     *roles: Role,
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Allow the view to members holding at least one of ``roles`` (403 otherwise).
+    """Allow the view to members holding at least one of ``roles``; 404 otherwise.
 
-    Cross-tenant access never reaches this check: the middleware already answered 404.
+    A 404 rather than a 403, as for objects: a page the viewer may not use answers like one that
+    does not exist, so probing URLs tells nothing. Cross-tenant requests never get here.
     """
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -120,7 +120,7 @@ def role_required(
             if membership is None:
                 raise Http404("No such organisation")
             if roles and not any(membership.has_role(role) for role in roles):
-                raise PermissionDenied("Your role does not give access to this page.")
+                raise Http404("Not available to this role")
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -1,0 +1,85 @@
+"""Shared fixtures: two organisations, each with a user in every role.
+
+``alpha`` is the viewer's organisation, ``beta`` the other tenant whose data must never show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+
+from mentorship.models import Membership, Organization, Role, User
+from mentorship.tenancy import tenant_scope
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Tenant:
+    organization: Organization
+    members: dict[Role, Membership] = field(default_factory=dict)
+
+    def user(self, role: Role) -> User:
+        return self.members[role].user
+
+    @property
+    def hr(self) -> User:
+        return self.user(Role.HR_ADMIN)
+
+    @property
+    def sponsor(self) -> User:
+        return self.user(Role.SPONSOR)
+
+    @property
+    def participant(self) -> User:
+        return self.user(Role.PARTICIPANT)
+
+    def scope(self) -> object:
+        return tenant_scope(self.organization)
+
+
+def make_tenant(slug: str) -> Tenant:
+    organization = OrganizationFactory(slug=slug, name=slug.capitalize())
+    tenant = Tenant(organization=organization)
+    for role, flag in (
+        (Role.HR_ADMIN, "is_hr_admin"),
+        (Role.SPONSOR, "is_sponsor"),
+        (Role.PARTICIPANT, "is_participant"),
+    ):
+        user = UserFactory(email=f"{role.value.replace('_', '-')}@{slug}.test")
+        tenant.members[role] = MembershipFactory(organization=organization, user=user, **{flag: True})
+    return tenant
+
+
+@pytest.fixture
+def alpha(db: None) -> Tenant:
+    return make_tenant("alpha")
+
+
+@pytest.fixture
+def beta(db: None) -> Tenant:
+    return make_tenant("beta")
+
+
+@pytest.fixture
+def client_for() -> Iterator[object]:
+    """``client_for(user)`` gives a test client signed in as ``user``."""
+
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    yield make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

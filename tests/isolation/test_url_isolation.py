@@ -1,0 +1,189 @@
+"""Every URL pattern of the project, requested across tenants, answers 404.
+
+The suite walks the whole URL configuration. Patterns under ``/o/<org_slug>/`` are filled with
+organisation beta's slug and object ids and requested by each role of organisation alpha; then
+with alpha's slug and beta's ids. Anything else must be listed in ``GLOBAL_PATTERNS`` with the
+reason it holds no tenant data. A pattern the suite cannot fill fails the suite: a new view is
+covered the moment it exists, or the suite says what to teach it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from mentorship.models import Invitation, Notification, Role
+from tests.conftest import Tenant
+
+# Prefixes of routes that carry no organisation's data, and why.
+GLOBAL_PATTERNS: dict[str, str] = {
+    "": "the home page redirects to the viewer's own organisations",
+    "healthz": "reports the database and broker state only",
+    "invitations/<str:token>/": "found by its secret token; tested in test_invitations",
+    "accounts/": "django-allauth: the signed-in user's own account, no tenant data",
+    "admin/": "the operator admin: staff only (see test_admin_refuses_tenant_users)",
+}
+
+TENANT_PREFIX = "o/<slug:org_slug>/"
+
+
+def _object_fillers() -> dict[str, Callable[[Tenant], int]]:
+    """How to get an object id of a tenant for each URL keyword. Teach new keywords here."""
+
+    def notification(t: Tenant) -> int:
+        with t.scope():
+            return Notification.objects.create(
+                organization=t.organization, recipient=t.participant, subject="Hello"
+            ).pk
+
+    def invitation(t: Tenant) -> int:
+        with t.scope():
+            return Invitation.objects.create(
+                organization=t.organization,
+                email="someone@example.com",
+                role=Role.PARTICIPANT,
+                token_hash=f"{t.organization.slug:0<64}",
+                expires_at="2099-01-01T00:00:00Z",
+            ).pk
+
+    return {
+        "membership_id": lambda t: t.members[Role.PARTICIPANT].pk,
+        "notification_id": notification,
+        "invitation_id": invitation,
+    }
+
+
+@dataclass(frozen=True)
+class Route:
+    route: str
+    name: str
+
+    @property
+    def kwargs(self) -> list[str]:
+        return re.findall(r"<(?:\w+:)?(\w+)>", self.route)
+
+    def fill(self, values: dict[str, object]) -> str:
+        return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), self.route)
+
+
+def _walk(patterns: list, prefix: str = "") -> Iterator[Route]:
+    for p in patterns:
+        route = prefix + str(p.pattern)
+        if isinstance(p, URLResolver):
+            if any(route.startswith(g) for g in GLOBAL_PATTERNS if g.endswith("/") and g):
+                yield Route(route=route, name="(global include)")
+                continue
+            yield from _walk(p.url_patterns, route)
+        elif isinstance(p, URLPattern):
+            yield Route(route=route, name=p.name or "")
+
+
+ALL_ROUTES = list(_walk(get_resolver().url_patterns))
+TENANT_ROUTES = [r for r in ALL_ROUTES if r.route.startswith(TENANT_PREFIX)]
+
+
+def test_every_route_is_tenant_scoped_or_declared_global() -> None:
+    undeclared = [
+        r.route
+        for r in ALL_ROUTES
+        if not r.route.startswith(TENANT_PREFIX)
+        and r.route not in GLOBAL_PATTERNS
+        and not any(r.route.startswith(g) for g in GLOBAL_PATTERNS if g.endswith("/") and g)
+    ]
+    assert not undeclared, (
+        f"New URL patterns outside /o/<org_slug>/: {undeclared}. Put organisation data under "
+        "/o/<org_slug>/, or declare the pattern in GLOBAL_PATTERNS with the reason it is safe."
+    )
+
+
+def test_the_suite_can_fill_every_tenant_route() -> None:
+    fillers = _object_fillers()
+    unknown = {k: r.route for r in TENANT_ROUTES for k in r.kwargs if k != "org_slug" and k not in fillers}
+    assert not unknown, (
+        f"The isolation suite does not know how to fill {unknown}: add the keyword to "
+        "_object_fillers() in tests/isolation/test_url_isolation.py."
+    )
+    assert len(TENANT_ROUTES) >= 10
+
+
+def _values(tenant: Tenant, route: Route, slug: str) -> dict[str, object]:
+    fillers = _object_fillers()
+    values: dict[str, object] = {"org_slug": slug}
+    for key in route.kwargs:
+        if key != "org_slug":
+            values[key] = fillers[key](tenant)
+    return values
+
+
+@pytest.mark.parametrize("route", TENANT_ROUTES, ids=lambda r: r.name or r.route)
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_other_tenants_urls_answer_404(route: Route, role: Role, alpha: Tenant, beta: Tenant, client_for) -> None:
+    client = client_for(alpha.user(role))
+    beta_values = _values(beta, route, beta.organization.slug)
+    for method in ("get", "post"):
+        url = route.fill(beta_values)
+        status = getattr(client, method)(url).status_code
+        assert status == 404, f"{method.upper()} {url} as {role}: {status}"
+    if len(route.kwargs) == 1:
+        return
+    own_values = _values(alpha, route, alpha.organization.slug)
+    for method in ("get", "post"):
+        url = route.fill({**beta_values, "org_slug": alpha.organization.slug})
+        status = getattr(client, method)(url).status_code
+        if status == 405:
+            # A method the view never accepts is refused before any lookup; it must then be
+            # refused for the viewer's own object too, so the answer says nothing about beta's.
+            own_status = getattr(client, method)(route.fill(own_values)).status_code
+            assert own_status == 405, f"{method.upper()} {url}: 405 only for a foreign id"
+            continue
+        assert status == 404, f"{method.upper()} {url} as {role}: {status}"
+
+
+@pytest.mark.parametrize("route", TENANT_ROUTES, ids=lambda r: r.name or r.route)
+def test_own_tenant_urls_resolve_for_hr_admin(route: Route, alpha: Tenant, client_for) -> None:
+    """Control: the same routes filled with alpha's own ids are not 404, so the 404s above come
+    from isolation and not from a broken filler."""
+    client = client_for(alpha.hr)
+    url = route.fill(_values(alpha, route, alpha.organization.slug))
+    statuses = {client.get(url).status_code, client.post(url).status_code}
+    assert statuses - {404}, f"{url} answered 404 to its own HR admin"
+
+
+def test_unknown_organisation_and_non_member_get_the_same_404(alpha: Tenant, beta: Tenant, client_for) -> None:
+    client = client_for(alpha.hr)
+    unknown = client.get("/o/does-not-exist/")
+    foreign = client.get(f"/o/{beta.organization.slug}/")
+    assert unknown.status_code == foreign.status_code == 404
+
+    def masked(body: bytes) -> bytes:  # the CSRF token differs per response
+        return re.sub(rb"[A-Za-z0-9]{64}", b"TOKEN", body)
+
+    assert masked(unknown.content) == masked(foreign.content)
+
+
+def test_removed_member_loses_access(alpha: Tenant, client_for) -> None:
+    membership = alpha.members[Role.PARTICIPANT]
+    client = client_for(membership.user)
+    assert client.get(f"/o/{alpha.organization.slug}/").status_code == 200
+    with alpha.scope():
+        membership.removed_at = "2026-01-01T00:00:00Z"
+        membership.save()
+    assert client.get(f"/o/{alpha.organization.slug}/").status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_without_learning_if_the_slug_exists(alpha: Tenant, client) -> None:
+    real = client.get(f"/o/{alpha.organization.slug}/members/")
+    fake = client.get("/o/nope/members/")
+    assert real.status_code == fake.status_code == 302
+    assert real["Location"].startswith("/accounts/login/")
+
+
+def test_admin_refuses_tenant_users(alpha: Tenant, client_for) -> None:
+    for role in Role:
+        response = client_for(alpha.user(role)).get("/admin/mentorship/membership/")
+        assert response.status_code == 302
+        assert "/admin/login/" in response["Location"]

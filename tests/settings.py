@@ -1,0 +1,18 @@
+"""Test overlay on the one settings module: supplies what the environment would, and swaps in
+what makes tests fast and independent. Everything else is the production configuration."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("STATIC_MANIFEST", "0")
+os.environ.setdefault("SITE_URL", "http://testserver")
+
+from mentorship.settings import *  # noqa: E402,F403
+
+# Each test starts from an empty cache (rate limits included) without flushing a shared Redis.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tasks run in-process unless a test starts a real worker (tests/mentorship/test_worker.py).
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
