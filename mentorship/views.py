@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -28,6 +28,14 @@ PENDING_INVITATION_SESSION_KEY = "pending_invitation_token"
 
 def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def _posted(request: HttpRequest) -> QueryDict | None:
+    """The POST data when the form was submitted, else None (unbound).
+
+    Not ``request.POST or None``: an empty submission is falsy and would skip validation.
+    """
+    return request.POST if request.method == "POST" else None
 
 
 def _org_redirect(request: HttpRequest, name: str, **kwargs: object) -> HttpResponse:
@@ -83,9 +91,7 @@ def _querystring_without_page(request: HttpRequest) -> str:
 @role_required(Role.HR_ADMIN)
 def member_edit(request: HttpRequest, org_slug: str, membership_id: int) -> HttpResponse:
     membership = selectors.membership_get(membership_id=membership_id)
-    form = MemberRolesForm(
-        request.POST or None, initial={"roles": [r.value for r in membership.roles]}
-    )
+    form = MemberRolesForm(_posted(request), initial={"roles": [r.value for r in membership.roles]})
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_set_roles(
@@ -123,7 +129,7 @@ def member_remove(request: HttpRequest, org_slug: str, membership_id: int) -> Ht
 @require_http_methods(["GET", "POST"])
 @role_required(Role.HR_ADMIN)
 def invitations(request: HttpRequest, org_slug: str) -> HttpResponse:
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_create(

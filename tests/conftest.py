@@ -51,7 +51,9 @@ def make_tenant(slug: str) -> Tenant:
         (Role.PARTICIPANT, "is_participant"),
     ):
         user = UserFactory(email=f"{role.value.replace('_', '-')}@{slug}.test")
-        tenant.members[role] = MembershipFactory(organization=organization, user=user, **{flag: True})
+        tenant.members[role] = MembershipFactory(
+            organization=organization, user=user, **{flag: True}
+        )
     return tenant
 
 

@@ -8,7 +8,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("SITE_URL", "http://testserver")
 
-from mentorship.settings import *  # noqa: E402,F403
+from mentorship.settings import *  # noqa: F403
 
 # Each test starts from an empty cache (rate limits included) without flushing a shared Redis.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

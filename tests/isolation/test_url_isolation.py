@@ -102,7 +102,9 @@ def test_every_route_is_tenant_scoped_or_declared_global() -> None:
 
 def test_the_suite_can_fill_every_tenant_route() -> None:
     fillers = _object_fillers()
-    unknown = {k: r.route for r in TENANT_ROUTES for k in r.kwargs if k != "org_slug" and k not in fillers}
+    unknown = {
+        k: r.route for r in TENANT_ROUTES for k in r.kwargs if k != "org_slug" and k not in fillers
+    }
     assert not unknown, (
         f"The isolation suite does not know how to fill {unknown}: add the keyword to "
         "_object_fillers() in tests/isolation/test_url_isolation.py."
@@ -121,7 +123,9 @@ def _values(tenant: Tenant, route: Route, slug: str) -> dict[str, object]:
 
 @pytest.mark.parametrize("route", TENANT_ROUTES, ids=lambda r: r.name or r.route)
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
-def test_other_tenants_urls_answer_404(route: Route, role: Role, alpha: Tenant, beta: Tenant, client_for) -> None:
+def test_other_tenants_urls_answer_404(
+    route: Route, role: Role, alpha: Tenant, beta: Tenant, client_for
+) -> None:
     client = client_for(alpha.user(role))
     beta_values = _values(beta, route, beta.organization.slug)
     for method in ("get", "post"):
@@ -153,7 +157,9 @@ def test_own_tenant_urls_resolve_for_hr_admin(route: Route, alpha: Tenant, clien
     assert statuses - {404}, f"{url} answered 404 to its own HR admin"
 
 
-def test_unknown_organisation_and_non_member_get_the_same_404(alpha: Tenant, beta: Tenant, client_for) -> None:
+def test_unknown_organisation_and_non_member_get_the_same_404(
+    alpha: Tenant, beta: Tenant, client_for
+) -> None:
     client = client_for(alpha.hr)
     unknown = client.get("/o/does-not-exist/")
     foreign = client.get(f"/o/{beta.organization.slug}/")
@@ -175,7 +181,9 @@ def test_removed_member_loses_access(alpha: Tenant, client_for) -> None:
     assert client.get(f"/o/{alpha.organization.slug}/").status_code == 404
 
 
-def test_anonymous_visitors_are_sent_to_sign_in_without_learning_if_the_slug_exists(alpha: Tenant, client) -> None:
+def test_anonymous_visitors_are_sent_to_sign_in_without_learning_if_the_slug_exists(
+    alpha: Tenant, client
+) -> None:
     real = client.get(f"/o/{alpha.organization.slug}/members/")
     fake = client.get("/o/nope/members/")
     assert real.status_code == fake.status_code == 302

@@ -73,4 +73,6 @@ def test_every_tenant_model_has_a_required_organisation_and_scoped_managers(
             list(manager.all())
         with alpha.scope():
             sql = str(manager.all().query)
-        assert "organization_id" in sql, f"{model._meta.label}.{manager.name} does not filter by tenant"
+        assert "organization_id" in sql, (
+            f"{model._meta.label}.{manager.name} does not filter by tenant"
+        )
