@@ -16,3 +16,15 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tasks run in-process unless a test starts a real worker (tests/mentorship/test_worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+if not REDIS_URL:  # noqa: F405
+    # The filesystem broker of tests lives apart from the one `make run` uses.
+    import tempfile
+
+    _broker = tempfile.mkdtemp(prefix="rm-test-broker-")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": _broker,
+        "data_folder_out": _broker,
+        "control_folder": f"{_broker}/control",
+        "store_processed": False,
+    }
