@@ -1,0 +1,85 @@
+"""`make bench`: page timings through the full Django stack, on a throw-away test database.
+
+Prints, for each page, the median and p95 server time over N requests by a signed-in user, the
+number of queries, and the ratio of the median to /healthz measured in the same run. Later
+work adds matching, import and dispatch figures here.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from io import StringIO
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+
+import django
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import (  # noqa: E402
+    CaptureQueriesContext,
+    setup_databases,
+    setup_test_environment,
+    teardown_databases,
+)
+
+from mentorship.models import User  # noqa: E402
+
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
+PAGES = [
+    ("/healthz", None),
+    ("/o/acme/", "admin@acme.example"),
+    ("/o/acme/members/", "admin@acme.example"),
+    ("/o/acme/members/?role=participant&q=junior", "admin@acme.example"),
+    ("/o/acme/invitations/", "admin@acme.example"),
+    ("/o/acme/notifications/", "admin@acme.example"),
+    ("/o/acme/audit/", "admin@acme.example"),
+]
+
+
+def measure(client: Client, path: str) -> tuple[float, float, int]:
+    client.get(path)  # warm-up
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200, path
+    # Read now: the log is sliced lazily and later requests reset it.
+    query_count = len(queries)
+    samples = []
+    for _ in range(REQUESTS):
+        start = time.perf_counter()
+        client.get(path)
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1], query_count
+
+
+def main() -> int:
+    setup_test_environment()
+    old = setup_databases(verbosity=0, interactive=False)
+    try:
+        call_command("seed_demo", stdout=StringIO())
+        engine = connection.vendor
+        clients: dict[str | None, Client] = {None: Client()}
+        rows = []
+        for path, email in PAGES:
+            if email not in clients:
+                clients[email] = Client()
+                clients[email].force_login(User.objects.get(email=email))
+            rows.append((path, *measure(clients[email], path)))
+        base = rows[0][1]
+        print(f"Pages ({engine}, {REQUESTS} requests each, signed-in HR admin, test client)")
+        print(f"{'page':<48}{'median ms':>10}{'p95 ms':>9}{'queries':>9}{'x healthz':>11}")
+        for path, median, p95, queries in rows:
+            print(f"{path:<48}{median:>10.2f}{p95:>9.2f}{queries:>9}{median / base:>11.1f}")
+    finally:
+        teardown_databases(old, verbosity=0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
