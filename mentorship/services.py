@@ -155,7 +155,7 @@ def membership_remove(*, membership: Membership, actor: User) -> Membership:
 
 
 def invitation_create(
-    *, organization: Organization, email: str, role: Role, invited_by: User
+    *, organization: Organization, email: str, role: Role, invited_by: User | None
 ) -> tuple[Invitation, str]:
     """Invite ``email`` with ``role``. Returns the invitation and the secret for its link.
 
@@ -198,7 +198,7 @@ def invitation_email_send(*, invitation: Invitation, token: str) -> None:
     if invitation.status != Invitation.Status.PENDING:
         return
     inviter = invitation.invited_by.display_name if invitation.invited_by else "An HR admin"
-    link = absolute_url(reverse("invitation_accept", kwargs={"token": token}))
+    link = invitation_link(token)
     send_mail(
         subject=f"Invitation to {invitation.organization.name}",
         message=(
@@ -210,6 +210,10 @@ def invitation_email_send(*, invitation: Invitation, token: str) -> None:
         from_email=None,
         recipient_list=[invitation.email],
     )
+
+
+def invitation_link(token: str) -> str:
+    return absolute_url(reverse("invitation_accept", kwargs={"token": token}))
 
 
 def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:

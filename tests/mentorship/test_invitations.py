@@ -170,3 +170,61 @@ def test_participants_cannot_open_the_invitations_page(alpha: Tenant, client_for
         client_for(alpha.participant).get(f"/o/{alpha.organization.slug}/invitations/").status_code
         == 404
     )
+
+
+def test_a_new_person_signs_up_from_the_link_and_lands_on_the_acceptance(
+    alpha: Tenant, client, client_for, django_capture_on_commit_callbacks
+) -> None:
+    link = invite(
+        client_for(alpha.hr),
+        alpha,
+        "brand.new@example.com",
+        Role.PARTICIPANT,
+        django_capture_on_commit_callbacks,
+    )
+    client.get(link)
+    client.post(
+        f"/accounts/signup/?next={link}",
+        {
+            "email": "brand.new@example.com",
+            "password1": "a long passphrase 42",
+            "password2": "a long passphrase 42",
+        },
+    )
+    confirm = re.search(r"https?://testserver(/accounts/confirm-email/\S+)", mail.outbox[-1].body)
+    response = client.post(confirm.group(1), follow=True)
+    assert response.redirect_chain[-1][0] == link
+    assert "Accept and join" in response.content.decode()
+    client.post(link)
+    with alpha.scope():
+        assert Membership.objects.get(user__email="brand.new@example.com").is_participant
+
+
+def test_operators_create_an_organisation_with_its_first_hr_admin(
+    db, django_capture_on_commit_callbacks
+) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from mentorship.models import Organization
+
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command(
+            "create_organization",
+            "initech",
+            "Initech",
+            "--hr-admin",
+            "boss@initech.test",
+            stdout=out,
+        )
+    assert Organization.objects.get(slug="initech").name == "Initech"
+    assert mail.outbox[-1].to == ["boss@initech.test"]
+    assert (
+        "An HR admin invited you" in mail.outbox[-1].body or "invited you" in mail.outbox[-1].body
+    )
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("create_organization", "initech", "Again", "--hr-admin", "x@initech.test")
+    with pytest.raises(CommandError):
+        call_command("create_organization", "bad slug!", "Bad", "--hr-admin", "x@initech.test")

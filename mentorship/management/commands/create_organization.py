@@ -1,0 +1,41 @@
+"""Operators create an organisation and invite its first HR admin; from then on it is self-serve."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.validators import validate_email, validate_slug
+from django.db import transaction
+
+from mentorship import services
+from mentorship.models import Organization, Role
+from mentorship.tenancy import tenant_scope
+
+
+class Command(BaseCommand):
+    help = "Create an organisation and email an HR-admin invitation to its first administrator."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("slug", help="URL name, e.g. 'acme' for /o/acme/")
+        parser.add_argument("name", help="Display name, e.g. 'Acme Corporation'")
+        parser.add_argument("--hr-admin", required=True, metavar="EMAIL", help="First HR admin")
+
+    def handle(self, *args: Any, slug: str, name: str, hr_admin: str, **options: Any) -> None:
+        try:
+            validate_slug(slug)
+            validate_email(hr_admin)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        if Organization.objects.filter(slug=slug).exists():
+            raise CommandError(f"An organisation with the slug '{slug}' already exists.")
+        with transaction.atomic():
+            organization = services.organization_create(slug=slug, name=name)
+            with tenant_scope(organization):
+                _, token = services.invitation_create(
+                    organization=organization, email=hr_admin, role=Role.HR_ADMIN, invited_by=None
+                )
+        link = services.invitation_link(token)
+        self.stdout.write(self.style.SUCCESS(f"Created {name} at /o/{slug}/."))
+        self.stdout.write(f"Invitation emailed to {hr_admin}. Link (also valid once): {link}")
