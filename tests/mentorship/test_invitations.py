@@ -15,6 +15,13 @@ from tests.conftest import Tenant
 from tests.factories import UserFactory
 
 
+@pytest.fixture
+def send_invite(alpha: Tenant, client_for, django_capture_on_commit_callbacks):
+    """``send_invite(email, role)``: alpha's HR admin invites; returns the link in the email."""
+    hr = client_for(alpha.hr)
+    return lambda email, role: invite(hr, alpha, email, role, django_capture_on_commit_callbacks)
+
+
 def invite(client, tenant: Tenant, email: str, role: Role, capture) -> str:
     with capture(execute=True):
         response = client.post(
@@ -27,15 +34,9 @@ def invite(client, tenant: Tenant, email: str, role: Role, capture) -> str:
 
 
 def test_hr_admin_invites_and_the_invitee_joins_with_that_role(
-    alpha: Tenant, client_for, django_capture_on_commit_callbacks
+    alpha: Tenant, client_for, send_invite
 ) -> None:
-    link = invite(
-        client_for(alpha.hr),
-        alpha,
-        "newbie@example.com",
-        Role.SPONSOR,
-        django_capture_on_commit_callbacks,
-    )
+    link = send_invite("newbie@example.com", Role.SPONSOR)
     assert "Alpha" in mail.outbox[-1].subject
 
     newbie = UserFactory(email="newbie@example.com")
@@ -51,14 +52,8 @@ def test_hr_admin_invites_and_the_invitee_joins_with_that_role(
         assert AuditEvent.objects.filter(action=AuditEvent.Action.INVITATION_ACCEPTED).exists()
 
 
-def test_a_used_link_says_so(alpha: Tenant, client_for, django_capture_on_commit_callbacks) -> None:
-    link = invite(
-        client_for(alpha.hr),
-        alpha,
-        "once@example.com",
-        Role.PARTICIPANT,
-        django_capture_on_commit_callbacks,
-    )
+def test_a_used_link_says_so(alpha: Tenant, client_for, send_invite) -> None:
+    link = send_invite("once@example.com", Role.PARTICIPANT)
     client = client_for(UserFactory(email="once@example.com"))
     client.post(link)
     again = client.get(link)
@@ -66,16 +61,8 @@ def test_a_used_link_says_so(alpha: Tenant, client_for, django_capture_on_commit
     assert "already been used" in again.content.decode()
 
 
-def test_an_expired_link_says_so(
-    alpha: Tenant, client_for, django_capture_on_commit_callbacks
-) -> None:
-    link = invite(
-        client_for(alpha.hr),
-        alpha,
-        "late@example.com",
-        Role.PARTICIPANT,
-        django_capture_on_commit_callbacks,
-    )
+def test_an_expired_link_says_so(alpha: Tenant, client_for, send_invite) -> None:
+    link = send_invite("late@example.com", Role.PARTICIPANT)
     with across_all_organizations():
         Invitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
     response = client_for(UserFactory(email="late@example.com")).get(link)
@@ -83,13 +70,9 @@ def test_an_expired_link_says_so(
     assert "expired" in response.content.decode()
 
 
-def test_a_revoked_link_says_so(
-    alpha: Tenant, client_for, django_capture_on_commit_callbacks
-) -> None:
+def test_a_revoked_link_says_so(alpha: Tenant, client_for, send_invite) -> None:
     hr = client_for(alpha.hr)
-    link = invite(
-        hr, alpha, "gone@example.com", Role.PARTICIPANT, django_capture_on_commit_callbacks
-    )
+    link = send_invite("gone@example.com", Role.PARTICIPANT)
     with alpha.scope():
         invitation = Invitation.objects.get(email="gone@example.com")
     confirm = hr.get(f"/o/{alpha.organization.slug}/invitations/{invitation.pk}/revoke/")
@@ -107,15 +90,9 @@ def test_a_made_up_link_is_not_found(client, db) -> None:
 
 
 def test_a_forwarded_link_does_not_let_someone_else_in(
-    alpha: Tenant, client_for, django_capture_on_commit_callbacks
+    alpha: Tenant, client_for, send_invite
 ) -> None:
-    link = invite(
-        client_for(alpha.hr),
-        alpha,
-        "meant@example.com",
-        Role.HR_ADMIN,
-        django_capture_on_commit_callbacks,
-    )
+    link = send_invite("meant@example.com", Role.HR_ADMIN)
     intruder = UserFactory(email="intruder@example.com")
     response = client_for(intruder).post(link)
     assert response.status_code == 200
@@ -125,15 +102,9 @@ def test_a_forwarded_link_does_not_let_someone_else_in(
 
 
 def test_an_anonymous_invitee_is_asked_to_sign_in_and_comes_back(
-    alpha: Tenant, client, client_for, django_capture_on_commit_callbacks
+    alpha: Tenant, client, client_for, send_invite
 ) -> None:
-    link = invite(
-        client_for(alpha.hr),
-        alpha,
-        "fresh@example.com",
-        Role.PARTICIPANT,
-        django_capture_on_commit_callbacks,
-    )
+    link = send_invite("fresh@example.com", Role.PARTICIPANT)
     page = client.get(link)
     assert "Create an account" in page.content.decode()
     UserFactory(email="fresh@example.com")
@@ -173,15 +144,9 @@ def test_participants_cannot_open_the_invitations_page(alpha: Tenant, client_for
 
 
 def test_a_new_person_signs_up_from_the_link_and_lands_on_the_acceptance(
-    alpha: Tenant, client, client_for, django_capture_on_commit_callbacks
+    alpha: Tenant, client, client_for, send_invite
 ) -> None:
-    link = invite(
-        client_for(alpha.hr),
-        alpha,
-        "brand.new@example.com",
-        Role.PARTICIPANT,
-        django_capture_on_commit_callbacks,
-    )
+    link = send_invite("brand.new@example.com", Role.PARTICIPANT)
     client.get(link)
     client.post(
         f"/accounts/signup/?next={link}",
