@@ -138,7 +138,10 @@ class Invitation(TenantModel):
 
     email = models.EmailField()
     role = models.CharField(max_length=20, choices=Role.choices)
-    token_hash = models.CharField(max_length=64, unique=True)
+    # Set when the email is sent: the secret is minted then, so it never travels through the
+    # broker, and only its hash is stored. Empty until then.
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
     invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
@@ -175,6 +178,7 @@ class Notification(TenantModel):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -3,8 +3,11 @@ the task's); the few that cross organisations say so in their name and docstring
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from mentorship.models import (
     ROLE_FIELDS,
@@ -70,8 +73,12 @@ def membership_get(*, membership_id: int) -> Membership:
         raise Http404("No such member") from exc
 
 
-def hr_admin_count() -> int:
-    return Membership.objects.filter(is_hr_admin=True, removed_at__isnull=True).count()
+def hr_admin_count(*, lock: bool = False) -> int:
+    """Active HR admins. With ``lock`` (inside a transaction) their rows are locked until commit."""
+    qs = Membership.objects.filter(is_hr_admin=True, removed_at__isnull=True)
+    if lock:
+        return len(qs.select_for_update().values_list("pk", flat=True))
+    return qs.count()
 
 
 def invitations_list() -> QuerySet[Invitation]:
@@ -118,11 +125,20 @@ def audit_events(*, action: str = "") -> QuerySet[AuditEvent]:
     return qs
 
 
-def notifications_due_for_email_across_organizations(*, limit: int = 500) -> list[tuple[int, int]]:
-    """(organization id, notification id) of notifications not yet emailed, oldest first."""
+def notifications_due_for_email_across_organizations(
+    *, limit: int = 500, max_attempts: int = 5, grace_seconds: int = 30
+) -> list[tuple[int, int]]:
+    """(organization id, notification id) of notifications whose email is still owed.
+
+    Skips the last ``grace_seconds`` (their own on-commit wake-up is on its way) and those that
+    failed ``max_attempts`` times (they would otherwise hold the head of the queue forever).
+    """
+    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
     with across_all_organizations():
         return list(
-            Notification.objects.filter(emailed_at__isnull=True)
+            Notification.objects.filter(
+                emailed_at__isnull=True, email_attempts__lt=max_attempts, created_at__lte=cutoff
+            )
             .order_by("created_at")
             .values_list("organization_id", "pk")[:limit]
         )

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -96,14 +97,20 @@ def membership_grant(*, organization: Organization, user: User, role: Role) -> M
         membership, _ = Membership.objects.select_for_update().get_or_create(
             organization=organization, user=user
         )
+        if membership.removed_at is not None:
+            # Coming back after removal starts afresh: old roles (HR admin, say) do not return.
+            for field in ROLE_FIELDS.values():
+                setattr(membership, field, False)
+            membership.removed_at = None
         setattr(membership, ROLE_FIELDS[Role(role)], True)
-        membership.removed_at = None
         membership.save()
     return membership
 
 
 def _guard_last_hr_admin(membership: Membership) -> None:
-    if membership.is_hr_admin and selectors.hr_admin_count() <= 1:
+    """Refuse to take away the last HR admin. Call inside the transaction that makes the change:
+    the HR admins' rows are locked, so two admins demoting each other cannot both pass."""
+    if membership.is_hr_admin and selectors.hr_admin_count(lock=True) <= 1:
         raise ValidationError(
             "This is the organisation's only HR admin. Make someone else an HR admin first."
         )
@@ -117,12 +124,11 @@ def membership_set_roles(
         raise ValidationError(
             "A member needs at least one role. To take all access away, remove them."
         )
-    if Role.HR_ADMIN not in new_roles:
-        _guard_last_hr_admin(membership)
-    old_roles = set(membership.roles)
-    if new_roles == old_roles:
+    if new_roles == set(membership.roles):
         return membership
     with transaction.atomic():
+        if Role.HR_ADMIN not in new_roles:
+            _guard_last_hr_admin(membership)
         for role, field in ROLE_FIELDS.items():
             setattr(membership, field, role in new_roles)
         membership.save(update_fields=list(ROLE_FIELDS.values()))
@@ -138,8 +144,8 @@ def membership_set_roles(
 
 def membership_remove(*, membership: Membership, actor: User) -> Membership:
     """Take the member's access away; their rows (sessions, answers, audit) stay as they are."""
-    _guard_last_hr_admin(membership)
     with transaction.atomic():
+        _guard_last_hr_admin(membership)
         membership.removed_at = timezone.now()
         membership.save(update_fields=["removed_at"])
         audit_record(
@@ -154,29 +160,33 @@ def membership_remove(*, membership: Membership, actor: User) -> Membership:
 # --- Invitations ---------------------------------------------------------------------------------
 
 
+def _pending_invitations() -> QuerySet[Invitation]:
+    """Invitations that can still be used: the condition every compare-and-set below repeats,
+    so a parallel revoke, acceptance or expiry between read and write is never overridden."""
+    return Invitation.objects.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
 def invitation_create(
     *, organization: Organization, email: str, role: Role, invited_by: User | None
-) -> tuple[Invitation, str]:
-    """Invite ``email`` with ``role``. Returns the invitation and the secret for its link.
+) -> Invitation:
+    """Invite ``email`` with ``role``; the email goes out after commit.
 
-    A still-pending invitation of the same address for the same role is revoked, so only the
+    A still-pending invitation of the same address for the same role is withdrawn, so only the
     newest link works.
     """
     email = email.strip().lower()
     existing = Membership.objects.filter(user__email__iexact=email, removed_at__isnull=True).first()
     if existing is not None and existing.has_role(role):
         raise ValidationError(f"{email} is already a member with the role {Role(role).label}.")
-    token = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
-        Invitation.objects.filter(
-            email=email, role=role, accepted_at__isnull=True, revoked_at__isnull=True
-        ).update(revoked_at=now)
+        _pending_invitations().filter(email=email, role=role).update(revoked_at=now)
         invitation = Invitation.objects.create(
             organization=organization,
             email=email,
             role=role,
-            token_hash=hash_token(token),
             invited_by=invited_by,
             expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
@@ -189,27 +199,45 @@ def invitation_create(
         from mentorship.tasks import send_invitation_email
 
         send_invitation_email.delay_on_commit(
-            organization_id=organization.pk, invitation_id=invitation.pk, token=token
+            organization_id=organization.pk, invitation_id=invitation.pk
         )
-    return invitation, token
+    return invitation
 
 
-def invitation_email_send(*, invitation: Invitation, token: str) -> None:
-    if invitation.status != Invitation.Status.PENDING:
-        return
-    inviter = invitation.invited_by.display_name if invitation.invited_by else "An HR admin"
-    link = invitation_link(token)
-    send_mail(
-        subject=f"Invitation to {invitation.organization.name}",
-        message=(
-            f"{inviter} invited you to join {invitation.organization.name} as "
-            f"{invitation.get_role_display()} on the reverse-mentoring platform.\n\n"
-            f"Accept the invitation: {link}\n\n"
-            f"The link works once and expires on {invitation.expires_at:%d %B %Y}."
-        ),
-        from_email=None,
-        recipient_list=[invitation.email],
+def invitation_email_send(*, invitation_id: int) -> bool:
+    """Email the invitation at most once. Returns whether this call sent it.
+
+    The claim mints the link's secret and stores only its hash, so the secret exists in the
+    email alone. If sending fails the claim is released and a retry mints a new one.
+    """
+    token = secrets.token_urlsafe(32)
+    claimed = (
+        _pending_invitations()
+        .filter(pk=invitation_id, emailed_at__isnull=True)
+        .update(emailed_at=timezone.now(), token_hash=hash_token(token))
     )
+    if claimed != 1:
+        return False
+    invitation = Invitation.objects.select_related("organization", "invited_by").get(
+        pk=invitation_id
+    )
+    inviter = invitation.invited_by.display_name if invitation.invited_by else "An HR admin"
+    try:
+        send_mail(
+            subject=f"Invitation to {invitation.organization.name}",
+            message=(
+                f"{inviter} invited you to join {invitation.organization.name} as "
+                f"{invitation.get_role_display()} on the reverse-mentoring platform.\n\n"
+                f"Accept the invitation: {invitation_link(token)}\n\n"
+                f"The link works once and expires on {invitation.expires_at:%d %B %Y}."
+            ),
+            from_email=None,
+            recipient_list=[invitation.email],
+        )
+    except Exception:
+        Invitation.objects.filter(pk=invitation_id).update(emailed_at=None, token_hash=None)
+        raise
+    return True
 
 
 def invitation_link(token: str) -> str:
@@ -217,19 +245,18 @@ def invitation_link(token: str) -> str:
 
 
 def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
-    if invitation.status != Invitation.Status.PENDING:
-        raise ValidationError(
-            f"This invitation is already {invitation.get_status_display().lower()}."
-        )
     with transaction.atomic():
-        invitation.revoked_at = timezone.now()
-        invitation.save(update_fields=["revoked_at"])
+        revoked = _pending_invitations().filter(pk=invitation.pk).update(revoked_at=timezone.now())
+        if revoked != 1:
+            invitation.refresh_from_db()
+            raise ValidationError(f"This invitation is already {invitation.status.label.lower()}.")
         audit_record(
             organization=invitation.organization,
             action=AuditEvent.Action.INVITATION_REVOKED,
             summary=f"Invitation of {invitation.email} revoked",
             actor=actor,
         )
+    invitation.refresh_from_db()
     return invitation
 
 
@@ -240,25 +267,38 @@ INVITATION_PROBLEMS: dict[Invitation.Status, str] = {
 }
 
 
+def invitation_address_problem(*, invitation: Invitation, user: User) -> str:
+    """Why ``user`` cannot accept (a forwarded link), or "" when their verified email matches."""
+    if EmailAddress.objects.filter(
+        user=user, email__iexact=invitation.email, verified=True
+    ).exists():
+        return ""
+    return (
+        f"This invitation is for {invitation.email}, but you are signed in as {user.email}. "
+        "Sign out and sign in (or sign up) with the invited address."
+    )
+
+
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Turn the invitation into a membership for ``user``, whose verified email must match."""
     problem = INVITATION_PROBLEMS.get(invitation.status)
     if problem:
         raise ValidationError(problem + " Ask your HR admin for a new one.")
-    if not EmailAddress.objects.filter(
-        user=user, email__iexact=invitation.email, verified=True
-    ).exists():
-        raise ValidationError(
-            f"This invitation is for {invitation.email}, but you are signed in as {user.email}. "
-            "Sign out and sign in (or sign up) with the invited address."
-        )
+    address_problem = invitation_address_problem(invitation=invitation, user=user)
+    if address_problem:
+        raise ValidationError(address_problem)
     organization = invitation.organization
     with tenant_scope(organization), transaction.atomic():
-        claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
-            accepted_at=timezone.now(), accepted_by=user
+        claimed = (
+            _pending_invitations()
+            .filter(pk=invitation.pk)
+            .update(accepted_at=timezone.now(), accepted_by=user)
         )
-        if claimed != 1:  # accepted in a parallel request a moment ago
-            raise ValidationError(INVITATION_PROBLEMS[Invitation.Status.ACCEPTED])
+        if claimed != 1:  # used, withdrawn or expired a moment ago
+            invitation.refresh_from_db()
+            raise ValidationError(
+                INVITATION_PROBLEMS.get(invitation.status, "This invitation cannot be used.")
+            )
         membership = membership_grant(
             organization=organization, user=user, role=Role(invitation.role)
         )
@@ -272,6 +312,9 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 
 
 # --- Notifications -------------------------------------------------------------------------------
+
+
+MAX_EMAIL_ATTEMPTS = 5
 
 
 def notification_send(
@@ -294,11 +337,13 @@ def notification_email_deliver(*, notification_id: int) -> bool:
     """Email one notification at most once. Returns whether this call sent it.
 
     The compare-and-set on ``emailed_at`` is the claim: a retry or a duplicate wake-up finds it
-    taken and stops. If sending fails, the claim is released so a retry can send.
+    taken and stops. If sending fails, the claim is released and the attempt counted; after
+    ``MAX_EMAIL_ATTEMPTS`` the message stays in the inbox only, so a bad address cannot hold
+    up everyone else's mail.
     """
-    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(
-        emailed_at=timezone.now()
-    )
+    claimed = Notification.objects.filter(
+        pk=notification_id, emailed_at__isnull=True, email_attempts__lt=MAX_EMAIL_ATTEMPTS
+    ).update(emailed_at=timezone.now())
     if claimed != 1:
         return False
     notification = Notification.objects.select_related("recipient", "organization").get(
@@ -315,7 +360,9 @@ def notification_email_deliver(*, notification_id: int) -> bool:
             recipient_list=[notification.recipient.email],
         )
     except Exception:
-        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+        Notification.objects.filter(pk=notification_id).update(
+            emailed_at=None, email_attempts=F("email_attempts") + 1
+        )
         raise
     return True
 

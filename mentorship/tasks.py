@@ -51,39 +51,39 @@ class ReliableTask(DjangoTask):
 
 
 class TenantTask(ReliableTask):
-    """Loads the organisation from ``organization_id`` and runs the body inside its scope."""
+    """Runs the body inside the scope of the organisation named by its ``organization_id``.
 
-    # Callers pass ``organization_id``, the body receives ``organization``: Celery's check of
-    # call arguments against the body's signature would reject that.
-    typing = False
+    The keyword arguments reach the body unchanged: Celery records them on the request and a
+    retry re-sends exactly those, so they must stay plain ids (an object would not serialise).
+    """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        # Copy: Celery re-sends the original kwargs on retry, so they must not be mutated.
-        kwargs = dict(kwargs)
-        organization_id = kwargs.pop("organization_id")
-        organization = Organization.objects.filter(pk=organization_id).first()
+        organization = Organization.objects.filter(pk=kwargs["organization_id"]).first()
         if organization is None:
-            logger.info("Organisation %s is gone; dropping %s", organization_id, self.name)
+            logger.info(
+                "Organisation %s is gone; dropping %s", kwargs["organization_id"], self.name
+            )
             return None
         with tenant_scope(organization):
-            return super().__call__(*args, organization=organization, **kwargs)
+            return super().__call__(*args, **kwargs)
 
 
 @shared_task(base=TenantTask)
-def deliver_notification_email(*, organization: Organization, notification_id: int) -> bool:
+def deliver_notification_email(*, organization_id: int, notification_id: int) -> bool:
     return services.notification_email_deliver(notification_id=notification_id)
 
 
 @shared_task(base=TenantTask)
-def send_invitation_email(*, organization: Organization, invitation_id: int, token: str) -> None:
-    invitation = selectors.invitation_get(invitation_id=invitation_id)
-    services.invitation_email_send(invitation=invitation, token=token)
+def send_invitation_email(*, organization_id: int, invitation_id: int) -> bool:
+    return services.invitation_email_send(invitation_id=invitation_id)
 
 
 @shared_task(base=ReliableTask)
 def dispatch_notification_emails() -> int:
     """Beat dispatcher: fan out one delivery per notification still waiting for its email."""
-    due = selectors.notifications_due_for_email_across_organizations()
+    due = selectors.notifications_due_for_email_across_organizations(
+        max_attempts=services.MAX_EMAIL_ATTEMPTS
+    )
     for organization_id, notification_id in due:
         deliver_notification_email.delay(
             organization_id=organization_id, notification_id=notification_id

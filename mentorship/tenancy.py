@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django_scopes import ScopedManager, scope, scopes_disabled
 
@@ -98,10 +99,31 @@ class TenancyMiddleware:
         membership = membership_for_request(user=request.user, org_slug=slug)
         if membership is None:
             raise Http404("No such organisation")
+        if _missing_required_mfa(membership):
+            from django.contrib import messages
+
+            messages.warning(
+                request,
+                f"{membership.organization.name} requires two-factor authentication for your "
+                "role. Set it up here, then continue.",
+            )
+            return redirect("mfa_index")
         request.organization = membership.organization  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]
         with tenant_scope(membership.organization):
             return self.get_response(request)
+
+
+def _missing_required_mfa(membership: Membership) -> bool:
+    """HR admins and sponsors see everyone's data: where the organisation's policy says so, they
+    must have a second factor before they get in."""
+    if not membership.organization.mfa_required:
+        return False
+    if not (membership.is_hr_admin or membership.is_sponsor):
+        return False
+    from allauth.mfa.utils import is_mfa_enabled
+
+    return not is_mfa_enabled(membership.user)
 
 
 def role_required(

@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -36,6 +37,14 @@ def _posted(request: HttpRequest) -> QueryDict | None:
     Not ``request.POST or None``: an empty submission is falsy and would skip validation.
     """
     return request.POST if request.method == "POST" else None
+
+
+def _page_or_partial(request: HttpRequest, page: str, partial: str) -> str:
+    """The fragment for htmx swaps; the whole page otherwise, including when htmx restores
+    history (back button) and needs a full document."""
+    if request.htmx and not request.htmx.history_restore_request:
+        return partial
+    return page
 
 
 def _org_redirect(request: HttpRequest, name: str, **kwargs: object) -> HttpResponse:
@@ -77,8 +86,14 @@ def members(request: HttpRequest, org_slug: str) -> HttpResponse:
         request, selectors.members_list(role=filters.get("role", ""), query=filters.get("q", ""))
     )
     context = {"form": form, "page": page, "querystring": _querystring_without_page(request)}
-    template = "mentorship/_members_table.html" if request.htmx else "mentorship/members.html"
-    return render(request, template, context)
+    response = render(
+        request,
+        _page_or_partial(request, "mentorship/members.html", "mentorship/_members_table.html"),
+        context,
+    )
+    # The same URL answers a page or a fragment: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _querystring_without_page(request: HttpRequest) -> str:
@@ -192,8 +207,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         # Kept so that sign-up, email verification and sign-in lead back here via the home page.
         request.session[PENDING_INVITATION_SESSION_KEY] = token
         return render(request, "mentorship/invitation_signin.html", {"invitation": invitation})
-    error = ""
-    if request.method == "POST":
+    # A forwarded link: say so before offering a button that cannot work.
+    error = services.invitation_address_problem(invitation=invitation, user=request.user)
+    if request.method == "POST" and not error:
         try:
             membership = services.invitation_accept(invitation=invitation, user=request.user)
         except ValidationError as exc:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from mentorship.models import Invitation, Notification, Role
+from mentorship.models import Invitation, Notification, Role, User
 from tests.conftest import Tenant
 
 # Prefixes of routes that carry no organisation's data, and why.
@@ -31,16 +31,20 @@ GLOBAL_PATTERNS: dict[str, str] = {
 TENANT_PREFIX = "o/<slug:org_slug>/"
 
 
-def _object_fillers() -> dict[str, Callable[[Tenant], int]]:
-    """How to get an object id of a tenant for each URL keyword. Teach new keywords here."""
+def _object_fillers() -> dict[str, Callable[[Tenant, User], int]]:
+    """How to get an object id of a tenant for each URL keyword. Teach new keywords here.
 
-    def notification(t: Tenant) -> int:
+    Each filler gets the viewer too: where a page shows only the viewer's own rows
+    (notifications), the other tenant's row is made theirs, so that only the tenant scope
+    stands between them and it."""
+
+    def notification(t: Tenant, viewer: User) -> int:
         with t.scope():
             return Notification.objects.create(
-                organization=t.organization, recipient=t.participant, subject="Hello"
+                organization=t.organization, recipient=viewer, subject="Hello"
             ).pk
 
-    def invitation(t: Tenant) -> int:
+    def invitation(t: Tenant, viewer: User) -> int:
         with t.scope():
             return Invitation.objects.create(
                 organization=t.organization,
@@ -51,7 +55,7 @@ def _object_fillers() -> dict[str, Callable[[Tenant], int]]:
             ).pk
 
     return {
-        "membership_id": lambda t: t.members[Role.PARTICIPANT].pk,
+        "membership_id": lambda t, viewer: t.members[Role.PARTICIPANT].pk,
         "notification_id": notification,
         "invitation_id": invitation,
     }
@@ -112,12 +116,12 @@ def test_the_suite_can_fill_every_tenant_route() -> None:
     assert len(TENANT_ROUTES) >= 10
 
 
-def _values(tenant: Tenant, route: Route, slug: str) -> dict[str, object]:
+def _values(tenant: Tenant, route: Route, slug: str, viewer: User) -> dict[str, object]:
     fillers = _object_fillers()
     values: dict[str, object] = {"org_slug": slug}
     for key in route.kwargs:
         if key != "org_slug":
-            values[key] = fillers[key](tenant)
+            values[key] = fillers[key](tenant, viewer)
     return values
 
 
@@ -127,14 +131,14 @@ def test_other_tenants_urls_answer_404(
     route: Route, role: Role, alpha: Tenant, beta: Tenant, client_for
 ) -> None:
     client = client_for(alpha.user(role))
-    beta_values = _values(beta, route, beta.organization.slug)
+    beta_values = _values(beta, route, beta.organization.slug, alpha.user(role))
     for method in ("get", "post"):
         url = route.fill(beta_values)
         status = getattr(client, method)(url).status_code
         assert status == 404, f"{method.upper()} {url} as {role}: {status}"
     if len(route.kwargs) == 1:
         return
-    own_values = _values(alpha, route, alpha.organization.slug)
+    own_values = _values(alpha, route, alpha.organization.slug, alpha.user(role))
     for method in ("get", "post"):
         url = route.fill({**beta_values, "org_slug": alpha.organization.slug})
         status = getattr(client, method)(url).status_code
@@ -149,12 +153,12 @@ def test_other_tenants_urls_answer_404(
 
 @pytest.mark.parametrize("route", TENANT_ROUTES, ids=lambda r: r.name or r.route)
 def test_own_tenant_urls_resolve_for_hr_admin(route: Route, alpha: Tenant, client_for) -> None:
-    """Control: the same routes filled with alpha's own ids are not 404, so the 404s above come
-    from isolation and not from a broken filler."""
+    """Control: the same routes filled with alpha's own ids work for one method at least, so
+    the 404s above come from isolation and not from a broken filler."""
     client = client_for(alpha.hr)
-    url = route.fill(_values(alpha, route, alpha.organization.slug))
+    url = route.fill(_values(alpha, route, alpha.organization.slug, alpha.hr))
     statuses = {client.get(url).status_code, client.post(url).status_code}
-    assert statuses - {404}, f"{url} answered 404 to its own HR admin"
+    assert statuses - {404, 405}, f"{url} answered {statuses} to its own HR admin"
 
 
 def test_unknown_organisation_and_non_member_get_the_same_404(

@@ -73,3 +73,24 @@ def test_org_home_shows_roles_and_unread_count(alpha: Tenant, client_for) -> Non
 def test_friendly_404(alpha: Tenant, client_for) -> None:
     page = client_for(alpha.hr).get("/no/such/page/").content.decode()
     assert "Page not found" in page and "Go to your home page" in page
+
+
+def test_mfa_policy_sends_hr_admins_and_sponsors_to_set_up_a_second_factor(
+    alpha: Tenant, client_for
+) -> None:
+    alpha.organization.mfa_required = True
+    alpha.organization.save()
+    for user in (alpha.hr, alpha.sponsor):
+        response = client_for(user).get("/o/alpha/", follow=True)
+        assert response.redirect_chain[-1][0] == "/accounts/2fa/"
+        assert "requires two-factor authentication" in response.content.decode()
+    assert client_for(alpha.participant).get("/o/alpha/").status_code == 200
+
+
+def test_mfa_policy_lets_in_those_who_have_a_second_factor(alpha: Tenant, client_for) -> None:
+    from allauth.mfa.models import Authenticator
+
+    alpha.organization.mfa_required = True
+    alpha.organization.save()
+    Authenticator.objects.create(user=alpha.hr, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    assert client_for(alpha.hr).get("/o/alpha/").status_code == 200

@@ -7,12 +7,14 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from mentorship import services
 from mentorship.models import AuditEvent, Invitation, Membership, Role
 from mentorship.tenancy import across_all_organizations
 from tests.conftest import Tenant
-from tests.factories import UserFactory
+from tests.factories import MembershipFactory, UserFactory
 
 
 @pytest.fixture
@@ -193,3 +195,78 @@ def test_operators_create_an_organisation_with_its_first_hr_admin(
         call_command("create_organization", "initech", "Again", "--hr-admin", "x@initech.test")
     with pytest.raises(CommandError):
         call_command("create_organization", "bad slug!", "Bad", "--hr-admin", "x@initech.test")
+
+
+def test_a_removed_member_invited_back_gets_only_the_new_role(
+    alpha: Tenant, client_for, send_invite
+) -> None:
+    other_hr = MembershipFactory(organization=alpha.organization, is_hr_admin=True)
+    with alpha.scope():
+        services.membership_remove(membership=other_hr, actor=alpha.hr)
+    link = send_invite(other_hr.user.email, Role.PARTICIPANT)
+    client_for(other_hr.user).post(link)
+    with alpha.scope():
+        other_hr.refresh_from_db()
+    assert other_hr.roles == [Role.PARTICIPANT]
+    assert client_for(other_hr.user).get("/o/alpha/members/").status_code == 404
+
+
+def test_an_invitation_withdrawn_while_the_invitee_looks_at_it_cannot_be_accepted(
+    alpha: Tenant, client_for, send_invite
+) -> None:
+    link = send_invite("slow@example.com", Role.HR_ADMIN)
+    user = UserFactory(email="slow@example.com")
+    with across_all_organizations():
+        stale = Invitation.objects.get(email="slow@example.com")  # what the page loaded
+        Invitation.objects.filter(pk=stale.pk).update(revoked_at=timezone.now())  # HR withdraws
+    with pytest.raises(ValidationError, match="withdrawn"):
+        services.invitation_accept(invitation=stale, user=user)
+    with alpha.scope():
+        assert not Membership.objects.filter(user=user).exists()
+    assert client_for(user).get(link).status_code == 410
+
+
+def test_withdrawing_an_invitation_accepted_meanwhile_is_refused(
+    alpha: Tenant, send_invite
+) -> None:
+    send_invite("quick@example.com", Role.PARTICIPANT)
+    with alpha.scope():
+        stale = Invitation.objects.get(email="quick@example.com")
+        Invitation.objects.filter(pk=stale.pk).update(accepted_at=timezone.now())
+        with pytest.raises(ValidationError, match="already accepted"):
+            services.invitation_revoke(invitation=stale, actor=alpha.hr)
+
+
+def test_the_email_is_sent_once_and_the_secret_never_enters_the_broker(
+    alpha: Tenant, send_invite, monkeypatch
+) -> None:
+    from mentorship.tasks import send_invitation_email
+
+    enqueued: list[dict] = []
+    original = send_invitation_email.delay_on_commit
+    monkeypatch.setattr(
+        send_invitation_email,
+        "delay_on_commit",
+        lambda **kwargs: (enqueued.append(kwargs), original(**kwargs)),
+    )
+    link = send_invite("once-only@example.com", Role.PARTICIPANT)
+    assert set(enqueued[0]) == {"organization_id", "invitation_id"}
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    assert token not in repr(enqueued)
+    with alpha.scope():
+        assert services.invitation_email_send(invitation_id=enqueued[0]["invitation_id"]) is False
+    assert len(mail.outbox) == 1
+
+
+def test_a_forwarded_link_says_so_before_any_click(alpha: Tenant, client_for, send_invite) -> None:
+    link = send_invite("meant2@example.com", Role.PARTICIPANT)
+    page = client_for(UserFactory(email="someone.else@example.com")).get(link).content.decode()
+    assert "This invitation is for meant2@example.com" in page
+    assert "Accept and join" not in page
+
+
+def test_an_unknown_role_is_refused_with_a_message(alpha: Tenant, client_for) -> None:
+    response = client_for(alpha.hr).post(
+        "/o/alpha/invitations/", {"email": "ok@example.com", "role": "owner"}
+    )
+    assert "Select a valid choice" in response.content.decode()

@@ -108,3 +108,11 @@ def test_members_page_query_count_does_not_grow_with_members(
     assert large <= 7
     with alpha.scope():
         assert Membership.objects.count() == 33
+
+
+def test_htmx_back_button_restores_the_whole_page(alpha: Tenant, client_for) -> None:
+    response = client_for(alpha.hr).get(
+        url(alpha), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert "<html" in response.content.decode()
+    assert "HX-Request" in response["Vary"]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from smtplib import SMTPException
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from mentorship import services
 from mentorship.models import Notification
-from mentorship.tasks import dispatch_notification_emails
+from mentorship.tasks import deliver_notification_email, dispatch_notification_emails
 from tests.conftest import Tenant
 
 
@@ -85,7 +89,10 @@ def test_the_dispatcher_catches_up_lost_wake_ups_once(alpha: Tenant, beta: Tenan
     for tenant in (alpha, beta):
         with tenant.scope():
             Notification.objects.create(
-                organization=tenant.organization, recipient=tenant.hr, subject="Lost"
+                organization=tenant.organization,
+                recipient=tenant.hr,
+                subject="Lost",
+                created_at=timezone.now() - timedelta(minutes=2),
             )
     assert dispatch_notification_emails() == 2
     assert dispatch_notification_emails() == 0
@@ -111,3 +118,64 @@ def test_a_failed_send_releases_the_claim_for_a_retry(alpha: Tenant, monkeypatch
     with alpha.scope():
         assert services.notification_email_deliver(notification_id=n.pk) is True
     assert len(mail.outbox) == 1
+
+
+def test_a_fresh_notification_is_left_to_its_own_wake_up(alpha: Tenant) -> None:
+    with alpha.scope():
+        Notification.objects.create(
+            organization=alpha.organization, recipient=alpha.hr, subject="New"
+        )
+    assert dispatch_notification_emails() == 0
+
+
+def test_the_task_retries_a_transient_mail_failure_and_sends_once(
+    alpha: Tenant, monkeypatch
+) -> None:
+    with alpha.scope():
+        n = Notification.objects.create(
+            organization=alpha.organization, recipient=alpha.hr, subject="Flaky"
+        )
+    real_send = services.send_mail
+    calls = []
+
+    def flaky(*args: object, **kwargs: object) -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise SMTPException("421 try again later")
+        return real_send(*args, **kwargs)
+
+    monkeypatch.setattr(services, "send_mail", flaky)
+    # Through the task itself: Celery rebuilds the retry from the arguments it recorded.
+    deliver_notification_email.apply(
+        kwargs={"organization_id": alpha.organization.pk, "notification_id": n.pk}, throw=False
+    )
+    assert len(calls) == 2
+    assert [m.subject for m in mail.outbox] == ["Flaky"]
+
+
+def test_a_message_that_keeps_failing_stops_blocking_the_queue(alpha: Tenant, monkeypatch) -> None:
+    old = timezone.now() - timedelta(minutes=5)
+    with alpha.scope():
+        bad = Notification.objects.create(
+            organization=alpha.organization, recipient=alpha.hr, subject="Bad", created_at=old
+        )
+
+    def refuse(*args: object, **kwargs: object) -> int:
+        raise SMTPException("550 mailbox unavailable")
+
+    monkeypatch.setattr(services, "send_mail", refuse)
+    for _ in range(services.MAX_EMAIL_ATTEMPTS):
+        with alpha.scope(), pytest.raises(SMTPException):
+            services.notification_email_deliver(notification_id=bad.pk)
+    monkeypatch.undo()
+    with alpha.scope():
+        good = Notification.objects.create(
+            organization=alpha.organization, recipient=alpha.hr, subject="Good", created_at=old
+        )
+        assert services.notification_email_deliver(notification_id=bad.pk) is False
+    assert dispatch_notification_emails() == 1
+    assert [m.subject for m in mail.outbox] == ["Good"]
+    with alpha.scope():
+        bad.refresh_from_db()
+        good.refresh_from_db()
+    assert bad.email_attempts == services.MAX_EMAIL_ATTEMPTS and good.emailed_at is not None

@@ -4,12 +4,14 @@ worker runs it inside the tenant's scope, and the email goes out exactly once.""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from celery.beat import EmbeddedService
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
+from django.utils import timezone
 
 from mentorship.celery import app as celery_app
 from mentorship.models import Notification
@@ -27,7 +29,10 @@ def test_beat_and_a_real_worker_deliver_a_notification_whose_wake_up_was_lost(
     with alpha.scope():
         # Created without its on-commit wake-up, as if the broker had been down.
         notification = Notification.objects.create(
-            organization=alpha.organization, recipient=alpha.hr, subject="Check-in is open"
+            organization=alpha.organization,
+            recipient=alpha.hr,
+            subject="Check-in is open",
+            created_at=timezone.now() - timedelta(minutes=2),
         )
 
     saved = {key: celery_app.conf[key] for key in ("task_always_eager", "beat_schedule")}
