@@ -73,12 +73,10 @@ def membership_get(*, membership_id: int) -> Membership:
         raise Http404("No such member") from exc
 
 
-def hr_admin_count(*, lock: bool = False) -> int:
-    """Active HR admins. With ``lock`` (inside a transaction) their rows are locked until commit."""
-    qs = Membership.objects.filter(is_hr_admin=True, removed_at__isnull=True)
-    if lock:
-        return len(qs.select_for_update().values_list("pk", flat=True))
-    return qs.count()
+def hr_admin_count_locked() -> int:
+    """Active HR admins, their rows locked until the surrounding transaction ends."""
+    qs = Membership.objects.filter(is_hr_admin=True, removed_at__isnull=True).select_for_update()
+    return len(qs.values_list("pk", flat=True))
 
 
 def invitations_list() -> QuerySet[Invitation]:

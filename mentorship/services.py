@@ -110,7 +110,7 @@ def membership_grant(*, organization: Organization, user: User, role: Role) -> M
 def _guard_last_hr_admin(membership: Membership) -> None:
     """Refuse to take away the last HR admin. Call inside the transaction that makes the change:
     the HR admins' rows are locked, so two admins demoting each other cannot both pass."""
-    if membership.is_hr_admin and selectors.hr_admin_count(lock=True) <= 1:
+    if membership.is_hr_admin and selectors.hr_admin_count_locked() <= 1:
         raise ValidationError(
             "This is the organisation's only HR admin. Make someone else an HR admin first."
         )
