@@ -140,3 +140,18 @@ def notifications_due_for_email_across_organizations(
             .order_by("created_at")
             .values_list("organization_id", "pk")[:limit]
         )
+
+
+def invitations_due_for_email_across_organizations(*, limit: int = 500) -> list[tuple[int, int]]:
+    """(organization id, invitation id) of usable invitations whose email has not gone out."""
+    with across_all_organizations():
+        return list(
+            Invitation.objects.filter(
+                emailed_at__isnull=True,
+                accepted_at__isnull=True,
+                revoked_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
+            .order_by("created_at")
+            .values_list("organization_id", "pk")[:limit]
+        )

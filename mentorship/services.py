@@ -32,6 +32,7 @@ from mentorship.models import (
     User,
     hash_token,
 )
+from mentorship.signals import member_joined
 from mentorship.tenancy import tenant_scope
 
 logger = logging.getLogger(__name__)
@@ -204,6 +205,52 @@ def invitation_create(
     return invitation
 
 
+def invitations_create_bulk(
+    *, organization: Organization, emails: Iterable[str], role: Role, invited_by: User | None
+) -> int:
+    """Invite many addresses at once (imports). Skips those already members with the role and
+    those with a pending invitation for it. The emails go out through the dispatcher, woken
+    once after commit, instead of one task per address. Returns how many were invited."""
+    wanted = {e.strip().lower() for e in emails if e.strip()}
+    if not wanted:
+        return 0
+    members = {
+        m.user.email.lower()
+        for m in Membership.objects.filter(
+            removed_at__isnull=True, **{ROLE_FIELDS[Role(role)]: True}
+        )
+        .select_related("user")
+        .only("user__email", *ROLE_FIELDS.values())
+    }
+    pending = set(_pending_invitations().filter(role=role).values_list("email", flat=True))
+    now = timezone.now()
+    new = sorted(wanted - members - pending)
+    Invitation.objects.bulk_create(
+        [
+            Invitation(
+                organization=organization,
+                email=email,
+                role=role,
+                invited_by=invited_by,
+                expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
+            )
+            for email in new
+        ],
+        batch_size=1000,
+    )
+    if new:
+        audit_record(
+            organization=organization,
+            action=AuditEvent.Action.INVITATION_SENT,
+            summary=f"{len(new)} people invited as {Role(role).label} by import",
+            actor=invited_by,
+        )
+        from mentorship.tasks import dispatch_invitation_emails
+
+        dispatch_invitation_emails.delay_on_commit()
+    return len(new)
+
+
 def invitation_email_send(*, invitation_id: int) -> bool:
     """Email the invitation at most once. Returns whether this call sent it.
 
@@ -308,6 +355,8 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
             summary=f"{user.email} joined as {invitation.get_role_display()}",
             actor=user,
         )
+        # Apps above the kernel (programs) link what waited for this person by email.
+        member_joined.send(sender=Membership, membership=membership)
     return membership
 
 

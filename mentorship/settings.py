@@ -169,6 +169,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mentorship.tasks.dispatch_notification_emails",
         "schedule": 60.0,
     },
+    "send-pending-invitation-emails": {
+        "task": "mentorship.tasks.dispatch_invitation_emails",
+        "schedule": 60.0,
+    },
 }
 
 # --- Email ---------------------------------------------------------------------------------------

@@ -6,10 +6,12 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.http import HttpRequest
 
-from mentorship import services
+# Sent (inside the transaction) when someone joins an organisation through an invitation, with
+# ``membership``. Apps above the kernel listen; the kernel never imports them.
+member_joined = Signal()
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
@@ -19,6 +21,8 @@ def _client_ip(request: HttpRequest | None) -> str | None:
 
 @receiver(user_logged_in)
 def _audit_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    from mentorship import services
+
     services.audit_sign_in(
         user=user, email=user.email, succeeded=True, ip_address=_client_ip(request)
     )
@@ -32,4 +36,6 @@ def _audit_login_failed(
     if not email:
         return
     user = get_user_model().objects.filter(email__iexact=email).first()
+    from mentorship import services
+
     services.audit_sign_in(user=user, email=email, succeeded=False, ip_address=_client_ip(request))

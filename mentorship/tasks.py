@@ -89,3 +89,12 @@ def dispatch_notification_emails() -> int:
             organization_id=organization_id, notification_id=notification_id
         )
     return len(due)
+
+
+@shared_task(base=ReliableTask)
+def dispatch_invitation_emails() -> int:
+    """Beat dispatcher (and the wake-up after bulk invitations): one send per waiting email."""
+    due = selectors.invitations_due_for_email_across_organizations()
+    for organization_id, invitation_id in due:
+        send_invitation_email.delay(organization_id=organization_id, invitation_id=invitation_id)
+    return len(due)

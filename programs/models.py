@@ -1,1 +1,260 @@
-"""Models of the programs app; they arrive with their issue."""
+"""Programs, their participants, the topic taxonomy, learning objectives, training, sponsors."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone as dj_timezone
+
+from mentorship.models import Membership
+from mentorship.tenancy import TenantModel
+
+
+class Topic(TenantModel):
+    """An entry of the organisation's skill taxonomy (names are unique, ignoring case)."""
+
+    name = models.CharField(max_length=80)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("organization", Lower("name"), name="topic_unique_name_ci")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Program(TenantModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ENROLLING = "enrolling", "Enrolling"
+        MATCHING = "matching", "Matching"
+        ACTIVE = "active", "Active"
+        CLOSED = "closed", "Closed"
+
+    slug = models.SlugField(max_length=60)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    goals = models.TextField(blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    cadence_weeks = models.PositiveSmallIntegerField(
+        "meet every (weeks)", default=2, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    expected_sessions = models.PositiveSmallIntegerField(
+        default=6, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    mentees_per_mentor = models.PositiveSmallIntegerField(
+        "seniors per junior mentor",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+    )
+    mentors_per_mentee = models.PositiveSmallIntegerField(
+        "junior mentors per senior",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="More than one gives a senior several mentors with diverse backgrounds.",
+    )
+    min_level_gap = models.PositiveSmallIntegerField(
+        "minimum seniority gap",
+        default=2,
+        validators=[MaxValueValidator(20)],
+        help_text="The senior's level must exceed the junior's by at least this much.",
+    )
+    exclude_reporting_line = models.BooleanField(
+        "never pair within the senior's reporting line", default=True
+    )
+    exclude_same_department = models.BooleanField("never pair within a department", default=False)
+    allow_repairing = models.BooleanField("allow pairs who were paired before", default=False)
+    training_required = models.BooleanField(
+        "mentor training required before matching", default=False
+    )
+    agreement_text = models.TextField(
+        blank=True,
+        help_text="Confidentiality, cadence, escalation contact and the no-fault exit.",
+    )
+    reminder_offsets_hours = models.JSONField(
+        "meeting reminders (hours before)",
+        default=list,
+        blank=True,
+        help_text="For example 24 and 1: a reminder a day before and an hour before.",
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="programs")
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "slug"], name="program_unique_slug")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProgramSponsor(TenantModel):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="sponsors")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "membership"], name="sponsor_unique")
+        ]
+
+
+class Side(models.TextChoices):
+    JUNIOR = "junior", "Junior (reverse mentor)"
+    SENIOR = "senior", "Senior (reverse mentee)"
+
+
+class Participant(TenantModel):
+    """A person in one program, on one side.
+
+    Known by email before they have an account (imports, invitations); ``membership`` is linked
+    when they join the organisation. Removal and withdrawal are states: history stays.
+    """
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        REMOVED = "removed", "Removed"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="participants")
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="participations"
+    )
+    email = models.EmailField()
+    first_name = models.CharField(max_length=80)
+    last_name = models.CharField(max_length=80)
+    side = models.CharField(max_length=6, choices=Side.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPROVED)
+    department = models.CharField(max_length=80, blank=True)
+    title = models.CharField(max_length=120, blank=True)
+    level = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Higher is more senior.",
+    )
+    manager_email = models.EmailField(blank=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    offers = models.ManyToManyField(Topic, blank=True, related_name="offered_by")
+    wants = models.ManyToManyField(Topic, blank=True, related_name="wanted_by")
+    availability = models.CharField(
+        max_length=200, blank=True, help_text="When you can usually meet, e.g. 'Tue/Thu mornings'."
+    )
+    bio = models.TextField(blank=True, max_length=1000)
+    training_done = models.BooleanField(
+        default=False, help_text="Every required module of the program is complete."
+    )
+    matched = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    status_changed_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "email"], name="participant_unique_email")
+        ]
+        indexes = [
+            models.Index(fields=["program", "status", "side"]),
+            models.Index(fields=["program", "department"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+    @property
+    def full_name(self) -> str:
+        return str(self)
+
+
+class LearningObjective(TenantModel):
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="objectives"
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="objectives")
+    success_criteria = models.TextField("what success looks like", max_length=1000)
+    target_date = models.DateField(null=True, blank=True)
+    baseline_rating = models.PositiveSmallIntegerField(
+        "self-rating today (1 to 5)", validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    progress = models.PositiveSmallIntegerField(
+        "progress (%)", default=0, validators=[MaxValueValidator(100)]
+    )
+    final_rating = models.PositiveSmallIntegerField(
+        "final self-rating (1 to 5)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class TrainingModule(TenantModel):
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="modules")
+    title = models.CharField(max_length=120)
+    body = models.TextField(help_text="Markdown. Raw HTML is shown as text.")
+    required_for_juniors = models.BooleanField(default=True)
+    required_for_seniors = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TrainingCompletion(TenantModel):
+    module = models.ForeignKey(TrainingModule, on_delete=models.CASCADE, related_name="completions")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="completions"
+    )
+    completed_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["module", "participant"], name="completion_unique")
+        ]
+
+
+class ImportJob(TenantModel):
+    """A browser CSV import: the validated rows wait here until confirmed, then a task writes
+    them and reports progress."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "Waiting for confirmation"
+        INVALID = "invalid", "Has errors"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="imports")
+    created_by = models.ForeignKey(
+        "mentorship.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEW)
+    rows = models.JSONField(default=list, help_text="The parsed, valid rows.")
+    errors = models.JSONField(default=list, help_text="[line, reason] of every invalid row.")
+    summary = models.JSONField(default=dict, help_text="Counts: created, updated, unchanged.")
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
