@@ -200,6 +200,10 @@ class AuditEvent(TenantModel):
         MEMBER_REMOVED = "member_removed", "Member removed"
         LOGIN_SUCCEEDED = "login_succeeded", "Sign-in succeeded"
         LOGIN_FAILED = "login_failed", "Sign-in failed"
+        PROGRAM_STATUS = "program_status", "Program status changed"
+        PARTICIPANT_REMOVED = "participant_removed", "Participant removed"
+        TOPICS_MERGED = "topics_merged", "Topics merged"
+        PARTICIPANTS_IMPORTED = "participants_imported", "Participants imported"
 
     actor = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

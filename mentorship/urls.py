@@ -26,6 +26,7 @@ organization_patterns = [
         name="notification_open",
     ),
     path("audit/", views.audit_log, name="audit_log"),
+    path("", include("programs.urls")),
 ]
 
 urlpatterns = [

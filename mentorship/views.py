@@ -7,12 +7,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,29 +19,9 @@ from mentorship.celery import app as celery_app
 from mentorship.forms import AuditFilterForm, InvitationForm, MemberFilterForm, MemberRolesForm
 from mentorship.models import Role
 from mentorship.tenancy import member_required, role_required
+from mentorship.web import paginate, posted, querystring_without_page, render_page_or_partial
 
-PAGE_SIZE = 25
 PENDING_INVITATION_SESSION_KEY = "pending_invitation_token"
-
-
-def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
-
-
-def _posted(request: HttpRequest) -> QueryDict | None:
-    """The POST data when the form was submitted, else None (unbound).
-
-    Not ``request.POST or None``: an empty submission is falsy and would skip validation.
-    """
-    return request.POST if request.method == "POST" else None
-
-
-def _page_or_partial(request: HttpRequest, page: str, partial: str) -> str:
-    """The fragment for htmx swaps; the whole page otherwise, including when htmx restores
-    history (back button) and needs a full document."""
-    if request.htmx and not request.htmx.history_restore_request:
-        return partial
-    return page
 
 
 def _org_redirect(request: HttpRequest, name: str, **kwargs: object) -> HttpResponse:
@@ -85,28 +62,17 @@ def members(request: HttpRequest, org_slug: str) -> HttpResponse:
     page = paginate(
         request, selectors.members_list(role=filters.get("role", ""), query=filters.get("q", ""))
     )
-    context = {"form": form, "page": page, "querystring": _querystring_without_page(request)}
-    response = render(
-        request,
-        _page_or_partial(request, "mentorship/members.html", "mentorship/_members_table.html"),
-        context,
+    context = {"form": form, "page": page, "querystring": querystring_without_page(request)}
+    return render_page_or_partial(
+        request, "mentorship/members.html", "mentorship/_members_table.html", context
     )
-    # The same URL answers a page or a fragment: caches must keep them apart.
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-def _querystring_without_page(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.HR_ADMIN)
 def member_edit(request: HttpRequest, org_slug: str, membership_id: int) -> HttpResponse:
     membership = selectors.membership_get(membership_id=membership_id)
-    form = MemberRolesForm(_posted(request), initial={"roles": [r.value for r in membership.roles]})
+    form = MemberRolesForm(posted(request), initial={"roles": [r.value for r in membership.roles]})
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_set_roles(
@@ -144,7 +110,7 @@ def member_remove(request: HttpRequest, org_slug: str, membership_id: int) -> Ht
 @require_http_methods(["GET", "POST"])
 @role_required(Role.HR_ADMIN)
 def invitations(request: HttpRequest, org_slug: str) -> HttpResponse:
-    form = InvitationForm(_posted(request))
+    form = InvitationForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_create(
@@ -267,7 +233,7 @@ def audit_log(request: HttpRequest, org_slug: str) -> HttpResponse:
     return render(
         request,
         "mentorship/audit_log.html",
-        {"form": form, "page": page, "querystring": _querystring_without_page(request)},
+        {"form": form, "page": page, "querystring": querystring_without_page(request)},
     )
 
 

@@ -16,7 +16,15 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from mentorship.models import Invitation, Notification, Role, User
+from mentorship.models import Invitation, Membership, Notification, Role, User
+from programs.models import (
+    ImportJob,
+    LearningObjective,
+    Participant,
+    Program,
+    Topic,
+    TrainingModule,
+)
 from tests.conftest import Tenant
 
 # Prefixes of routes that carry no organisation's data, and why.
@@ -31,7 +39,7 @@ GLOBAL_PATTERNS: dict[str, str] = {
 TENANT_PREFIX = "o/<slug:org_slug>/"
 
 
-def _object_fillers() -> dict[str, Callable[[Tenant, User], int]]:
+def _object_fillers() -> dict[str, Callable[[Tenant, User], object]]:
     """How to get an object id of a tenant for each URL keyword. Teach new keywords here.
 
     Each filler gets the viewer too: where a page shows only the viewer's own rows
@@ -54,11 +62,80 @@ def _object_fillers() -> dict[str, Callable[[Tenant, User], int]]:
                 expires_at="2099-01-01T00:00:00Z",
             ).pk
 
+    def world(t: Tenant, viewer: User) -> dict[str, object]:
+        """One program of the tenant with everything its URLs point at. Where the viewer is a
+        member of the tenant they take part in it, so the control below can reach their pages."""
+        key = (t.organization.pk, viewer.pk)
+        if key not in _WORLDS:
+            with t.scope():
+                membership = (
+                    Membership.objects.filter(user=viewer).first() or t.members[Role.PARTICIPANT]
+                )
+                program = Program.objects.create(
+                    organization=t.organization,
+                    slug=f"prog-{t.organization.slug}",
+                    name="Prog",
+                    status="enrolling",
+                )
+                topic = Topic.objects.create(organization=t.organization, name="Topic")
+                participant = Participant.objects.create(
+                    organization=t.organization,
+                    program=program,
+                    membership=membership,
+                    email=membership.user.email,
+                    first_name="P",
+                    last_name="Q",
+                    side="junior",
+                )
+                _WORLDS[key] = {
+                    "program_slug": program.slug,
+                    "participant_id": participant.pk,
+                    "topic_id": topic.pk,
+                    "module_id": TrainingModule.objects.create(
+                        organization=t.organization, program=program, title="M", body="b"
+                    ).pk,
+                    "objective_id": LearningObjective.objects.create(
+                        organization=t.organization,
+                        participant=participant,
+                        topic=topic,
+                        success_criteria="s",
+                        baseline_rating=2,
+                    ).pk,
+                    "job_id": ImportJob.objects.create(
+                        organization=t.organization, program=program, filename="f.csv"
+                    ).pk,
+                }
+        return _WORLDS[key]
+
+    def from_world(name: str) -> Callable[[Tenant, User], object]:
+        return lambda t, viewer: world(t, viewer)[name]
+
     return {
         "membership_id": lambda t, viewer: t.members[Role.PARTICIPANT].pk,
         "notification_id": notification,
         "invitation_id": invitation,
+        "target": lambda t, viewer: "draft",
+        **{
+            name: from_world(name)
+            for name in (
+                "program_slug",
+                "participant_id",
+                "topic_id",
+                "module_id",
+                "objective_id",
+                "job_id",
+            )
+        },
     }
+
+
+# Objects made for one test; emptied before each (the database is rolled back between tests).
+_WORLDS: dict[tuple[int, int], dict[str, object]] = {}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_worlds() -> None:
+    _WORLDS.clear()
 
 
 @dataclass(frozen=True)

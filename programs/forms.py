@@ -1,0 +1,301 @@
+"""Forms of the programs app. Querysets of choice fields are set in ``__init__``: they must be
+built inside the request's organisation scope, never at import time."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+from typing import Any
+
+from django import forms
+
+from mentorship.models import Membership
+from programs.library import TEMPLATE_CHOICES
+from programs.models import LearningObjective, Participant, Program, Side, Topic, TrainingModule
+
+MAX_CSV_BYTES = 10 * 1024 * 1024
+
+
+@cache
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(z, z.replace("_", " ")) for z in sorted(zoneinfo.available_timezones())]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class TopicsField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj: Topic) -> str:
+        return obj.name
+
+
+def _topics(form: forms.Form, *names: str) -> None:
+    for name in names:
+        form.fields[name].queryset = Topic.objects.order_by("name")
+
+
+class ProgramCreateForm(forms.Form):
+    name = forms.CharField(
+        max_length=120, required=False, help_text="Leave empty to use the template's name."
+    )
+    template = forms.ChoiceField(
+        label="Start from",
+        choices=[("", "An empty program"), *TEMPLATE_CHOICES],
+        required=False,
+        initial="digital-fluency",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("template") and not data.get("name"):
+            self.add_error("name", "Give the program a name, or start from a template.")
+        return data
+
+
+class ProgramForm(forms.ModelForm):
+    reminder_offsets = forms.CharField(
+        label="Meeting reminders (hours before)",
+        required=False,
+        help_text="Comma-separated, e.g. 24, 1 for a day before and an hour before.",
+    )
+    topics = TopicsField(queryset=Topic.objects.none(), required=False, label="Program topics")
+
+    class Meta:
+        model = Program
+        fields = [
+            "name",
+            "description",
+            "goals",
+            "start_date",
+            "end_date",
+            "cadence_weeks",
+            "expected_sessions",
+            "mentees_per_mentor",
+            "mentors_per_mentee",
+            "min_level_gap",
+            "exclude_reporting_line",
+            "exclude_same_department",
+            "allow_repairing",
+            "training_required",
+            "agreement_text",
+            "topics",
+        ]
+        widgets = {
+            "start_date": DateInput,
+            "end_date": DateInput,
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "goals": forms.Textarea(attrs={"rows": 3}),
+            "agreement_text": forms.Textarea(attrs={"rows": 10}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _topics(self, "topics")
+        if self.instance.pk and not self.is_bound:
+            self.initial["reminder_offsets"] = ", ".join(
+                str(h) for h in self.instance.reminder_offsets_hours
+            )
+
+    def clean_reminder_offsets(self) -> list[int]:
+        raw = self.cleaned_data.get("reminder_offsets", "")
+        try:
+            hours = sorted(
+                {int(part) for part in raw.replace(";", ",").split(",") if part.strip()},
+                reverse=True,
+            )
+        except ValueError as exc:
+            raise forms.ValidationError("Use whole numbers of hours, separated by commas.") from exc
+        if any(h < 1 or h > 336 for h in hours):
+            raise forms.ValidationError(
+                "Each reminder is between 1 and 336 hours (two weeks) before."
+            )
+        return hours
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end <= start:
+            self.add_error("end_date", "The end date must be after the start date.")
+        return data
+
+    def settings(self) -> dict[str, Any]:
+        data = {
+            k: v for k, v in self.cleaned_data.items() if k not in ("topics", "reminder_offsets")
+        }
+        data["reminder_offsets_hours"] = self.cleaned_data["reminder_offsets"]
+        return data
+
+
+class ConfigImportForm(forms.Form):
+    file = forms.FileField(label="Program configuration (JSON)")
+    name = forms.CharField(max_length=120, required=False, help_text="Optional new name.")
+
+
+class TopicForm(forms.Form):
+    name = forms.CharField(max_length=80, label="Topic name")
+
+
+class TopicMergeForm(forms.Form):
+    target = forms.ModelChoiceField(queryset=Topic.objects.none(), label="Merge into")
+
+    def __init__(self, *args: Any, source: Topic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = Topic.objects.exclude(pk=source.pk).order_by("name")
+
+
+class PersonFieldsMixin(forms.ModelForm):
+    timezone = forms.ChoiceField(choices=timezone_choices, initial="UTC")
+    offers = TopicsField(
+        queryset=Topic.objects.none(), required=False, label="Topics they can teach"
+    )
+    wants = TopicsField(
+        queryset=Topic.objects.none(), required=False, label="Topics they want to learn"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _topics(self, "offers", "wants")
+
+    def person_fields(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("offers", "wants", "email")}
+
+
+class ParticipantForm(PersonFieldsMixin):
+    class Meta:
+        model = Participant
+        fields = [
+            "email",
+            "first_name",
+            "last_name",
+            "side",
+            "department",
+            "title",
+            "level",
+            "manager_email",
+            "timezone",
+            "offers",
+            "wants",
+            "availability",
+            "bio",
+        ]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 3})}
+
+    def validate_unique(self) -> None:
+        """Uniqueness per program is checked by the service, which knows the program."""
+
+
+class ApplicationForm(PersonFieldsMixin):
+    class Meta:
+        model = Participant
+        fields = [
+            "side",
+            "department",
+            "title",
+            "level",
+            "manager_email",
+            "timezone",
+            "offers",
+            "wants",
+            "availability",
+            "bio",
+        ]
+        labels = {
+            "side": "I join as",
+            "level": "My level",
+            "manager_email": "My manager's email",
+            "offers": "Topics I can teach",
+            "wants": "Topics I want to learn",
+        }
+        widgets = {"bio": forms.Textarea(attrs={"rows": 3})}
+
+    def validate_unique(self) -> None:
+        """Checked by the service."""
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    side = forms.ChoiceField(
+        label="Side", required=False, choices=[("", "Both sides"), *Side.choices]
+    )
+    department = forms.ChoiceField(label="Department", required=False, choices=[])
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *Participant.Status.choices]
+    )
+    training = forms.ChoiceField(
+        label="Training",
+        required=False,
+        choices=[("", "Any"), ("done", "Done"), ("todo", "Not done")],
+    )
+    matched = forms.ChoiceField(
+        label="Matched",
+        required=False,
+        choices=[("", "Any"), ("yes", "Matched"), ("no", "Not matched")],
+    )
+
+    def __init__(self, *args: Any, departments: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [
+            ("", "All departments"),
+            *[(d, d) for d in departments],
+        ]
+
+
+class CsvUploadForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="UTF-8, with a header row. At most 10 MB.")
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_CSV_BYTES:
+            raise forms.ValidationError("The file is larger than 10 MB; split it into parts.")
+        return upload
+
+
+class SponsorForm(forms.Form):
+    membership = forms.ModelChoiceField(
+        queryset=Membership.objects.none(), label="Executive sponsor"
+    )
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].queryset = candidates
+        self.fields["membership"].label_from_instance = lambda m: (
+            f"{m.user.display_name} ({m.user.email})"
+        )
+
+
+class ObjectiveForm(forms.ModelForm):
+    # Declared, not generated: a generated field would query topics at import, outside a scope.
+    topic = forms.ModelChoiceField(queryset=Topic.objects.none())
+
+    class Meta:
+        model = LearningObjective
+        fields = ["topic", "success_criteria", "target_date", "baseline_rating"]
+        widgets = {
+            "target_date": DateInput,
+            "success_criteria": forms.Textarea(attrs={"rows": 3}),
+            "baseline_rating": forms.NumberInput(attrs={"min": 1, "max": 5}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = Topic.objects.order_by("name")
+
+
+class ObjectiveProgressForm(forms.ModelForm):
+    class Meta:
+        model = LearningObjective
+        fields = ["progress", "final_rating"]
+        widgets = {
+            "progress": forms.NumberInput(attrs={"min": 0, "max": 100, "step": 5}),
+            "final_rating": forms.NumberInput(attrs={"min": 1, "max": 5}),
+        }
+
+
+class ModuleForm(forms.ModelForm):
+    class Meta:
+        model = TrainingModule
+        fields = ["title", "body", "required_for_juniors", "required_for_seniors"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 14})}

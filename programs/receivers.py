@@ -1,0 +1,12 @@
+"""Reactions to kernel events; each only calls a service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mentorship.models import Membership
+from programs import services
+
+
+def link_participants(sender: Any, membership: Membership, **kwargs: Any) -> None:
+    services.participants_link_membership(membership=membership)

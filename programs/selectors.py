@@ -1,0 +1,190 @@
+"""Reads of the programs app. They run inside the organisation's scope; object getters answer
+404 for missing and foreign rows alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from mentorship.models import Membership, Role
+from programs.models import (
+    ImportJob,
+    LearningObjective,
+    Participant,
+    Program,
+    ProgramSponsor,
+    Side,
+    Topic,
+    TrainingCompletion,
+    TrainingModule,
+)
+
+
+def programs_for_member(
+    *, membership: Membership, include_archived: bool = False
+) -> QuerySet[Program]:
+    """HR admins see every program; sponsors those they sponsor; participants theirs and those
+    open for applications."""
+    qs = Program.objects.all()
+    if not include_archived:
+        qs = qs.filter(archived_at__isnull=True)
+    if membership.has_role(Role.HR_ADMIN):
+        return qs
+    visible = Q(status=Program.Status.ENROLLING) | Q(
+        pk__in=Participant.objects.filter(membership=membership)
+        .exclude(status=Participant.Status.REMOVED)
+        .values("program_id")
+    )
+    if membership.is_sponsor:
+        visible |= Q(
+            pk__in=ProgramSponsor.objects.filter(membership=membership).values("program_id")
+        )
+    return qs.filter(visible)
+
+
+def program_get_for_member(*, membership: Membership, slug: str) -> Program:
+    try:
+        return programs_for_member(membership=membership, include_archived=True).get(slug=slug)
+    except Program.DoesNotExist as exc:
+        raise Http404("No such program") from exc
+
+
+def program_counts(*, program: Program) -> dict[str, int]:
+    """Headline numbers of a program, in one query."""
+    return program.participants.aggregate(
+        juniors=Count("pk", filter=Q(status=Participant.Status.APPROVED, side=Side.JUNIOR)),
+        seniors=Count("pk", filter=Q(status=Participant.Status.APPROVED, side=Side.SENIOR)),
+        applications=Count("pk", filter=Q(status=Participant.Status.APPLIED)),
+        trained=Count("pk", filter=Q(status=Participant.Status.APPROVED, training_done=True)),
+        matched=Count("pk", filter=Q(status=Participant.Status.APPROVED, matched=True)),
+    )
+
+
+def program_sponsors(*, program: Program) -> QuerySet[ProgramSponsor]:
+    return program.sponsors.select_related("membership__user")
+
+
+def sponsor_candidates(*, program: Program) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(is_sponsor=True, removed_at__isnull=True)
+        .exclude(pk__in=program.sponsors.values("membership_id"))
+        .select_related("user")
+        .order_by("user__email")
+    )
+
+
+def topics_with_usage() -> QuerySet[Topic]:
+    return Topic.objects.annotate(
+        offered=Count("offered_by", distinct=True),
+        wanted=Count("wanted_by", distinct=True),
+        in_programs=Count("programs", distinct=True),
+    ).order_by("name")
+
+
+def topic_get(*, topic_id: int) -> Topic:
+    try:
+        return Topic.objects.get(pk=topic_id)
+    except Topic.DoesNotExist as exc:
+        raise Http404("No such topic") from exc
+
+
+DIRECTORY_FILTERS = ("q", "side", "department", "status", "training", "matched")
+
+
+def participant_directory(*, program: Program, filters: dict[str, Any]) -> QuerySet[Participant]:
+    """The HR directory. Topics are prefetched: a page costs the same queries at any size."""
+    qs = program.participants.prefetch_related(
+        Prefetch("offers", queryset=Topic.objects.only("name")),
+        Prefetch("wants", queryset=Topic.objects.only("name")),
+    )
+    if q := filters.get("q"):
+        qs = qs.filter(
+            Q(first_name__icontains=q)
+            | Q(last_name__icontains=q)
+            | Q(email__icontains=q)
+            | Q(title__icontains=q)
+        )
+    if side := filters.get("side"):
+        qs = qs.filter(side=side)
+    if department := filters.get("department"):
+        qs = qs.filter(department=department)
+    if status := filters.get("status"):
+        qs = qs.filter(status=status)
+    if training := filters.get("training"):
+        qs = qs.filter(training_done=training == "done")
+    if matched := filters.get("matched"):
+        qs = qs.filter(matched=matched == "yes")
+    return qs.order_by("last_name", "first_name", "pk")
+
+
+def program_departments(*, program: Program) -> list[str]:
+    return list(
+        program.participants.exclude(department="")
+        .order_by("department")
+        .values_list("department", flat=True)
+        .distinct()
+    )
+
+
+def participant_get(*, program: Program, participant_id: int) -> Participant:
+    try:
+        return program.participants.select_related("membership__user").get(pk=participant_id)
+    except Participant.DoesNotExist as exc:
+        raise Http404("No such participant") from exc
+
+
+def participant_of_member(*, program: Program, membership: Membership) -> Participant | None:
+    return (
+        program.participants.filter(membership=membership)
+        .exclude(status=Participant.Status.REMOVED)
+        .first()
+    )
+
+
+def objectives_of(*, participant: Participant) -> QuerySet[LearningObjective]:
+    return participant.objectives.select_related("topic")
+
+
+def objective_get(*, participant: Participant, objective_id: int) -> LearningObjective:
+    try:
+        return participant.objectives.select_related("topic").get(pk=objective_id)
+    except LearningObjective.DoesNotExist as exc:
+        raise Http404("No such objective") from exc
+
+
+def modules_of(*, program: Program) -> QuerySet[TrainingModule]:
+    return program.modules.all()
+
+
+def module_get(*, program: Program, module_id: int) -> TrainingModule:
+    try:
+        return program.modules.get(pk=module_id)
+    except TrainingModule.DoesNotExist as exc:
+        raise Http404("No such module") from exc
+
+
+def modules_with_completion(*, program: Program) -> QuerySet[TrainingModule]:
+    """Each module with how many approved participants completed it."""
+    return program.modules.annotate(
+        completed=Count(
+            "completions",
+            filter=Q(completions__participant__status=Participant.Status.APPROVED),
+        )
+    )
+
+
+def completed_module_ids(*, participant: Participant) -> set[int]:
+    return set(
+        TrainingCompletion.objects.filter(participant=participant).values_list(
+            "module_id", flat=True
+        )
+    )
+
+
+def import_job_get(*, program: Program, job_id: int) -> ImportJob:
+    try:
+        return program.imports.get(pk=job_id)
+    except ImportJob.DoesNotExist as exc:
+        raise Http404("No such import") from exc

@@ -1,0 +1,645 @@
+"""Writes of the programs app. Every function runs inside the organisation's scope."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.text import slugify
+
+from mentorship import services as kernel
+from mentorship.models import AuditEvent, Membership, Organization, Role, User
+from programs.library import EXPORT_FORMAT, EXPORT_VERSION, TEMPLATES
+from programs.models import (
+    LearningObjective,
+    Participant,
+    Program,
+    ProgramSponsor,
+    Side,
+    Topic,
+    TrainingCompletion,
+    TrainingModule,
+)
+
+# Sent after a program closes, with ``program``: later apps (pairings, feedback) hang their
+# end-of-program steps here instead of this app importing them.
+program_closed = Signal()
+
+# --- Topics ---------------------------------------------------------------------------------------
+
+
+def topics_get_or_create(*, organization: Organization, names: Iterable[str]) -> list[Topic]:
+    """The topics with these names (ignoring case), creating the missing ones."""
+    wanted: dict[str, str] = {}
+    for name in names:
+        clean = " ".join(name.split())[:80]
+        if clean:
+            wanted.setdefault(clean.lower(), clean)
+    if not wanted:
+        return []
+    existing = {
+        t.name.lower(): t
+        for t in Topic.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=wanted)
+    }
+    missing = [
+        Topic(organization=organization, name=name)
+        for key, name in wanted.items()
+        if key not in existing
+    ]
+    Topic.objects.bulk_create(missing)
+    existing.update({t.name.lower(): t for t in missing})
+    return [existing[key] for key in wanted]
+
+
+def topic_create(*, organization: Organization, name: str) -> Topic:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("Give the topic a name.")
+    if Topic.objects.filter(name__iexact=name).exists():
+        raise ValidationError(f"There is already a topic called “{name}”.")
+    return Topic.objects.create(organization=organization, name=name)
+
+
+def topic_rename(*, topic: Topic, name: str) -> Topic:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("Give the topic a name.")
+    if Topic.objects.filter(name__iexact=name).exclude(pk=topic.pk).exists():
+        raise ValidationError(f"There is already a topic called “{name}”. Merge the two instead.")
+    topic.name = name
+    topic.save(update_fields=["name"])
+    return topic
+
+
+def topic_merge(*, source: Topic, target: Topic, actor: User) -> Topic:
+    """Move every reference of ``source`` to ``target``, then delete ``source``."""
+    if source.pk == target.pk:
+        raise ValidationError("Choose a different topic to merge into.")
+    with transaction.atomic():
+        for relation in (Participant.offers, Participant.wants, Program.topics):
+            through = relation.through
+            owner = relation.field.m2m_field_name()
+            already = set(
+                through.objects.filter(topic=target).values_list(f"{owner}_id", flat=True)
+            )
+            rows = through.objects.filter(topic=source)
+            rows.filter(**{f"{owner}_id__in": already}).delete()
+            rows.update(topic=target)
+        LearningObjective.objects.filter(topic=source).update(topic=target)
+        kernel.audit_record(
+            organization=target.organization,
+            action=AuditEvent.Action.TOPICS_MERGED,
+            summary=f"Topic “{source.name}” merged into “{target.name}”",
+            actor=actor,
+        )
+        source.delete()
+    return target
+
+
+# --- Programs -------------------------------------------------------------------------------------
+
+PROGRAM_SETTINGS = [
+    "name",
+    "description",
+    "goals",
+    "cadence_weeks",
+    "expected_sessions",
+    "mentees_per_mentor",
+    "mentors_per_mentee",
+    "min_level_gap",
+    "exclude_reporting_line",
+    "exclude_same_department",
+    "allow_repairing",
+    "training_required",
+    "agreement_text",
+    "reminder_offsets_hours",
+]
+
+
+def unique_program_slug(*, base: str) -> str:
+    base = (slugify(base) or "program")[:50]
+    taken = set(Program.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def program_create(*, organization: Organization, name: str, **settings: Any) -> Program:
+    program = Program(organization=organization, name=name, **settings)
+    program.slug = unique_program_slug(base=name)
+    program.full_clean(exclude=["organization"])
+    program.save()
+    return program
+
+
+def program_update(*, program: Program, data: dict[str, Any]) -> Program:
+    for field, value in data.items():
+        setattr(program, field, value)
+    _validate_dates(program)
+    program.full_clean(exclude=["organization"])
+    program.save()
+    return program
+
+
+def _validate_dates(program: Program) -> None:
+    if program.start_date and program.end_date and program.end_date <= program.start_date:
+        raise ValidationError({"end_date": "The end date must be after the start date."})
+
+
+def program_duplicate(*, program: Program) -> Program:
+    """A draft copy with the same settings, topics and training modules; no people."""
+    with transaction.atomic():
+        copy = Program(organization=program.organization)
+        for field in [*PROGRAM_SETTINGS, "start_date", "end_date"]:
+            setattr(copy, field, getattr(program, field))
+        copy.name = f"{program.name} (copy)"[:120]
+        copy.slug = unique_program_slug(base=f"{program.slug}-copy")
+        copy.save()
+        copy.topics.set(program.topics.all())
+        TrainingModule.objects.bulk_create(
+            TrainingModule(
+                organization=program.organization,
+                program=copy,
+                title=m.title,
+                body=m.body,
+                required_for_juniors=m.required_for_juniors,
+                required_for_seniors=m.required_for_seniors,
+                position=m.position,
+            )
+            for m in program.modules.all()
+        )
+    return copy
+
+
+def program_archive(*, program: Program) -> Program:
+    if program.status not in (Program.Status.DRAFT, Program.Status.CLOSED):
+        raise ValidationError(
+            "Only draft or closed programs can be archived. Close this program first."
+        )
+    program.archived_at = timezone.now()
+    program.save(update_fields=["archived_at"])
+    return program
+
+
+# Allowed moves, each with the guard that explains why it may not happen yet.
+TRANSITIONS: dict[str, set[str]] = {
+    Program.Status.DRAFT: {Program.Status.ENROLLING},
+    Program.Status.ENROLLING: {Program.Status.DRAFT, Program.Status.MATCHING},
+    Program.Status.MATCHING: {Program.Status.ENROLLING, Program.Status.ACTIVE},
+    Program.Status.ACTIVE: {Program.Status.CLOSED},
+    Program.Status.CLOSED: set(),
+}
+
+
+def program_transition_problems(*, program: Program, target: str) -> list[str]:
+    """Why the program cannot move to ``target`` now, in words an HR admin understands."""
+    if target not in TRANSITIONS.get(program.status, set()):
+        return [
+            f"A {program.get_status_display().lower()} program cannot move to "
+            f"“{Program.Status(target).label if target in Program.Status.values else target}”."
+        ]
+    problems: list[str] = []
+    if program.archived_at:
+        problems.append("The program is archived.")
+    if target == Program.Status.ENROLLING:
+        if not program.start_date or not program.end_date:
+            problems.append("Set the start and end dates before opening enrolment.")
+        if not program.agreement_text.strip():
+            problems.append("Write the agreement participants will accept.")
+    if target == Program.Status.MATCHING:
+        approved = program.participants.filter(status=Participant.Status.APPROVED)
+        if not approved.filter(side=Side.JUNIOR).exists():
+            problems.append("Approve at least one junior participant first.")
+        if not approved.filter(side=Side.SENIOR).exists():
+            problems.append("Approve at least one senior participant first.")
+    if target == Program.Status.ACTIVE and not program.participants.filter(matched=True).exists():
+        problems.append("Publish pairings before the program goes active.")
+    return problems
+
+
+def program_transition(*, program: Program, target: str, actor: User) -> Program:
+    problems = program_transition_problems(program=program, target=target)
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        previous = program.get_status_display()
+        program.status = target
+        fields = ["status"]
+        if target == Program.Status.CLOSED:
+            program.closed_at = timezone.now()
+            fields.append("closed_at")
+        program.save(update_fields=fields)
+        kernel.audit_record(
+            organization=program.organization,
+            action=AuditEvent.Action.PROGRAM_STATUS,
+            summary=f"{program.name}: {previous} → {program.get_status_display()}",
+            actor=actor,
+        )
+        if target == Program.Status.CLOSED:
+            transaction.on_commit(lambda: program_closed.send(sender=Program, program=program))
+    return program
+
+
+def program_sponsor_add(*, program: Program, membership: Membership) -> ProgramSponsor:
+    if not membership.is_sponsor or membership.removed_at is not None:
+        raise ValidationError("Only members with the executive sponsor role can sponsor.")
+    sponsor, _ = ProgramSponsor.objects.get_or_create(
+        organization=program.organization, program=program, membership=membership
+    )
+    return sponsor
+
+
+def program_sponsor_remove(*, program: Program, membership_id: int) -> None:
+    ProgramSponsor.objects.filter(program=program, membership_id=membership_id).delete()
+
+
+# --- Export and import of configurations ----------------------------------------------------------
+
+
+def program_export(*, program: Program) -> dict[str, Any]:
+    return {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "program": {field: getattr(program, field) for field in PROGRAM_SETTINGS},
+        "topics": sorted(t.name for t in program.topics.all()),
+        "training_modules": [
+            {
+                "title": m.title,
+                "body": m.body,
+                "required_for_juniors": m.required_for_juniors,
+                "required_for_seniors": m.required_for_seniors,
+            }
+            for m in program.modules.all()
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class ConfigProblem(Exception):
+    problems: list[str]
+
+
+def _config_from_json(raw: bytes | str) -> dict[str, Any]:
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError(f"The file is not valid JSON ({exc}).") from exc
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        raise ValidationError("This is not a program configuration exported by this application.")
+    if data.get("version") != EXPORT_VERSION:
+        raise ValidationError(f"Unsupported configuration version {data.get('version')!r}.")
+    return data
+
+
+def _check_config(data: dict[str, Any]) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
+    """Validate the shape; returns (settings, topic names, modules) or raises with every problem."""
+    problems: list[str] = []
+    settings = data.get("program")
+    if not isinstance(settings, dict):
+        raise ValidationError("The configuration has no “program” section.")
+    unknown = sorted(set(settings) - set(PROGRAM_SETTINGS))
+    if unknown:
+        problems.append(f"Unknown settings: {', '.join(unknown)}.")
+    topics = data.get("topics", [])
+    if not isinstance(topics, list) or not all(isinstance(t, str) and t.strip() for t in topics):
+        problems.append("“topics” must be a list of names.")
+        topics = []
+    elif any(len(t) > 80 for t in topics):
+        problems.append("Topic names are at most 80 characters.")
+    modules = data.get("training_modules", [])
+    clean_modules: list[dict[str, Any]] = []
+    if not isinstance(modules, list):
+        problems.append("“training_modules” must be a list.")
+    else:
+        for n, module in enumerate(modules, start=1):
+            if not isinstance(module, dict) or not str(module.get("title", "")).strip():
+                problems.append(f"Training module {n} needs a title.")
+                continue
+            clean_modules.append(
+                {
+                    "title": str(module["title"])[:120],
+                    "body": str(module.get("body", "")),
+                    "required_for_juniors": bool(module.get("required_for_juniors", True)),
+                    "required_for_seniors": bool(module.get("required_for_seniors", False)),
+                }
+            )
+    if problems:
+        raise ValidationError(problems)
+    return {k: v for k, v in settings.items() if k in PROGRAM_SETTINGS}, topics, clean_modules
+
+
+def program_create_from_config(
+    *, organization: Organization, data: dict[str, Any] | bytes | str, name: str = ""
+) -> Program:
+    """Create a draft program from an export (or a built-in template), validating everything
+    before writing anything."""
+    config = _config_from_json(data) if isinstance(data, bytes | str) else data
+    settings, topic_names, modules = _check_config(config)
+    if name:
+        settings["name"] = name
+    offsets = settings.get("reminder_offsets_hours", [])
+    if not isinstance(offsets, list) or not all(
+        isinstance(h, int) and 0 < h <= 24 * 14 for h in offsets
+    ):
+        raise ValidationError("Reminder offsets must be whole hours between 1 and 336.")
+    program = Program(organization=organization, **settings)
+    program.slug = unique_program_slug(base=program.name or "program")
+    try:
+        program.full_clean(exclude=["organization"])
+    except ValidationError as exc:
+        raise ValidationError(
+            [f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()]
+        ) from exc
+    with transaction.atomic():
+        program.save()
+        program.topics.set(topics_get_or_create(organization=organization, names=topic_names))
+        TrainingModule.objects.bulk_create(
+            TrainingModule(organization=organization, program=program, position=n, **module)
+            for n, module in enumerate(modules)
+        )
+    return program
+
+
+def program_create_from_template(
+    *, organization: Organization, template: str, name: str = ""
+) -> Program:
+    if template not in TEMPLATES:
+        raise ValidationError("Unknown template.")
+    return program_create_from_config(
+        organization=organization, data=TEMPLATES[template], name=name
+    )
+
+
+# --- Participants ---------------------------------------------------------------------------------
+
+PARTICIPANT_FIELDS = [
+    "first_name",
+    "last_name",
+    "side",
+    "department",
+    "title",
+    "level",
+    "manager_email",
+    "timezone",
+    "availability",
+    "bio",
+]
+
+
+def _active_membership(email: str) -> Membership | None:
+    return (
+        Membership.objects.select_related("user")
+        .filter(user__email__iexact=email, removed_at__isnull=True)
+        .first()
+    )
+
+
+def participant_add(
+    *,
+    program: Program,
+    email: str,
+    invited_by: User,
+    offers: Iterable[Topic] = (),
+    wants: Iterable[Topic] = (),
+    **fields: Any,
+) -> Participant:
+    """HR admin adds one person: approved at once; invited when they are not a member yet."""
+    email = email.strip().lower()
+    if Participant.objects.filter(program=program, email=email).exists():
+        raise ValidationError(f"{email} is already in this program.")
+    with transaction.atomic():
+        participant = Participant(
+            organization=program.organization,
+            program=program,
+            email=email,
+            status=Participant.Status.APPROVED,
+            **fields,
+        )
+        participant.full_clean(exclude=["organization", "program", "membership"])
+        membership = _active_membership(email)
+        if membership is not None:
+            participant.membership = kernel.membership_grant(
+                organization=program.organization, user=membership.user, role=Role.PARTICIPANT
+            )
+        participant.save()
+        participant.offers.set(offers)
+        participant.wants.set(wants)
+        if membership is None:
+            kernel.invitations_create_bulk(
+                organization=program.organization,
+                emails=[email],
+                role=Role.PARTICIPANT,
+                invited_by=invited_by,
+            )
+        _refresh_training_done(program=program, participants=[participant])
+    return participant
+
+
+def participant_apply(
+    *,
+    program: Program,
+    membership: Membership,
+    offers: Iterable[Topic] = (),
+    wants: Iterable[Topic] = (),
+    **fields: Any,
+) -> Participant:
+    """Self-enrolment by a member while the program is enrolling; an HR admin decides."""
+    if program.status != Program.Status.ENROLLING or program.archived_at:
+        raise ValidationError("This program is not taking applications right now.")
+    email = membership.user.email.lower()
+    existing = Participant.objects.filter(program=program, email=email).first()
+    if existing and existing.status not in (
+        Participant.Status.WITHDRAWN,
+        Participant.Status.DECLINED,
+    ):
+        raise ValidationError("You have already applied to this program.")
+    with transaction.atomic():
+        participant = existing or Participant(
+            organization=program.organization, program=program, email=email
+        )
+        for field, value in fields.items():
+            setattr(participant, field, value)
+        participant.first_name = membership.user.first_name or email.split("@")[0]
+        participant.last_name = membership.user.last_name
+        participant.membership = membership
+        participant.status = Participant.Status.APPLIED
+        participant.status_changed_at = timezone.now()
+        participant.full_clean(exclude=["organization", "program", "membership"])
+        participant.save()
+        participant.offers.set(offers)
+        participant.wants.set(wants)
+        _refresh_training_done(program=program, participants=[participant])
+        for hr in Membership.objects.filter(
+            is_hr_admin=True, removed_at__isnull=True
+        ).select_related("user"):
+            kernel.notification_send(
+                organization=program.organization,
+                recipient=hr.user,
+                subject=f"New application to {program.name}",
+                body=f"{participant.full_name} applied as {participant.get_side_display()}.",
+                url=f"/o/{program.organization.slug}/programs/{program.slug}/participants/"
+                f"{participant.pk}/",
+            )
+    return participant
+
+
+def participant_decide(*, participant: Participant, approve: bool, actor: User) -> Participant:
+    if participant.status != Participant.Status.APPLIED:
+        raise ValidationError(
+            "Only applications waiting for a decision can be approved or declined."
+        )
+    with transaction.atomic():
+        participant.status = Participant.Status.APPROVED if approve else Participant.Status.DECLINED
+        participant.status_changed_at = timezone.now()
+        participant.save(update_fields=["status", "status_changed_at"])
+        if participant.membership_id and approve:
+            kernel.membership_grant(
+                organization=participant.organization,
+                user=participant.membership.user,
+                role=Role.PARTICIPANT,
+            )
+        if participant.membership_id:
+            program = participant.program
+            kernel.notification_send(
+                organization=participant.organization,
+                recipient=participant.membership.user,
+                subject=(
+                    f"You are in: {program.name}"
+                    if approve
+                    else f"Your application to {program.name}"
+                ),
+                body=(
+                    "Your application was approved. Set your learning objectives to get ready."
+                    if approve
+                    else "Your application was not accepted this time. Your HR team can tell "
+                    "you more."
+                ),
+                url=f"/o/{participant.organization.slug}/programs/{program.slug}/me/",
+            )
+    return participant
+
+
+def participant_withdraw(*, participant: Participant) -> Participant:
+    if participant.status in (Participant.Status.WITHDRAWN, Participant.Status.REMOVED):
+        raise ValidationError("You are no longer in this program.")
+    participant.status = Participant.Status.WITHDRAWN
+    participant.status_changed_at = timezone.now()
+    participant.save(update_fields=["status", "status_changed_at"])
+    return participant
+
+
+def participant_remove(*, participant: Participant, actor: User) -> Participant:
+    if participant.status == Participant.Status.REMOVED:
+        raise ValidationError("This participant was already removed.")
+    with transaction.atomic():
+        participant.status = Participant.Status.REMOVED
+        participant.status_changed_at = timezone.now()
+        participant.save(update_fields=["status", "status_changed_at"])
+        kernel.audit_record(
+            organization=participant.organization,
+            action=AuditEvent.Action.PARTICIPANT_REMOVED,
+            summary=f"{participant.email} removed from {participant.program.name}",
+            actor=actor,
+        )
+    return participant
+
+
+def participants_link_membership(*, membership: Membership) -> int:
+    """Attach the rows that waited for this person by email (imports, invitations)."""
+    return Participant.objects.filter(
+        email__iexact=membership.user.email, membership__isnull=True
+    ).update(membership=membership)
+
+
+# --- Learning objectives --------------------------------------------------------------------------
+
+
+def objective_create(*, participant: Participant, topic: Topic, **fields: Any) -> LearningObjective:
+    objective = LearningObjective(
+        organization=participant.organization, participant=participant, topic=topic, **fields
+    )
+    objective.full_clean(exclude=["organization", "participant"])
+    objective.save()
+    return objective
+
+
+def objective_update(*, objective: LearningObjective, **fields: Any) -> LearningObjective:
+    if "final_rating" in fields and fields["final_rating"] is not None:
+        status = objective.participant.program.status
+        if status not in (Program.Status.ACTIVE, Program.Status.CLOSED):
+            raise ValidationError(
+                {"final_rating": "The final self-rating is given at the end of the program."}
+            )
+    for field, value in fields.items():
+        setattr(objective, field, value)
+    objective.full_clean(exclude=["organization", "participant"])
+    objective.save()
+    return objective
+
+
+# --- Training -------------------------------------------------------------------------------------
+
+
+def _refresh_training_done(
+    *, program: Program, participants: Iterable[Participant] | None = None
+) -> None:
+    """Recompute ``training_done`` (kept on the row so the directory filters on it cheaply)."""
+    modules = list(program.modules.all())
+    required = {
+        Side.JUNIOR: {m.pk for m in modules if m.required_for_juniors},
+        Side.SENIOR: {m.pk for m in modules if m.required_for_seniors},
+    }
+    rows = list(participants) if participants is not None else list(program.participants.all())
+    done: dict[int, set[int]] = {}
+    for participant_id, module_id in TrainingCompletion.objects.filter(
+        participant__in=rows
+    ).values_list("participant_id", "module_id"):
+        done.setdefault(participant_id, set()).add(module_id)
+    changed = []
+    for p in rows:
+        value = required[Side(p.side)] <= done.get(p.pk, set())
+        if p.training_done != value:
+            p.training_done = value
+            changed.append(p)
+    Participant.objects.bulk_update(changed, ["training_done"], batch_size=1000)
+
+
+def module_save(
+    *, program: Program, module: TrainingModule | None, **fields: Any
+) -> TrainingModule:
+    module = module or TrainingModule(
+        organization=program.organization,
+        program=program,
+        position=program.modules.count(),
+    )
+    for field, value in fields.items():
+        setattr(module, field, value)
+    module.full_clean(exclude=["organization", "program"])
+    with transaction.atomic():
+        module.save()
+        _refresh_training_done(program=program)
+    return module
+
+
+def module_delete(*, module: TrainingModule) -> None:
+    program = module.program
+    with transaction.atomic():
+        module.delete()
+        _refresh_training_done(program=program)
+
+
+def module_complete(*, module: TrainingModule, participant: Participant) -> TrainingCompletion:
+    with transaction.atomic():
+        completion, _ = TrainingCompletion.objects.get_or_create(
+            organization=participant.organization, module=module, participant=participant
+        )
+        _refresh_training_done(program=module.program, participants=[participant])
+    return completion

@@ -1,0 +1,20 @@
+"""What the programs views share."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from programs import selectors
+from programs.models import Program
+
+
+def program_for(request: HttpRequest, program_slug: str) -> Program:
+    """The program, if the viewer may see it; 404 otherwise (missing or not theirs alike)."""
+    return selectors.program_get_for_member(membership=request.membership, slug=program_slug)
+
+
+def to_program(
+    request: HttpRequest, program: Program, name: str = "program_detail"
+) -> HttpResponse:
+    return redirect(name, org_slug=request.organization.slug, program_slug=program.slug)

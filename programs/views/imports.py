@@ -1,0 +1,107 @@
+"""CSV import in the browser: upload, preview with every bad row, confirm, progress."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from mentorship.models import Role
+from mentorship.tenancy import role_required
+from mentorship.web import posted
+from programs import selectors
+from programs.forms import CsvUploadForm
+from programs.models import ImportJob
+from programs.tasks import progress_key, run_participant_import
+from programs.views._common import program_for
+
+hr_only = role_required(Role.HR_ADMIN)
+
+
+@require_http_methods(["GET", "POST"])
+@hr_only
+def import_upload(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    from programs.importer import import_preview, parse_participants_csv
+
+    program = program_for(request, program_slug)
+    form = CsvUploadForm(posted(request), request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.add_error("file", "The file is not UTF-8 text. Save it as “CSV UTF-8” and retry.")
+        else:
+            parsed = parse_participants_csv(text)
+            job = ImportJob.objects.create(
+                organization=request.organization,
+                program=program,
+                created_by=request.user,
+                filename=upload.name[:200],
+                status=ImportJob.Status.PREVIEW if parsed.is_clean else ImportJob.Status.INVALID,
+                rows=[row.to_dict() for row in parsed.rows] if parsed.is_clean else [],
+                errors=[list(e) for e in parsed.errors],
+                total=len(parsed.rows),
+                summary=(
+                    import_preview(program=program, rows=parsed.rows).to_dict()
+                    if parsed.is_clean
+                    else {}
+                ),
+            )
+            return _job_redirect(request, program.slug, job.pk)
+    return render(
+        request,
+        "programs/import_upload.html",
+        {"program": program, "form": form, "recent": program.imports.all()[:5]},
+    )
+
+
+def _job_redirect(request: HttpRequest, program_slug: str, job_id: int) -> HttpResponse:
+    from django.shortcuts import redirect
+
+    return redirect(
+        "import_job", org_slug=request.organization.slug, program_slug=program_slug, job_id=job_id
+    )
+
+
+@require_http_methods(["GET"])
+@hr_only
+def import_job(request: HttpRequest, org_slug: str, program_slug: str, job_id: int) -> HttpResponse:
+    program = program_for(request, program_slug)
+    job = selectors.import_job_get(program=program, job_id=job_id)
+    processed = (
+        cache.get(progress_key(job.pk), 0)
+        if job.status == ImportJob.Status.RUNNING
+        else job.processed
+    )
+    context = {
+        "program": program,
+        "job": job,
+        "processed": processed,
+        "percent": int(100 * processed / job.total) if job.total else 100,
+        "form": CsvUploadForm(),
+    }
+    template = "programs/_import_progress.html" if request.htmx else "programs/import_job.html"
+    return render(request, template, context)
+
+
+@require_POST
+@hr_only
+def import_confirm(
+    request: HttpRequest, org_slug: str, program_slug: str, job_id: int
+) -> HttpResponse:
+    program = program_for(request, program_slug)
+    job = selectors.import_job_get(program=program, job_id=job_id)
+    # Compare-and-set: a double click or a second tab cannot start the same import twice.
+    started = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
+        status=ImportJob.Status.RUNNING
+    )
+    if started:
+        run_participant_import.delay_on_commit(
+            organization_id=request.organization.pk, job_id=job.pk
+        )
+    else:
+        messages.info(request, "This import has already started.")
+    return _job_redirect(request, program.slug, job.pk)

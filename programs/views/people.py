@@ -1,0 +1,258 @@
+"""Participants: the HR directory, adding, deciding on applications, removal; self-enrolment,
+a participant's own page, withdrawal and learning objectives."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from mentorship.models import Role
+from mentorship.tenancy import member_required, role_required
+from mentorship.web import paginate, posted, querystring_without_page, render_page_or_partial
+from programs import selectors, services
+from programs.forms import (
+    ApplicationForm,
+    DirectoryFilterForm,
+    ObjectiveForm,
+    ObjectiveProgressForm,
+    ParticipantForm,
+)
+from programs.models import Participant, Program
+from programs.views._common import program_for, to_program
+
+hr_only = role_required(Role.HR_ADMIN)
+
+
+@require_GET
+@hr_only
+def directory(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = program_for(request, program_slug)
+    form = DirectoryFilterForm(
+        request.GET or None, departments=selectors.program_departments(program=program)
+    )
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = paginate(request, selectors.participant_directory(program=program, filters=filters))
+    context = {
+        "program": program,
+        "form": form,
+        "page": page,
+        "querystring": querystring_without_page(request),
+    }
+    return render_page_or_partial(
+        request, "programs/directory.html", "programs/_directory_table.html", context
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@hr_only
+def participant_add(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = program_for(request, program_slug)
+    form = ParticipantForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant = services.participant_add(
+                program=program,
+                email=form.cleaned_data["email"],
+                invited_by=request.user,
+                offers=form.cleaned_data["offers"],
+                wants=form.cleaned_data["wants"],
+                **form.person_fields(),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            invited = "" if participant.membership_id else " An invitation is on its way."
+            messages.success(request, f"{participant.full_name} was added.{invited}")
+            return to_program(request, program, "participant_directory")
+    return render(request, "programs/participant_add.html", {"program": program, "form": form})
+
+
+@require_GET
+@hr_only
+def participant_detail(
+    request: HttpRequest, org_slug: str, program_slug: str, participant_id: int
+) -> HttpResponse:
+    program = program_for(request, program_slug)
+    participant = selectors.participant_get(program=program, participant_id=participant_id)
+    return render(
+        request,
+        "programs/participant_detail.html",
+        {
+            "program": program,
+            "participant": participant,
+            "objectives": selectors.objectives_of(participant=participant),
+        },
+    )
+
+
+@require_POST
+@hr_only
+def participant_decide(
+    request: HttpRequest, org_slug: str, program_slug: str, participant_id: int
+) -> HttpResponse:
+    program = program_for(request, program_slug)
+    participant = selectors.participant_get(program=program, participant_id=participant_id)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.participant_decide(participant=participant, approve=approve, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        verb = "approved" if approve else "declined"
+        messages.success(request, f"The application of {participant.full_name} was {verb}.")
+    return to_program(request, program, "participant_directory")
+
+
+@require_http_methods(["GET", "POST"])
+@hr_only
+def participant_remove(
+    request: HttpRequest, org_slug: str, program_slug: str, participant_id: int
+) -> HttpResponse:
+    program = program_for(request, program_slug)
+    participant = selectors.participant_get(program=program, participant_id=participant_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.participant_remove(participant=participant, actor=request.user)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request, f"{participant.full_name} was removed. Their history is kept."
+            )
+            return to_program(request, program, "participant_directory")
+    return render(
+        request,
+        "programs/confirm.html",
+        {
+            "program": program,
+            "title": f"Remove {participant.full_name} from {program.name}?",
+            "text": "They leave the program and its matching at once. Their history "
+            "(objectives, sessions, answers) is kept.",
+            "button": "Remove participant",
+            "error": error,
+            "danger": True,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def program_apply(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = program_for(request, program_slug)
+    if program.status != Program.Status.ENROLLING:
+        return render(request, "programs/apply_closed.html", {"program": program})
+    form = ApplicationForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.participant_apply(
+                program=program,
+                membership=request.membership,
+                offers=form.cleaned_data["offers"],
+                wants=form.cleaned_data["wants"],
+                **form.person_fields(),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Thank you! An HR admin will review your application.")
+            return to_program(request, program)
+    return render(request, "programs/apply.html", {"program": program, "form": form})
+
+
+def _my_participation(request: HttpRequest, program: Program) -> Participant:
+    participant = selectors.participant_of_member(program=program, membership=request.membership)
+    if participant is None:
+        raise Http404("You are not in this program")
+    return participant
+
+
+@require_GET
+@member_required
+def my_participation(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = program_for(request, program_slug)
+    participant = _my_participation(request, program)
+    modules = selectors.modules_of(program=program)
+    done = selectors.completed_module_ids(participant=participant)
+    return render(
+        request,
+        "programs/me.html",
+        {
+            "program": program,
+            "participant": participant,
+            "objectives": selectors.objectives_of(participant=participant),
+            "modules": [(m, m.pk in done) for m in modules],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def my_withdraw(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = program_for(request, program_slug)
+    participant = _my_participation(request, program)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.participant_withdraw(participant=participant)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, f"You have left {program.name}.")
+            return to_program(request, program)
+    return render(
+        request,
+        "programs/confirm.html",
+        {
+            "program": program,
+            "title": f"Leave {program.name}?",
+            "text": "You leave the program and its matching. No reason needed, no blame.",
+            "button": "Leave the program",
+            "error": error,
+            "danger": True,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def objective_new(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = program_for(request, program_slug)
+    participant = _my_participation(request, program)
+    form = ObjectiveForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.objective_create(participant=participant, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Objective added.")
+            return to_program(request, program, "my_participation")
+    return render(request, "programs/objective_form.html", {"program": program, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def objective_edit(
+    request: HttpRequest, org_slug: str, program_slug: str, objective_id: int
+) -> HttpResponse:
+    program = program_for(request, program_slug)
+    participant = _my_participation(request, program)
+    objective = selectors.objective_get(participant=participant, objective_id=objective_id)
+    form = ObjectiveProgressForm(posted(request), instance=objective)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.objective_update(objective=objective, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Progress saved.")
+            return to_program(request, program, "my_participation")
+    return render(
+        request,
+        "programs/objective_form.html",
+        {"program": program, "form": form, "objective": objective},
+    )

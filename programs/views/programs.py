@@ -1,0 +1,243 @@
+"""Programs: list, create (blank or from a template), settings, lifecycle, copies, export."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from mentorship.models import Role
+from mentorship.tenancy import member_required, role_required
+from mentorship.web import posted
+from programs import selectors, services
+from programs.forms import ConfigImportForm, ProgramCreateForm, ProgramForm, SponsorForm
+from programs.models import Program
+from programs.views._common import program_for, to_program
+
+hr_only = role_required(Role.HR_ADMIN)
+
+
+@require_GET
+@member_required
+def program_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    show_archived = request.GET.get("archived") == "1" and request.membership.is_hr_admin
+    programs = selectors.programs_for_member(
+        membership=request.membership, include_archived=show_archived
+    )
+    return render(
+        request,
+        "programs/program_list.html",
+        {"programs": programs, "show_archived": show_archived},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@hr_only
+def program_new(request: HttpRequest, org_slug: str) -> HttpResponse:
+    form = ProgramCreateForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        template, name = form.cleaned_data["template"], form.cleaned_data["name"]
+        if template:
+            program = services.program_create_from_template(
+                organization=request.organization, template=template, name=name
+            )
+            messages.success(
+                request, "Program created from the template. Review the settings and dates."
+            )
+        else:
+            program = services.program_create(organization=request.organization, name=name)
+            messages.success(request, "Program created. Fill in its settings.")
+        return to_program(request, program, "program_edit")
+    return render(request, "programs/program_new.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@hr_only
+def program_import(request: HttpRequest, org_slug: str) -> HttpResponse:
+    form = ConfigImportForm(posted(request), request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            program = services.program_create_from_config(
+                organization=request.organization,
+                data=form.cleaned_data["file"].read(),
+                name=form.cleaned_data["name"],
+            )
+        except ValidationError as exc:
+            problems = exc.messages
+        else:
+            messages.success(request, f"“{program.name}” was imported as a draft.")
+            return to_program(request, program)
+    return render(request, "programs/program_import.html", {"form": form, "problems": problems})
+
+
+@require_GET
+@member_required
+def program_detail(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = program_for(request, program_slug)
+    membership = request.membership
+    context = {
+        "program": program,
+        "my_participation": selectors.participant_of_member(program=program, membership=membership),
+    }
+    if membership.is_hr_admin or membership.is_sponsor:
+        context["counts"] = selectors.program_counts(program=program)
+        context["sponsors"] = selectors.program_sponsors(program=program)
+    if membership.is_hr_admin:
+        context["next_steps"] = [
+            (
+                target,
+                Program.Status(target).label,
+                services.program_transition_problems(program=program, target=target),
+            )
+            for target in sorted(services.TRANSITIONS[program.status])
+        ]
+        context["sponsor_form"] = SponsorForm(
+            candidates=selectors.sponsor_candidates(program=program)
+        )
+    return render(request, "programs/program_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@hr_only
+def program_edit(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = program_for(request, program_slug)
+    form = ProgramForm(posted(request), instance=program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.program_update(program=program, data=form.settings())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            program.topics.set(form.cleaned_data["topics"])
+            messages.success(request, "Settings saved.")
+            return to_program(request, program)
+    return render(request, "programs/program_edit.html", {"program": program, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@hr_only
+def program_duplicate(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = program_for(request, program_slug)
+    if request.method == "POST":
+        copy = services.program_duplicate(program=program)
+        messages.success(request, f"“{copy.name}” is a draft copy with the same settings.")
+        return to_program(request, copy, "program_edit")
+    return render(
+        request,
+        "programs/confirm.html",
+        {
+            "program": program,
+            "title": f"Copy “{program.name}”?",
+            "text": "The copy gets the same settings, topics and training modules, "
+            "but no participants. It starts as a draft.",
+            "button": "Make a copy",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@hr_only
+def program_archive(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = program_for(request, program_slug)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.program_archive(program=program)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, f"“{program.name}” was archived.")
+            return redirect("program_list", org_slug=org_slug)
+    return render(
+        request,
+        "programs/confirm.html",
+        {
+            "program": program,
+            "title": f"Archive “{program.name}”?",
+            "text": "Archived programs leave the list (HR admins can still show them). "
+            "Nothing is deleted.",
+            "button": "Archive",
+            "error": error,
+            "danger": True,
+        },
+    )
+
+
+STATUS_CONFIRMATIONS = {
+    Program.Status.ENROLLING: "People can apply through the self-enrolment form, "
+    "and HR admins approve them.",
+    Program.Status.MATCHING: "Enrolment closes and matching can start.",
+    Program.Status.ACTIVE: "Pairs start meeting; reminders and check-ins begin.",
+    Program.Status.CLOSED: "The program ends for everyone: participants give their final "
+    "self-ratings, end-of-program surveys go out, and no new sessions can be logged. "
+    "This cannot be undone.",
+    Program.Status.DRAFT: "The program goes back to draft; applications stop.",
+}
+
+
+@require_http_methods(["GET", "POST"])
+@hr_only
+def program_transition(
+    request: HttpRequest, org_slug: str, program_slug: str, target: str
+) -> HttpResponse:
+    program = program_for(request, program_slug)
+    if target not in Program.Status.values:
+        raise Http404("No such status")
+    problems = services.program_transition_problems(program=program, target=target)
+    if request.method == "POST" and not problems:
+        services.program_transition(program=program, target=target, actor=request.user)
+        messages.success(
+            request, f"“{program.name}” is now {program.get_status_display().lower()}."
+        )
+        return to_program(request, program)
+    return render(
+        request,
+        "programs/confirm.html",
+        {
+            "program": program,
+            "title": f"Move “{program.name}” to {Program.Status(target).label.lower()}?",
+            "text": STATUS_CONFIRMATIONS[Program.Status(target)],
+            "button": f"Yes, move to {Program.Status(target).label.lower()}",
+            "problems": problems,
+            "danger": target == Program.Status.CLOSED,
+        },
+    )
+
+
+@require_GET
+@hr_only
+def program_export(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = program_for(request, program_slug)
+    body = json.dumps(services.program_export(program=program), indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{program.slug}.program.json"'
+    return response
+
+
+@require_POST
+@hr_only
+def program_sponsors(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = program_for(request, program_slug)
+    if remove := request.POST.get("remove"):
+        if remove.isdigit():
+            services.program_sponsor_remove(program=program, membership_id=int(remove))
+            messages.success(request, "Sponsor removed.")
+        return to_program(request, program)
+    form = SponsorForm(request.POST, candidates=selectors.sponsor_candidates(program=program))
+    if form.is_valid():
+        try:
+            services.program_sponsor_add(
+                program=program, membership=form.cleaned_data["membership"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Sponsor added.")
+    else:
+        messages.error(request, "Choose a member with the executive sponsor role.")
+    return to_program(request, program)

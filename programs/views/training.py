@@ -1,0 +1,104 @@
+"""Mentor training: HR admins author modules; participants read and complete them."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from mentorship.models import Role
+from mentorship.tenancy import member_required, role_required
+from mentorship.web import posted
+from programs import selectors, services
+from programs.forms import ModuleForm
+from programs.markdown import render_markdown
+from programs.views._common import program_for, to_program
+
+hr_only = role_required(Role.HR_ADMIN)
+
+
+@require_GET
+@member_required
+def training(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = program_for(request, program_slug)
+    if request.membership.is_hr_admin:
+        counts = selectors.program_counts(program=program)
+        return render(
+            request,
+            "programs/training_admin.html",
+            {
+                "program": program,
+                "modules": selectors.modules_with_completion(program=program),
+                "approved": counts["juniors"] + counts["seniors"],
+                "trained": counts["trained"],
+            },
+        )
+    return to_program(request, program, "my_participation")
+
+
+@require_http_methods(["GET", "POST"])
+@hr_only
+def module_edit(
+    request: HttpRequest, org_slug: str, program_slug: str, module_id: int | None = None
+) -> HttpResponse:
+    program = program_for(request, program_slug)
+    module = selectors.module_get(program=program, module_id=module_id) if module_id else None
+    form = ModuleForm(posted(request), instance=module)
+    if request.method == "POST" and "delete" in request.POST and module is not None:
+        services.module_delete(module=module)
+        messages.success(request, f"Module “{module.title}” deleted.")
+        return to_program(request, program, "training")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.module_save(program=program, module=module, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Module saved.")
+            return to_program(request, program, "training")
+    return render(
+        request, "programs/module_form.html", {"program": program, "form": form, "module": module}
+    )
+
+
+@require_GET
+@member_required
+def module_detail(
+    request: HttpRequest, org_slug: str, program_slug: str, module_id: int
+) -> HttpResponse:
+    program = program_for(request, program_slug)
+    module = selectors.module_get(program=program, module_id=module_id)
+    participant = selectors.participant_of_member(program=program, membership=request.membership)
+    if participant is None and not request.membership.is_hr_admin:
+        raise Http404("Not in this program")
+    done = participant is not None and module.pk in selectors.completed_module_ids(
+        participant=participant
+    )
+    return render(
+        request,
+        "programs/module_detail.html",
+        {
+            "program": program,
+            "module": module,
+            "body": render_markdown(module.body),
+            "participant": participant,
+            "done": done,
+        },
+    )
+
+
+@require_POST
+@member_required
+def module_complete(
+    request: HttpRequest, org_slug: str, program_slug: str, module_id: int
+) -> HttpResponse:
+    program = program_for(request, program_slug)
+    module = selectors.module_get(program=program, module_id=module_id)
+    participant = selectors.participant_of_member(program=program, membership=request.membership)
+    if participant is None:
+        raise Http404("Not in this program")
+    services.module_complete(module=module, participant=participant)
+    messages.success(request, f"“{module.title}” marked as done.")
+    return to_program(request, program, "my_participation")
