@@ -406,7 +406,7 @@ def participant_add(
     *,
     program: Program,
     email: str,
-    invited_by: User,
+    invited_by: User | None,
     offers: Iterable[Topic] = (),
     wants: Iterable[Topic] = (),
     **fields: Any,
@@ -439,7 +439,7 @@ def participant_add(
                 role=Role.PARTICIPANT,
                 invited_by=invited_by,
             )
-        _refresh_training_done(program=program, participants=[participant])
+        refresh_training_done(program=program, participants=[participant])
     return participant
 
 
@@ -476,7 +476,7 @@ def participant_apply(
         participant.save()
         participant.offers.set(offers)
         participant.wants.set(wants)
-        _refresh_training_done(program=program, participants=[participant])
+        refresh_training_done(program=program, participants=[participant])
         for hr in Membership.objects.filter(
             is_hr_admin=True, removed_at__isnull=True
         ).select_related("user"):
@@ -588,7 +588,7 @@ def objective_update(*, objective: LearningObjective, **fields: Any) -> Learning
 # --- Training -------------------------------------------------------------------------------------
 
 
-def _refresh_training_done(
+def refresh_training_done(
     *, program: Program, participants: Iterable[Participant] | None = None
 ) -> None:
     """Recompute ``training_done`` (kept on the row so the directory filters on it cheaply)."""
@@ -625,7 +625,7 @@ def module_save(
     module.full_clean(exclude=["organization", "program"])
     with transaction.atomic():
         module.save()
-        _refresh_training_done(program=program)
+        refresh_training_done(program=program)
     return module
 
 
@@ -633,7 +633,7 @@ def module_delete(*, module: TrainingModule) -> None:
     program = module.program
     with transaction.atomic():
         module.delete()
-        _refresh_training_done(program=program)
+        refresh_training_done(program=program)
 
 
 def module_complete(*, module: TrainingModule, participant: Participant) -> TrainingCompletion:
@@ -641,5 +641,5 @@ def module_complete(*, module: TrainingModule, participant: Participant) -> Trai
         completion, _ = TrainingCompletion.objects.get_or_create(
             organization=participant.organization, module=module, participant=participant
         )
-        _refresh_training_done(program=module.program, participants=[participant])
+        refresh_training_done(program=module.program, participants=[participant])
     return completion

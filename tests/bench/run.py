@@ -32,6 +32,7 @@ from django.test.utils import (  # noqa: E402
 from mentorship.models import User  # noqa: E402
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
+HR = "admin@acme.example"
 PAGES = [
     ("/healthz", None),
     ("/o/acme/", "admin@acme.example"),
@@ -40,6 +41,11 @@ PAGES = [
     ("/o/acme/invitations/", "admin@acme.example"),
     ("/o/acme/notifications/", "admin@acme.example"),
     ("/o/acme/audit/", "admin@acme.example"),
+    ("/o/acme/programs/", "admin@acme.example"),
+    ("/o/acme/programs/digital-fluency/", "admin@acme.example"),
+    ("/o/acme/programs/digital-fluency/participants/", "admin@acme.example"),
+    ("/o/acme/programs/digital-fluency/participants/?side=senior&training=done", HR),
+    ("/o/acme/topics/", "admin@acme.example"),
 ]
 
 
@@ -73,9 +79,13 @@ def main() -> int:
             rows.append((path, *measure(clients[email], path)))
         base = rows[0][1]
         print(f"Pages ({engine}, {REQUESTS} requests each, signed-in HR admin, test client)")
-        print(f"{'page':<48}{'median ms':>10}{'p95 ms':>9}{'queries':>9}{'x healthz':>11}")
+        print(f"{'page':<72}{'median ms':>10}{'p95 ms':>9}{'queries':>9}{'x healthz':>11}")
         for path, median, p95, queries in rows:
-            print(f"{path:<48}{median:>10.2f}{p95:>9.2f}{queries:>9}{median / base:>11.1f}")
+            print(f"{path:<72}{median:>10.2f}{p95:>9.2f}{queries:>9}{median / base:>11.1f}")
+        print()
+        from tests.bench.import_bench import print_table, run_import_bench
+
+        print_table(run_import_bench(int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))))
     finally:
         teardown_databases(old, verbosity=0)
     return 0

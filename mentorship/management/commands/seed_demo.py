@@ -64,6 +64,10 @@ class Command(BaseCommand):
                 user = self._user(email, first, last, password_hash)
                 services.membership_grant(organization=organization, user=user, role=role)
                 admin = admin or user
+            # Apps above the kernel add their demo content through their own seed module.
+            from programs.demo import seed_demo_program
+
+            seed_demo_program(organization=organization)
             if created and admin is not None:
                 # Time-relative items are made only once, when the organisation is new.
                 services.notification_send(

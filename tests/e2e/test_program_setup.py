@@ -1,0 +1,73 @@
+"""An HR admin builds a program from the template and imports participants from a CSV,
+fixing the two bad rows the preview points out."""
+
+from __future__ import annotations
+
+import pytest
+
+from mentorship.tenancy import tenant_scope
+from programs.models import Participant, Program
+from tests.conftest import PASSWORD, make_tenant
+
+pytestmark = pytest.mark.browser
+
+HEADER = "email,first_name,last_name,side,department,level,manager_email,timezone,offers,wants\n"
+
+
+def people_csv(bad: bool) -> bytes:
+    lines = [HEADER]
+    for n in range(1, 101):
+        side = "junior" if n % 2 else "senior"
+        level = 2 if side == "junior" else 8
+        lines.append(
+            f"person{n}@example.com,First{n},Last{n},{side},Dept{n % 5},{level},,Europe/Paris,"
+            f"AI tools;Social media,Data literacy\n"
+        )
+    if bad:
+        lines[10] = "not-an-email,First10,Last10,junior,Dept0,2,,Europe/Paris,,\n"  # line 11
+        lines[40] = "person40@example.com,First40,Last40,boss,Dept0,2,,Europe/Paris,,\n"  # line 41
+    return "".join(lines).encode()
+
+
+def test_hr_admin_creates_a_program_from_the_template_and_imports_a_csv(
+    page, transactional_db
+) -> None:
+    tenant = make_tenant("alpha")
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(tenant.hr.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url("**/o/alpha/")
+
+    page.get_by_role("link", name="Programs", exact=True).click()
+    page.get_by_role("button", name="New program").click()
+    page.get_by_label("Start from").select_option("digital-fluency")
+    page.get_by_role("button", name="Create program").click()
+    page.wait_for_url("**/edit/")
+    assert page.get_by_label("Name").input_value() == "Reverse mentoring — digital fluency"
+
+    page.get_by_role("link", name="Import", exact=True).click()
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "people.csv", "mimeType": "text/csv", "buffer": people_csv(bad=True)}]
+    )
+    page.get_by_role("button", name="Check the file").click()
+    assert page.get_by_text("2 rows need fixing").is_visible()
+    rows = page.locator(".error-table tbody tr")
+    assert rows.count() == 2
+    assert rows.nth(0).locator("td").first.inner_text() == "11"
+    assert rows.nth(1).locator("td").first.inner_text() == "41"
+    with tenant_scope(tenant.organization):
+        assert not Participant.objects.exists()  # nothing written while the file has errors
+
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "people.csv", "mimeType": "text/csv", "buffer": people_csv(bad=False)}]
+    )
+    page.get_by_role("button", name="Check the corrected file").click()
+    assert page.get_by_text("100 new participants").is_visible()
+    page.get_by_role("button", name="Import 100 participants").click()
+    assert page.get_by_text("Import finished: 100 created").is_visible()
+    page.get_by_role("button", name="See the participants").click()
+    assert page.get_by_text("100 participants").is_visible()
+    with tenant_scope(tenant.organization):
+        program = Program.objects.get()
+        assert program.participants.filter(status="approved").count() == 100
