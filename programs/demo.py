@@ -146,7 +146,7 @@ def objectives_for(participant: Participant, topic_names: list[str]) -> None:
             organization=participant.organization,
             participant=participant,
             topic=topic,
-            success_criteria=f"Use {topic.name.lower()} confidently in my own work",
+            success_criteria=f"Use {topic.name} confidently in my own work",
             baseline_rating=2,
             target_date=participant.program.end_date,
         )

@@ -22,7 +22,13 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 
 class DateInput(forms.DateInput):
+    """A native date picker. It only accepts ISO dates: the locale's format (dd/mm/yyyy in
+    en-gb) would leave the field empty and a save would erase the date."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class TopicsField(forms.ModelMultipleChoiceField):

@@ -185,6 +185,7 @@ def my_participation(request: HttpRequest, org_slug: str, program_slug: str) -> 
             "participant": participant,
             "objectives": selectors.objectives_of(participant=participant),
             "modules": [(m, m.pk in done) for m in modules],
+            "viewer_is_participant": True,
         },
     )
 

@@ -1,11 +1,13 @@
-"""An HR admin builds a program from the template and imports participants from a CSV,
-fixing the two bad rows the preview points out."""
+"""An HR admin builds a program from the template, imports participants from a CSV (fixing
+the two bad rows the preview points out), approves an application and sees the directory."""
 
 from __future__ import annotations
 
 import pytest
 
+from mentorship.models import Role
 from mentorship.tenancy import tenant_scope
+from programs import services
 from programs.models import Participant, Program
 from tests.conftest import PASSWORD, make_tenant
 
@@ -71,3 +73,20 @@ def test_hr_admin_creates_a_program_from_the_template_and_imports_a_csv(
     with tenant_scope(tenant.organization):
         program = Program.objects.get()
         assert program.participants.filter(status="approved").count() == 100
+        # Someone applies through the self-enrolment form while the program is enrolling.
+        Program.objects.filter(pk=program.pk).update(status=Program.Status.ENROLLING)
+        program.refresh_from_db()
+        services.participant_apply(
+            program=program,
+            membership=tenant.members[Role.PARTICIPANT],
+            side="senior",
+            level=9,
+            timezone="UTC",
+        )
+
+    page.get_by_label("Status").select_option("applied")
+    applicant = page.get_by_role("row").filter(has_text=tenant.participant.email)
+    applicant.get_by_role("button", name="Approve").click()
+    assert page.get_by_text("was approved").is_visible()
+    with tenant_scope(tenant.organization):
+        assert program.participants.get(email=tenant.participant.email).status == "approved"

@@ -68,6 +68,9 @@ def test_settings_are_validated_with_clear_messages(alpha: Tenant, program, clie
         program.refresh_from_db()
     assert program.name == "Renamed" and program.reminder_offsets_hours == [48, 1]
     assert program.mentors_per_mentee == 2
+    # The saved dates come back in the date pickers (which only read ISO dates).
+    page = client.get(url(program, "edit/")).content.decode()
+    assert 'value="2027-03-01"' in page and 'value="2027-09-01"' in page
 
 
 def test_a_copy_keeps_settings_topics_and_modules_but_no_people(
