@@ -121,8 +121,11 @@ def seed_demo_program(*, organization: Organization) -> Program:
                 bio="",
             )
             people.append(participant)
-            if not junior:
-                objectives_for(participant, SENIOR_WANTS[n - 1])
+            # Learning runs both ways: juniors set objectives too.
+            objectives_for(
+                participant,
+                SENIOR_WANTS[n - 1] if not junior else ["Generational perspectives"],
+            )
 
     # Training done by most: everyone but junior7, junior8 and senior8.
     untrained = {f"junior7@{slug}.example", f"junior8@{slug}.example", f"senior8@{slug}.example"}

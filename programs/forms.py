@@ -305,3 +305,41 @@ class ModuleForm(forms.ModelForm):
         model = TrainingModule
         fields = ["title", "body", "required_for_juniors", "required_for_seniors"]
         widgets = {"body": forms.Textarea(attrs={"rows": 14})}
+
+
+class ParticipantEditForm(PersonFieldsMixin):
+    """An HR admin corrects a participant's details (the email is their key: not editable)."""
+
+    class Meta:
+        model = Participant
+        fields = [
+            "first_name",
+            "last_name",
+            "side",
+            "department",
+            "title",
+            "level",
+            "manager_email",
+            "timezone",
+            "offers",
+            "wants",
+            "availability",
+            "bio",
+        ]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["offers"] = list(self.instance.offers.all())
+            self.initial["wants"] = list(self.instance.wants.all())
+
+    def validate_unique(self) -> None:
+        """Checked by the service."""
+
+
+class ProfileForm(ParticipantEditForm):
+    """What a participant keeps up to date themselves."""
+
+    class Meta(ParticipantEditForm.Meta):
+        fields = ["title", "timezone", "offers", "wants", "availability", "bio"]

@@ -24,6 +24,7 @@ from zoneinfo import available_timezones
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from django_scopes import get_scope
 
 from mentorship import services as kernel
@@ -488,6 +489,8 @@ def _plan(*, program: Program, rows: Sequence[ParticipantRow]) -> _Plan:
             or names(offers.get(participant.pk, {})) != {n.lower() for n in row.offers}
             or names(wants.get(participant.pk, {})) != {n.lower() for n in row.wants}
             or (member is not None and participant.membership_id != member.membership_id)
+            # Imported people are approved, including applicants and people who had left.
+            or participant.status != Participant.Status.APPROVED
         )
         actions.append(UPDATE if changed else UNCHANGED)
     return _Plan(
@@ -588,6 +591,9 @@ def _write_chunk(
             created.append((participant, row))
         else:
             participant = plan.existing[row.email]
+            if participant.status != Participant.Status.APPROVED:
+                participant.status = Participant.Status.APPROVED
+                participant.status_changed_at = timezone.now()
             updated.append((participant, row))
         for name in COMPARED_FIELDS:
             setattr(participant, name, getattr(row, name))
@@ -609,7 +615,7 @@ def _write_chunk(
     if updated:
         Participant.objects.bulk_update(
             [p for p, _ in updated],
-            [*COMPARED_FIELDS, "membership", "training_done"],
+            [*COMPARED_FIELDS, "membership", "training_done", "status", "status_changed_at"],
             batch_size=BATCH_SIZE,
         )
 
@@ -670,6 +676,9 @@ def participants_import(
 
     The caller records the audit event: it knows the file name (see programs.tasks).
     """
+    from programs.services import ensure_open_for_participants
+
+    ensure_open_for_participants(program)
     _require_scope(program)
     organization = program.organization
     with transaction.atomic():

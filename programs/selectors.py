@@ -51,6 +51,10 @@ def program_get_for_member(*, membership: Membership, slug: str) -> Program:
         raise Http404("No such program") from exc
 
 
+def sponsors_program(*, program: Program, membership: Membership) -> bool:
+    return program.sponsors.filter(membership=membership).exists()
+
+
 def program_counts(*, program: Program) -> dict[str, int]:
     """Headline numbers of a program, in one query."""
     return program.participants.aggregate(
@@ -136,11 +140,16 @@ def participant_get(*, program: Program, participant_id: int) -> Participant:
 
 
 def participant_of_member(*, program: Program, membership: Membership) -> Participant | None:
+    """The viewer's row in the program (also after withdrawing or being declined, so they can
+    see their history), or None."""
     return (
         program.participants.filter(membership=membership)
         .exclude(status=Participant.Status.REMOVED)
         .first()
     )
+
+
+ACTIVE_PARTICIPANT_STATUSES = (Participant.Status.APPLIED, Participant.Status.APPROVED)
 
 
 def objectives_of(*, participant: Participant) -> QuerySet[LearningObjective]:

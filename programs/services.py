@@ -123,8 +123,14 @@ PROGRAM_SETTINGS = [
 ]
 
 
+# Fixed routes under /programs/ that a program's slug must not shadow.
+RESERVED_SLUGS = {"new", "import"}
+
+
 def unique_program_slug(*, base: str) -> str:
     base = (slugify(base) or "program")[:50]
+    if base in RESERVED_SLUGS:
+        base = f"{base}-program"
     taken = set(Program.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     slug, n = base, 2
     while slug in taken:
@@ -189,6 +195,20 @@ def program_archive(*, program: Program) -> Program:
     return program
 
 
+def program_restore(*, program: Program) -> Program:
+    program.archived_at = None
+    program.save(update_fields=["archived_at"])
+    return program
+
+
+def ensure_open_for_participants(program: Program) -> None:
+    """People cannot join a closed or archived program (by hand, import or application)."""
+    if program.archived_at:
+        raise ValidationError("This program is archived. Restore it first.")
+    if program.status == Program.Status.CLOSED:
+        raise ValidationError("This program is closed: nobody can join it any more.")
+
+
 # Allowed moves, each with the guard that explains why it may not happen yet.
 TRANSITIONS: dict[str, set[str]] = {
     Program.Status.DRAFT: {Program.Status.ENROLLING},
@@ -220,7 +240,12 @@ def program_transition_problems(*, program: Program, target: str) -> list[str]:
             problems.append("Approve at least one junior participant first.")
         if not approved.filter(side=Side.SENIOR).exists():
             problems.append("Approve at least one senior participant first.")
-    if target == Program.Status.ACTIVE and not program.participants.filter(matched=True).exists():
+    if (
+        target == Program.Status.ACTIVE
+        and not program.participants.filter(
+            matched=True, status=Participant.Status.APPROVED
+        ).exists()
+    ):
         problems.append("Publish pairings before the program goes active.")
     return problems
 
@@ -411,18 +436,24 @@ def participant_add(
     wants: Iterable[Topic] = (),
     **fields: Any,
 ) -> Participant:
-    """HR admin adds one person: approved at once; invited when they are not a member yet."""
+    """HR admin adds one person: approved at once; invited when they are not a member yet.
+    Someone who withdrew, was declined or was removed comes back on the same row."""
+    ensure_open_for_participants(program)
     email = email.strip().lower()
-    if Participant.objects.filter(program=program, email=email).exists():
+    participant = Participant.objects.filter(program=program, email=email).first()
+    if participant is not None and participant.status in (
+        Participant.Status.APPROVED,
+        Participant.Status.APPLIED,
+    ):
         raise ValidationError(f"{email} is already in this program.")
     with transaction.atomic():
-        participant = Participant(
-            organization=program.organization,
-            program=program,
-            email=email,
-            status=Participant.Status.APPROVED,
-            **fields,
+        participant = participant or Participant(
+            organization=program.organization, program=program, email=email
         )
+        for field, value in fields.items():
+            setattr(participant, field, value)
+        participant.status = Participant.Status.APPROVED
+        participant.status_changed_at = timezone.now()
         participant.full_clean(exclude=["organization", "program", "membership"])
         membership = _active_membership(email)
         if membership is not None:
@@ -443,6 +474,21 @@ def participant_add(
     return participant
 
 
+def participant_update(
+    *, participant: Participant, offers: Iterable[Topic], wants: Iterable[Topic], **fields: Any
+) -> Participant:
+    """Change a participant's details (by an HR admin, or by the participant on their profile)."""
+    with transaction.atomic():
+        for field, value in fields.items():
+            setattr(participant, field, value)
+        participant.full_clean(exclude=["organization", "program", "membership"])
+        participant.save()
+        participant.offers.set(offers)
+        participant.wants.set(wants)
+        refresh_training_done(program=participant.program, participants=[participant])
+    return participant
+
+
 def participant_apply(
     *,
     program: Program,
@@ -454,8 +500,13 @@ def participant_apply(
     """Self-enrolment by a member while the program is enrolling; an HR admin decides."""
     if program.status != Program.Status.ENROLLING or program.archived_at:
         raise ValidationError("This program is not taking applications right now.")
+    ensure_open_for_participants(program)
     email = membership.user.email.lower()
     existing = Participant.objects.filter(program=program, email=email).first()
+    if existing and existing.status == Participant.Status.REMOVED:
+        raise ValidationError(
+            "An HR admin removed you from this program; ask them to add you back."
+        )
     if existing and existing.status not in (
         Participant.Status.WITHDRAWN,
         Participant.Status.DECLINED,
@@ -572,12 +623,11 @@ def objective_create(*, participant: Participant, topic: Topic, **fields: Any) -
 
 
 def objective_update(*, objective: LearningObjective, **fields: Any) -> LearningObjective:
-    if "final_rating" in fields and fields["final_rating"] is not None:
-        status = objective.participant.program.status
-        if status not in (Program.Status.ACTIVE, Program.Status.CLOSED):
-            raise ValidationError(
-                {"final_rating": "The final self-rating is given at the end of the program."}
-            )
+    closing = fields.get("final_rating") is not None
+    if closing and objective.participant.program.status != Program.Status.CLOSED:
+        raise ValidationError(
+            {"final_rating": "The final self-rating is given when the program closes."}
+        )
     for field, value in fields.items():
         setattr(objective, field, value)
     objective.full_clean(exclude=["organization", "participant"])

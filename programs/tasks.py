@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from mentorship import services as kernel
 from mentorship.models import AuditEvent
-from mentorship.tasks import TenantTask
+from mentorship.tasks import TRANSIENT_ERRORS, TenantTask
 from programs.models import ImportJob
 
 
@@ -17,15 +17,30 @@ def progress_key(job_id: int) -> str:
     return f"programs:import-progress:{job_id}"
 
 
-@shared_task(base=TenantTask)
-def run_participant_import(*, organization_id: int, job_id: int) -> str:
+@shared_task(base=TenantTask, bind=True)
+def run_participant_import(self: TenantTask, *, organization_id: int, job_id: int) -> str:
     """Write a confirmed import. The rows and the job's "done" state commit together, so a
-    redelivered or retried task finds the job done and stops; a crash writes nothing."""
-    from programs.importer import ParticipantRow, participants_import
-
+    redelivered or retried task finds the job done and stops; a crash writes nothing. A failure
+    that will not be retried marks the job failed, with the reason, so the page stops waiting."""
     job = ImportJob.objects.select_related("program", "created_by").get(pk=job_id)
     if job.status != ImportJob.Status.RUNNING:
         return job.status
+    try:
+        return _import(job)
+    except Exception as exc:
+        if isinstance(exc, TRANSIENT_ERRORS) and self.request.retries < self.max_retries:
+            raise  # retried with back-off; the job stays "importing"
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED,
+            summary={**job.summary, "error": " ".join(getattr(exc, "messages", [str(exc)]))},
+            finished_at=timezone.now(),
+        )
+        return ImportJob.Status.FAILED
+
+
+def _import(job: ImportJob) -> str:
+    from programs.importer import ParticipantRow, participants_import
+
     rows = [ParticipantRow.from_dict(r) for r in job.rows]
 
     def progress(done: int) -> None:

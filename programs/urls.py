@@ -41,7 +41,13 @@ urlpatterns = [
         people.participant_remove,
         name="participant_remove",
     ),
+    path(
+        P + "participants/<int:participant_id>/edit/",
+        people.participant_edit,
+        name="participant_edit",
+    ),
     path(P + "apply/", people.program_apply, name="program_apply"),
+    path(P + "me/profile/", people.my_profile, name="my_profile"),
     path(P + "me/", people.my_participation, name="my_participation"),
     path(P + "me/withdraw/", people.my_withdraw, name="my_withdraw"),
     path(P + "me/objectives/new/", people.objective_new, name="objective_new"),
@@ -50,6 +56,7 @@ urlpatterns = [
     path(P + "training/new/", training.module_edit, name="module_new"),
     path(P + "training/<int:module_id>/", training.module_detail, name="module_detail"),
     path(P + "training/<int:module_id>/edit/", training.module_edit, name="module_edit"),
+    path(P + "training/<int:module_id>/delete/", training.module_delete, name="module_delete"),
     path(
         P + "training/<int:module_id>/complete/", training.module_complete, name="module_complete"
     ),

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mentorship.models import Role
 from mentorship.tenancy import role_required
-from mentorship.web import posted
-from programs import selectors
+from mentorship.web import posted, render_page_or_partial
+from programs import selectors, services
 from programs.forms import CsvUploadForm
 from programs.models import ImportJob
 from programs.tasks import progress_key, run_participant_import
@@ -26,6 +27,11 @@ def import_upload(request: HttpRequest, org_slug: str, program_slug: str) -> Htt
     from programs.importer import import_preview, parse_participants_csv
 
     program = program_for(request, program_slug)
+    try:
+        services.ensure_open_for_participants(program)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("program_detail", org_slug=org_slug, program_slug=program.slug)
     form = CsvUploadForm(posted(request), request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -59,8 +65,6 @@ def import_upload(request: HttpRequest, org_slug: str, program_slug: str) -> Htt
 
 
 def _job_redirect(request: HttpRequest, program_slug: str, job_id: int) -> HttpResponse:
-    from django.shortcuts import redirect
-
     return redirect(
         "import_job", org_slug=request.organization.slug, program_slug=program_slug, job_id=job_id
     )
@@ -83,8 +87,9 @@ def import_job(request: HttpRequest, org_slug: str, program_slug: str, job_id: i
         "percent": int(100 * processed / job.total) if job.total else 100,
         "form": CsvUploadForm(),
     }
-    template = "programs/_import_progress.html" if request.htmx else "programs/import_job.html"
-    return render(request, template, context)
+    return render_page_or_partial(
+        request, "programs/import_job.html", "programs/_import_progress.html", context
+    )
 
 
 @require_POST
@@ -94,10 +99,14 @@ def import_confirm(
 ) -> HttpResponse:
     program = program_for(request, program_slug)
     job = selectors.import_job_get(program=program, job_id=job_id)
+    if job.status == ImportJob.Status.INVALID:
+        messages.error(request, "This file has errors: fix them and upload it again.")
+        return _job_redirect(request, program.slug, job.pk)
     # Compare-and-set: a double click or a second tab cannot start the same import twice.
-    started = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
-        status=ImportJob.Status.RUNNING
-    )
+    # A failed import can be tried again.
+    started = ImportJob.objects.filter(
+        pk=job.pk, status__in=[ImportJob.Status.PREVIEW, ImportJob.Status.FAILED]
+    ).update(status=ImportJob.Status.RUNNING, summary={**job.summary, "error": ""})
     if started:
         run_participant_import.delay_on_commit(
             organization_id=request.organization.pk, job_id=job.pk

@@ -3,10 +3,12 @@ a participant's own page, withdrawal and learning objectives."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mentorship.models import Role
@@ -18,7 +20,9 @@ from programs.forms import (
     DirectoryFilterForm,
     ObjectiveForm,
     ObjectiveProgressForm,
+    ParticipantEditForm,
     ParticipantForm,
+    ProfileForm,
 )
 from programs.models import Participant, Program
 from programs.views._common import program_for, to_program
@@ -163,9 +167,15 @@ def program_apply(request: HttpRequest, org_slug: str, program_slug: str) -> Htt
     return render(request, "programs/apply.html", {"program": program, "form": form})
 
 
-def _my_participation(request: HttpRequest, program: Program) -> Participant:
+def _my_participation(
+    request: HttpRequest, program: Program, *, acting: bool = True
+) -> Participant:
+    """The viewer's participation. To act (objectives, profile, withdrawal) it must be an
+    application or an approved place; someone who left or was declined can only look."""
     participant = selectors.participant_of_member(program=program, membership=request.membership)
-    if participant is None:
+    if participant is None or (
+        acting and participant.status not in selectors.ACTIVE_PARTICIPANT_STATUSES
+    ):
         raise Http404("You are not in this program")
     return participant
 
@@ -174,7 +184,7 @@ def _my_participation(request: HttpRequest, program: Program) -> Participant:
 @member_required
 def my_participation(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = program_for(request, program_slug)
-    participant = _my_participation(request, program)
+    participant = _my_participation(request, program, acting=False)
     modules = selectors.modules_of(program=program)
     done = selectors.completed_module_ids(participant=participant)
     return render(
@@ -186,6 +196,8 @@ def my_participation(request: HttpRequest, org_slug: str, program_slug: str) -> 
             "objectives": selectors.objectives_of(participant=participant),
             "modules": [(m, m.pk in done) for m in modules],
             "viewer_is_participant": True,
+            "active": participant.status in selectors.ACTIVE_PARTICIPANT_STATUSES,
+            "closed": program.status == Program.Status.CLOSED,
         },
     )
 
@@ -257,3 +269,63 @@ def objective_edit(
         "programs/objective_form.html",
         {"program": program, "form": form, "objective": objective},
     )
+
+
+@require_http_methods(["GET", "POST"])
+@hr_only
+def participant_edit(
+    request: HttpRequest, org_slug: str, program_slug: str, participant_id: int
+) -> HttpResponse:
+    program = program_for(request, program_slug)
+    participant = selectors.participant_get(program=program, participant_id=participant_id)
+    form = ParticipantEditForm(posted(request), instance=participant)
+    if request.method == "POST" and form.is_valid():
+        return _save_person(request, program, participant, form, "participant_detail")
+    return render(
+        request,
+        "programs/participant_edit.html",
+        {"program": program, "participant": participant, "form": form},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def my_profile(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = program_for(request, program_slug)
+    participant = _my_participation(request, program)
+    form = ProfileForm(posted(request), instance=participant)
+    if request.method == "POST" and form.is_valid():
+        return _save_person(request, program, participant, form, "my_participation")
+    return render(
+        request,
+        "programs/participant_edit.html",
+        {"program": program, "participant": participant, "form": form, "own": True},
+    )
+
+
+def _save_person(
+    request: HttpRequest, program: Program, participant: Participant, form: Any, then: str
+) -> HttpResponse:
+    try:
+        services.participant_update(
+            participant=participant,
+            offers=form.cleaned_data["offers"],
+            wants=form.cleaned_data["wants"],
+            **form.person_fields(),
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return render(
+            request,
+            "programs/participant_edit.html",
+            {"program": program, "participant": participant, "form": form},
+        )
+    messages.success(request, "Details saved.")
+    if then == "participant_detail":
+        return redirect(
+            then,
+            org_slug=request.organization.slug,
+            program_slug=program.slug,
+            participant_id=participant.pk,
+        )
+    return to_program(request, program, then)

@@ -84,7 +84,10 @@ def program_detail(request: HttpRequest, org_slug: str, program_slug: str) -> Ht
         "program": program,
         "my_participation": selectors.participant_of_member(program=program, membership=membership),
     }
-    if membership.is_hr_admin or membership.is_sponsor:
+    # Figures are for HR admins and the sponsors of this program, not every sponsor.
+    if membership.is_hr_admin or (
+        membership.is_sponsor and selectors.sponsors_program(program=program, membership=membership)
+    ):
         context["counts"] = selectors.program_counts(program=program)
         context["sponsors"] = selectors.program_sponsors(program=program)
     if membership.is_hr_admin:
@@ -145,6 +148,21 @@ def program_duplicate(request: HttpRequest, org_slug: str, program_slug: str) ->
 def program_archive(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = program_for(request, program_slug)
     error = ""
+    if program.archived_at:
+        if request.method == "POST":
+            services.program_restore(program=program)
+            messages.success(request, f"“{program.name}” was restored.")
+            return to_program(request, program)
+        return render(
+            request,
+            "programs/confirm.html",
+            {
+                "program": program,
+                "title": f"Restore “{program.name}”?",
+                "text": "It comes back to the list of programs, in the state it had.",
+                "button": "Restore",
+            },
+        )
     if request.method == "POST":
         try:
             services.program_archive(program=program)

@@ -46,10 +46,6 @@ def module_edit(
     program = program_for(request, program_slug)
     module = selectors.module_get(program=program, module_id=module_id) if module_id else None
     form = ModuleForm(posted(request), instance=module)
-    if request.method == "POST" and "delete" in request.POST and module is not None:
-        services.module_delete(module=module)
-        messages.success(request, f"Module “{module.title}” deleted.")
-        return to_program(request, program, "training")
     if request.method == "POST" and form.is_valid():
         try:
             services.module_save(program=program, module=module, **form.cleaned_data)
@@ -97,8 +93,33 @@ def module_complete(
     program = program_for(request, program_slug)
     module = selectors.module_get(program=program, module_id=module_id)
     participant = selectors.participant_of_member(program=program, membership=request.membership)
-    if participant is None:
+    if participant is None or participant.status not in selectors.ACTIVE_PARTICIPANT_STATUSES:
         raise Http404("Not in this program")
     services.module_complete(module=module, participant=participant)
     messages.success(request, f"“{module.title}” marked as done.")
     return to_program(request, program, "my_participation")
+
+
+@require_http_methods(["GET", "POST"])
+@hr_only
+def module_delete(
+    request: HttpRequest, org_slug: str, program_slug: str, module_id: int
+) -> HttpResponse:
+    program = program_for(request, program_slug)
+    module = selectors.module_get(program=program, module_id=module_id)
+    if request.method == "POST":
+        services.module_delete(module=module)
+        messages.success(request, f"Module “{module.title}” deleted.")
+        return to_program(request, program, "training")
+    return render(
+        request,
+        "programs/confirm.html",
+        {
+            "program": program,
+            "title": f"Delete the module “{module.title}”?",
+            "text": "Its text and the record of who completed it are deleted. Participants' "
+            "training status is recomputed from the modules that remain.",
+            "button": "Delete module",
+            "danger": True,
+        },
+    )

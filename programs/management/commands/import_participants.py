@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -22,6 +23,7 @@ from programs.importer import (
     participants_import_from_text,
 )
 from programs.models import Program
+from programs.services import ensure_open_for_participants
 
 
 def read_text(path: str) -> str:
@@ -67,6 +69,10 @@ class Command(BaseCommand):
             if target is None:
                 raise CommandError(f"No program with the slug '{program}' in {organization.name}.")
             text = read_text(file)
+            try:
+                ensure_open_for_participants(target)
+            except ValidationError as exc:
+                raise CommandError(" ".join(exc.messages)) from exc
             with transaction.atomic():
                 outcome = participants_import_from_text(
                     program=target, text=text, invited_by=None, dry_run=dry_run
