@@ -212,10 +212,14 @@ class ApplicationForm(PersonFieldsMixin):
             "side": "I join as",
             "level": "My level",
             "manager_email": "My manager's email",
-            "offers": "Topics I can teach",
-            "wants": "Topics I want to learn",
         }
         widgets = {"bio": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Declared fields ignore Meta.labels: the applicant reads about themselves.
+        self.fields["offers"].label = "Topics I can teach"
+        self.fields["wants"].label = "Topics I want to learn"
 
     def validate_unique(self) -> None:
         """Checked by the service."""

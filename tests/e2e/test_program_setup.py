@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mentorship.models import Role
 from mentorship.tenancy import tenant_scope
-from programs import services
 from programs.models import Participant, Program
 from tests.conftest import PASSWORD, make_tenant
 
@@ -32,7 +30,7 @@ def people_csv(bad: bool) -> bytes:
 
 
 def test_hr_admin_creates_a_program_from_the_template_and_imports_a_csv(
-    page, transactional_db
+    page, browser, live_server, transactional_db
 ) -> None:
     tenant = make_tenant("alpha")
     page.goto("/accounts/login/")
@@ -73,17 +71,29 @@ def test_hr_admin_creates_a_program_from_the_template_and_imports_a_csv(
     with tenant_scope(tenant.organization):
         program = Program.objects.get()
         assert program.participants.filter(status="approved").count() == 100
-        # Someone applies through the self-enrolment form while the program is enrolling.
+        # The program opens for applications.
         Program.objects.filter(pk=program.pk).update(status=Program.Status.ENROLLING)
-        program.refresh_from_db()
-        services.participant_apply(
-            program=program,
-            membership=tenant.members[Role.PARTICIPANT],
-            side="senior",
-            level=9,
-            timezone="UTC",
-        )
 
+    # A colleague applies through the self-enrolment form, in their own browser session.
+    applicant_context = browser.new_context(base_url=live_server.url)
+    other = applicant_context.new_page()
+    other.set_default_timeout(10_000)
+    other.goto("/accounts/login/")
+    other.get_by_label("Email").fill(tenant.participant.email)
+    other.get_by_label("Password").fill(PASSWORD)
+    other.get_by_label("Password").press("Enter")
+    other.wait_for_url("**/o/alpha/")
+    other.goto(f"/o/alpha/programs/{program.slug}/")
+    other.get_by_role("button", name="Apply").click()
+    other.get_by_label("I join as").select_option("senior")
+    other.get_by_label("My level").fill("9")
+    other.get_by_label("Department").fill("Finance")
+    other.get_by_role("group", name="Topics I want to learn").get_by_label("AI tools").check()
+    other.get_by_role("button", name="Send my application").click()
+    assert other.get_by_text("An HR admin will review your application").is_visible()
+    applicant_context.close()
+
+    page.reload()
     page.get_by_label("Status").select_option("applied")
     applicant = page.get_by_role("row").filter(has_text=tenant.participant.email)
     applicant.get_by_role("button", name="Approve").click()

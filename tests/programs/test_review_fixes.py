@@ -280,3 +280,24 @@ def test_hr_pages_answer_404_to_other_roles(
     assert response.status_code == 404
     with alpha.scope():
         assert Program.objects.count() == 1 and program.status == Program.Status.ENROLLING
+
+
+def test_a_running_import_shows_live_progress(alpha: Tenant, program, client_for) -> None:
+    from django.core.cache import cache
+
+    from programs.tasks import progress_key
+
+    with alpha.scope():
+        job = ImportJob.objects.create(
+            organization=alpha.organization,
+            program=program,
+            filename="big.csv",
+            status=ImportJob.Status.RUNNING,
+            total=10_000,
+        )
+    cache.set(progress_key(job.pk), 2_500)
+    client = client_for(alpha.hr)
+    partial = client.get(url(program, f"participants/import/{job.pk}/"), HTTP_HX_REQUEST="true")
+    body = partial.content.decode()
+    assert "2500 of 10000" in body and 'hx-trigger="every 1s"' in body and "<html" not in body
+    assert 'value="2500" max="10000"' in body
