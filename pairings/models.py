@@ -1,1 +1,156 @@
-"""Models of the pairings app; they arrive with their issue."""
+"""Pairings, their agreements and history, matching runs, meetings, session logs, reminders."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from mentorship.tenancy import TenantModel
+from programs.models import LearningObjective, Participant, Program, Topic
+
+
+class MatchRun(TenantModel):
+    """One proposal of the matching engine for a program, with the weights it used and its
+    result (pairs with explanations, unmatched with reasons). HR edits act on the latest run."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        PUBLISHED = "published", "Published"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="match_runs")
+    created_by = models.ForeignKey(
+        "mentorship.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    weights = models.JSONField(default=dict)
+    # Pairs HR fixed (locked or added by hand) and pairs HR removed: the next run keeps them.
+    locked = models.JSONField(default=list, help_text="[[junior id, senior id], ...]")
+    removed = models.JSONField(default=list, help_text="[[junior id, senior id], ...]")
+    result = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class Pairing(TenantModel):
+    """A junior (the reverse mentor) and a senior (the reverse mentee) in one program."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        CONFIRMED = "confirmed", "Confirmed by the senior"
+        ACTIVE = "active", "Active"
+        EXIT_REQUESTED = "exit_requested", "Exit requested"
+        DISSOLVED = "dissolved", "Dissolved"
+        DECLINED = "declined", "Declined"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="pairings")
+    mentor = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="mentor_pairings"
+    )
+    mentee = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="mentee_pairings"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROPOSED)
+    score = models.FloatField(default=0)
+    explanation = models.JSONField(default=dict, help_text="Each criterion's contribution.")
+    manual = models.BooleanField(default=False, help_text="Added or fixed by an HR admin.")
+    mentor_accepted_at = models.DateTimeField(null=True, blank=True)
+    mentee_accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_met_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["program", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.mentor} ↔ {self.mentee}"
+
+
+class PairingEvent(TenantModel):
+    """The status history of a pairing. A no-fault exit request is recorded here with
+    ``confidential`` set: only HR admins see it, never the partner."""
+
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=16, choices=Pairing.Status.choices)
+    actor = models.ForeignKey(
+        "mentorship.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+    confidential = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Meeting(TenantModel):
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="meetings")
+    starts_at = models.DateTimeField(help_text="Stored in UTC.")
+    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    location = models.CharField(max_length=300, blank=True, help_text="A room or a video link.")
+    # Stable across reschedules; SEQUENCE grows with every change (RFC 5545).
+    uid = models.CharField(max_length=100, unique=True)
+    sequence = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        "mentorship.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        "mentorship.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["starts_at", "cancelled_at"])]
+
+
+class SessionLog(TenantModel):
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="session_logs")
+    author = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="session_logs")
+    meeting = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="logs"
+    )
+    date = models.DateField()
+    minutes = models.PositiveSmallIntegerField()
+    topics = models.ManyToManyField(Topic, blank=True, related_name="session_logs")
+    objectives = models.ManyToManyField(LearningObjective, blank=True, related_name="session_logs")
+    taught = models.TextField("what I taught", blank=True)
+    learned = models.TextField("what I learned", blank=True)
+    shared_notes = models.TextField("notes shared with my partner", blank=True)
+    private_notes = models.TextField("private notes (only I see them)", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+
+
+class ReminderDelivery(TenantModel):
+    """One row per reminder actually sent: its unique key is the idempotency claim, taken
+    before sending, so a second dispatch, a retry or a redelivery sends nothing twice."""
+
+    key = models.CharField(max_length=200)
+    recipient = models.ForeignKey("mentorship.User", on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="reminder_unique_key")
+        ]
+
+
+class CalendarFeed(TenantModel):
+    """A member's personal calendar feed; the secret token is stored hashed and revocable."""
+
+    membership = models.OneToOneField(
+        "mentorship.Membership", on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
