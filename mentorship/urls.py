@@ -27,6 +27,7 @@ organization_patterns = [
     ),
     path("audit/", views.audit_log, name="audit_log"),
     path("", include("programs.urls")),
+    path("", include("pairings.urls")),
 ]
 
 urlpatterns = [

@@ -17,6 +17,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from mentorship.models import Invitation, Membership, Notification, Role, User
+from pairings.models import MatchRun, Meeting, Pairing, SessionLog
 from programs.models import (
     ImportJob,
     LearningObjective,
@@ -105,6 +106,40 @@ def _object_fillers() -> dict[str, Callable[[Tenant, User], object]]:
                         organization=t.organization, program=program, filename="f.csv"
                     ).pk,
                 }
+                senior = Participant.objects.create(
+                    organization=t.organization,
+                    program=program,
+                    email=f"senior@{t.organization.slug}.test",
+                    first_name="S",
+                    last_name="T",
+                    side="senior",
+                    level=9,
+                )
+                # The viewer is the junior of an active pair, so their pair pages are reachable.
+                pairing = Pairing.objects.create(
+                    organization=t.organization,
+                    program=program,
+                    mentor=participant,
+                    mentee=senior,
+                    status=Pairing.Status.ACTIVE,
+                )
+                _WORLDS[key]["pairing_id"] = pairing.pk
+                _WORLDS[key]["meeting_id"] = Meeting.objects.create(
+                    organization=t.organization,
+                    pairing=pairing,
+                    starts_at="2030-01-01T10:00:00Z",
+                    uid=f"m-{t.organization.slug}-{viewer.pk}@test",
+                ).pk
+                _WORLDS[key]["log_id"] = SessionLog.objects.create(
+                    organization=t.organization,
+                    pairing=pairing,
+                    author=participant,
+                    date="2029-12-01",
+                    minutes=45,
+                ).pk
+                _WORLDS[key]["run_id"] = MatchRun.objects.create(
+                    organization=t.organization, program=program, status=MatchRun.Status.DONE
+                ).pk
         return _WORLDS[key]
 
     def from_world(name: str) -> Callable[[Tenant, User], object]:
@@ -124,6 +159,10 @@ def _object_fillers() -> dict[str, Callable[[Tenant, User], object]]:
                 "module_id",
                 "objective_id",
                 "job_id",
+                "pairing_id",
+                "meeting_id",
+                "log_id",
+                "run_id",
             )
         },
     }

@@ -1,0 +1,3 @@
+"""Meetings and calendar feeds (filled in by the meetings work)."""
+
+urlpatterns: list = []

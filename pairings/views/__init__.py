@@ -1,0 +1,1 @@
+"""Views of the pairings app, one module per noun."""
