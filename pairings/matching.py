@@ -1,0 +1,508 @@
+"""The matching engine: a pure module (no ORM), so it can be tested and benchmarked alone.
+
+Every junior × senior pair gets a score, the weighted sum of criteria each in [0, 1]:
+
+- ``pair_made``: 1 for every pair the rules allow (its weight is what one more matched pair is
+  worth, so the optimum does not leave people out for a marginally better score elsewhere);
+- ``topic_fit``: the share of what the senior wants to learn that the junior offers;
+- ``reverse_topic_fit``: the share of what the junior wants that the senior offers (learning
+  runs both ways);
+- ``different_department``: 1 across departments, 0 within one, ½ when unknown;
+- ``timezone_overlap``: shared hours of a 9:00–17:00 working day, over 8;
+- ``availability_overlap``: overlap of the stated weekdays and parts of day, ½ when unknown.
+
+Hard rules make a pair impossible: the senior must be at least ``min_level_gap`` levels above the
+junior; neither may be in the other's reporting line (direct or indirect, from manager emails);
+optionally not the same department; never a pair from before unless re-pairing is allowed;
+never a pair an HR admin removed. People excluded up front (not approved, not trained) carry
+their reason.
+
+The solver maximises the total score with ``scipy.optimize.linear_sum_assignment`` over
+capacities expanded as slots. That is exact when either side has a capacity of 1 (the usual
+case). When both sides allow several partners, a slot expansion could pair the same two
+people twice; such duplicates are forbidden and the problem solved again, which keeps the
+result valid (it may then be a hair below the true optimum).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+CRITERIA: tuple[str, ...] = (
+    "pair_made",
+    "topic_fit",
+    "reverse_topic_fit",
+    "different_department",
+    "timezone_overlap",
+    "availability_overlap",
+)
+CRITERIA_LABELS: dict[str, str] = {
+    "pair_made": "A pair is made",
+    "topic_fit": "The junior teaches what the senior wants",
+    "reverse_topic_fit": "The senior teaches what the junior wants",
+    "different_department": "Different departments",
+    "timezone_overlap": "Working hours overlap",
+    "availability_overlap": "Availability overlaps",
+}
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "pair_made": 2.0,
+    "topic_fit": 4.0,
+    "reverse_topic_fit": 1.0,
+    "different_department": 1.0,
+    "timezone_overlap": 1.0,
+    "availability_overlap": 1.0,
+}
+MAX_WEIGHT = 20.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    email: str
+    level: int
+    department: str = ""
+    manager_email: str = ""
+    timezone: str = "UTC"
+    offers: frozenset[str] = frozenset()
+    wants: frozenset[str] = frozenset()
+    availability: str = ""
+    capacity: int = 1
+    # Set when the person cannot be matched at all (not approved, training not done).
+    excluded: str = ""
+
+
+@dataclass(frozen=True)
+class Rules:
+    min_level_gap: int = 2
+    exclude_reporting_line: bool = True
+    exclude_same_department: bool = False
+    allow_repairing: bool = False
+    # email -> manager email, for everyone known in the organisation (not only this program).
+    managers: Mapping[str, str] = field(default_factory=dict)
+    # (junior email, senior email) of pairs made before in this organisation.
+    previous_pairs: frozenset[tuple[str, str]] = frozenset()
+    # (junior id, senior id) fixed by an HR admin, kept as they are.
+    locked: tuple[tuple[int, int], ...] = ()
+    # (junior id, senior id) an HR admin took out; never proposed again.
+    removed: frozenset[tuple[int, int]] = frozenset()
+    # The day whose clocks decide time-zone offsets (daylight saving differs over the year).
+    reference_day: date | None = None
+
+
+@dataclass(frozen=True)
+class ProposedPair:
+    junior_id: int
+    senior_id: int
+    junior_email: str
+    senior_email: str
+    score: float
+    reasons: dict[str, float]
+    locked: bool = False
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    id: int
+    email: str
+    side: str
+    reason: str
+
+
+@dataclass
+class MatchResult:
+    pairs: list[ProposedPair]
+    unmatched: list[Unmatched]
+    total_score: float
+    greedy_total_score: float
+    solver_seconds: float
+    weights: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total_score": round(self.total_score, 3),
+            "greedy_total_score": round(self.greedy_total_score, 3),
+            "solver_seconds": round(self.solver_seconds, 4),
+            "weights": self.weights,
+            "pairs": [asdict(p) for p in self.pairs],
+            "unmatched": [asdict(u) for u in self.unmatched],
+        }
+
+
+def clean_weights(weights: Mapping[str, Any] | None) -> dict[str, float]:
+    """Known criteria only, each a number from 0 to MAX_WEIGHT; missing ones take the default."""
+    result = dict(DEFAULT_WEIGHTS)
+    for name, value in (weights or {}).items():
+        if name in result:
+            result[name] = min(MAX_WEIGHT, max(0.0, float(value)))
+    return result
+
+
+# --- Criteria ------------------------------------------------------------------------------------
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PARTS = ("morning", "afternoon", "evening")
+_DAY_WORDS = {d: d for d in DAYS} | {
+    "monday": "mon",
+    "tuesday": "tue",
+    "wednesday": "wed",
+    "thursday": "thu",
+    "friday": "fri",
+    "saturday": "sat",
+    "sunday": "sun",
+    "thur": "thu",
+    "thurs": "thu",
+    "tues": "tue",
+}
+_PART_WORDS = {
+    "morning": "morning",
+    "mornings": "morning",
+    "am": "morning",
+    "afternoon": "afternoon",
+    "afternoons": "afternoon",
+    "pm": "afternoon",
+    "lunch": "afternoon",
+    "evening": "evening",
+    "evenings": "evening",
+}
+
+
+@cache
+def availability_slots(text: str) -> frozenset[str]:
+    """Read "Tue/Thu mornings" as {tue-morning, thu-morning}. Days without a part of day mean
+    the whole working day; parts without days mean every weekday. Empty when nothing is said."""
+    words = re.findall(r"[a-z]+", text.lower())
+    days = {_DAY_WORDS[w] for w in words if w in _DAY_WORDS}
+    if "weekdays" in words or "weekday" in words:
+        days |= set(DAYS[:5])
+    parts = {_PART_WORDS[w] for w in words if w in _PART_WORDS}
+    if not days and not parts:
+        return frozenset()
+    days = days or set(DAYS[:5])
+    parts = parts or {"morning", "afternoon"}
+    return frozenset(f"{d}-{p}" for d in days for p in parts)
+
+
+@cache
+def utc_offset_hours(zone: str, day: date) -> float:
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    noon = datetime(day.year, day.month, day.day, 12, tzinfo=tz)
+    offset = noon.utcoffset() or timedelta(0)
+    return offset.total_seconds() / 3600
+
+
+def _chains(managers: Mapping[str, str]) -> dict[str, frozenset[str]]:
+    """Everyone above each person, following manager emails (cycles are cut)."""
+    chains: dict[str, frozenset[str]] = {}
+    for person in managers:
+        seen: list[str] = []
+        current = managers.get(person, "")
+        while current and current not in seen and current != person:
+            seen.append(current)
+            current = managers.get(current, "")
+        chains[person] = frozenset(seen)
+    return chains
+
+
+@dataclass
+class _Matrices:
+    allowed: np.ndarray  # bool, juniors × seniors
+    scores: np.ndarray  # float, juniors × seniors (0 where not allowed)
+    parts: dict[str, np.ndarray]  # criterion -> contribution matrix
+    blocked: dict[str, np.ndarray]  # rule -> bool matrix of pairs that rule forbids
+
+
+def _one_hot(sets: Sequence[frozenset[str]], vocabulary: dict[str, int]) -> np.ndarray:
+    matrix = np.zeros((len(sets), max(1, len(vocabulary))), dtype=np.float64)
+    for row, items in enumerate(sets):
+        for item in items:
+            matrix[row, vocabulary[item]] = 1.0
+    return matrix
+
+
+def _score(
+    juniors: Sequence[Candidate],
+    seniors: Sequence[Candidate],
+    rules: Rules,
+    weights: Mapping[str, float],
+) -> _Matrices:
+    nj, ns = len(juniors), len(seniors)
+    topics = sorted({t for c in (*juniors, *seniors) for t in (*c.offers, *c.wants)})
+    vocab = {t: i for i, t in enumerate(topics)}
+    j_offers, j_wants = (
+        _one_hot([c.offers for c in juniors], vocab),
+        _one_hot([c.wants for c in juniors], vocab),
+    )
+    s_offers, s_wants = (
+        _one_hot([c.offers for c in seniors], vocab),
+        _one_hot([c.wants for c in seniors], vocab),
+    )
+    topic_fit = (j_offers @ s_wants.T) / np.maximum(1.0, s_wants.sum(axis=1))[None, :]
+    reverse_fit = (s_offers @ j_wants.T).T / np.maximum(1.0, j_wants.sum(axis=1))[:, None]
+
+    j_dept = np.array([c.department.strip().lower() for c in juniors], dtype=object)
+    s_dept = np.array([c.department.strip().lower() for c in seniors], dtype=object)
+    same_dept = j_dept[:, None] == s_dept[None, :]
+    known_dept = (j_dept != "")[:, None] & (s_dept != "")[None, :]
+    different = np.where(known_dept, (~same_dept).astype(float), 0.5)
+
+    day = rules.reference_day or datetime.now(UTC).date()
+    j_off = np.array([utc_offset_hours(c.timezone, day) for c in juniors])
+    s_off = np.array([utc_offset_hours(c.timezone, day) for c in seniors])
+    tz_overlap = np.clip(8.0 - np.abs(j_off[:, None] - s_off[None, :]), 0.0, 8.0) / 8.0
+
+    slots = sorted({s for c in (*juniors, *seniors) for s in availability_slots(c.availability)})
+    slot_vocab = {s: i for i, s in enumerate(slots)}
+    j_slots = _one_hot([availability_slots(c.availability) for c in juniors], slot_vocab)
+    s_slots = _one_hot([availability_slots(c.availability) for c in seniors], slot_vocab)
+    both = j_slots @ s_slots.T
+    either = j_slots.sum(axis=1)[:, None] + s_slots.sum(axis=1)[None, :] - both
+    known = (j_slots.sum(axis=1) > 0)[:, None] & (s_slots.sum(axis=1) > 0)[None, :]
+    availability = np.where(known, both / np.maximum(either, 1.0), 0.5)
+
+    j_level = np.array([c.level for c in juniors])
+    s_level = np.array([c.level for c in seniors])
+    blocked: dict[str, np.ndarray] = {
+        "level": (s_level[None, :] - j_level[:, None]) < rules.min_level_gap,
+        "reporting_line": np.zeros((nj, ns), dtype=bool),
+        "department": (same_dept & known_dept)
+        if rules.exclude_same_department
+        else np.zeros((nj, ns), dtype=bool),
+        "previous": np.zeros((nj, ns), dtype=bool),
+        "removed": np.zeros((nj, ns), dtype=bool),
+    }
+    j_index = {c.email: i for i, c in enumerate(juniors)}
+    s_index = {c.email: k for k, c in enumerate(seniors)}
+    if rules.exclude_reporting_line:
+        chains = _chains(rules.managers)
+        for i, junior in enumerate(juniors):
+            for boss in chains.get(junior.email, ()):
+                if boss in s_index:
+                    blocked["reporting_line"][i, s_index[boss]] = True
+        for k, senior in enumerate(seniors):
+            for boss in chains.get(senior.email, ()):
+                if boss in j_index:
+                    blocked["reporting_line"][j_index[boss], k] = True
+    if not rules.allow_repairing:
+        for junior_email, senior_email in rules.previous_pairs:
+            if junior_email in j_index and senior_email in s_index:
+                blocked["previous"][j_index[junior_email], s_index[senior_email]] = True
+    j_ids = {c.id: i for i, c in enumerate(juniors)}
+    s_ids = {c.id: k for k, c in enumerate(seniors)}
+    for junior_id, senior_id in rules.removed:
+        if junior_id in j_ids and senior_id in s_ids:
+            blocked["removed"][j_ids[junior_id], s_ids[senior_id]] = True
+
+    allowed = np.ones((nj, ns), dtype=bool)
+    for matrix in blocked.values():
+        allowed &= ~matrix
+    values = {
+        "pair_made": np.ones((nj, ns)),
+        "topic_fit": topic_fit,
+        "reverse_topic_fit": reverse_fit,
+        "different_department": different,
+        "timezone_overlap": tz_overlap,
+        "availability_overlap": availability,
+    }
+    parts = {name: weights[name] * values[name] for name in CRITERIA}
+    scores = sum(parts.values(), np.zeros((nj, ns)))
+    return _Matrices(
+        allowed=allowed, scores=np.where(allowed, scores, 0.0), parts=parts, blocked=blocked
+    )
+
+
+# --- Solving --------------------------------------------------------------------------------------
+
+
+def _solve_slots(
+    scores: np.ndarray, allowed: np.ndarray, row_cap: np.ndarray, col_cap: np.ndarray
+) -> list[tuple[int, int]]:
+    """Optimal pairs (junior index, senior index) within capacities, without repeats."""
+    rows = np.repeat(np.arange(len(row_cap)), row_cap)
+    cols = np.repeat(np.arange(len(col_cap)), col_cap)
+    if len(rows) == 0 or len(cols) == 0 or not allowed.any():
+        return []
+    # Slots of the same person are interchangeable, so duplicates can only come from people
+    # with several slots on both sides; the first slot pair of a duplicate is kept.
+    forbidden_slots: set[tuple[int, int]] = set()
+    for _ in range(50):
+        slot_scores = scores[np.ix_(rows, cols)]
+        slot_allowed = allowed[np.ix_(rows, cols)]
+        for r, c in forbidden_slots:
+            slot_allowed[r, c] = False
+        cost = np.where(slot_allowed, -slot_scores, 0.0)
+        r_idx, c_idx = linear_sum_assignment(cost)
+        chosen: dict[tuple[int, int], int] = {}
+        duplicates = []
+        for r, c in zip(r_idx, c_idx, strict=True):
+            if not slot_allowed[r, c]:
+                continue
+            pair = (int(rows[r]), int(cols[c]))
+            if pair in chosen:
+                duplicates.append((r, c))
+            else:
+                chosen[pair] = r
+        if not duplicates:
+            return list(chosen)
+        forbidden_slots.update(duplicates)
+    return list(chosen)
+
+
+def greedy_total(
+    scores: np.ndarray, allowed: np.ndarray, row_cap: np.ndarray, col_cap: np.ndarray
+) -> float:
+    """The baseline most tools use: take the best remaining pair until nobody fits."""
+    rows_left, cols_left = row_cap.astype(int).copy(), col_cap.astype(int).copy()
+    flat = np.flatnonzero(allowed.ravel())
+    if flat.size == 0:
+        return 0.0
+    order = flat[np.argsort(-scores.ravel()[flat], kind="stable")]
+    ncols = scores.shape[1]
+    total, open_rows, open_cols = 0.0, int((rows_left > 0).sum()), int((cols_left > 0).sum())
+    for index in order:
+        if open_rows == 0 or open_cols == 0:
+            break
+        r, c = divmod(int(index), ncols)
+        if rows_left[r] > 0 and cols_left[c] > 0:
+            total += float(scores[r, c])
+            rows_left[r] -= 1
+            cols_left[c] -= 1
+            open_rows -= rows_left[r] == 0
+            open_cols -= cols_left[c] == 0
+    return total
+
+
+RULE_WORDS = {
+    "level": "do not have a seniority gap of at least {gap}",
+    "reporting_line": "are in the same reporting line",
+    "department": "work in the same department",
+    "previous": "were paired before",
+    "removed": "were taken out by an HR admin",
+}
+
+
+def _no_fit_reason(side: str, other: str, counts: dict[str, int], total: int, gap: int) -> str:
+    if total == 0:
+        return f"There is no {other} to match with."
+    details = [f"{n} {RULE_WORDS[rule].format(gap=gap)}" for rule, n in counts.items() if n]
+    return f"No {other} fits the rules: of {total}, " + "; ".join(details) + "."
+
+
+def match(
+    *,
+    juniors: Sequence[Candidate],
+    seniors: Sequence[Candidate],
+    rules: Rules,
+    weights: Mapping[str, Any] | None = None,
+) -> MatchResult:
+    """Propose the pairs with the highest total score, explained, and say why anyone is left out."""
+    w = clean_weights(weights)
+    unmatched: list[Unmatched] = [
+        Unmatched(c.id, c.email, side, c.excluded)
+        for side, people in (("junior", juniors), ("senior", seniors))
+        for c in people
+        if c.excluded
+    ]
+    juniors = [c for c in juniors if not c.excluded]
+    seniors = [c for c in seniors if not c.excluded]
+    m = _score(juniors, seniors, rules, w)
+    row_cap = np.array([max(0, c.capacity) for c in juniors], dtype=int)
+    col_cap = np.array([max(0, c.capacity) for c in seniors], dtype=int)
+
+    j_ids = {c.id: i for i, c in enumerate(juniors)}
+    s_ids = {c.id: k for k, c in enumerate(seniors)}
+    fixed: list[tuple[int, int]] = []
+    free = m.allowed.copy()
+    for junior_id, senior_id in rules.locked:
+        i, k = j_ids.get(junior_id), s_ids.get(senior_id)
+        if i is None or k is None or (i, k) in fixed:
+            continue
+        fixed.append((i, k))
+        row_cap[i] = max(0, row_cap[i] - 1)
+        col_cap[k] = max(0, col_cap[k] - 1)
+        free[i, k] = False  # already made: not a second time
+
+    greedy = greedy_total(
+        m.scores,
+        m.allowed,
+        np.array([c.capacity for c in juniors]),
+        np.array([c.capacity for c in seniors]),
+    )
+    started = time.perf_counter()
+    solved = _solve_slots(m.scores, free, row_cap, col_cap)
+    solver_seconds = time.perf_counter() - started
+
+    pairs: list[ProposedPair] = []
+    total = 0.0  # from unrounded scores; pairs show theirs rounded for reading
+    for (i, k), locked in [*((p, True) for p in fixed), *((p, False) for p in solved)]:
+        reasons = {name: round(float(m.parts[name][i, k]), 3) for name in CRITERIA}
+        score = float(m.scores[i, k]) if m.allowed[i, k] else sum(reasons.values())
+        total += score
+        pairs.append(
+            ProposedPair(
+                juniors[i].id,
+                seniors[k].id,
+                juniors[i].email,
+                seniors[k].email,
+                round(score, 3),
+                reasons,
+                locked,
+            )
+        )
+    matched_j = {p.junior_id for p in pairs}
+    matched_s = {p.senior_id for p in pairs}
+    for side, other, people, axis, matched in (
+        ("junior", "senior", juniors, 1, matched_j),
+        ("senior", "junior", seniors, 0, matched_s),
+    ):
+        fits = m.allowed.sum(axis=axis)
+        for index, person in enumerate(people):
+            if person.id in matched or person.capacity <= 0:
+                continue
+            if fits[index] == 0:
+                counts = {
+                    rule: int(matrix[index].sum() if axis == 1 else matrix[:, index].sum())
+                    for rule, matrix in m.blocked.items()
+                }
+                pool = len(seniors) if side == "junior" else len(juniors)
+                reason = _no_fit_reason(side, other, counts, pool, rules.min_level_gap)
+            else:
+                reason = (
+                    f"{int(fits[index])} {other}{'s' if fits[index] != 1 else ''} fit the rules, "
+                    "but each was paired with someone who fit them better (or had no room left)."
+                )
+            unmatched.append(Unmatched(person.id, person.email, side, reason))
+    return MatchResult(
+        pairs=pairs,
+        unmatched=unmatched,
+        total_score=total,
+        greedy_total_score=greedy,
+        solver_seconds=solver_seconds,
+        weights=w,
+    )
+
+
+def candidates_from(rows: Iterable[Mapping[str, Any]]) -> list[Candidate]:
+    """Build candidates from plain dicts (used by the JSON fixtures of tests and benchmarks)."""
+    return [
+        Candidate(
+            **{
+                **row,
+                "offers": frozenset(row.get("offers", ())),
+                "wants": frozenset(row.get("wants", ())),
+            }
+        )
+        for row in rows
+    ]
