@@ -204,6 +204,8 @@ class AuditEvent(TenantModel):
         PARTICIPANT_REMOVED = "participant_removed", "Participant removed"
         TOPICS_MERGED = "topics_merged", "Topics merged"
         PARTICIPANTS_IMPORTED = "participants_imported", "Participants imported"
+        PAIRINGS_PUBLISHED = "pairings_published", "Pairings published"
+        PAIRING_DISSOLVED = "pairing_dissolved", "Pairing dissolved"
 
     actor = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -86,6 +86,12 @@ def main() -> int:
         from tests.bench.import_bench import print_table, run_import_bench
 
         print_table(run_import_bench(int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))))
+        print()
+        from tests.bench import match_bench
+
+        match_bench.print_table(
+            match_bench.run_match_bench(int(os.environ.get("BENCH_MATCH_PER_SIDE", "2000")))
+        )
     finally:
         teardown_databases(old, verbosity=0)
     return 0

@@ -1,0 +1,417 @@
+"""Writes of the pairings app: matching runs and their edits, publishing, pair life.
+
+Everything runs inside the organisation's scope. The engine itself (``pairings.matching``)
+knows nothing of the database; this module turns a program into its input and its output
+back into rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from mentorship import services as kernel
+from mentorship.models import AuditEvent, Membership, User
+from pairings import matching
+from pairings.models import MatchRun, Pairing, PairingEvent
+from pairings.selectors import LIVE_STATUSES
+from programs.models import Participant, Program, Side
+
+# --- From the database to the engine -------------------------------------------------------------
+
+
+def matching_input(
+    *,
+    program: Program,
+    locked: Iterable[Iterable[int]] = (),
+    removed: Iterable[Iterable[int]] = (),
+) -> tuple[list[matching.Candidate], list[matching.Candidate], matching.Rules]:
+    """The program's people and rules as the engine sees them. A constant number of queries."""
+    people = list(
+        program.participants.filter(
+            status__in=[Participant.Status.APPROVED, Participant.Status.APPLIED]
+        ).prefetch_related("offers", "wants")
+    )
+    live = Counter()
+    for mentor_id, mentee_id in Pairing.objects.filter(
+        program=program, status__in=LIVE_STATUSES
+    ).values_list("mentor_id", "mentee_id"):
+        live[mentor_id] += 1
+        live[mentee_id] += 1
+
+    def candidate(p: Participant) -> matching.Candidate:
+        capacity = (
+            program.mentees_per_mentor if p.side == Side.JUNIOR else program.mentors_per_mentee
+        )
+        excluded = ""
+        if p.status == Participant.Status.APPLIED:
+            excluded = "The application is not approved yet."
+        elif program.training_required and not p.training_done:
+            excluded = "Mentor training is not complete (required by this program)."
+        elif capacity - live[p.pk] <= 0:
+            excluded = "Already paired in this program."
+        return matching.Candidate(
+            id=p.pk,
+            email=p.email,
+            level=p.level,
+            department=p.department,
+            manager_email=p.manager_email,
+            timezone=p.timezone,
+            offers=frozenset(str(t.pk) for t in p.offers.all()),
+            wants=frozenset(str(t.pk) for t in p.wants.all()),
+            availability=p.availability,
+            capacity=max(0, capacity - live[p.pk]),
+            excluded=excluded,
+        )
+
+    juniors = [candidate(p) for p in people if p.side == Side.JUNIOR]
+    seniors = [candidate(p) for p in people if p.side == Side.SENIOR]
+    # Reporting lines come from everyone the organisation knows, not only this program.
+    managers = {
+        email.lower(): manager.lower()
+        for email, manager in Participant.objects.exclude(manager_email="").values_list(
+            "email", "manager_email"
+        )
+    }
+    previous = frozenset(
+        (mentor.lower(), mentee.lower())
+        for mentor, mentee in Pairing.objects.exclude(status=Pairing.Status.DECLINED)
+        .exclude(program=program, status__in=LIVE_STATUSES)
+        .values_list("mentor__email", "mentee__email")
+    )
+    rules = matching.Rules(
+        min_level_gap=program.min_level_gap,
+        exclude_reporting_line=program.exclude_reporting_line,
+        exclude_same_department=program.exclude_same_department,
+        allow_repairing=program.allow_repairing,
+        managers=managers,
+        previous_pairs=previous,
+        locked=tuple((int(j), int(s)) for j, s in locked),
+        removed=frozenset((int(j), int(s)) for j, s in removed),
+        reference_day=program.start_date,
+    )
+    return juniors, seniors, rules
+
+
+def run_matching(
+    *,
+    program: Program,
+    weights: Mapping[str, Any] | None = None,
+    locked: Iterable[Iterable[int]] = (),
+    removed: Iterable[Iterable[int]] = (),
+) -> matching.MatchResult:
+    juniors, seniors, rules = matching_input(program=program, locked=locked, removed=removed)
+    return matching.match(juniors=juniors, seniors=seniors, rules=rules, weights=weights)
+
+
+# --- Proposals (match runs) ----------------------------------------------------------------------
+
+
+def _check_matching(program: Program) -> None:
+    if program.status != Program.Status.MATCHING:
+        raise ValidationError("Matching runs while the program is in the matching state.")
+
+
+def match_run_start(
+    *,
+    program: Program,
+    actor: User | None,
+    weights: Mapping[str, Any] | None = None,
+    locked: Iterable[Iterable[int]] = (),
+    removed: Iterable[Iterable[int]] = (),
+) -> MatchRun:
+    """Record a proposal to compute; the work runs in a task after commit (eager in tests)."""
+    _check_matching(program)
+    run = MatchRun.objects.create(
+        organization=program.organization,
+        program=program,
+        created_by=actor,
+        weights=matching.clean_weights(weights),
+        locked=[list(map(int, p)) for p in locked],
+        removed=[list(map(int, p)) for p in removed],
+    )
+    from pairings.tasks import compute_match_run
+
+    compute_match_run.delay_on_commit(organization_id=program.organization_id, run_id=run.pk)
+    return run
+
+
+def match_run_compute(*, run: MatchRun) -> MatchRun:
+    """Run the engine for a recorded proposal and store its result. Idempotent."""
+    if run.status != MatchRun.Status.RUNNING:
+        return run
+    result = run_matching(
+        program=run.program, weights=run.weights, locked=run.locked, removed=run.removed
+    )
+    data = result.to_dict()
+    names = {
+        pk: f"{first} {last}".strip()
+        for pk, first, last in run.program.participants.values_list("pk", "first_name", "last_name")
+    }
+    for pair in data["pairs"]:
+        pair["junior_name"] = names.get(pair["junior_id"], "")
+        pair["senior_name"] = names.get(pair["senior_id"], "")
+    for person in data["unmatched"]:
+        person["name"] = names.get(person["id"], "")
+    # Compare-and-set: a duplicate delivery of the task does not overwrite a published run.
+    MatchRun.objects.filter(pk=run.pk, status=MatchRun.Status.RUNNING).update(
+        status=MatchRun.Status.DONE, result=data, finished_at=timezone.now()
+    )
+    run.refresh_from_db()
+    return run
+
+
+def _latest_done(run: MatchRun) -> None:
+    latest = run.program.match_runs.order_by("-created_at", "-id").first()
+    if run.status != MatchRun.Status.DONE or latest is None or latest.pk != run.pk:
+        raise ValidationError("This proposal is no longer the latest one. Open the latest.")
+
+
+def _pair_set(run: MatchRun) -> set[tuple[int, int]]:
+    return {(p["junior_id"], p["senior_id"]) for p in run.result.get("pairs", [])}
+
+
+def match_run_edit(
+    *,
+    run: MatchRun,
+    actor: User,
+    lock: tuple[int, int] | None = None,
+    remove: tuple[int, int] | None = None,
+    swap: tuple[tuple[int, int], tuple[int, int]] | None = None,
+    add: tuple[int, int] | None = None,
+    weights: Mapping[str, Any] | None = None,
+) -> MatchRun:
+    """An HR edit of the latest proposal: a new run that keeps what HR fixed and re-solves the
+    rest. Locks and manual pairs are kept as they are; removed pairs never come back."""
+    _check_matching(run.program)
+    _latest_done(run)
+    locked = {tuple(p) for p in run.locked}
+    removed = {tuple(p) for p in run.removed}
+    proposed = _pair_set(run)
+    if lock is not None:
+        if lock not in proposed:
+            raise ValidationError("Only a proposed pair can be locked.")
+        locked.add(lock)
+    if remove is not None:
+        locked.discard(remove)
+        removed.add(remove)
+    if swap is not None:
+        (j1, s1), (j2, s2) = swap
+        if (j1, s1) not in proposed or (j2, s2) not in proposed or j1 == j2:
+            raise ValidationError("Choose two different proposed pairs to swap.")
+        for new in ((j1, s2), (j2, s1)):
+            _ensure_allowed(run.program, *new)
+        locked -= {(j1, s1), (j2, s2)}
+        locked |= {(j1, s2), (j2, s1)}
+    if add is not None:
+        _ensure_allowed(run.program, *add)
+        locked = {p for p in locked if p[0] != add[0] and p[1] != add[1]} | {add}
+    return match_run_start(
+        program=run.program,
+        actor=actor,
+        weights=weights if weights is not None else run.weights,
+        locked=sorted(locked),
+        removed=sorted(removed),
+    )
+
+
+def _ensure_allowed(program: Program, junior_id: int, senior_id: int) -> None:
+    """A pair made by hand still obeys the hard rules; say which one it breaks."""
+    juniors, seniors, rules = matching_input(program=program)
+    junior = next((c for c in juniors if c.id == junior_id), None)
+    senior = next((c for c in seniors if c.id == senior_id), None)
+    if junior is None or senior is None:
+        raise ValidationError("Choose an approved junior and an approved senior of this program.")
+    for person in (junior, senior):
+        if person.excluded:
+            raise ValidationError(f"{person.email}: {person.excluded}")
+    single = matching.match(
+        juniors=[matching.Candidate(**{**junior.__dict__, "capacity": 1})],
+        seniors=[matching.Candidate(**{**senior.__dict__, "capacity": 1})],
+        rules=rules,
+    )
+    if not single.pairs:
+        reason = single.unmatched[0].reason.replace("No senior fits the rules: of 1, 1 ", "They ")
+        raise ValidationError(f"{junior.email} and {senior.email} cannot be paired. {reason}")
+
+
+def match_run_publish(*, run: MatchRun, actor: User) -> list[Pairing]:
+    """Turn the proposal into pairings (proposed); each senior is asked to confirm."""
+    _check_matching(run.program)
+    _latest_done(run)
+    program = run.program
+    with transaction.atomic():
+        claimed = MatchRun.objects.filter(pk=run.pk, status=MatchRun.Status.DONE).update(
+            status=MatchRun.Status.PUBLISHED
+        )
+        if claimed != 1:
+            raise ValidationError("This proposal was already published.")
+        people = {p.pk: p for p in program.participants.select_related("membership__user")}
+        pairings = Pairing.objects.bulk_create(
+            Pairing(
+                organization=program.organization,
+                program=program,
+                mentor=people[p["junior_id"]],
+                mentee=people[p["senior_id"]],
+                score=p["score"],
+                explanation=p["reasons"],
+                manual=p["locked"],
+            )
+            for p in run.result.get("pairs", [])
+        )
+        PairingEvent.objects.bulk_create(
+            PairingEvent(organization=program.organization, pairing=p, status=p.status, actor=actor)
+            for p in pairings
+        )
+        Participant.objects.filter(
+            pk__in=[p.mentor_id for p in pairings] + [p.mentee_id for p in pairings]
+        ).update(matched=True)
+        kernel.audit_record(
+            organization=program.organization,
+            action=AuditEvent.Action.PAIRINGS_PUBLISHED,
+            summary=f"{len(pairings)} pairs published in {program.name}",
+            actor=actor,
+        )
+        for pairing in pairings:
+            senior = pairing.mentee.membership
+            if senior is not None:
+                kernel.notification_send(
+                    organization=program.organization,
+                    recipient=senior.user,
+                    subject=f"Your reverse mentor in {program.name}",
+                    body=f"You are proposed to pair with {pairing.mentor.full_name}. "
+                    "Please confirm the pairing.",
+                    url=f"/o/{program.organization.slug}/pairs/{pairing.pk}/",
+                )
+    return pairings
+
+
+# --- Pair life -----------------------------------------------------------------------------------
+
+
+def _event(
+    pairing: Pairing, actor: User | None, note: str = "", confidential: bool = False
+) -> None:
+    PairingEvent.objects.create(
+        organization=pairing.organization,
+        pairing=pairing,
+        status=pairing.status,
+        actor=actor,
+        note=note,
+        confidential=confidential,
+    )
+
+
+def _set_status(pairing: Pairing, status: str, actor: User | None, **kwargs: Any) -> Pairing:
+    pairing.status = status
+    pairing.save(update_fields=["status", "mentor_accepted_at", "mentee_accepted_at"])
+    _event(pairing, actor, **kwargs)
+    return pairing
+
+
+def _activate_if_ready(pairing: Pairing, actor: User) -> Pairing:
+    """A pair goes live once the senior confirmed and both accepted the agreement."""
+    if (
+        pairing.status == Pairing.Status.CONFIRMED
+        and pairing.mentor_accepted_at
+        and pairing.mentee_accepted_at
+    ):
+        return _set_status(pairing, Pairing.Status.ACTIVE, actor)
+    pairing.save(update_fields=["mentor_accepted_at", "mentee_accepted_at"])
+    return pairing
+
+
+def pairing_confirm(*, pairing: Pairing, membership: Membership, confirm: bool) -> Pairing:
+    """The senior confirms (or declines) the proposed pairing before it goes live."""
+    if pairing.mentee.membership_id != membership.pk:
+        raise ValidationError("Only the senior of the pair confirms it.")
+    if pairing.status != Pairing.Status.PROPOSED:
+        raise ValidationError("This pairing is not waiting for confirmation.")
+    with transaction.atomic():
+        if not confirm:
+            _release(pairing)
+            return _set_status(pairing, Pairing.Status.DECLINED, membership.user)
+        _set_status(pairing, Pairing.Status.CONFIRMED, membership.user)
+        return _activate_if_ready(pairing, membership.user)
+
+
+def pairing_accept_agreement(*, pairing: Pairing, membership: Membership) -> Pairing:
+    """Each side accepts the program's agreement; with both, a confirmed pair becomes active."""
+    if pairing.status not in (Pairing.Status.PROPOSED, Pairing.Status.CONFIRMED):
+        raise ValidationError("The agreement is accepted before the pairing starts.")
+    now = timezone.now()
+    if pairing.mentor.membership_id == membership.pk:
+        pairing.mentor_accepted_at = pairing.mentor_accepted_at or now
+    elif pairing.mentee.membership_id == membership.pk:
+        pairing.mentee_accepted_at = pairing.mentee_accepted_at or now
+    else:
+        raise ValidationError("Only the two partners accept the agreement.")
+    with transaction.atomic():
+        return _activate_if_ready(pairing, membership.user)
+
+
+def pairing_request_exit(*, pairing: Pairing, membership: Membership, note: str = "") -> Pairing:
+    """A confidential, no-fault exit request: HR admins are told; the partner is not."""
+    if membership.pk not in (pairing.mentor.membership_id, pairing.mentee.membership_id):
+        raise ValidationError("Only the two partners can ask to end the pairing.")
+    if pairing.status not in (
+        Pairing.Status.CONFIRMED,
+        Pairing.Status.ACTIVE,
+        Pairing.Status.PROPOSED,
+    ):
+        raise ValidationError("This pairing is not running.")
+    with transaction.atomic():
+        _set_status(
+            pairing,
+            Pairing.Status.EXIT_REQUESTED,
+            membership.user,
+            note=note[:500],
+            confidential=True,
+        )
+        for hr in Membership.objects.filter(
+            is_hr_admin=True, removed_at__isnull=True
+        ).select_related("user"):
+            kernel.notification_send(
+                organization=pairing.organization,
+                recipient=hr.user,
+                subject=f"A pair in {pairing.program.name} asks to end",
+                body="One partner asked, in confidence, for a no-fault exit. Open the pair to "
+                "dissolve it and, if you wish, pair them again.",
+                url=f"/o/{pairing.organization.slug}/pairs/{pairing.pk}/",
+            )
+    return pairing
+
+
+def _release(pairing: Pairing) -> None:
+    """The two people are free for matching again unless they have other live pairs."""
+    for participant_id in (pairing.mentor_id, pairing.mentee_id):
+        still = (
+            Pairing.objects.filter(status__in=LIVE_STATUSES)
+            .exclude(pk=pairing.pk)
+            .filter(program=pairing.program)
+            .filter(Q(mentor_id=participant_id) | Q(mentee_id=participant_id))
+            .exists()
+        )
+        if not still:
+            Participant.objects.filter(pk=participant_id).update(matched=False)
+
+
+def pairing_dissolve(*, pairing: Pairing, actor: User, note: str = "") -> Pairing:
+    if pairing.status in (Pairing.Status.DISSOLVED, Pairing.Status.DECLINED):
+        raise ValidationError("This pairing has already ended.")
+    with transaction.atomic():
+        _release(pairing)
+        _set_status(pairing, Pairing.Status.DISSOLVED, actor, note=note[:500])
+        kernel.audit_record(
+            organization=pairing.organization,
+            action=AuditEvent.Action.PAIRING_DISSOLVED,
+            summary=f"Pair {pairing.mentor.email} / {pairing.mentee.email} dissolved",
+            actor=actor,
+        )
+    return pairing
