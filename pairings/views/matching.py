@@ -1,0 +1,112 @@
+"""HR matching: run a proposal, read it, change weights, lock/remove/swap/add, publish."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_POST
+
+from mentorship.models import Role
+from mentorship.tenancy import role_required
+from mentorship.web import render_page_or_partial
+from pairings import selectors, services
+from pairings.forms import PairChoiceForm, SwapForm, WeightsForm
+from pairings.matching import CRITERIA, CRITERIA_LABELS
+from pairings.models import MatchRun
+from programs.models import Participant, Program
+from programs.views._common import program_for
+
+hr_only = role_required(Role.HR_ADMIN)
+
+
+def _matching_page(request: HttpRequest, program: Program) -> HttpResponse:
+    return redirect("matching", org_slug=request.organization.slug, program_slug=program.slug)
+
+
+@require_GET
+@hr_only
+def matching(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = program_for(request, program_slug)
+    run = program.match_runs.order_by("-created_at", "-id").first()
+    people = {
+        p.pk: p
+        for p in program.participants.filter(status=Participant.Status.APPROVED).only(
+            "pk", "first_name", "last_name", "email", "side"
+        )
+    }
+    pairs = run.result.get("pairs", []) if run else []
+    context = {
+        "program": program,
+        "run": run,
+        "pairs": pairs,
+        "unmatched": run.result.get("unmatched", []) if run else [],
+        "criteria": [(c, CRITERIA_LABELS[c]) for c in CRITERIA],
+        "weights_form": WeightsForm(initial_weights=run.weights if run else None),
+        "juniors": [p for p in people.values() if p.side == "junior"],
+        "seniors": [p for p in people.values() if p.side == "senior"],
+        "published": program.pairings.exists(),
+        "improvement": (
+            run.result.get("total_score", 0) - run.result.get("greedy_total_score", 0)
+            if run
+            else None
+        ),
+    }
+    return render_page_or_partial(
+        request, "pairings/matching.html", "pairings/_matching_result.html", context
+    )
+
+
+@require_POST
+@hr_only
+def matching_run(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    """Start a proposal, with the weights of the form (the what-if)."""
+    program = program_for(request, program_slug)
+    latest = program.match_runs.order_by("-created_at", "-id").first()
+    form = WeightsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Each weight is a number from 0 to 20.")
+        return _matching_page(request, program)
+    try:
+        if latest is not None and latest.status == MatchRun.Status.DONE:
+            services.match_run_edit(run=latest, actor=request.user, weights=form.cleaned_data)
+        else:
+            services.match_run_start(program=program, actor=request.user, weights=form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return _matching_page(request, program)
+
+
+@require_POST
+@hr_only
+def matching_edit(
+    request: HttpRequest, org_slug: str, program_slug: str, run_id: int
+) -> HttpResponse:
+    """Lock, remove, add or swap pairs: each makes a new proposal that keeps the others."""
+    program = program_for(request, program_slug)
+    run = selectors.match_run_get(program_id=program.pk, run_id=run_id)
+    action = request.POST.get("action")
+    try:
+        if action == "swap":
+            swap = SwapForm(request.POST)
+            if not swap.is_valid():
+                raise ValidationError(swap.errors.get("__all__", ["Choose two pairs to swap."]))
+            services.match_run_edit(run=run, actor=request.user, swap=swap.cleaned_data["pairs"])
+        elif action in ("lock", "remove", "add"):
+            form = PairChoiceForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("Choose a junior and a senior.")
+            pair = (form.cleaned_data["junior"], form.cleaned_data["senior"])
+            services.match_run_edit(run=run, actor=request.user, **{action: pair})
+        elif action == "publish":
+            pairings = services.match_run_publish(run=run, actor=request.user)
+            messages.success(
+                request,
+                f"{len(pairings)} pairs published. Each senior is asked to confirm their pairing.",
+            )
+        else:
+            raise ValidationError("Unknown action.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return _matching_page(request, program)

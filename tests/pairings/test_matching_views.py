@@ -1,0 +1,74 @@
+"""The HR matching page: propose, read the explanation, what-if, swap, publish."""
+
+from __future__ import annotations
+
+from mentorship.models import Role
+from pairings.models import MatchRun, Pairing
+from programs.models import Program
+from tests.conftest import Tenant
+
+
+def url(p: Program, suffix: str = "") -> str:
+    return f"/o/{p.organization.slug}/programs/{p.slug}/matching/{suffix}"
+
+
+def test_hr_proposes_reads_swaps_and_publishes(
+    alpha: Tenant, matching_program, client_for, django_capture_on_commit_callbacks
+) -> None:
+    client = client_for(alpha.hr)
+    assert "No proposal yet" in client.get(url(matching_program)).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url(matching_program, "run/"),
+            {
+                "pair_made": 2,
+                "topic_fit": 4,
+                "reverse_topic_fit": 1,
+                "different_department": 1,
+                "timezone_overlap": 1,
+                "availability_overlap": 1,
+            },
+        )
+    page = client.get(url(matching_program)).content.decode()
+    assert (
+        "greedy baseline" in page
+        and "The junior teaches what the senior wants: <strong>+4.0</strong>" in page
+    )
+    with alpha.scope():
+        run = MatchRun.objects.get()
+        first, second = (f"{p['junior_id']}-{p['senior_id']}" for p in run.result["pairs"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url(matching_program, f"{run.pk}/"),
+            {"action": "swap", "first": first, "second": second},
+        )
+    with alpha.scope():
+        swapped = MatchRun.objects.order_by("-id").first()
+        assert all(p["locked"] for p in swapped.result["pairs"])
+    # The old proposal can no longer be published: only the latest.
+    body = client.post(
+        url(matching_program, f"{run.pk}/"), {"action": "publish"}, follow=True
+    ).content.decode()
+    assert "no longer the latest" in body
+    body = client.post(
+        url(matching_program, f"{swapped.pk}/"), {"action": "publish"}, follow=True
+    ).content.decode()
+    assert "2 pairs published" in body
+    with alpha.scope():
+        assert Pairing.objects.filter(status=Pairing.Status.PROPOSED, manual=True).count() == 2
+
+
+def test_what_if_weights_are_validated(alpha: Tenant, matching_program, client_for) -> None:
+    body = (
+        client_for(alpha.hr)
+        .post(url(matching_program, "run/"), {"topic_fit": 99}, follow=True)
+        .content.decode()
+    )
+    assert "Each weight is a number from 0 to 20." in body
+    with alpha.scope():
+        assert not MatchRun.objects.exists()
+
+
+def test_matching_is_for_hr_admins(alpha: Tenant, matching_program, client_for) -> None:
+    for role in (Role.SPONSOR, Role.PARTICIPANT):
+        assert client_for(alpha.user(role)).get(url(matching_program)).status_code == 404

@@ -1,0 +1,187 @@
+"""Proposals from the database, HR edits, publishing, and the life of a pair."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+
+from mentorship.models import Notification, Role
+from pairings import services
+from pairings.models import MatchRun, Pairing, PairingEvent
+from programs.models import Participant, Program
+from tests.conftest import Tenant
+
+
+def ids(program: Program) -> dict[str, int]:
+    return {p.email.split("@")[0]: p.pk for p in program.participants.all()}
+
+
+def test_the_command_prints_the_proposal_as_json(alpha: Tenant, matching_program) -> None:
+    out = StringIO()
+    call_command(
+        "match", "--org", "alpha", "--program", matching_program.slug, "--json", stdout=out
+    )
+    data = json.loads(out.getvalue())
+    assert set(data) == {
+        "total_score",
+        "greedy_total_score",
+        "solver_seconds",
+        "pairs",
+        "unmatched",
+    }
+    pairs = {(p["mentor"], p["mentee"]) for p in data["pairs"]}
+    senior = matching_program.senior_member.user.email
+    assert pairs == {(alpha.participant.email, senior), ("j2@example.com", "s2@example.com")}
+    assert all(set(p["reasons"]) >= {"topic_fit", "different_department"} for p in data["pairs"])
+    assert data["total_score"] >= data["greedy_total_score"]
+    with pytest.raises(CommandError):
+        call_command("match", "--org", "alpha", "--program", "nope", "--json")
+
+
+def test_untrained_and_unapproved_people_are_left_out_with_the_reason(
+    alpha: Tenant, matching_program
+) -> None:
+    with alpha.scope():
+        Program.objects.filter(pk=matching_program.pk).update(training_required=True)
+        matching_program.refresh_from_db()
+        matching_program.modules.create(organization=alpha.organization, title="M", body="b")
+        from programs.services import refresh_training_done
+
+        refresh_training_done(program=matching_program)
+        Participant.objects.filter(email="s2@example.com").update(status=Participant.Status.APPLIED)
+        result = services.run_matching(program=matching_program)
+    reasons = {u.email: u.reason for u in result.unmatched}
+    assert reasons["j2@example.com"].startswith("Mentor training is not complete")
+    assert reasons["s2@example.com"] == "The application is not approved yet."
+
+
+def test_reporting_lines_come_from_the_whole_organisation(alpha: Tenant, matching_program) -> None:
+    senior = matching_program.senior_member.user.email
+    with alpha.scope():
+        # j2's manager is a director outside this program, who reports to senior s1.
+        Participant.objects.filter(email="j2@example.com").update(
+            manager_email="director@example.com"
+        )
+        other = Program.objects.create(organization=alpha.organization, slug="other", name="Other")
+        Participant.objects.create(
+            organization=alpha.organization,
+            program=other,
+            email="director@example.com",
+            first_name="D",
+            last_name="D",
+            side="senior",
+            level=9,
+            manager_email=senior,
+        )
+        result = services.run_matching(program=matching_program, weights={"topic_fit": 0})
+    assert ("j2@example.com", senior) not in {
+        (p.junior_email, p.senior_email) for p in result.pairs
+    }
+
+
+def make_run(alpha: Tenant, program: Program, capture, **kwargs) -> MatchRun:
+    with alpha.scope(), capture(execute=True):
+        run = services.match_run_start(program=program, actor=alpha.hr, **kwargs)
+    with alpha.scope():
+        run.refresh_from_db()
+    assert run.status == MatchRun.Status.DONE
+    return run
+
+
+def test_swap_remove_and_add_make_new_proposals(
+    alpha: Tenant, matching_program, django_capture_on_commit_callbacks
+) -> None:
+    run = make_run(alpha, matching_program, django_capture_on_commit_callbacks)
+    with alpha.scope():
+        p = ids(matching_program)
+    j1, j2 = p[alpha.participant.email.split("@")[0]], p["j2"]
+    s1, s2 = p[matching_program.senior_member.user.email.split("@")[0]], p["s2"]
+    assert {(x["junior_id"], x["senior_id"]) for x in run.result["pairs"]} == {(j1, s1), (j2, s2)}
+    with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
+        swapped = services.match_run_edit(run=run, actor=alpha.hr, swap=((j1, s1), (j2, s2)))
+    with alpha.scope():
+        swapped.refresh_from_db()
+        assert {(x["junior_id"], x["senior_id"], x["locked"]) for x in swapped.result["pairs"]} == {
+            (j1, s2, True),
+            (j2, s1, True),
+        }
+        with pytest.raises(ValidationError, match="no longer the latest"):
+            services.match_run_edit(run=run, actor=alpha.hr, remove=(j1, s1))
+    with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
+        removed = services.match_run_edit(run=swapped, actor=alpha.hr, remove=(j1, s2))
+    with alpha.scope():
+        removed.refresh_from_db()
+    assert (j1, s2) not in {(x["junior_id"], x["senior_id"]) for x in removed.result["pairs"]}
+    with alpha.scope():
+        Participant.objects.filter(pk=s2).update(level=2)  # now too junior for j1
+        with pytest.raises(ValidationError, match="cannot be paired"):
+            services.match_run_edit(run=removed, actor=alpha.hr, add=(j1, s2))
+
+
+def test_publishing_then_confirming_and_accepting_makes_a_pair_active(
+    alpha: Tenant, matching_program, django_capture_on_commit_callbacks
+) -> None:
+    run = make_run(alpha, matching_program, django_capture_on_commit_callbacks)
+    senior = matching_program.senior_member
+    junior = alpha.members[Role.PARTICIPANT]
+    with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
+        services.match_run_publish(run=run, actor=alpha.hr)
+        with pytest.raises(ValidationError):
+            services.match_run_publish(run=run, actor=alpha.hr)
+        pairing = Pairing.objects.get(mentee__membership=senior)
+        assert pairing.status == Pairing.Status.PROPOSED and pairing.explanation["topic_fit"] > 0
+        assert Participant.objects.filter(matched=True).count() == 4
+        assert Notification.objects.filter(
+            recipient=senior.user, subject__startswith="Your reverse mentor"
+        ).exists()
+        with pytest.raises(ValidationError, match="Only the senior"):
+            services.pairing_confirm(pairing=pairing, membership=junior, confirm=True)
+        services.pairing_accept_agreement(pairing=pairing, membership=junior)
+        services.pairing_confirm(pairing=pairing, membership=senior, confirm=True)
+        assert pairing.status == Pairing.Status.CONFIRMED  # the senior has not accepted yet
+        services.pairing_accept_agreement(pairing=pairing, membership=senior)
+        pairing.refresh_from_db()
+        assert pairing.status == Pairing.Status.ACTIVE
+        history = list(
+            PairingEvent.objects.filter(pairing=pairing).values_list("status", flat=True)
+        )
+    assert history == ["proposed", "confirmed", "active"]
+
+
+def test_a_confidential_exit_reaches_hr_only_and_hr_dissolves(
+    alpha: Tenant, matching_program, django_capture_on_commit_callbacks
+) -> None:
+    run = make_run(alpha, matching_program, django_capture_on_commit_callbacks)
+    senior = matching_program.senior_member
+    with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
+        services.match_run_publish(run=run, actor=alpha.hr)
+        pairing = Pairing.objects.get(mentee__membership=senior)
+        services.pairing_request_exit(pairing=pairing, membership=senior, note="We don't click")
+        assert Notification.objects.filter(
+            recipient=alpha.hr, subject__contains="asks to end"
+        ).exists()
+        assert not Notification.objects.filter(
+            recipient=alpha.participant, subject__contains="asks to end"
+        ).exists()
+        event = PairingEvent.objects.filter(pairing=pairing).last()
+        assert event.confidential and event.note == "We don't click"
+        services.pairing_dissolve(pairing=pairing, actor=alpha.hr)
+        assert not Participant.objects.get(pk=pairing.mentee_id).matched
+        # Dissolved pairs are "paired before": they are not proposed again.
+        Program.objects.filter(pk=matching_program.pk).update(status=Program.Status.MATCHING)
+        result = services.run_matching(program=matching_program)
+    assert (pairing.mentor_id, pairing.mentee_id) not in {
+        (p.junior_id, p.senior_id) for p in result.pairs
+    }
+
+
+def test_matching_needs_the_matching_state(alpha: Tenant, matching_program) -> None:
+    with alpha.scope():
+        Program.objects.filter(pk=matching_program.pk).update(status=Program.Status.DRAFT)
+        matching_program.refresh_from_db()
+        with pytest.raises(ValidationError, match="matching state"):
+            services.match_run_start(program=matching_program, actor=alpha.hr)
