@@ -1,0 +1,130 @@
+"""A pair's page: confirmation by the senior, the agreement, a confidential exit, dissolving."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from mentorship.tenancy import member_required
+from mentorship.web import posted
+from pairings import selectors, services
+from pairings.forms import ExitForm
+from pairings.models import Pairing
+
+
+def _pair_page(request: HttpRequest, pairing: Pairing) -> HttpResponse:
+    return redirect("pair_detail", org_slug=request.organization.slug, pairing_id=pairing.pk)
+
+
+@require_GET
+@member_required
+def my_pairs(request: HttpRequest, org_slug: str) -> HttpResponse:
+    pairs = selectors.pairings_of_member(membership=request.membership).filter(
+        status__in=selectors.LIVE_STATUSES
+    )
+    return render(request, "pairings/my_pairs.html", {"pairs": pairs})
+
+
+@require_GET
+@member_required
+def pair_detail(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpResponse:
+    pairing = selectors.pairing_get_for_member(membership=request.membership, pairing_id=pairing_id)
+    side = selectors.pairing_side_of(pairing=pairing, membership=request.membership)
+    events = list(pairing.events.select_related("actor"))
+    status_label = pairing.get_status_display()
+    if not request.membership.is_hr_admin:
+        # An exit request is confidential: the partner sees neither it, nor its note, nor the
+        # status it set; the person who asked sees their own request.
+        mine = [e for e in events if e.confidential and e.actor_id == request.user.pk]
+        events = [e for e in events if not e.confidential or e in mine]
+        if pairing.status == Pairing.Status.EXIT_REQUESTED and not mine:
+            public = [e for e in events if not e.confidential]
+            status_label = public[-1].get_status_display() if public else ""
+    accepted = {
+        "mentor": pairing.mentor_accepted_at,
+        "mentee": pairing.mentee_accepted_at,
+    }
+    return render(
+        request,
+        "pairings/pair_detail.html",
+        {
+            "pairing": pairing,
+            "side": side,
+            "partner": pairing.mentee if side == "mentor" else pairing.mentor,
+            "i_accepted": bool(side and accepted[side]),
+            "events": events,
+            "status_label": status_label,
+            "exit_form": ExitForm(),
+        },
+    )
+
+
+@require_POST
+@member_required
+def pair_action(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpResponse:
+    pairing = selectors.pairing_get_for_member(membership=request.membership, pairing_id=pairing_id)
+    action = request.POST.get("action")
+    try:
+        if action in ("confirm", "decline"):
+            services.pairing_confirm(
+                pairing=pairing, membership=request.membership, confirm=action == "confirm"
+            )
+            messages.success(
+                request, "Pairing confirmed." if action == "confirm" else "Pairing declined."
+            )
+        elif action == "accept":
+            services.pairing_accept_agreement(pairing=pairing, membership=request.membership)
+            messages.success(request, "You accepted the agreement.")
+        else:
+            raise ValidationError("Choose what to do with this pairing.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return _pair_page(request, pairing)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def pair_exit(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpResponse:
+    pairing = selectors.pairing_get_for_member(membership=request.membership, pairing_id=pairing_id)
+    side = selectors.pairing_side_of(pairing=pairing, membership=request.membership)
+    if not side:
+        raise Http404("Only the partners ask for an exit")
+    form = ExitForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.pairing_request_exit(
+                pairing=pairing, membership=request.membership, note=form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                "Your request went to the HR admins, in confidence. No blame, no reason needed.",
+            )
+            return _pair_page(request, pairing)
+    return render(request, "pairings/pair_exit.html", {"pairing": pairing, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def pair_dissolve(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpResponse:
+    if not request.membership.is_hr_admin:
+        raise Http404("HR admins dissolve pairs")
+    pairing = selectors.pairing_get_for_member(membership=request.membership, pairing_id=pairing_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.pairing_dissolve(pairing=pairing, actor=request.user)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request,
+                "The pair was dissolved. Both people can be matched again from the matching page.",
+            )
+            return _pair_page(request, pairing)
+    return render(request, "pairings/pair_dissolve.html", {"pairing": pairing, "error": error})
