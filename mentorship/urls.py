@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from mentorship import views
+from pairings.meeting_urls import global_urlpatterns as pairings_global_urlpatterns
 
 organization_patterns = [
     path("", views.org_home, name="org_home"),
@@ -37,4 +38,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("o/<slug:org_slug>/", include(organization_patterns)),
+    # Calendar apps fetch the personal feed without a session: its secret token is the key.
+    *pairings_global_urlpatterns,
 ]

@@ -56,3 +56,69 @@ class ExitForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class SessionLogForm(forms.Form):
+    """A session log. One "progress now" field per learning objective of the author."""
+
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    minutes = forms.IntegerField(min_value=5, max_value=480, initial=60)
+    topics = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Topics covered"
+    )
+    taught = forms.CharField(
+        label="What I taught",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+    )
+    learned = forms.CharField(
+        label="What I learned",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+    )
+    shared_notes = forms.CharField(
+        label="Notes shared with my partner",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+    )
+    private_notes = forms.CharField(
+        label="Private notes (only I ever see them)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+    )
+    confirm_duplicate = forms.BooleanField(
+        label="This is another session on the same day", required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args: Any, objectives: Any = (), **kwargs: Any) -> None:
+        from programs.models import Topic
+
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].queryset = Topic.objects.order_by("name")
+        self.fields["topics"].label_from_instance = lambda t: t.name
+        self.objective_fields = []
+        for objective in objectives:
+            name = f"progress_{objective.pk}"
+            self.fields[name] = forms.IntegerField(
+                label=f"Progress on “{objective.topic.name}” now (%)",
+                required=False,
+                min_value=0,
+                max_value=100,
+                help_text=f"Now {objective.progress}%. "
+                "Leave empty if this session did not touch it.",
+            )
+            self.objective_fields.append((objective.pk, name))
+
+    def show_duplicate_confirmation(self) -> None:
+        self.fields["confirm_duplicate"].widget = forms.CheckboxInput()
+
+    def progress(self) -> dict[int, int]:
+        return {
+            pk: self.cleaned_data[name]
+            for pk, name in self.objective_fields
+            if self.cleaned_data.get(name) is not None
+        }

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from pairings.views import matching, pairs
+from pairings.views import matching, pairs, sessions
 
 P = "programs/<slug:program_slug>/"
 
@@ -15,5 +15,7 @@ urlpatterns = [
     path("pairs/<int:pairing_id>/action/", pairs.pair_action, name="pair_action"),
     path("pairs/<int:pairing_id>/exit/", pairs.pair_exit, name="pair_exit"),
     path("pairs/<int:pairing_id>/dissolve/", pairs.pair_dissolve, name="pair_dissolve"),
+    path("pairs/<int:pairing_id>/sessions/", sessions.session_list, name="session_list"),
+    path("pairs/<int:pairing_id>/sessions/new/", sessions.session_new, name="session_new"),
     path("", include("pairings.meeting_urls")),
 ]

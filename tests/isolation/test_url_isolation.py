@@ -35,6 +35,7 @@ GLOBAL_PATTERNS: dict[str, str] = {
     "invitations/<str:token>/": "found by its secret token; tested in test_invitations",
     "accounts/": "django-allauth: the signed-in user's own account, no tenant data",
     "admin/": "the operator admin: staff only (see test_admin_refuses_tenant_users)",
+    "calendar/": "personal calendar feed, found by its secret token; tested in test_meetings",
 }
 
 TENANT_PREFIX = "o/<slug:org_slug>/"
