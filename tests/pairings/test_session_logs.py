@@ -1,0 +1,101 @@
+"""Session logs: what each person may read, the duplicate flag, objectives' progress."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from mentorship.models import Role
+from pairings.models import Pairing, SessionLog
+from programs import services as program_services
+from tests.conftest import Tenant
+
+
+def active_pair(alpha: Tenant, program) -> Pairing:
+    with alpha.scope():
+        people = {p.email: p for p in program.participants.all()}
+        return Pairing.objects.create(
+            organization=alpha.organization,
+            program=program,
+            mentor=people[alpha.participant.email],
+            mentee=people[program.senior_member.user.email],
+            status=Pairing.Status.ACTIVE,
+        )
+
+
+def test_notes_stay_with_the_pair_and_private_notes_with_the_author(
+    alpha: Tenant, matching_program, client_for
+) -> None:
+    pairing = active_pair(alpha, matching_program)
+    with alpha.scope():
+        objective = program_services.objective_create(
+            participant=pairing.mentor,
+            topic=matching_program.topics.first() or pairing.mentor.offers.first(),
+            success_criteria="Teach well",
+            baseline_rating=2,
+        )
+        topic = pairing.mentor.offers.first()
+    junior = client_for(alpha.participant)
+    page = f"/o/alpha/pairs/{pairing.pk}/sessions/"
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    junior.post(
+        page + "new/",
+        {
+            "date": yesterday,
+            "minutes": 50,
+            "topics": [topic.pk],
+            "taught": "Prompting",
+            "learned": "Board politics",
+            "shared_notes": "Try it weekly",
+            "private_notes": "Felt nervous",
+            f"progress_{objective.pk}": 40,
+        },
+    )
+    with alpha.scope():
+        log = SessionLog.objects.get()
+        objective.refresh_from_db()
+        pairing.refresh_from_db()
+        assert objective.progress == 40 and list(log.objectives.all()) == [objective]
+    assert pairing.last_met_at.date() == date.fromisoformat(yesterday)
+    mine = junior.get(page).content.decode()
+    assert "Felt nervous" in mine and "Try it weekly" in mine
+    partner = client_for(matching_program.senior_member.user).get(page).content.decode()
+    assert "Try it weekly" in partner and "Prompting" in partner and "Felt nervous" not in partner
+    hr = client_for(alpha.hr).get(page).content.decode()
+    assert "50 minutes" in hr and topic.name in hr
+    assert not any(
+        text in hr for text in ("Felt nervous", "Try it weekly", "Prompting", "Board politics")
+    )
+    assert client_for(alpha.sponsor).get(page).status_code == 404
+
+
+def test_a_second_log_on_the_same_day_is_flagged_first(
+    alpha: Tenant, matching_program, client_for
+) -> None:
+    pairing = active_pair(alpha, matching_program)
+    day = (timezone.localdate() - timedelta(days=2)).isoformat()
+    url = f"/o/alpha/pairs/{pairing.pk}/sessions/new/"
+    client_for(alpha.participant).post(url, {"date": day, "minutes": 30})
+    senior = client_for(matching_program.senior_member.user)
+    flagged = senior.post(url, {"date": day, "minutes": 30}).content.decode()
+    assert "already logged a session of this pair" in flagged
+    with alpha.scope():
+        assert SessionLog.objects.count() == 1
+    senior.post(url, {"date": day, "minutes": 30, "confirm_duplicate": "on"})
+    with alpha.scope():
+        assert SessionLog.objects.count() == 2
+
+
+def test_future_sessions_and_outsiders_are_refused(
+    alpha: Tenant, matching_program, client_for
+) -> None:
+    pairing = active_pair(alpha, matching_program)
+    url = f"/o/alpha/pairs/{pairing.pk}/sessions/new/"
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    body = (
+        client_for(alpha.participant).post(url, {"date": tomorrow, "minutes": 30}).content.decode()
+    )
+    assert "logged after it happened" in body
+    assert client_for(alpha.hr).get(url).status_code == 404
+    assert client_for(alpha.members[Role.SPONSOR].user).get(url).status_code == 404
