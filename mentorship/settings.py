@@ -175,6 +175,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mentorship.tasks.dispatch_invitation_emails",
         "schedule": 60.0,
     },
+    "send-due-reminders": {
+        "task": "pairings.tasks.dispatch_reminders",
+        "schedule": 60.0,
+    },
     "send-pending-meeting-invitations": {
         "task": "pairings.meeting_tasks.dispatch_meeting_invitations",
         "schedule": 60.0,
@@ -254,6 +258,8 @@ if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
 
 # --- Application ---------------------------------------------------------------------------------
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
+# A pair that has not met for this many days is nudged; after twice as long, HR admins hear.
+PAIR_INACTIVITY_DAYS = env.int("PAIR_INACTIVITY_DAYS", default=21)
 
 LOGGING = {
     "version": 1,

@@ -27,6 +27,11 @@ class Topic(TenantModel):
         return self.name
 
 
+def default_reminder_offsets() -> list[int]:
+    """A reminder a day before and an hour before each meeting."""
+    return [24, 1]
+
+
 class Program(TenantModel):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -79,7 +84,7 @@ class Program(TenantModel):
     )
     reminder_offsets_hours = models.JSONField(
         "meeting reminders (hours before)",
-        default=list,
+        default=default_reminder_offsets,
         blank=True,
         help_text="For example 24 and 1: a reminder a day before and an hour before.",
     )

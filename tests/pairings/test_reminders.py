@@ -1,0 +1,145 @@
+"""Reminders: before meetings, after them, and when a pair goes quiet. Each exactly once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from mentorship.models import Notification
+from pairings.models import Meeting, Pairing, PairingEvent, ReminderDelivery, SessionLog
+from pairings.reminders import reminders_send_due
+from pairings.tasks import dispatch_reminders
+from tests.conftest import Tenant
+
+
+@pytest.fixture
+def pair(alpha: Tenant, matching_program) -> Pairing:
+    with alpha.scope():
+        people = {p.email: p for p in matching_program.participants.all()}
+        pairing = Pairing.objects.create(
+            organization=alpha.organization,
+            program=matching_program,
+            mentor=people[alpha.participant.email],
+            mentee=people[matching_program.senior_member.user.email],
+            status=Pairing.Status.ACTIVE,
+        )
+        PairingEvent.objects.create(
+            organization=alpha.organization, pairing=pairing, status="active"
+        )
+    return pairing
+
+
+def meeting(alpha: Tenant, pairing: Pairing, starts_in: timedelta, minutes: int = 60) -> Meeting:
+    with alpha.scope():
+        return Meeting.objects.create(
+            organization=alpha.organization,
+            pairing=pairing,
+            starts_at=timezone.now() + starts_in,
+            duration_minutes=minutes,
+            uid=f"{uuid.uuid4()}@test",
+        )
+
+
+def send(alpha: Tenant, capture, now=None) -> int:
+    with alpha.scope(), capture(execute=True):
+        return reminders_send_due(organization=alpha.organization, now=now)
+
+
+def reminder_subjects() -> list[str]:
+    return sorted(m.subject for m in mail.outbox if m.subject.startswith("Reminder"))
+
+
+def test_a_meeting_in_50_minutes_gets_its_one_hour_reminder_once(
+    alpha: Tenant, pair, django_capture_on_commit_callbacks
+) -> None:
+    meeting(alpha, pair, timedelta(minutes=50))
+    assert send(alpha, django_capture_on_commit_callbacks) == 2
+    assert send(alpha, django_capture_on_commit_callbacks) == 0  # a second pass sends nothing
+    assert len(reminder_subjects()) == 2
+    assert {m.to[0] for m in mail.outbox} == {pair.mentor.email, pair.mentee.email}
+    with alpha.scope():
+        assert Notification.objects.filter(subject__startswith="Reminder").count() == 2
+        assert ReminderDelivery.objects.filter(sent_at__isnull=False).count() == 2
+
+
+def test_each_offset_is_sent_once_and_a_new_time_is_reminded_again(
+    alpha: Tenant, pair, django_capture_on_commit_callbacks
+) -> None:
+    m = meeting(alpha, pair, timedelta(hours=23))
+    send(alpha, django_capture_on_commit_callbacks)  # the 24-hour reminder
+    send(
+        alpha,
+        django_capture_on_commit_callbacks,
+        now=timezone.now() + timedelta(hours=22, minutes=30),
+    )
+    assert len(reminder_subjects()) == 4  # and the 1-hour one
+    with alpha.scope():
+        Meeting.objects.filter(pk=m.pk).update(starts_at=m.starts_at + timedelta(days=2))
+    send(
+        alpha,
+        django_capture_on_commit_callbacks,
+        now=timezone.now() + timedelta(days=2, hours=22, minutes=30),
+    )
+    assert len(reminder_subjects()) == 6
+
+
+def test_cancelled_meetings_are_not_reminded(
+    alpha: Tenant, pair, django_capture_on_commit_callbacks
+) -> None:
+    m = meeting(alpha, pair, timedelta(minutes=30))
+    with alpha.scope():
+        Meeting.objects.filter(pk=m.pk).update(cancelled_at=timezone.now())
+    assert send(alpha, django_capture_on_commit_callbacks) == 0
+
+
+def test_after_a_meeting_each_partner_is_asked_to_log_it_unless_they_did(
+    alpha: Tenant, pair, django_capture_on_commit_callbacks
+) -> None:
+    m = meeting(alpha, pair, -timedelta(hours=2))
+    with alpha.scope():
+        SessionLog.objects.create(
+            organization=alpha.organization,
+            pairing=pair,
+            author=pair.mentor,
+            date=m.starts_at.astimezone(timezone.get_current_timezone()).date(),
+            minutes=60,
+        )
+    send(alpha, django_capture_on_commit_callbacks)
+    send(alpha, django_capture_on_commit_callbacks)
+    prompts = [msg for msg in mail.outbox if msg.subject.startswith("Log your session")]
+    assert [msg.to[0] for msg in prompts] == [pair.mentee.email]
+
+
+def test_a_quiet_pair_is_nudged_then_hr_hears(
+    alpha: Tenant, pair, django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.PAIR_INACTIVITY_DAYS = 21
+    with alpha.scope():
+        Pairing.objects.filter(pk=pair.pk).update(last_met_at=timezone.now() - timedelta(days=22))
+        PairingEvent.objects.update(created_at=timezone.now() - timedelta(days=60))
+    send(alpha, django_capture_on_commit_callbacks)
+    send(alpha, django_capture_on_commit_callbacks)
+    nudges = [m for m in mail.outbox if m.subject.startswith("Time to meet")]
+    assert sorted(m.to[0] for m in nudges) == sorted([pair.mentor.email, pair.mentee.email])
+    assert not [m for m in mail.outbox if m.to == [alpha.hr.email]]
+    with alpha.scope():
+        Pairing.objects.filter(pk=pair.pk).update(last_met_at=timezone.now() - timedelta(days=43))
+    send(alpha, django_capture_on_commit_callbacks)
+    send(alpha, django_capture_on_commit_callbacks)
+    to_hr = [m for m in mail.outbox if m.to == [alpha.hr.email]]
+    assert len(to_hr) == 1 and "has not met for 43 days" in to_hr[0].subject
+
+
+def test_the_beat_dispatcher_covers_every_organisation_with_pairs(
+    alpha: Tenant, pair, django_capture_on_commit_callbacks
+) -> None:
+    meeting(alpha, pair, timedelta(minutes=45))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert dispatch_reminders() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert dispatch_reminders() == 1
+    assert len(reminder_subjects()) == 2
