@@ -22,6 +22,7 @@ if not REDIS_URL:  # noqa: F405
     import tempfile
 
     _broker = tempfile.mkdtemp(prefix="rm-test-broker-")
+    os.makedirs(f"{_broker}/control", exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": _broker,
         "data_folder_out": _broker,

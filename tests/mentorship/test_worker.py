@@ -1,10 +1,13 @@
-"""The Celery path end to end: beat schedules the dispatcher, the broker carries it, a real
-worker runs it inside the tenant's scope, and the email goes out exactly once."""
+"""The Celery path end to end: beat schedules the production dispatchers, the broker carries
+them, a real worker runs them inside the tenant's scope, and each email goes out exactly once."""
 
 from __future__ import annotations
 
 import time
+import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from celery.beat import EmbeddedService
@@ -17,26 +20,14 @@ from mentorship.celery import app as celery_app
 from mentorship.models import Notification
 from tests.conftest import make_tenant
 
-DISPATCHER = "mentorship.tasks.dispatch_notification_emails"
+pytestmark = pytest.mark.worker
 
 
-@pytest.mark.worker
-def test_beat_and_a_real_worker_deliver_a_notification_whose_wake_up_was_lost(
-    transactional_db: None, tmp_path
-) -> None:
-    entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == DISPATCHER)
-    alpha = make_tenant("alpha")
-    with alpha.scope():
-        # Created without its on-commit wake-up, as if the broker had been down.
-        notification = Notification.objects.create(
-            organization=alpha.organization,
-            recipient=alpha.hr,
-            subject="Check-in is open",
-            created_at=timezone.now() - timedelta(minutes=2),
-        )
-
+def run_beat_and_worker(task: str, done: Callable[[], bool], tmp_path: Path) -> None:
+    """Tick the production beat entry for ``task`` every 0.5 s with a real worker, until
+    ``done()`` or 30 s, then a few more ticks that must not send anything again."""
+    entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == task)
     saved = {key: celery_app.conf[key] for key in ("task_always_eager", "beat_schedule")}
-    # The production entry, ticking fast enough for a test.
     celery_app.conf.update(
         task_always_eager=False, beat_schedule={"dispatch": {**entry, "schedule": 0.5}}
     )
@@ -49,17 +40,81 @@ def test_beat_and_a_real_worker_deliver_a_notification_whose_wake_up_was_lost(
             beat.start()
             try:
                 deadline = time.monotonic() + 30
-                while not mail.outbox and time.monotonic() < deadline:
+                while not done() and time.monotonic() < deadline:
                     time.sleep(0.2)
-                # Let a few more ticks run: they must not send it again.
                 time.sleep(2)
             finally:
                 beat.stop()
     finally:
         celery_app.conf.update(saved)
 
+
+def test_beat_and_a_real_worker_deliver_a_notification_whose_wake_up_was_lost(
+    transactional_db: None, tmp_path
+) -> None:
+    alpha = make_tenant("alpha")
+    with alpha.scope():
+        # Created without its on-commit wake-up, as if the broker had been down.
+        notification = Notification.objects.create(
+            organization=alpha.organization,
+            recipient=alpha.hr,
+            subject="Check-in is open",
+            created_at=timezone.now() - timedelta(minutes=2),
+        )
+    run_beat_and_worker(
+        "mentorship.tasks.dispatch_notification_emails", lambda: bool(mail.outbox), tmp_path
+    )
     assert [m.subject for m in mail.outbox] == ["Check-in is open"]
     assert mail.outbox[0].to == [alpha.hr.email]
     with alpha.scope():
         notification.refresh_from_db()
         assert notification.emailed_at is not None
+
+
+def test_a_real_worker_sends_each_meeting_reminder_exactly_once(
+    transactional_db: None, tmp_path
+) -> None:
+    from pairings.models import Meeting, Pairing
+    from programs.models import Participant, Program
+
+    alpha = make_tenant("alpha")
+    with alpha.scope():
+        program = Program.objects.create(organization=alpha.organization, slug="p", name="P")
+        junior, senior = (
+            Participant.objects.create(
+                organization=alpha.organization,
+                program=program,
+                membership=alpha.members[role],
+                email=alpha.members[role].user.email,
+                first_name=side,
+                last_name="X",
+                side=side,
+            )
+            for role, side in (
+                (next(iter(alpha.members)), "junior"),
+                (list(alpha.members)[2], "senior"),
+            )
+        )
+        pairing = Pairing.objects.create(
+            organization=alpha.organization,
+            program=program,
+            mentor=junior,
+            mentee=senior,
+            status=Pairing.Status.ACTIVE,
+            last_met_at=timezone.now(),
+        )
+        Meeting.objects.create(
+            organization=alpha.organization,
+            pairing=pairing,
+            uid=f"{uuid.uuid4()}@test",
+            starts_at=timezone.now() + timedelta(minutes=50),
+        )
+
+    def reminders() -> list[str]:
+        return [m.to[0] for m in mail.outbox if m.subject.startswith("Reminder")]
+
+    run_beat_and_worker(
+        "pairings.tasks.dispatch_reminders", lambda: len(reminders()) >= 2, tmp_path
+    )
+    # Many ticks ran (every 0.5 s); each partner got the 1-hour reminder once.
+    assert sorted(reminders()) == sorted([junior.email, senior.email])
