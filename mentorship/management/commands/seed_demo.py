@@ -68,6 +68,11 @@ class Command(BaseCommand):
             from programs.demo import seed_demo_program
 
             seed_demo_program(organization=organization)
+            if created:
+                # Time-relative items (meetings, logs) only when the organisation is new.
+                from pairings.demo import seed_demo_pairs
+
+                seed_demo_pairs(organization=organization)
             if created and admin is not None:
                 # Time-relative items are made only once, when the organisation is new.
                 services.notification_send(
