@@ -18,10 +18,9 @@ never a pair an HR admin removed. People excluded up front (not approved, not tr
 their reason.
 
 The solver maximises the total score with ``scipy.optimize.linear_sum_assignment`` over
-capacities expanded as slots. That is exact when either side has a capacity of 1 (the usual
-case). When both sides allow several partners, a slot expansion could pair the same two
-people twice; such duplicates are forbidden and the problem solved again, which keeps the
-result valid (it may then be a hair below the true optimum).
+capacities expanded as slots, which is exact whenever it pairs no two people twice. That can
+only happen when both sides allow several partners; then the same problem is solved exactly
+as a linear program (a bipartite b-matching, whose optimum is whole pairs).
 """
 
 from __future__ import annotations
@@ -36,7 +35,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
+from scipy.optimize import linear_sum_assignment, linprog
+from scipy.sparse import coo_matrix
 
 CRITERIA: tuple[str, ...] = (
     "pair_made",
@@ -334,30 +334,47 @@ def _solve_slots(
     cols = np.repeat(np.arange(len(col_cap)), col_cap)
     if len(rows) == 0 or len(cols) == 0 or not allowed.any():
         return []
-    # Slots of the same person are interchangeable, so duplicates can only come from people
-    # with several slots on both sides; the first slot pair of a duplicate is kept.
-    forbidden_slots: set[tuple[int, int]] = set()
-    for _ in range(50):
-        slot_scores = scores[np.ix_(rows, cols)]
-        slot_allowed = allowed[np.ix_(rows, cols)]
-        for r, c in forbidden_slots:
-            slot_allowed[r, c] = False
-        cost = np.where(slot_allowed, -slot_scores, 0.0)
-        r_idx, c_idx = linear_sum_assignment(cost)
-        chosen: dict[tuple[int, int], int] = {}
-        duplicates = []
-        for r, c in zip(r_idx, c_idx, strict=True):
-            if not slot_allowed[r, c]:
-                continue
-            pair = (int(rows[r]), int(cols[c]))
-            if pair in chosen:
-                duplicates.append((r, c))
-            else:
-                chosen[pair] = r
-        if not duplicates:
-            return list(chosen)
-        forbidden_slots.update(duplicates)
-    return list(chosen)
+    slot_allowed = allowed[np.ix_(rows, cols)]
+    cost = np.where(slot_allowed, -scores[np.ix_(rows, cols)], 0.0)
+    r_idx, c_idx = linear_sum_assignment(cost)
+    taken = [
+        (int(rows[r]), int(cols[c]))
+        for r, c in zip(r_idx, c_idx, strict=True)
+        if slot_allowed[r, c]
+    ]
+    if len(set(taken)) == len(taken):
+        return sorted(taken)
+    # Two people with several slots each were paired twice through different slots: the slot
+    # expansion cannot rule that out, so solve the capacitated problem exactly instead.
+    return _solve_b_matching(scores, allowed, row_cap, col_cap)
+
+
+def _solve_b_matching(
+    scores: np.ndarray, allowed: np.ndarray, row_cap: np.ndarray, col_cap: np.ndarray
+) -> list[tuple[int, int]]:
+    """The optimum with capacities on both sides and each pair at most once, as a linear
+    program. Its constraint matrix is that of a bipartite graph (totally unimodular), so the
+    simplex method ends on a whole-number vertex: every pair is 0 or 1, and it is exact."""
+    usable = allowed & (row_cap > 0)[:, None] & (col_cap > 0)[None, :]
+    r, c = np.nonzero(usable)
+    n = len(r)
+    if n == 0:
+        return []
+    constraints = coo_matrix(
+        (
+            np.ones(2 * n),
+            (np.concatenate([r, len(row_cap) + c]), np.concatenate([np.arange(n)] * 2)),
+        ),
+        shape=(len(row_cap) + len(col_cap), n),
+    ).tocsr()
+    solution = linprog(
+        -scores[r, c],
+        A_ub=constraints,
+        b_ub=np.concatenate([row_cap, col_cap]).astype(float),
+        bounds=(0, 1),
+        method="highs-ds",
+    )
+    return sorted((int(r[k]), int(c[k])) for k in np.flatnonzero(solution.x > 0.5))
 
 
 def greedy_total(
@@ -434,12 +451,9 @@ def match(
         col_cap[k] = max(0, col_cap[k] - 1)
         free[i, k] = False  # already made: not a second time
 
-    greedy = greedy_total(
-        m.scores,
-        m.allowed,
-        np.array([c.capacity for c in juniors]),
-        np.array([c.capacity for c in seniors]),
-    )
+    # The baseline gets the same fixed pairs, so the two totals compare like with like.
+    fixed_total = sum(sum(float(m.parts[name][i, k]) for name in CRITERIA) for i, k in fixed)
+    greedy = greedy_total(m.scores, free, row_cap, col_cap) + fixed_total
     started = time.perf_counter()
     solved = _solve_slots(m.scores, free, row_cap, col_cap)
     solver_seconds = time.perf_counter() - started

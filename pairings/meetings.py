@@ -590,3 +590,18 @@ def calendar_feed_revoke(*, membership: Membership) -> bool:
     """Delete the member's feed: its URL answers 404 from now on. Returns whether one existed."""
     deleted, _ = CalendarFeed.objects.filter(membership=membership).delete()
     return bool(deleted)
+
+
+def meetings_cancel_upcoming(*, pairing: Pairing, actor: User) -> int:
+    """When a pair ends, its future meetings are cancelled and both partners get the calendar
+    cancellation (the actor, an HR admin, is recorded as who cancelled)."""
+    now = timezone.now()
+    cancelled = 0
+    for meeting in pairing.meetings.filter(cancelled_at__isnull=True, starts_at__gt=now):
+        meeting.cancelled_at = now
+        meeting.cancelled_by = actor
+        meeting.sequence += 1
+        meeting.save(update_fields=["cancelled_at", "cancelled_by", "sequence", "updated_at"])
+        _announce(meeting=meeting, actor=actor, method="CANCEL", verb="cancelled")
+        cancelled += 1
+    return cancelled

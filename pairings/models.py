@@ -43,7 +43,6 @@ class Pairing(TenantModel):
         PROPOSED = "proposed", "Proposed"
         CONFIRMED = "confirmed", "Confirmed by the senior"
         ACTIVE = "active", "Active"
-        EXIT_REQUESTED = "exit_requested", "Exit requested"
         DISSOLVED = "dissolved", "Dissolved"
         DECLINED = "declined", "Declined"
 
@@ -62,6 +61,12 @@ class Pairing(TenantModel):
     mentee_accepted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_met_at = models.DateTimeField(null=True, blank=True)
+    # A no-fault exit request is confidential: it is not a status (the partner would notice its
+    # effects), only these two fields, which HR admins and the requester see.
+    exit_requested_at = models.DateTimeField(null=True, blank=True)
+    exit_requested_by = models.ForeignKey(
+        "mentorship.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -60,7 +60,8 @@ def _people(pairing: Pairing) -> list[tuple[Participant, Participant, User]]:
     """(person, their partner, their user) for both sides that have an account."""
     out = []
     for me, partner in ((pairing.mentor, pairing.mentee), (pairing.mentee, pairing.mentor)):
-        if me.membership is not None:
+        # Removed members hear nothing more from the organisation.
+        if me.membership is not None and me.membership.is_active:
             out.append((me, partner, me.membership.user))
     return out
 
@@ -124,7 +125,7 @@ def log_prompts(*, organization: Organization, now: datetime) -> int:
         cancelled_at__isnull=True,
         starts_at__gte=now - LOG_PROMPT_WINDOW - timedelta(hours=8),
         starts_at__lte=now,
-        pairing__status__in=(*MEETING_STATUSES, Pairing.Status.EXIT_REQUESTED),
+        pairing__status__in=MEETING_STATUSES,
     ).select_related("pairing__mentor__membership__user", "pairing__mentee__membership__user")
     logged = set(
         SessionLog.objects.filter(
@@ -220,7 +221,7 @@ def organizations_with_pairs_across_organizations() -> list[int]:
 
     with across_all_organizations():
         return list(
-            Pairing.objects.filter(status__in=(*MEETING_STATUSES, Pairing.Status.EXIT_REQUESTED))
+            Pairing.objects.filter(status__in=MEETING_STATUSES)
             .values_list("organization_id", flat=True)
             .distinct()
         )

@@ -9,12 +9,7 @@ from django.http import Http404
 from mentorship.models import Membership
 from pairings.models import MatchRun, Pairing
 
-LIVE_STATUSES = (
-    Pairing.Status.PROPOSED,
-    Pairing.Status.CONFIRMED,
-    Pairing.Status.ACTIVE,
-    Pairing.Status.EXIT_REQUESTED,
-)
+LIVE_STATUSES = (Pairing.Status.PROPOSED, Pairing.Status.CONFIRMED, Pairing.Status.ACTIVE)
 
 
 def pairings_of_member(*, membership: Membership) -> QuerySet[Pairing]:

@@ -86,6 +86,12 @@ def matching_input(
         .exclude(program=program, status__in=LIVE_STATUSES)
         .values_list("mentor__email", "mentee__email")
     )
+    # This program's live and declined pairs are never proposed again, whatever the rules say.
+    blocked = set(
+        Pairing.objects.filter(
+            program=program, status__in=(*LIVE_STATUSES, Pairing.Status.DECLINED)
+        ).values_list("mentor_id", "mentee_id")
+    )
     rules = matching.Rules(
         min_level_gap=program.min_level_gap,
         exclude_reporting_line=program.exclude_reporting_line,
@@ -94,7 +100,7 @@ def matching_input(
         managers=managers,
         previous_pairs=previous,
         locked=tuple((int(j), int(s)) for j, s in locked),
-        removed=frozenset((int(j), int(s)) for j, s in removed),
+        removed=frozenset((int(j), int(s)) for j, s in removed) | frozenset(blocked),
         reference_day=program.start_date,
     )
     return juniors, seniors, rules
@@ -115,8 +121,11 @@ def run_matching(
 
 
 def _check_matching(program: Program) -> None:
-    if program.status != Program.Status.MATCHING:
-        raise ValidationError("Matching runs while the program is in the matching state.")
+    # Active programs too: after a dissolved pair, HR matches the people who are free again.
+    if program.status not in (Program.Status.MATCHING, Program.Status.ACTIVE):
+        raise ValidationError(
+            "Matching runs while the program is in the matching state (or active, to re-pair)."
+        )
 
 
 def match_run_start(
@@ -244,10 +253,12 @@ def _ensure_allowed(program: Program, junior_id: int, senior_id: int) -> None:
 
 def match_run_publish(*, run: MatchRun, actor: User) -> list[Pairing]:
     """Turn the proposal into pairings (proposed); each senior is asked to confirm."""
-    _check_matching(run.program)
-    _latest_done(run)
     program = run.program
     with transaction.atomic():
+        # Lock the program: a proposal started at the same moment cannot be published too.
+        Program.objects.select_for_update().filter(pk=program.pk).first()
+        _check_matching(program)
+        _latest_done(run)
         claimed = MatchRun.objects.filter(pk=run.pk, status=MatchRun.Status.DONE).update(
             status=MatchRun.Status.PUBLISHED
         )
@@ -280,8 +291,18 @@ def match_run_publish(*, run: MatchRun, actor: User) -> list[Pairing]:
             actor=actor,
         )
         for pairing in pairings:
+            junior = pairing.mentor.membership
+            if junior is not None and junior.is_active:
+                kernel.notification_send(
+                    organization=program.organization,
+                    recipient=junior.user,
+                    subject=f"You are proposed as reverse mentor in {program.name}",
+                    body=f"Your proposed mentee is {pairing.mentee.full_name}. Read and accept "
+                    "the agreement; the pair starts once they confirm.",
+                    url=f"/o/{program.organization.slug}/pairs/{pairing.pk}/",
+                )
             senior = pairing.mentee.membership
-            if senior is not None:
+            if senior is not None and senior.is_active:
                 kernel.notification_send(
                     organization=program.organization,
                     recipient=senior.user,
@@ -311,20 +332,22 @@ def _event(
 
 def _set_status(pairing: Pairing, status: str, actor: User | None, **kwargs: Any) -> Pairing:
     pairing.status = status
-    pairing.save(update_fields=["status", "mentor_accepted_at", "mentee_accepted_at"])
+    pairing.save(update_fields=["status"])
     _event(pairing, actor, **kwargs)
     return pairing
 
 
 def _activate_if_ready(pairing: Pairing, actor: User) -> Pairing:
-    """A pair goes live once the senior confirmed and both accepted the agreement."""
-    if (
-        pairing.status == Pairing.Status.CONFIRMED
-        and pairing.mentor_accepted_at
-        and pairing.mentee_accepted_at
-    ):
-        return _set_status(pairing, Pairing.Status.ACTIVE, actor)
-    pairing.save(update_fields=["mentor_accepted_at", "mentee_accepted_at"])
+    """A pair goes live once the senior confirmed and both accepted the agreement (compare-and-
+    set, so two partners acting at the same moment activate it once)."""
+    pairing.refresh_from_db(fields=["status", "mentor_accepted_at", "mentee_accepted_at"])
+    if pairing.mentor_accepted_at and pairing.mentee_accepted_at:
+        moved = Pairing.objects.filter(pk=pairing.pk, status=Pairing.Status.CONFIRMED).update(
+            status=Pairing.Status.ACTIVE
+        )
+        if moved:
+            pairing.status = Pairing.Status.ACTIVE
+            _event(pairing, actor)
     return pairing
 
 
@@ -332,47 +355,76 @@ def pairing_confirm(*, pairing: Pairing, membership: Membership, confirm: bool) 
     """The senior confirms (or declines) the proposed pairing before it goes live."""
     if pairing.mentee.membership_id != membership.pk:
         raise ValidationError("Only the senior of the pair confirms it.")
-    if pairing.status != Pairing.Status.PROPOSED:
-        raise ValidationError("This pairing is not waiting for confirmation.")
     with transaction.atomic():
+        new = Pairing.Status.CONFIRMED if confirm else Pairing.Status.DECLINED
+        moved = Pairing.objects.filter(pk=pairing.pk, status=Pairing.Status.PROPOSED).update(
+            status=new
+        )
+        if not moved:
+            raise ValidationError("This pairing is not waiting for confirmation.")
+        pairing.status = new
+        _event(pairing, membership.user)
+        partner = pairing.mentor.membership
         if not confirm:
             _release(pairing)
-            return _set_status(pairing, Pairing.Status.DECLINED, membership.user)
-        _set_status(pairing, Pairing.Status.CONFIRMED, membership.user)
-        return _activate_if_ready(pairing, membership.user)
+        if partner is not None and partner.is_active:
+            kernel.notification_send(
+                organization=pairing.organization,
+                recipient=partner.user,
+                subject=(
+                    f"{pairing.mentee.full_name} confirmed your pairing"
+                    if confirm
+                    else f"Your proposed pairing in {pairing.program.name} will not go ahead"
+                ),
+                body=(
+                    "Accept the program's agreement, if you have not yet, and schedule your "
+                    "first session."
+                    if confirm
+                    else "HR admins will look for another partner for you."
+                ),
+                url=f"/o/{pairing.organization.slug}/pairs/{pairing.pk}/",
+            )
+        return _activate_if_ready(pairing, membership.user) if confirm else pairing
 
 
 def pairing_accept_agreement(*, pairing: Pairing, membership: Membership) -> Pairing:
-    """Each side accepts the program's agreement; with both, a confirmed pair becomes active."""
-    if pairing.status not in (Pairing.Status.PROPOSED, Pairing.Status.CONFIRMED):
-        raise ValidationError("The agreement is accepted before the pairing starts.")
-    now = timezone.now()
+    """Each side accepts the program's agreement; with both, a confirmed pair becomes active.
+    Only the acting side's field is written, so two acceptances at once both count."""
     if pairing.mentor.membership_id == membership.pk:
-        pairing.mentor_accepted_at = pairing.mentor_accepted_at or now
+        field = "mentor_accepted_at"
     elif pairing.mentee.membership_id == membership.pk:
-        pairing.mentee_accepted_at = pairing.mentee_accepted_at or now
+        field = "mentee_accepted_at"
     else:
         raise ValidationError("Only the two partners accept the agreement.")
     with transaction.atomic():
+        Pairing.objects.filter(
+            pk=pairing.pk,
+            status__in=(Pairing.Status.PROPOSED, Pairing.Status.CONFIRMED),
+            **{f"{field}__isnull": True},
+        ).update(**{field: timezone.now()})
+        pairing.refresh_from_db(fields=["status", "mentor_accepted_at", "mentee_accepted_at"])
+        if not getattr(pairing, field):
+            raise ValidationError("The agreement is accepted before the pairing starts.")
         return _activate_if_ready(pairing, membership.user)
 
 
 def pairing_request_exit(*, pairing: Pairing, membership: Membership, note: str = "") -> Pairing:
-    """A confidential, no-fault exit request: HR admins are told; the partner is not."""
+    """A confidential, no-fault exit request: HR admins are told; the partner is not, and the
+    pair carries on as it was (meetings, reminders) until HR dissolves it."""
     if membership.pk not in (pairing.mentor.membership_id, pairing.mentee.membership_id):
         raise ValidationError("Only the two partners can ask to end the pairing.")
-    if pairing.status not in (
-        Pairing.Status.CONFIRMED,
-        Pairing.Status.ACTIVE,
-        Pairing.Status.PROPOSED,
-    ):
+    if pairing.status not in LIVE_STATUSES:
         raise ValidationError("This pairing is not running.")
+    if pairing.exit_requested_at:
+        raise ValidationError("An exit was already asked for; HR admins will be in touch.")
     with transaction.atomic():
-        _set_status(
+        pairing.exit_requested_at = timezone.now()
+        pairing.exit_requested_by = membership.user
+        pairing.save(update_fields=["exit_requested_at", "exit_requested_by"])
+        _event(
             pairing,
-            Pairing.Status.EXIT_REQUESTED,
             membership.user,
-            note=note[:500],
+            note=f"Exit requested. {note}".strip()[:500],
             confidential=True,
         )
         for hr in Membership.objects.filter(
@@ -406,9 +458,22 @@ def _release(pairing: Pairing) -> None:
 def pairing_dissolve(*, pairing: Pairing, actor: User, note: str = "") -> Pairing:
     if pairing.status in (Pairing.Status.DISSOLVED, Pairing.Status.DECLINED):
         raise ValidationError("This pairing has already ended.")
+    from pairings.meetings import meetings_cancel_upcoming
+
     with transaction.atomic():
         _release(pairing)
         _set_status(pairing, Pairing.Status.DISSOLVED, actor, note=note[:500])
+        meetings_cancel_upcoming(pairing=pairing, actor=actor)
+        for person in (pairing.mentor, pairing.mentee):
+            if person.membership is not None and person.membership.is_active:
+                kernel.notification_send(
+                    organization=pairing.organization,
+                    recipient=person.membership.user,
+                    subject=f"Your pairing in {pairing.program.name} has ended",
+                    body="HR admins ended the pairing, with no fault on anyone. Upcoming "
+                    "meetings were cancelled. HR may propose a new partner.",
+                    url=f"/o/{pairing.organization.slug}/pairs/",
+                )
         kernel.audit_record(
             organization=pairing.organization,
             action=AuditEvent.Action.PAIRING_DISSOLVED,
@@ -443,13 +508,11 @@ def session_log_create(
     progress now (0-100). The same pair on the same day is flagged unless confirmed."""
     if author.pk not in (pairing.mentor_id, pairing.mentee_id):
         raise ValidationError("Only the two partners log their sessions.")
-    if pairing.status not in (
-        Pairing.Status.ACTIVE,
-        Pairing.Status.CONFIRMED,
-        Pairing.Status.EXIT_REQUESTED,
-    ):
+    if pairing.status not in (Pairing.Status.ACTIVE, Pairing.Status.CONFIRMED):
         raise ValidationError("Sessions are logged once the pairing has started.")
-    if date > timezone.localdate():
+    from pairings.meetings import zone_named
+
+    if date > timezone.now().astimezone(zone_named(author.timezone)).date():
         raise ValidationError({"date": "A session is logged after it happened."})
     if not confirm_duplicate:
         same_day = (

@@ -47,6 +47,7 @@ def matching(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResp
         "juniors": [p for p in people.values() if p.side == "junior"],
         "seniors": [p for p in people.values() if p.side == "senior"],
         "published": program.pairings.exists(),
+        "has_fixed": any(p.get("locked") for p in pairs),
         "improvement": (
             run.result.get("total_score", 0) - run.result.get("greedy_total_score", 0)
             if run

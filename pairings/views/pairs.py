@@ -34,15 +34,12 @@ def pair_detail(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRes
     pairing = selectors.pairing_get_for_member(membership=request.membership, pairing_id=pairing_id)
     side = selectors.pairing_side_of(pairing=pairing, membership=request.membership)
     events = list(pairing.events.select_related("actor"))
-    status_label = pairing.get_status_display()
+    i_asked = pairing.exit_requested_by_id == request.user.pk
     if not request.membership.is_hr_admin:
-        # An exit request is confidential: the partner sees neither it, nor its note, nor the
-        # status it set; the person who asked sees their own request.
-        mine = [e for e in events if e.confidential and e.actor_id == request.user.pk]
-        events = [e for e in events if not e.confidential or e in mine]
-        if pairing.status == Pairing.Status.EXIT_REQUESTED and not mine:
-            public = [e for e in events if not e.confidential]
-            status_label = public[-1].get_status_display() if public else ""
+        # The exit request is confidential: only HR admins and the person who asked see it.
+        events = [
+            e for e in events if not e.confidential or (i_asked and e.actor_id == request.user.pk)
+        ]
     accepted = {
         "mentor": pairing.mentor_accepted_at,
         "mentee": pairing.mentee_accepted_at,
@@ -56,7 +53,9 @@ def pair_detail(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRes
             "partner": pairing.mentee if side == "mentor" else pairing.mentor,
             "i_accepted": bool(side and accepted[side]),
             "events": events,
-            "status_label": status_label,
+            "i_asked_exit": i_asked,
+            "show_exit": bool(pairing.exit_requested_at)
+            and (request.membership.is_hr_admin or i_asked),
             "exit_form": ExitForm(),
         },
     )

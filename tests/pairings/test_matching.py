@@ -286,3 +286,9 @@ def test_several_mentors_per_senior() -> None:
     result = match(juniors=juniors, seniors=seniors, rules=Rules())
     assert sum(p.senior_id == 11 for p in result.pairs) == 2
     assert len(result.pairs) == 3
+
+
+@settings(max_examples=80, deadline=None)
+@given(instances(max_people=3, both_sides_multi=True))
+def test_the_solution_is_optimal_when_both_sides_take_several_partners(instance) -> None:
+    test_the_solution_is_optimal_against_brute_force.hypothesis.inner_test(instance)

@@ -616,7 +616,7 @@ def test_a_time_in_the_past_is_refused(
 
 @pytest.mark.parametrize(
     "status",
-    [Pairing.Status.PROPOSED, Pairing.Status.EXIT_REQUESTED, Pairing.Status.DISSOLVED],
+    [Pairing.Status.PROPOSED, Pairing.Status.DECLINED, Pairing.Status.DISSOLVED],
 )
 def test_a_pair_that_is_not_confirmed_or_active_cannot_schedule(
     alpha: Tenant, client_for, django_capture_on_commit_callbacks, status: str

@@ -43,12 +43,19 @@ def test_an_exit_request_is_hidden_from_the_partner(
     junior = client_for(alpha.participant)
     with django_capture_on_commit_callbacks(execute=True):
         junior.post(page + "exit/", {"note": "Schedules never fit"})
-    partner_view = client_for(matching_program.senior_member.user).get(page).content.decode()
-    assert "Schedules never fit" not in partner_view and "Exit requested" not in partner_view
+    partner = client_for(matching_program.senior_member.user)
+    partner_view = partner.get(page).content.decode()
+    assert "Schedules never fit" not in partner_view and "xit requested" not in partner_view
+    assert "xit requested" not in partner.get("/o/alpha/pairs/").content.decode()
+    own_view = junior.get(page).content.decode()
+    assert "exit requested" in own_view and "Ask to end this pairing" not in own_view
+    with alpha.scope():
+        pairing.refresh_from_db()
+    assert pairing.status == Pairing.Status.PROPOSED  # nothing the partner could notice
     hr_view = client_for(alpha.hr).get(page).content.decode()
     assert "Schedules never fit" in hr_view and "(confidential)" in hr_view
     hr = client_for(alpha.hr)
-    assert "history" in hr.get(page + "dissolve/").content.decode()
+    assert "Dissolve" in hr.get(page + "dissolve/").content.decode()
     hr.post(page + "dissolve/")
     with alpha.scope():
         pairing.refresh_from_db()

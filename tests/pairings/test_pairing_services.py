@@ -62,10 +62,13 @@ def test_untrained_and_unapproved_people_are_left_out_with_the_reason(
 def test_reporting_lines_come_from_the_whole_organisation(alpha: Tenant, matching_program) -> None:
     senior = matching_program.senior_member.user.email
     with alpha.scope():
-        # j2's manager is a director outside this program, who reports to senior s1.
-        Participant.objects.filter(email="j2@example.com").update(
-            manager_email="director@example.com"
-        )
+        # j2's manager is a director outside this program, who reports to senior s1. Without
+        # the rule, j2 with s1 is the best pair (s1 wants what j2 offers, departments differ).
+        j2 = Participant.objects.get(email="j2@example.com")
+        j2.manager_email = "director@example.com"
+        j2.save()
+        Participant.objects.get(email=senior).wants.set(j2.offers.all())
+        Participant.objects.get(email="s2@example.com").wants.clear()
         other = Program.objects.create(organization=alpha.organization, slug="other", name="Other")
         Participant.objects.create(
             organization=alpha.organization,
@@ -77,9 +80,15 @@ def test_reporting_lines_come_from_the_whole_organisation(alpha: Tenant, matchin
             level=9,
             manager_email=senior,
         )
-        result = services.run_matching(program=matching_program, weights={"topic_fit": 0})
+        with_rule = services.run_matching(program=matching_program)
+        Program.objects.filter(pk=matching_program.pk).update(exclude_reporting_line=False)
+        matching_program.refresh_from_db()
+        without_rule = services.run_matching(program=matching_program)
     assert ("j2@example.com", senior) not in {
-        (p.junior_email, p.senior_email) for p in result.pairs
+        (p.junior_email, p.senior_email) for p in with_rule.pairs
+    }
+    assert ("j2@example.com", senior) in {
+        (p.junior_email, p.senior_email) for p in without_rule.pairs
     }
 
 
@@ -168,7 +177,7 @@ def test_a_confidential_exit_reaches_hr_only_and_hr_dissolves(
             recipient=alpha.participant, subject__contains="asks to end"
         ).exists()
         event = PairingEvent.objects.filter(pairing=pairing).last()
-        assert event.confidential and event.note == "We don't click"
+        assert event.confidential and event.note == "Exit requested. We don't click"
         services.pairing_dissolve(pairing=pairing, actor=alpha.hr)
         assert not Participant.objects.get(pk=pairing.mentee_id).matched
         # Dissolved pairs are "paired before": they are not proposed again.
@@ -185,3 +194,83 @@ def test_matching_needs_the_matching_state(alpha: Tenant, matching_program) -> N
         matching_program.refresh_from_db()
         with pytest.raises(ValidationError, match="matching state"):
             services.match_run_start(program=matching_program, actor=alpha.hr)
+
+
+def test_two_acceptances_at_once_both_count(
+    alpha: Tenant, matching_program, django_capture_on_commit_callbacks
+) -> None:
+    run = make_run(alpha, matching_program, django_capture_on_commit_callbacks)
+    senior, junior = matching_program.senior_member, alpha.members[Role.PARTICIPANT]
+    with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
+        services.match_run_publish(run=run, actor=alpha.hr)
+        pairing = Pairing.objects.get(mentee__membership=senior)
+        services.pairing_confirm(pairing=pairing, membership=senior, confirm=True)
+        # Both partners loaded the page before either accepted (stale copies).
+        seen_by_junior = Pairing.objects.get(pk=pairing.pk)
+        seen_by_senior = Pairing.objects.get(pk=pairing.pk)
+        services.pairing_accept_agreement(pairing=seen_by_junior, membership=junior)
+        services.pairing_accept_agreement(pairing=seen_by_senior, membership=senior)
+        pairing.refresh_from_db()
+    assert pairing.mentor_accepted_at and pairing.mentee_accepted_at
+    assert pairing.status == Pairing.Status.ACTIVE
+
+
+def test_live_and_declined_pairs_are_never_proposed_again(
+    alpha: Tenant, matching_program, django_capture_on_commit_callbacks
+) -> None:
+    with alpha.scope():
+        Program.objects.filter(pk=matching_program.pk).update(
+            mentees_per_mentor=2, mentors_per_mentee=2
+        )
+        matching_program.refresh_from_db()
+    run = make_run(alpha, matching_program, django_capture_on_commit_callbacks)
+    senior = matching_program.senior_member
+    with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
+        services.match_run_publish(run=run, actor=alpha.hr)
+        declined = Pairing.objects.filter(mentee__membership=senior).first()
+        services.pairing_confirm(pairing=declined, membership=senior, confirm=False)
+        live = set(Pairing.objects.exclude(pk=declined.pk).values_list("mentor_id", "mentee_id"))
+        again = services.run_matching(program=matching_program)
+    proposed = {(p.junior_id, p.senior_id) for p in again.pairs}
+    assert not proposed & live
+    assert (declined.mentor_id, declined.mentee_id) not in proposed
+
+
+def test_after_dissolving_hr_can_re_pair_in_an_active_program(
+    alpha: Tenant, matching_program, django_capture_on_commit_callbacks
+) -> None:
+    import uuid
+    from datetime import timedelta
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from pairings.models import Meeting
+
+    run = make_run(alpha, matching_program, django_capture_on_commit_callbacks)
+    with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
+        services.match_run_publish(run=run, actor=alpha.hr)
+        pairing = Pairing.objects.get(mentee__membership=matching_program.senior_member)
+        Pairing.objects.filter(pk=pairing.pk).update(status=Pairing.Status.ACTIVE)
+        pairing.refresh_from_db()
+        meeting = Meeting.objects.create(
+            organization=alpha.organization,
+            pairing=pairing,
+            uid=f"{uuid.uuid4()}@t",
+            starts_at=timezone.now() + timedelta(days=3),
+        )
+        Program.objects.filter(pk=matching_program.pk).update(status=Program.Status.ACTIVE)
+        matching_program.refresh_from_db()
+        mail.outbox.clear()
+        services.pairing_dissolve(pairing=pairing, actor=alpha.hr)
+    with alpha.scope():
+        meeting.refresh_from_db()
+        assert meeting.cancelled_at and meeting.cancelled_by == alpha.hr
+    assert any("METHOD:CANCEL" in str(m.message()) for m in mail.outbox)
+    assert {m.to[0] for m in mail.outbox if "has ended" in m.subject} == {
+        pairing.mentor.email,
+        pairing.mentee.email,
+    }
+    with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
+        rerun = services.match_run_start(program=matching_program, actor=alpha.hr)
+    assert rerun.pk
