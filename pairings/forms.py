@@ -58,6 +58,12 @@ class ExitForm(forms.Form):
     )
 
 
+def _text(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
 class SessionLogForm(forms.Form):
     """A session log. One "progress now" field per learning objective of the author."""
 
@@ -66,30 +72,10 @@ class SessionLogForm(forms.Form):
     topics = forms.ModelMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Topics covered"
     )
-    taught = forms.CharField(
-        label="What I taught",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=4000,
-    )
-    learned = forms.CharField(
-        label="What I learned",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=4000,
-    )
-    shared_notes = forms.CharField(
-        label="Notes shared with my partner",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=4000,
-    )
-    private_notes = forms.CharField(
-        label="Private notes (only I ever see them)",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=4000,
-    )
+    taught = _text("What I taught")
+    learned = _text("What I learned")
+    shared_notes = _text("Notes shared with my partner")
+    private_notes = _text("Private notes (only I ever see them)")
     confirm_duplicate = forms.BooleanField(
         label="This is another session on the same day", required=False, widget=forms.HiddenInput
     )

@@ -12,6 +12,7 @@ from django import forms
 from mentorship.models import Membership
 from programs.library import TEMPLATE_CHOICES
 from programs.models import LearningObjective, Participant, Program, Side, Topic, TrainingModule
+from programs.services import PROGRAM_SETTINGS
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
 
@@ -71,22 +72,11 @@ class ProgramForm(forms.ModelForm):
 
     class Meta:
         model = Program
+        # The settings a program export carries (reminders are edited as text below), plus dates.
         fields = [
-            "name",
-            "description",
-            "goals",
+            *(f for f in PROGRAM_SETTINGS if f != "reminder_offsets_hours"),
             "start_date",
             "end_date",
-            "cadence_weeks",
-            "expected_sessions",
-            "mentees_per_mentor",
-            "mentors_per_mentee",
-            "min_level_gap",
-            "exclude_reporting_line",
-            "exclude_same_department",
-            "allow_repairing",
-            "training_required",
-            "agreement_text",
             "topics",
         ]
         widgets = {
@@ -316,20 +306,7 @@ class ParticipantEditForm(PersonFieldsMixin):
 
     class Meta:
         model = Participant
-        fields = [
-            "first_name",
-            "last_name",
-            "side",
-            "department",
-            "title",
-            "level",
-            "manager_email",
-            "timezone",
-            "offers",
-            "wants",
-            "availability",
-            "bio",
-        ]
+        fields = [f for f in ParticipantForm.Meta.fields if f != "email"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
