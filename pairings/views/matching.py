@@ -33,7 +33,14 @@ def matching(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResp
     people = {
         p.pk: p
         for p in program.participants.filter(status=Participant.Status.APPROVED).only(
-            "pk", "first_name", "last_name", "email", "side"
+            # program_id too: the related manager sets it on each row, deferring it costs a
+            # query per participant.
+            "pk",
+            "program_id",
+            "first_name",
+            "last_name",
+            "email",
+            "side",
         )
     }
     pairs = run.result.get("pairs", []) if run else []

@@ -46,6 +46,7 @@ PAGES = [
     ("/o/acme/programs/digital-fluency/participants/", "admin@acme.example"),
     ("/o/acme/programs/digital-fluency/participants/?side=senior&training=done", HR),
     ("/o/acme/topics/", "admin@acme.example"),
+    ("/o/acme/programs/digital-fluency/matching/", "admin@acme.example"),
 ]
 
 

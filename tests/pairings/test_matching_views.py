@@ -72,3 +72,57 @@ def test_what_if_weights_are_validated(alpha: Tenant, matching_program, client_f
 def test_matching_is_for_hr_admins(alpha: Tenant, matching_program, client_for) -> None:
     for role in (Role.SPONSOR, Role.PARTICIPANT):
         assert client_for(alpha.user(role)).get(url(matching_program)).status_code == 404
+
+
+def test_the_matching_page_costs_the_same_queries_at_any_size(
+    alpha: Tenant, matching_program, client_for, django_capture_on_commit_callbacks
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from programs import services as program_services
+
+    client = client_for(alpha.hr)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url(matching_program)).status_code == 200
+        return len(ctx.captured_queries)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url(matching_program, "run/"),
+            {
+                "pair_made": 2,
+                "topic_fit": 4,
+                "reverse_topic_fit": 1,
+                "different_department": 1,
+                "timezone_overlap": 1,
+                "availability_overlap": 1,
+            },
+        )
+    small = queries()
+    with alpha.scope():
+        for n in range(20):
+            program_services.participant_add(
+                program=matching_program,
+                email=f"extra{n}@example.com",
+                invited_by=None,
+                first_name="E",
+                last_name=str(n),
+                side="junior" if n % 2 else "senior",
+                level=1 if n % 2 else 9,
+            )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url(matching_program, "run/"),
+            {
+                "pair_made": 2,
+                "topic_fit": 4,
+                "reverse_topic_fit": 1,
+                "different_department": 1,
+                "timezone_overlap": 1,
+                "availability_overlap": 1,
+            },
+        )
+    assert queries() == small
