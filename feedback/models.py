@@ -1,1 +1,186 @@
-"""Models of the feedback app; they arrive with their issue."""
+"""Surveys, feedback cycles, invitations, responses and concerns.
+
+Anonymity is built into the schema: an anonymous ``SurveyResponse`` and its ``Answer`` rows have
+random ids (no sequence to line up with invitations), a submission *day* only (no time), and no
+foreign key to a user, membership, participant or invitation. The invitation records only that
+its person answered. ``tests/feedback/test_anonymity_schema.py`` checks that no path leads back.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from mentorship.tenancy import TenantModel
+from programs.models import Participant, Program, Side
+
+
+class SurveyTemplate(TenantModel):
+    """A survey an HR admin can run in cycles. Its questions live in versions: a version that
+    has answers is never edited; a change makes a new version."""
+
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    builtin_key = models.CharField(max_length=40, blank=True)
+    attributed_by_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TemplateVersion(TenantModel):
+    template = models.ForeignKey(SurveyTemplate, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "number"], name="template_version_unique")
+        ]
+
+
+class Question(TenantModel):
+    class Kind(models.TextChoices):
+        LIKERT = "likert", "Scale of 1 to 5"
+        NPS = "nps", "Recommend, 0 to 10"
+        SINGLE = "single", "One choice"
+        MULTIPLE = "multiple", "Several choices"
+        TEXT = "text", "Free text"
+        OBJECTIVE_RATINGS = "objective_ratings", "A 1 to 5 self-rating per objective topic"
+
+    version = models.ForeignKey(TemplateVersion, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    required = models.BooleanField(default=True)
+    choices = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class FeedbackCycle(TenantModel):
+    """One round of a survey in a program: who is asked, when it opens and closes. A recurring
+    cycle makes its next round (a new row, ``series`` pointing at the first) when one closes."""
+
+    class Audience(models.TextChoices):
+        JUNIORS = "juniors", "Juniors"
+        SENIORS = "seniors", "Seniors"
+        BOTH = "both", "Both sides"
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="feedback_cycles")
+    version = models.ForeignKey(TemplateVersion, on_delete=models.PROTECT, related_name="cycles")
+    series = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="rounds"
+    )
+    title = models.CharField(max_length=150)
+    audience = models.CharField(max_length=8, choices=Audience.choices, default=Audience.BOTH)
+    repeat_weeks = models.PositiveSmallIntegerField(
+        default=0, help_text="0: once. Otherwise every N weeks while the program is active."
+    )
+    open_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    remind_after_days = models.PositiveSmallIntegerField(
+        default=4, help_text="Non-responders are reminded once, this many days after opening."
+    )
+    anonymous = models.BooleanField(default=True)
+    opens_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-opens_at", "-id"]
+        indexes = [models.Index(fields=["status", "opens_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SurveyInvitation(TenantModel):
+    """Who was asked, and whether they answered: never which answer is theirs."""
+
+    cycle = models.ForeignKey(FeedbackCycle, on_delete=models.CASCADE, related_name="invitations")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="survey_invitations"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    answered = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "participant"], name="survey_invitation_unique"
+            )
+        ]
+
+
+def _today() -> object:
+    return timezone.localdate()
+
+
+class SurveyResponse(TenantModel):
+    # Random ids: a sequence would let anyone line responses up with invitations.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    cycle = models.ForeignKey(FeedbackCycle, on_delete=models.CASCADE, related_name="responses")
+    # The day only: an exact time could be matched with the invitation marked "answered".
+    submitted_on = models.DateField(default=_today)
+    # Coarse groups for cross-filters; results withhold any group smaller than k.
+    side = models.CharField(max_length=6, choices=Side.choices)
+    department = models.CharField(max_length=80, blank=True)
+    # Set for attributed cycles only (e.g. "Pairing fit"), which HR admins see by name.
+    attributed_to = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        # No ordering by insertion: lists are shuffled or aggregated.
+        indexes = [models.Index(fields=["cycle", "side"])]
+
+
+class Answer(TenantModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    number = models.SmallIntegerField(null=True, blank=True)
+    text = models.TextField(blank=True)
+    choices = models.JSONField(default=list, blank=True)
+    # For objective self-ratings: the topic rated (a topic is shared, never a person).
+    topic_name = models.CharField(max_length=80, blank=True)
+
+
+class Concern(TenantModel):
+    """A confidential concern a participant raises; it reaches HR admins only."""
+
+    class Kind(models.TextChoices):
+        UNRESPONSIVE = "unresponsive", "My partner is unresponsive"
+        HELP = "help", "I need help"
+        OTHER = "other", "Something else"
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="concerns")
+    kind = models.CharField(max_length=15, choices=Kind.choices)
+    text = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
