@@ -175,6 +175,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mentorship.tasks.dispatch_invitation_emails",
         "schedule": 60.0,
     },
+    "run-feedback-cycles": {
+        "task": "feedback.tasks.dispatch_feedback_cycles",
+        "schedule": 60.0,
+    },
     "send-due-reminders": {
         "task": "pairings.tasks.dispatch_reminders",
         "schedule": 60.0,

@@ -29,6 +29,7 @@ organization_patterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("", include("programs.urls")),
     path("", include("pairings.urls")),
+    path("", include("feedback.urls")),
 ]
 
 urlpatterns = [

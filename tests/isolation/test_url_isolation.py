@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from feedback.models import FeedbackCycle, SurveyInvitation, SurveyTemplate
 from mentorship.models import Invitation, Membership, Notification, Role, User
 from pairings.models import MatchRun, Meeting, Pairing, SessionLog
 from programs.models import (
@@ -138,6 +139,20 @@ def _object_fillers() -> dict[str, Callable[[Tenant, User], object]]:
                     date="2029-12-01",
                     minutes=45,
                 ).pk
+                from feedback.services import cycle_create, templates_ensure_builtin
+
+                templates_ensure_builtin(organization=t.organization)
+                cycle = cycle_create(
+                    program=program,
+                    template=SurveyTemplate.objects.get(builtin_key="monthly-check-in"),
+                    opens_at="2020-01-01T00:00:00Z",
+                )
+                FeedbackCycle.objects.filter(pk=cycle.pk).update(
+                    status="open", opened_at="2020-01-01T00:00:00Z"
+                )
+                _WORLDS[key]["survey_id"] = SurveyInvitation.objects.create(
+                    organization=t.organization, cycle=cycle, participant=participant
+                ).pk
                 _WORLDS[key]["run_id"] = MatchRun.objects.create(
                     organization=t.organization, program=program, status=MatchRun.Status.DONE
                 ).pk
@@ -164,6 +179,7 @@ def _object_fillers() -> dict[str, Callable[[Tenant, User], object]]:
                 "meeting_id",
                 "log_id",
                 "run_id",
+                "survey_id",
             )
         },
     }

@@ -1,0 +1,89 @@
+"""The survey form, built from a template version's questions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from feedback.models import Question
+
+
+class SurveyForm(forms.Form):
+    """One field per question; objective self-ratings get one 1-5 field per topic."""
+
+    def __init__(
+        self, *args: Any, questions: list[Question], topics: list[str], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        self.topics = topics
+        for q in questions:
+            name = f"q{q.pk}"
+            if q.kind == Question.Kind.LIKERT:
+                self.fields[name] = forms.TypedChoiceField(
+                    label=q.text,
+                    required=q.required,
+                    coerce=int,
+                    widget=forms.RadioSelect,
+                    choices=[
+                        (n, label)
+                        for n, label in zip(
+                            range(1, 6),
+                            ["1 – not at all", "2", "3", "4", "5 – very much"],
+                            strict=True,
+                        )
+                    ],
+                )
+            elif q.kind == Question.Kind.NPS:
+                self.fields[name] = forms.TypedChoiceField(
+                    label=q.text,
+                    required=q.required,
+                    coerce=int,
+                    widget=forms.RadioSelect,
+                    choices=[(n, str(n)) for n in range(0, 11)],
+                )
+            elif q.kind == Question.Kind.SINGLE:
+                self.fields[name] = forms.ChoiceField(
+                    label=q.text,
+                    required=q.required,
+                    widget=forms.RadioSelect,
+                    choices=[(c, c) for c in q.choices],
+                )
+            elif q.kind == Question.Kind.MULTIPLE:
+                self.fields[name] = forms.MultipleChoiceField(
+                    label=q.text,
+                    required=q.required,
+                    widget=forms.CheckboxSelectMultiple,
+                    choices=[(c, c) for c in q.choices],
+                )
+            elif q.kind == Question.Kind.OBJECTIVE_RATINGS:
+                for n, topic in enumerate(topics):
+                    self.fields[f"{name}_t{n}"] = forms.TypedChoiceField(
+                        label=f"{q.text}: {topic}",
+                        required=q.required,
+                        coerce=int,
+                        widget=forms.RadioSelect,
+                        choices=[(v, str(v)) for v in range(1, 6)],
+                    )
+            else:
+                self.fields[name] = forms.CharField(
+                    label=q.text,
+                    required=q.required,
+                    max_length=4000,
+                    widget=forms.Textarea(attrs={"rows": 3}),
+                )
+
+    def answers(self) -> dict[int, Any]:
+        data: dict[int, Any] = {}
+        for q in self.questions:
+            if q.kind == Question.Kind.OBJECTIVE_RATINGS:
+                ratings = {
+                    topic: self.cleaned_data.get(f"q{q.pk}_t{n}")
+                    for n, topic in enumerate(self.topics)
+                    if self.cleaned_data.get(f"q{q.pk}_t{n}") not in (None, "")
+                }
+                data[q.pk] = ratings
+            else:
+                data[q.pk] = self.cleaned_data.get(f"q{q.pk}")
+        return data

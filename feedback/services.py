@@ -1,0 +1,349 @@
+"""Writes of the feedback app: templates, cycles, their dispatch, and answers.
+
+Every step of the dispatch is idempotent like the meeting reminders: a cycle opens, closes and
+spawns its next round through compare-and-set updates, and each invitation's send and reminder
+is claimed on its row before the notification is made (in the same transaction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from feedback.library import BUILTIN_TEMPLATES
+from feedback.models import (
+    Answer,
+    FeedbackCycle,
+    Question,
+    SurveyInvitation,
+    SurveyResponse,
+    SurveyTemplate,
+    TemplateVersion,
+)
+from mentorship import services as kernel
+from mentorship.models import Organization, User
+from programs.models import Participant, Program, Side
+
+# --- Templates -----------------------------------------------------------------------------------
+
+
+def templates_ensure_builtin(*, organization: Organization) -> list[SurveyTemplate]:
+    """The built-in templates of the organisation, created once (idempotent)."""
+    existing = {t.builtin_key: t for t in SurveyTemplate.objects.exclude(builtin_key="")}
+    for key, spec in BUILTIN_TEMPLATES.items():
+        if key in existing:
+            continue
+        with transaction.atomic():
+            template = SurveyTemplate.objects.create(
+                organization=organization,
+                name=spec["name"],
+                description=spec["description"],
+                builtin_key=key,
+                attributed_by_default=spec["attributed"],
+            )
+            version = TemplateVersion.objects.create(
+                organization=organization, template=template, number=1
+            )
+            Question.objects.bulk_create(
+                Question(
+                    organization=organization,
+                    version=version,
+                    position=n,
+                    text=text,
+                    kind=kind,
+                    required=required,
+                    choices=choices,
+                )
+                for n, (text, kind, required, choices) in enumerate(spec["questions"])
+            )
+        existing[key] = template
+    return list(existing.values())
+
+
+def template_version_for_edit(*, template: SurveyTemplate) -> TemplateVersion:
+    """The version to edit: the latest if no cycle uses it yet, else a new copy, so past
+    answers always keep the questions they answered."""
+    latest = template.versions.order_by("-number").first()
+    if latest is not None and not latest.cycles.exists():
+        return latest
+    with transaction.atomic():
+        version = TemplateVersion.objects.create(
+            organization=template.organization,
+            template=template,
+            number=(latest.number + 1) if latest else 1,
+        )
+        if latest is not None:
+            Question.objects.bulk_create(
+                Question(
+                    organization=template.organization,
+                    version=version,
+                    position=q.position,
+                    text=q.text,
+                    kind=q.kind,
+                    required=q.required,
+                    choices=q.choices,
+                )
+                for q in latest.questions.all()
+            )
+    return version
+
+
+# --- Cycles --------------------------------------------------------------------------------------
+
+
+def cycle_create(
+    *,
+    program: Program,
+    template: SurveyTemplate,
+    opens_at: datetime,
+    title: str = "",
+    audience: str = FeedbackCycle.Audience.BOTH,
+    repeat_weeks: int = 0,
+    open_days: int = 7,
+    remind_after_days: int = 4,
+    anonymous: bool | None = None,
+) -> FeedbackCycle:
+    if program.status == Program.Status.CLOSED or program.archived_at:
+        raise ValidationError("This program has ended: it cannot run new surveys.")
+    if remind_after_days >= open_days:
+        raise ValidationError("The reminder must go out before the survey closes.")
+    version = template.versions.order_by("-number").first()
+    if version is None or not version.questions.exists():
+        raise ValidationError("This template has no questions yet.")
+    cycle = FeedbackCycle(
+        organization=program.organization,
+        program=program,
+        version=version,
+        title=title or template.name,
+        audience=audience,
+        repeat_weeks=repeat_weeks,
+        open_days=open_days,
+        remind_after_days=remind_after_days,
+        anonymous=not template.attributed_by_default if anonymous is None else anonymous,
+        opens_at=opens_at,
+    )
+    cycle.full_clean(exclude=["organization", "program", "version", "series"])
+    cycle.save()
+    return cycle
+
+
+def _audience(cycle: FeedbackCycle) -> list[Participant]:
+    people = cycle.program.participants.filter(status=Participant.Status.APPROVED)
+    if cycle.audience == FeedbackCycle.Audience.JUNIORS:
+        people = people.filter(side=Side.JUNIOR)
+    elif cycle.audience == FeedbackCycle.Audience.SENIORS:
+        people = people.filter(side=Side.SENIOR)
+    return list(people.select_related("membership__user"))
+
+
+def closes_at(cycle: FeedbackCycle) -> datetime:
+    return (cycle.opened_at or cycle.opens_at) + timedelta(days=cycle.open_days)
+
+
+def answer_url(organization: Organization, invitation: SurveyInvitation) -> str:
+    return reverse(
+        "survey_answer", kwargs={"org_slug": organization.slug, "survey_id": invitation.pk}
+    )
+
+
+def _notify(invitation: SurveyInvitation, subject: str, body: str) -> None:
+    membership = invitation.participant.membership
+    if membership is None or not membership.is_active:
+        return
+    kernel.notification_send(
+        organization=invitation.organization,
+        recipient=membership.user,
+        subject=subject,
+        body=body,
+        url=answer_url(invitation.organization, invitation),
+    )
+
+
+def cycles_dispatch(*, organization: Organization, now: datetime | None = None) -> dict[str, int]:
+    """Open due cycles (with one invitation per person), send invitations, remind
+    non-responders once, close cycles and schedule recurring rounds. Safe to repeat."""
+    now = now or timezone.now()
+    counts = {"opened": 0, "sent": 0, "reminded": 0, "closed": 0}
+    live_programs = Program.objects.exclude(status=Program.Status.CLOSED).filter(
+        archived_at__isnull=True
+    )
+    for cycle in FeedbackCycle.objects.filter(
+        status=FeedbackCycle.Status.SCHEDULED, opens_at__lte=now, program__in=live_programs
+    ).select_related("program"):
+        with transaction.atomic():
+            if FeedbackCycle.objects.filter(
+                pk=cycle.pk, status=FeedbackCycle.Status.SCHEDULED
+            ).update(status=FeedbackCycle.Status.OPEN, opened_at=now):
+                SurveyInvitation.objects.bulk_create(
+                    (
+                        SurveyInvitation(organization=organization, cycle=cycle, participant=p)
+                        for p in _audience(cycle)
+                    ),
+                    ignore_conflicts=True,
+                )
+                counts["opened"] += 1
+
+    for invitation in SurveyInvitation.objects.filter(
+        sent_at__isnull=True, cycle__status=FeedbackCycle.Status.OPEN
+    ).select_related("cycle", "participant__membership__user"):
+        with transaction.atomic():
+            if SurveyInvitation.objects.filter(pk=invitation.pk, sent_at__isnull=True).update(
+                sent_at=now
+            ):
+                cycle = invitation.cycle
+                _notify(
+                    invitation,
+                    f"Check-in: {cycle.title}",
+                    f"{'Your answers are anonymous. ' if cycle.anonymous else ''}"
+                    f"The survey is open until {closes_at(cycle):%d %B}.",
+                )
+                counts["sent"] += 1
+
+    for cycle in FeedbackCycle.objects.filter(status=FeedbackCycle.Status.OPEN):
+        if now >= closes_at(cycle):
+            with transaction.atomic():
+                if FeedbackCycle.objects.filter(
+                    pk=cycle.pk, status=FeedbackCycle.Status.OPEN
+                ).update(status=FeedbackCycle.Status.CLOSED, closed_at=now):
+                    counts["closed"] += 1
+                    _schedule_next_round(cycle)
+            continue
+        if now < cycle.opened_at + timedelta(days=cycle.remind_after_days):
+            continue
+        for invitation in cycle.invitations.filter(
+            answered=False, reminded_at__isnull=True, sent_at__isnull=False
+        ).select_related("participant__membership__user"):
+            with transaction.atomic():
+                if SurveyInvitation.objects.filter(
+                    pk=invitation.pk, reminded_at__isnull=True, answered=False
+                ).update(reminded_at=now):
+                    invitation.cycle = cycle
+                    _notify(
+                        invitation,
+                        f"Check-in reminder: {cycle.title}",
+                        f"A minute of your time helps the program. It closes on "
+                        f"{closes_at(cycle):%d %B}.",
+                    )
+                    counts["reminded"] += 1
+    return counts
+
+
+def _schedule_next_round(cycle: FeedbackCycle) -> None:
+    """A recurring cycle's next round, once, while the program is active."""
+    if not cycle.repeat_weeks or cycle.program.status != Program.Status.ACTIVE:
+        return
+    series = cycle.series or cycle
+    opens_at = cycle.opens_at + timedelta(weeks=cycle.repeat_weeks)
+    if FeedbackCycle.objects.filter(series=series, opens_at=opens_at).exists():
+        return
+    FeedbackCycle.objects.create(
+        organization=cycle.organization,
+        program=cycle.program,
+        version=cycle.version.template.versions.order_by("-number").first(),
+        series=series,
+        title=cycle.title,
+        audience=cycle.audience,
+        repeat_weeks=cycle.repeat_weeks,
+        open_days=cycle.open_days,
+        remind_after_days=cycle.remind_after_days,
+        anonymous=cycle.anonymous,
+        opens_at=opens_at,
+    )
+
+
+# --- Answers -------------------------------------------------------------------------------------
+
+
+def survey_problem(*, invitation: SurveyInvitation) -> str:
+    """Why this invitation cannot be answered now, in plain words, or ""."""
+    if invitation.answered:
+        return "You have already answered this survey. Thank you!"
+    if invitation.cycle.status == FeedbackCycle.Status.CLOSED:
+        return "This survey has closed."
+    if invitation.cycle.status != FeedbackCycle.Status.OPEN:
+        return "This survey is not open yet."
+    return ""
+
+
+def response_submit(
+    *, invitation: SurveyInvitation, answers: Mapping[int, Any], actor: User
+) -> SurveyResponse:
+    """Store one person's answers. For anonymous cycles the response keeps no link to them;
+    the invitation only becomes "answered", in the same transaction."""
+    if (
+        invitation.participant.membership is None
+        or invitation.participant.membership.user_id != actor.pk
+    ):
+        raise ValidationError("Only the invited person can answer this survey.")
+    problem = survey_problem(invitation=invitation)
+    if problem:
+        raise ValidationError(problem)
+    cycle = invitation.cycle
+    questions = list(cycle.version.questions.all())
+    missing = [q.text for q in questions if q.required and answers.get(q.pk) in (None, "", [], {})]
+    if missing:
+        raise ValidationError([f"Please answer: {text}" for text in missing])
+    participant = invitation.participant
+    with transaction.atomic():
+        if not SurveyInvitation.objects.filter(pk=invitation.pk, answered=False).update(
+            answered=True
+        ):
+            raise ValidationError("You have already answered this survey. Thank you!")
+        response = SurveyResponse.objects.create(
+            organization=cycle.organization,
+            cycle=cycle,
+            side=participant.side,
+            department=participant.department,
+            attributed_to=None if cycle.anonymous else participant,
+        )
+        rows = []
+        for q in questions:
+            value = answers.get(q.pk)
+            if value in (None, "", [], {}):
+                continue
+            if q.kind == Question.Kind.OBJECTIVE_RATINGS:
+                rows += [
+                    Answer(
+                        organization=cycle.organization,
+                        response=response,
+                        question=q,
+                        topic_name=str(topic)[:80],
+                        number=int(rating),
+                    )
+                    for topic, rating in dict(value).items()
+                ]
+            elif q.kind in (Question.Kind.LIKERT, Question.Kind.NPS):
+                rows.append(
+                    Answer(
+                        organization=cycle.organization,
+                        response=response,
+                        question=q,
+                        number=int(value),
+                    )
+                )
+            elif q.kind == Question.Kind.MULTIPLE:
+                rows.append(
+                    Answer(
+                        organization=cycle.organization,
+                        response=response,
+                        question=q,
+                        choices=list(value),
+                    )
+                )
+            else:
+                rows.append(
+                    Answer(
+                        organization=cycle.organization,
+                        response=response,
+                        question=q,
+                        text=str(value)[:4000],
+                    )
+                )
+        Answer.objects.bulk_create(rows)
+    return response

@@ -1,0 +1,49 @@
+"""Answering a survey from the link in its invitation."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from feedback import services
+from feedback.forms import SurveyForm
+from feedback.models import SurveyInvitation
+from mentorship.tenancy import member_required
+from mentorship.web import posted
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@member_required
+def survey_answer(request: HttpRequest, org_slug: str, survey_id: int) -> HttpResponse:
+    try:
+        invitation = SurveyInvitation.objects.select_related(
+            "cycle__version", "cycle__program", "participant__membership"
+        ).get(pk=survey_id, participant__membership=request.membership)
+    except SurveyInvitation.DoesNotExist as exc:
+        raise Http404("No such survey") from exc  # someone else's invitation looks missing
+    problem = services.survey_problem(invitation=invitation)
+    questions = list(invitation.cycle.version.questions.all())
+    topics = sorted(
+        {o.topic.name for o in invitation.participant.objectives.select_related("topic")}
+    )
+    form = SurveyForm(posted(request), questions=questions, topics=topics)
+    if request.method == "POST" and not problem and form.is_valid():
+        try:
+            services.response_submit(
+                invitation=invitation, answers=form.answers(), actor=request.user
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Thank you! Your answers are saved.")
+            return redirect("org_home", org_slug=org_slug)
+    return render(
+        request,
+        "feedback/survey_answer.html",
+        {"invitation": invitation, "cycle": invitation.cycle, "form": form, "problem": problem},
+    )
