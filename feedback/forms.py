@@ -87,3 +87,51 @@ class SurveyForm(forms.Form):
             else:
                 data[q.pk] = self.cleaned_data.get(f"q{q.pk}")
         return data
+
+
+class CycleForm(forms.Form):
+    template = forms.ModelChoiceField(queryset=None, label="Survey")
+    title = forms.CharField(
+        max_length=150, required=False, help_text="Leave empty to use the survey's name."
+    )
+    audience = forms.ChoiceField(choices=[], initial="both")
+    opens_at = forms.DateTimeField(
+        label="Opens at (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    repeat_weeks = forms.IntegerField(
+        label="Repeat every (weeks)",
+        min_value=0,
+        max_value=26,
+        initial=0,
+        help_text="0 for once; for example 4 for a monthly check-in while the program is active.",
+    )
+    open_days = forms.IntegerField(label="Stays open (days)", min_value=1, max_value=60, initial=7)
+    remind_after_days = forms.IntegerField(
+        label="Remind non-responders after (days)", min_value=1, max_value=59, initial=4
+    )
+    anonymous = forms.BooleanField(
+        required=False,
+        initial=True,
+        help_text="Anonymous answers are kept with no link to the person. Untick only for "
+        "surveys HR must act on by name, such as “Pairing fit”.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from feedback.models import FeedbackCycle, SurveyTemplate
+
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = SurveyTemplate.objects.order_by("name")
+        self.fields["audience"].choices = FeedbackCycle.Audience.choices
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (
+            data.get("remind_after_days")
+            and data.get("open_days")
+            and data["remind_after_days"] >= data["open_days"]
+        ):
+            self.add_error(
+                "remind_after_days", "The reminder must go out before the survey closes."
+            )
+        return data

@@ -2,8 +2,17 @@
 
 from django.urls import path
 
-from feedback import views
+from feedback import views, views_results
+
+P = "programs/<slug:program_slug>/feedback/"
 
 urlpatterns = [
     path("surveys/<int:survey_id>/", views.survey_answer, name="survey_answer"),
+    path(P, views_results.cycles, name="feedback_cycles"),
+    path(P + "<int:cycle_id>/", views_results.cycle_results, name="feedback_results"),
+    path(
+        P + "<int:cycle_id>/results.csv",
+        views_results.cycle_results_csv,
+        name="feedback_results_csv",
+    ),
 ]

@@ -150,6 +150,7 @@ def _object_fillers() -> dict[str, Callable[[Tenant, User], object]]:
                 FeedbackCycle.objects.filter(pk=cycle.pk).update(
                     status="open", opened_at="2020-01-01T00:00:00Z"
                 )
+                _WORLDS[key]["cycle_id"] = cycle.pk
                 _WORLDS[key]["survey_id"] = SurveyInvitation.objects.create(
                     organization=t.organization, cycle=cycle, participant=participant
                 ).pk
@@ -180,6 +181,7 @@ def _object_fillers() -> dict[str, Callable[[Tenant, User], object]]:
                 "log_id",
                 "run_id",
                 "survey_id",
+                "cycle_id",
             )
         },
     }

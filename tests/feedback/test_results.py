@@ -1,0 +1,164 @@
+"""Results show nothing about a group smaller than k: not on the page, not in the export, not
+by filtering, not by subtracting two figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feedback import services
+from feedback.models import (
+    FeedbackCycle,
+    Question,
+    SurveyResponse,
+    SurveyTemplate,
+)
+from feedback.results import cycle_results
+from mentorship.models import Role
+from programs import services as program_services
+from programs.models import Program
+from tests.conftest import Tenant
+
+
+def make_cycle(alpha: Tenant, key: str = "monthly-check-in") -> FeedbackCycle:
+    program = program_services.program_create(organization=alpha.organization, name="Cohort")
+    Program.objects.filter(pk=program.pk).update(status=Program.Status.ACTIVE)
+    services.templates_ensure_builtin(organization=alpha.organization)
+    cycle = services.cycle_create(
+        program=program,
+        template=SurveyTemplate.objects.get(builtin_key=key),
+        opens_at=timezone.now(),
+    )
+    FeedbackCycle.objects.filter(pk=cycle.pk).update(status="closed", opened_at=timezone.now())
+    cycle.refresh_from_db()
+    return cycle
+
+
+def answer(cycle: FeedbackCycle, *, side: str, department: str, likert: int, text: str) -> None:
+    response = SurveyResponse.objects.create(
+        organization=cycle.organization, cycle=cycle, side=side, department=department
+    )
+    for q in cycle.version.questions.all():
+        if q.kind == Question.Kind.LIKERT:
+            response.answers.create(organization=cycle.organization, question=q, number=likert)
+        elif q.kind == Question.Kind.TEXT:
+            response.answers.create(organization=cycle.organization, question=q, text=text)
+
+
+def test_a_sponsor_sees_results_only_where_k_answered(alpha: Tenant, client_for) -> None:
+    with alpha.scope():
+        cycle = make_cycle(alpha)
+        program_services.program_sponsor_add(
+            program=cycle.program, membership=alpha.members[Role.SPONSOR]
+        )
+        for n in range(4):
+            answer(cycle, side="junior", department="Sales", likert=4, text=f"secret {n}")
+    url = f"/o/alpha/programs/{cycle.program.slug}/feedback/{cycle.pk}/"
+    sponsor = client_for(alpha.sponsor)
+    page = sponsor.get(url).content.decode()
+    assert "Fewer than 5 people answered" in page and "secret" not in page
+    assert "secret" not in sponsor.get(url + "results.csv").content.decode()
+    with alpha.scope():
+        answer(cycle, side="senior", department="Tech", likert=2, text="secret 4")
+    page = sponsor.get(url).content.decode()
+    assert "average 3.6" in page and "secret 4" in page
+    # The department breakdown hides Tech (1) and, so that subtraction cannot find it, Sales too.
+    assert "Sales: <em>withheld" in page and "Tech: <em>withheld" in page
+    assert "This filter is not shown" in sponsor.get(url + "?department=Sales").content.decode()
+    # Another program's sponsor, and participants, see nothing.
+    assert client_for(alpha.participant).get(url).status_code == 404
+
+
+def test_names_of_attributed_answers_are_for_hr_admins_only(alpha: Tenant, client_for) -> None:
+    with alpha.scope():
+        cycle = make_cycle(alpha, "pairing-fit")
+        program_services.program_sponsor_add(
+            program=cycle.program, membership=alpha.members[Role.SPONSOR]
+        )
+        for n in range(5):
+            person = program_services.participant_add(
+                program=cycle.program,
+                email=f"p{n}@example.com",
+                invited_by=None,
+                first_name="Named",
+                last_name=f"Person{n}",
+                side="junior",
+            )
+            SurveyResponse.objects.create(
+                organization=alpha.organization, cycle=cycle, side="junior", attributed_to=person
+            )
+    url = f"/o/alpha/programs/{cycle.program.slug}/feedback/{cycle.pk}/"
+    assert "Named Person0" in client_for(alpha.hr).get(url).content.decode()
+    assert "Named Person0" not in client_for(alpha.sponsor).get(url).content.decode()
+
+
+people = st.lists(
+    st.tuples(
+        st.sampled_from(["junior", "senior"]),
+        st.sampled_from(["Sales", "Tech", "Legal", ""]),
+        st.integers(1, 5),
+    ),
+    max_size=14,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    people,
+    st.integers(3, 6),
+    st.sampled_from(["", "junior", "senior"]),
+    st.sampled_from(["", "Sales", "Tech", "Legal"]),
+)
+def test_no_rendered_result_or_export_reveals_a_group_smaller_than_k(
+    alpha: Tenant, client_for, respondents, k, side, department
+) -> None:
+    alpha.organization.anonymity_threshold = k
+    alpha.organization.save()
+    with transaction.atomic():
+        with alpha.scope():
+            cycle = make_cycle(alpha)
+            for n, (who, dept, likert) in enumerate(respondents):
+                answer(cycle, side=who, department=dept, likert=likert, text=f"TEXT{n}")
+            result = cycle_results(
+                cycle=cycle, k=k, filters={"side": side, "department": department}, show_names=True
+            )
+        population = len(respondents)
+        shown_counts = [count for _, count in result.departments if count is not None]
+        assert all(c >= k for c in shown_counts)
+        hidden = population - sum(shown_counts) if result.departments else 0
+        assert hidden == 0 or hidden >= k or not shown_counts
+        for q in result.questions:
+            if q.summary is not None:
+                assert q.summary.count >= k
+            assert not q.texts or q.count >= k
+        if result.filters:
+            chosen = [
+                r
+                for r in respondents
+                if (not side or r[0] == side)
+                and (not department or (r[1] or "No department given") == department)
+            ]
+            assert len(chosen) >= k and (
+                population - len(chosen) == 0 or population - len(chosen) >= k
+            )
+        base = f"/o/alpha/programs/{cycle.program.slug}/feedback/{cycle.pk}/"
+        url = f"{base}?side={side}&department={department}"
+        client = client_for(alpha.hr)
+        page = client.get(url).content.decode()
+        export = client.get(url.replace("/?", "/results.csv?")).content.decode()
+        if population < k:
+            assert "TEXT" not in page and "TEXT" not in export
+        for number in (int(n) for n in re.findall(r"(\d+) answers", page)):
+            assert number >= k
+        for row in csv.reader(io.StringIO(export)):
+            if len(row) == 3 and row[1] == "respondents":
+                assert int(row[2]) >= k
+        transaction.set_rollback(True)
