@@ -73,6 +73,9 @@ class Command(BaseCommand):
                 from pairings.demo import seed_demo_pairs
 
                 seed_demo_pairs(organization=organization)
+                from feedback.demo import seed_demo_feedback
+
+                seed_demo_feedback(organization=organization)
             if created and admin is not None:
                 # Time-relative items are made only once, when the organisation is new.
                 services.notification_send(
