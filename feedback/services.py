@@ -347,3 +347,36 @@ def response_submit(
                 )
         Answer.objects.bulk_create(rows)
     return response
+
+
+# --- Concerns -------------------------------------------------------------------------------------
+
+
+def concern_raise(*, participant: Participant, kind: str, text: str) -> Any:
+    """A confidential concern: HR admins are told; nobody else sees it."""
+    from feedback.models import Concern
+    from mentorship.models import Membership
+
+    if participant.status not in (Participant.Status.APPROVED, Participant.Status.APPLIED):
+        raise ValidationError("You are no longer in this program.")
+    with transaction.atomic():
+        concern = Concern.objects.create(
+            organization=participant.organization, participant=participant, kind=kind, text=text
+        )
+        for hr in Membership.objects.filter(
+            is_hr_admin=True, removed_at__isnull=True
+        ).select_related("user"):
+            kernel.notification_send(
+                organization=participant.organization,
+                recipient=hr.user,
+                subject=f"A concern was raised in {participant.program.name}",
+                body=f"{concern.get_kind_display()}. Open the concerns page to read it.",
+                url=reverse("concerns", kwargs={"org_slug": participant.organization.slug}),
+            )
+    return concern
+
+
+def concern_resolve(*, concern: Any) -> None:
+    if concern.resolved_at is None:
+        concern.resolved_at = timezone.now()
+        concern.save(update_fields=["resolved_at"])

@@ -2,12 +2,17 @@
 
 from django.urls import path
 
-from feedback import views, views_results
+from feedback import views, views_concerns, views_results
 
 P = "programs/<slug:program_slug>/feedback/"
 
 urlpatterns = [
     path("surveys/<int:survey_id>/", views.survey_answer, name="survey_answer"),
+    path("concerns/", views_concerns.concerns, name="concerns"),
+    path("concerns/new/", views_concerns.concern_new, name="concern_new"),
+    path(
+        "concerns/<int:concern_id>/resolve/", views_concerns.concern_resolve, name="concern_resolve"
+    ),
     path(P, views_results.cycles, name="feedback_cycles"),
     path(P + "<int:cycle_id>/", views_results.cycle_results, name="feedback_results"),
     path(

@@ -199,3 +199,22 @@ def test_the_beat_dispatcher_runs_each_organisation(
     with django_capture_on_commit_callbacks(execute=True):
         dispatch_feedback_cycles()
     assert [m.subject for m in mail.outbox] == ["Check-in: Monthly check-in"] * 2
+
+
+def test_a_concern_reaches_hr_admins_only(
+    alpha: Tenant, program, client_for, django_capture_on_commit_callbacks
+) -> None:
+    client = client_for(alpha.participant)
+    with alpha.scope():
+        me = program.participants.get(email=alpha.participant.email)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/o/alpha/concerns/new/",
+            {"participation": me.pk, "kind": "unresponsive", "text": "No reply for weeks"},
+        )
+    assert response.status_code == 302
+    assert [m.to[0] for m in mail.outbox] == [alpha.hr.email]
+    hr_page = client_for(alpha.hr).get("/o/alpha/concerns/").content.decode()
+    assert "No reply for weeks" in hr_page and "My partner is unresponsive" in hr_page
+    assert client_for(alpha.sponsor).get("/o/alpha/concerns/").status_code == 404
+    assert client.get("/o/alpha/concerns/").status_code == 404

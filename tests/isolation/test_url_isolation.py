@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from feedback.models import FeedbackCycle, SurveyInvitation, SurveyTemplate
+from feedback.models import Concern, FeedbackCycle, SurveyInvitation, SurveyTemplate
 from mentorship.models import Invitation, Membership, Notification, Role, User
 from pairings.models import MatchRun, Meeting, Pairing, SessionLog
 from programs.models import (
@@ -151,6 +151,9 @@ def _object_fillers() -> dict[str, Callable[[Tenant, User], object]]:
                     status="open", opened_at="2020-01-01T00:00:00Z"
                 )
                 _WORLDS[key]["cycle_id"] = cycle.pk
+                _WORLDS[key]["concern_id"] = Concern.objects.create(
+                    organization=t.organization, participant=participant, kind="help"
+                ).pk
                 _WORLDS[key]["survey_id"] = SurveyInvitation.objects.create(
                     organization=t.organization, cycle=cycle, participant=participant
                 ).pk
@@ -182,6 +185,7 @@ def _object_fillers() -> dict[str, Callable[[Tenant, User], object]]:
                 "run_id",
                 "survey_id",
                 "cycle_id",
+                "concern_id",
             )
         },
     }
@@ -291,6 +295,8 @@ def test_own_tenant_urls_resolve_for_hr_admin(route: Route, alpha: Tenant, clien
     """Control: the same routes filled with alpha's own ids work for one method at least, so
     the 404s above come from isolation and not from a broken filler."""
     client = client_for(alpha.hr)
+    # The tenant's world makes the viewer a participant too, for pages only participants use.
+    _object_fillers()["program_slug"](alpha, alpha.hr)
     url = route.fill(_values(alpha, route, alpha.organization.slug, alpha.hr))
     statuses = {client.get(url).status_code, client.post(url).status_code}
     assert statuses - {404, 405}, f"{url} answered {statuses} to its own HR admin"
