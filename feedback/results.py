@@ -14,6 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import models
+
 from feedback.anonymity import (
     WITHHELD,
     effective_k,
@@ -139,3 +141,78 @@ def _question(question: Question, answers: list[Answer], k: int) -> QuestionResu
         item.texts = [a.text for a in answers if a.text.strip()]
         random.SystemRandom().shuffle(item.texts)
     return item
+
+
+@dataclass
+class TrendPoint:
+    cycle: FeedbackCycle
+    respondents: int
+    average: float | None  # of the cycle's first scale question
+    nps: float | None
+
+
+@dataclass
+class ProgramResults:
+    k: int
+    trend: list[TrendPoint]
+    # topic, before, after, change (None where withheld)
+    skills: list[tuple[str, float | None, float | None, float | None]]
+
+
+def program_results(*, program: Any, k: int) -> ProgramResults:
+    """Across the program's closed and open cycles: the trend of the first 1-5 question and of
+    NPS, and the pre/post self-rating per objective topic. Every figure reaches k or is None."""
+    from programs.models import LearningObjective, Participant
+
+    k = effective_k(k)
+    cycles = list(
+        program.feedback_cycles.exclude(status=FeedbackCycle.Status.SCHEDULED)
+        .select_related("version")
+        .order_by("opens_at")
+    )
+    numbers: dict[tuple[int, str, int], list[int]] = defaultdict(list)
+    finals: dict[str, list[int]] = defaultdict(list)
+    counts = dict(
+        SurveyResponse.objects.filter(cycle__in=cycles)
+        .values_list("cycle_id")
+        .annotate(n=models.Count("id"))
+    )
+    for cycle_id, kind, position, number, topic in Answer.objects.filter(
+        response__cycle__in=cycles, number__isnull=False
+    ).values_list(
+        "response__cycle_id", "question__kind", "question__position", "number", "topic_name"
+    ):
+        if kind == Question.Kind.OBJECTIVE_RATINGS:
+            finals[topic].append(number)
+        else:
+            numbers[(cycle_id, kind, position)].append(number)
+    trend = []
+    for cycle in cycles:
+        n = counts.get(cycle.pk, 0)
+        likert = sorted(
+            p for (c, kind, p) in numbers if c == cycle.pk and kind == Question.Kind.LIKERT
+        )
+        nps = [key for key in numbers if key[0] == cycle.pk and key[1] == Question.Kind.NPS]
+        average = None
+        score = None
+        if may_show(n, k) and likert:
+            average = summarize(
+                numbers[(cycle.pk, Question.Kind.LIKERT, likert[0])], scale=range(1, 6)
+            ).average
+        if may_show(n, k) and nps:
+            score = summarize(numbers[nps[0]], scale=range(0, 11), nps=True).nps
+        trend.append(TrendPoint(cycle=cycle, respondents=n, average=average, nps=score))
+    baselines: dict[str, list[int]] = defaultdict(list)
+    for topic, rating in LearningObjective.objects.filter(
+        participant__program=program, participant__status=Participant.Status.APPROVED
+    ).values_list("topic__name", "baseline_rating"):
+        baselines[topic].append(rating)
+    skills = []
+    for topic in sorted(set(baselines) | set(finals)):
+        before = baselines.get(topic, [])
+        after = finals.get(topic, [])
+        start = sum(before) / len(before) if may_show(len(before), k) else None
+        end = sum(after) / len(after) if may_show(len(after), k) else None
+        change = end - start if start is not None and end is not None else None
+        skills.append((topic, start, end, change))
+    return ProgramResults(k=k, trend=trend, skills=skills)

@@ -67,7 +67,14 @@ def cycles(request: HttpRequest, org_slug: str, program_slug: str) -> HttpRespon
         (c, c.invitations.count(), c.invitations.filter(answered=True).count())
         for c in program.feedback_cycles.select_related("version__template")
     ]
-    return render(request, "feedback/cycles.html", {"program": program, "rows": rows, "form": form})
+    overview = feedback_results.program_results(
+        program=program, k=request.organization.anonymity_threshold
+    )
+    return render(
+        request,
+        "feedback/cycles.html",
+        {"program": program, "rows": rows, "form": form, "overview": overview},
+    )
 
 
 def _results(

@@ -162,3 +162,56 @@ def test_no_rendered_result_or_export_reveals_a_group_smaller_than_k(
             if len(row) == 3 and row[1] == "respondents":
                 assert int(row[2]) >= k
         transaction.set_rollback(True)
+
+
+def test_trend_and_skills_across_surveys_respect_k(alpha: Tenant, client_for) -> None:
+    from feedback.results import program_results
+    from programs.models import LearningObjective
+
+    with alpha.scope():
+        cycle = make_cycle(alpha)
+        for _ in range(5):
+            answer(cycle, side="junior", department="Sales", likert=4, text="")
+        program = cycle.program
+        end = services.cycle_create(
+            program=program,
+            template=SurveyTemplate.objects.get(builtin_key="end-of-program"),
+            opens_at=timezone.now(),
+        )
+        FeedbackCycle.objects.filter(pk=end.pk).update(status="closed", opened_at=timezone.now())
+        ratings_q = end.version.questions.get(kind=Question.Kind.OBJECTIVE_RATINGS)
+        topic = program_services.topics_get_or_create(
+            organization=alpha.organization, names=["AI tools"]
+        )[0]
+        for n in range(5):
+            person = program_services.participant_add(
+                program=program,
+                email=f"p{n}@example.com",
+                invited_by=None,
+                first_name="P",
+                last_name=str(n),
+                side="senior",
+                level=9,
+            )
+            LearningObjective.objects.create(
+                organization=alpha.organization,
+                participant=person,
+                topic=topic,
+                success_criteria="x",
+                baseline_rating=2,
+            )
+            response = SurveyResponse.objects.create(
+                organization=alpha.organization, cycle=end, side="senior"
+            )
+            response.answers.create(
+                organization=alpha.organization, question=ratings_q, topic_name="AI tools", number=4
+            )
+        overview = program_results(program=program, k=5)
+    assert [t.average for t in overview.trend][:1] == [4.0]
+    assert overview.skills == [("AI tools", 2.0, 4.0, 2.0)]
+    with alpha.scope():
+        overview_k6 = program_results(program=program, k=6)
+    assert overview_k6.skills == [("AI tools", None, None, None)]
+    assert all(t.average is None for t in overview_k6.trend)
+    page = client_for(alpha.hr).get(f"/o/alpha/programs/{program.slug}/feedback/").content.decode()
+    assert "Skills before and after" in page and "+2.0" in page
