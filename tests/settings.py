@@ -2,6 +2,7 @@
 what makes tests fast and independent. Everything else is the production configuration."""
 
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
@@ -19,8 +20,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 
 if not REDIS_URL:  # noqa: F405
     # The filesystem broker of tests lives apart from the one `make run` uses.
-    import tempfile
-
     _broker = tempfile.mkdtemp(prefix="rm-test-broker-")
     os.makedirs(f"{_broker}/control", exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -29,3 +28,10 @@ if not REDIS_URL:  # noqa: F405
         "control_folder": f"{_broker}/control",
         "store_processed": False,
     }
+
+_database = DATABASES["default"]  # noqa: F405
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not shared-cache memory: the real Celery worker and the live server run in other
+    # threads, and a file database with WAL lets them read and write beside the test without
+    # "table is locked" errors (which memory databases raise across threads).
+    _database["TEST"] = {"NAME": f"{tempfile.mkdtemp(prefix='rm-test-db-')}/test.sqlite3"}

@@ -118,3 +118,41 @@ def test_a_real_worker_sends_each_meeting_reminder_exactly_once(
     )
     # Many ticks ran (every 0.5 s); each partner got the 1-hour reminder once.
     assert sorted(reminders()) == sorted([junior.email, senior.email])
+
+
+def test_a_real_worker_sends_each_check_in_invitation_exactly_once(
+    transactional_db: None, tmp_path
+) -> None:
+    from feedback import services as feedback_services
+    from feedback.models import SurveyTemplate
+    from programs import services as program_services
+    from programs.models import Program
+
+    alpha = make_tenant("alpha")
+    with alpha.scope():
+        program = program_services.program_create(organization=alpha.organization, name="Cohort")
+        Program.objects.filter(pk=program.pk).update(status=Program.Status.ACTIVE)
+        for email, side in ((alpha.participant.email, "junior"), (alpha.sponsor.email, "senior")):
+            program_services.participant_add(
+                program=program,
+                email=email,
+                invited_by=None,
+                first_name="P",
+                last_name="Q",
+                side=side,
+                level=1 if side == "junior" else 9,
+            )
+        feedback_services.templates_ensure_builtin(organization=alpha.organization)
+        feedback_services.cycle_create(
+            program=program,
+            template=SurveyTemplate.objects.get(builtin_key="monthly-check-in"),
+            opens_at=timezone.now(),
+        )
+
+    def invitations() -> list[str]:
+        return [m.to[0] for m in mail.outbox if m.subject.startswith("Check-in")]
+
+    run_beat_and_worker(
+        "feedback.tasks.dispatch_feedback_cycles", lambda: len(invitations()) >= 2, tmp_path
+    )
+    assert sorted(invitations()) == sorted([alpha.participant.email, alpha.sponsor.email])
