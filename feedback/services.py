@@ -380,3 +380,54 @@ def concern_resolve(*, concern: Any) -> None:
     if concern.resolved_at is None:
         concern.resolved_at = timezone.now()
         concern.save(update_fields=["resolved_at"])
+
+
+# --- Offered after a session log -----------------------------------------------------------------
+
+
+def after_session_invitation(*, participant: Participant, pairing: Any) -> SurveyInvitation | None:
+    """The survey to offer right after a session log, or None when there is nothing new.
+
+    After a person's first session in a pair: "Pairing fit" (by name, so HR can re-pair).
+    Otherwise: the anonymous "Post-session quick check", at most once per person and week.
+    These surveys are offered on the spot, not chased: no email, no reminder.
+    """
+    from pairings.models import SessionLog
+
+    templates_ensure_builtin(organization=participant.organization)
+    first = SessionLog.objects.filter(pairing=pairing, author=participant).count() <= 1
+    key = "pairing-fit" if first else "post-session"
+    template = SurveyTemplate.objects.get(builtin_key=key)
+    now = timezone.now()
+    cycle = (
+        FeedbackCycle.objects.filter(
+            program=participant.program,
+            version__template=template,
+            status=FeedbackCycle.Status.OPEN,
+            opened_at__gte=now - timedelta(days=7),
+        )
+        .order_by("-opened_at")
+        .first()
+    )
+    with transaction.atomic():
+        if cycle is None:
+            cycle = FeedbackCycle.objects.create(
+                organization=participant.organization,
+                program=participant.program,
+                version=template.versions.order_by("-number").first(),
+                title=template.name,
+                anonymous=not template.attributed_by_default,
+                open_days=7,
+                remind_after_days=6,
+                opens_at=now,
+                opened_at=now,
+                status=FeedbackCycle.Status.OPEN,
+            )
+        invitation, _ = SurveyInvitation.objects.get_or_create(
+            organization=participant.organization,
+            cycle=cycle,
+            participant=participant,
+            # Marked sent and reminded: offered on the page, never emailed or chased.
+            defaults={"sent_at": now, "reminded_at": now},
+        )
+    return None if invitation.answered else invitation

@@ -8,6 +8,7 @@ P = "programs/<slug:program_slug>/feedback/"
 
 urlpatterns = [
     path("surveys/<int:survey_id>/", views.survey_answer, name="survey_answer"),
+    path("pairs/<int:pairing_id>/after-session/", views.after_session, name="after_session"),
     path("concerns/", views_concerns.concerns, name="concerns"),
     path("concerns/new/", views_concerns.concern_new, name="concern_new"),
     path(

@@ -47,3 +47,23 @@ def survey_answer(request: HttpRequest, org_slug: str, survey_id: int) -> HttpRe
         "feedback/survey_answer.html",
         {"invitation": invitation, "cycle": invitation.cycle, "form": form, "problem": problem},
     )
+
+
+@require_http_methods(["GET"])
+@member_required
+def after_session(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpResponse:
+    """Where a session log leads: the short survey to offer now, if any."""
+    from pairings import selectors as pairing_selectors
+
+    pairing = pairing_selectors.pairing_get_for_member(
+        membership=request.membership, pairing_id=pairing_id
+    )
+    side = pairing_selectors.pairing_side_of(pairing=pairing, membership=request.membership)
+    if not side:
+        raise Http404("Only the partners log sessions")
+    invitation = services.after_session_invitation(
+        participant=getattr(pairing, side), pairing=pairing
+    )
+    if invitation is None:
+        return redirect("session_list", org_slug=org_slug, pairing_id=pairing.pk)
+    return redirect("survey_answer", org_slug=org_slug, survey_id=invitation.pk)

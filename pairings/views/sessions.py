@@ -73,5 +73,7 @@ def session_new(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRes
             form.add_error(None, exc)
         else:
             messages.success(request, "Session logged. Thank you!")
-            return redirect("session_list", org_slug=org_slug, pairing_id=pairing.pk)
+            # The feedback app offers its short survey there (a URL name, not an import:
+            # pairings sits below feedback).
+            return redirect("after_session", org_slug=org_slug, pairing_id=pairing.pk)
     return render(request, "pairings/session_form.html", {"pairing": pairing, "form": form})

@@ -99,3 +99,30 @@ def test_future_sessions_and_outsiders_are_refused(
     assert "logged after it happened" in body
     assert client_for(alpha.hr).get(url).status_code == 404
     assert client_for(alpha.members[Role.SPONSOR].user).get(url).status_code == 404
+
+
+def test_after_logging_a_short_survey_is_offered(
+    alpha: Tenant, matching_program, client_for
+) -> None:
+    from feedback.models import SurveyInvitation
+
+    pairing = active_pair(alpha, matching_program)
+    client = client_for(alpha.participant)
+    url = f"/o/alpha/pairs/{pairing.pk}/sessions/new/"
+    first = client.post(
+        url,
+        {"date": (timezone.localdate() - timedelta(days=3)).isoformat(), "minutes": 40},
+        follow=True,
+    )
+    page = first.content.decode()
+    assert "Pairing fit" in page and "not anonymous" in page
+    with alpha.scope():
+        fit = SurveyInvitation.objects.get(cycle__title="Pairing fit")
+        assert fit.sent_at and fit.reminded_at  # offered, never emailed or chased
+    second = client.post(
+        url,
+        {"date": (timezone.localdate() - timedelta(days=1)).isoformat(), "minutes": 40},
+        follow=True,
+    )
+    assert "Post-session quick check" in second.content.decode()
+    assert "Your answers are <strong>anonymous</strong>" in second.content.decode()
