@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class FeedbackConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "feedback"
+
+    def ready(self) -> None:
+        from feedback import receivers
+        from programs.services import program_closed
+
+        program_closed.connect(receivers.open_end_of_program_survey, dispatch_uid="feedback.end")

@@ -97,6 +97,25 @@ def template_version_for_edit(*, template: SurveyTemplate) -> TemplateVersion:
 # --- Cycles --------------------------------------------------------------------------------------
 
 
+def cycle_create_for_closed_program(
+    *, program: Program, template: SurveyTemplate, opens_at: datetime
+) -> FeedbackCycle:
+    """The one survey a closed program still runs: its end-of-program survey (idempotent)."""
+    existing = program.feedback_cycles.filter(version__template=template).first()
+    if existing is not None:
+        return existing
+    return FeedbackCycle.objects.create(
+        organization=program.organization,
+        program=program,
+        version=template.versions.order_by("-number").first(),
+        title=template.name,
+        anonymous=not template.attributed_by_default,
+        opens_at=opens_at,
+        open_days=14,
+        remind_after_days=7,
+    )
+
+
 def cycle_create(
     *,
     program: Program,
@@ -165,7 +184,9 @@ def _notify(invitation: SurveyInvitation, subject: str, body: str) -> None:
     )
 
 
-def cycles_dispatch(*, organization: Organization, now: datetime | None = None) -> dict[str, int]:
+def cycles_dispatch(
+    *, organization: Organization, now: datetime | None = None, only: FeedbackCycle | None = None
+) -> dict[str, int]:
     """Open due cycles (with one invitation per person), send invitations, remind
     non-responders once, close cycles and schedule recurring rounds. Safe to repeat."""
     now = now or timezone.now()
@@ -173,9 +194,10 @@ def cycles_dispatch(*, organization: Organization, now: datetime | None = None) 
     live_programs = Program.objects.exclude(status=Program.Status.CLOSED).filter(
         archived_at__isnull=True
     )
-    for cycle in FeedbackCycle.objects.filter(
-        status=FeedbackCycle.Status.SCHEDULED, opens_at__lte=now, program__in=live_programs
-    ).select_related("program"):
+    due = FeedbackCycle.objects.filter(status=FeedbackCycle.Status.SCHEDULED, opens_at__lte=now)
+    # Closed programs run no new surveys, except the end-of-program one opened at closing.
+    due = due.filter(pk=only.pk) if only is not None else due.filter(program__in=live_programs)
+    for cycle in due.select_related("program"):
         with transaction.atomic():
             if FeedbackCycle.objects.filter(
                 pk=cycle.pk, status=FeedbackCycle.Status.SCHEDULED

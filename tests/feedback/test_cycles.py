@@ -218,3 +218,19 @@ def test_a_concern_reaches_hr_admins_only(
     assert "No reply for weeks" in hr_page and "My partner is unresponsive" in hr_page
     assert client_for(alpha.sponsor).get("/o/alpha/concerns/").status_code == 404
     assert client.get("/o/alpha/concerns/").status_code == 404
+
+
+def test_closing_a_program_opens_the_end_of_program_survey(
+    alpha: Tenant, program, client_for, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(alpha.hr).post(f"/o/alpha/programs/{program.slug}/status/closed/")
+    with alpha.scope():
+        cycle = FeedbackCycle.objects.get()
+        assert cycle.title == "End of program" and cycle.status == "open"
+        assert cycle.version.questions.filter(kind="objective_ratings").exists()
+        assert SurveyInvitation.objects.filter(cycle=cycle).count() == 2
+    assert (
+        sorted(m.subject for m in mail.outbox if m.subject.startswith("Check-in"))
+        == ["Check-in: End of program"] * 2
+    )

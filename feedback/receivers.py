@@ -1,0 +1,25 @@
+"""Reactions to other apps' events; each only calls a service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from feedback import services
+from feedback.models import SurveyTemplate
+from mentorship.tenancy import tenant_scope
+from programs.models import Program
+
+
+def open_end_of_program_survey(sender: Any, program: Program, **kwargs: Any) -> None:
+    """When a program closes, everyone gets the "End of program" survey (with the final
+    self-rating per objective topic that gives the pre/post change)."""
+    # Sent after commit, possibly outside the request: enter the program's scope explicitly.
+    with tenant_scope(program.organization):
+        services.templates_ensure_builtin(organization=program.organization)
+        template = SurveyTemplate.objects.get(builtin_key="end-of-program")
+        cycle = services.cycle_create_for_closed_program(
+            program=program, template=template, opens_at=timezone.now()
+        )
+        services.cycles_dispatch(organization=program.organization, only=cycle)
