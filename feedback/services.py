@@ -453,3 +453,46 @@ def after_session_invitation(*, participant: Participant, pairing: Any) -> Surve
             defaults={"sent_at": now, "reminded_at": now},
         )
     return None if invitation.answered else invitation
+
+
+# --- Template editing -----------------------------------------------------------------------------
+
+
+def template_create(
+    *, organization: Organization, name: str, description: str, attributed: bool
+) -> SurveyTemplate:
+    if SurveyTemplate.objects.filter(name__iexact=name.strip()).exists():
+        raise ValidationError("There is already a survey with this name.")
+    with transaction.atomic():
+        template = SurveyTemplate.objects.create(
+            organization=organization,
+            name=name.strip(),
+            description=description,
+            attributed_by_default=attributed,
+        )
+        TemplateVersion.objects.create(organization=organization, template=template, number=1)
+    return template
+
+
+def question_add(
+    *, template: SurveyTemplate, text: str, kind: str, required: bool, choices: list[str]
+) -> Question:
+    if kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE) and len(choices) < 2:
+        raise ValidationError("A choice question needs at least two choices, one per line.")
+    version = template_version_for_edit(template=template)
+    return Question.objects.create(
+        organization=template.organization,
+        version=version,
+        position=version.questions.count(),
+        text=text,
+        kind=kind,
+        required=required,
+        choices=choices if kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE) else [],
+    )
+
+
+def question_remove(*, template: SurveyTemplate, position: int) -> None:
+    """Remove the question at ``position`` of the editable version (a new version when the
+    current one has answers, so past answers keep their questions)."""
+    version = template_version_for_edit(template=template)
+    version.questions.filter(position=position).delete()

@@ -151,6 +151,7 @@ def _object_fillers() -> dict[str, Callable[[Tenant, User], object]]:
                     status="open", opened_at="2020-01-01T00:00:00Z"
                 )
                 _WORLDS[key]["cycle_id"] = cycle.pk
+                _WORLDS[key]["template_id"] = cycle.version.template_id
                 _WORLDS[key]["concern_id"] = Concern.objects.create(
                     organization=t.organization, participant=participant, kind="help"
                 ).pk
@@ -186,6 +187,7 @@ def _object_fillers() -> dict[str, Callable[[Tenant, User], object]]:
                 "survey_id",
                 "cycle_id",
                 "concern_id",
+                "template_id",
             )
         },
     }

@@ -1,0 +1,47 @@
+"""HR admins write their own surveys; changing one in use never rewrites past answers."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from feedback import services
+from feedback.models import FeedbackCycle, SurveyTemplate
+from programs import services as program_services
+from tests.conftest import Tenant
+
+
+def test_hr_writes_a_survey_and_editing_it_later_keeps_past_questions(
+    alpha: Tenant, client_for
+) -> None:
+    hr = client_for(alpha.hr)
+    hr.post("/o/alpha/surveys/", {"name": "Tools pulse", "description": "Which tools help?"})
+    with alpha.scope():
+        template = SurveyTemplate.objects.get(name="Tools pulse")
+    page = f"/o/alpha/surveys/templates/{template.pk}/"
+    bad = hr.post(
+        page, {"text": "Which tool?", "kind": "single", "required": "on", "choices": "Only one"}
+    ).content.decode()
+    assert "at least two choices" in bad
+    hr.post(
+        page,
+        {
+            "text": "Which tool?",
+            "kind": "single",
+            "required": "on",
+            "choices": "Chat\nDocs\nBoards",
+        },
+    )
+    hr.post(page, {"text": "How useful?", "kind": "likert", "required": "on"})
+    with alpha.scope():
+        program = program_services.program_create(organization=alpha.organization, name="P")
+        cycle = services.cycle_create(program=program, template=template, opens_at=timezone.now())
+        assert [q.text for q in cycle.version.questions.all()] == ["Which tool?", "How useful?"]
+    # Now in use: a change makes version 2; the scheduled cycle keeps version 1.
+    assert "creates version 2" in hr.get(page).content.decode()
+    hr.post(page + "remove-question/", {"position": 0})
+    with alpha.scope():
+        cycle = FeedbackCycle.objects.get(pk=cycle.pk)
+        assert [q.text for q in cycle.version.questions.all()] == ["Which tool?", "How useful?"]
+        latest = template.versions.order_by("-number").first()
+        assert latest.number == 2 and [q.text for q in latest.questions.all()] == ["How useful?"]
+    assert client_for(alpha.sponsor).get("/o/alpha/surveys/").status_code == 404
