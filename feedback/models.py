@@ -101,6 +101,8 @@ class FeedbackCycle(TenantModel):
         default=4, help_text="Non-responders are reminded once, this many days after opening."
     )
     anonymous = models.BooleanField(default=True)
+    # Offered on the spot after a session log, to whoever logs: never sent to everyone.
+    on_demand = models.BooleanField(default=False)
     opens_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     opened_at = models.DateTimeField(null=True, blank=True)

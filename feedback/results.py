@@ -50,57 +50,104 @@ class CycleResults:
     withheld: str = ""
     questions: list[QuestionResult] = field(default_factory=list)
     departments: list[tuple[str, int | None]] = field(default_factory=list)
-    named: list[SurveyResponse] = field(default_factory=list)
+    named: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
 
     @property
     def response_rate(self) -> int:
         return round(100 * self.answered / self.invited) if self.invited else 0
 
 
+CLOSED_ONLY = (
+    "Results appear when the survey closes: while it is open, watching the figures change "
+    "after each new answer could tell who said what."
+)
+OTHER = "Other departments (each fewer than {k})"
+
+
 def cycle_results(
     *, cycle: FeedbackCycle, k: int, filters: dict[str, str], show_names: bool
 ) -> CycleResults:
+    """What may be shown of a cycle. Only closed cycles have results. One filter at a time, on
+    a group the breakdown shows; every question checks its own number of answers, and, under a
+    filter, the number it leaves out."""
     k = effective_k(k)
     invitations = cycle.invitations.all()
-    responses = list(SurveyResponse.objects.filter(cycle=cycle))
     result = CycleResults(
-        cycle=cycle,
-        k=k,
-        invited=invitations.count(),
-        answered=invitations.filter(answered=True).count(),
-        respondents=len(responses),
-        filters={},
+        cycle=cycle, k=k, invited=invitations.count(), answered=0, respondents=0, filters={}
     )
+    if cycle.status != FeedbackCycle.Status.CLOSED:
+        result.withheld = CLOSED_ONLY
+        return result
+    result.answered = invitations.filter(answered=True).count()
+    responses = list(SurveyResponse.objects.filter(cycle=cycle))
+    result.respondents = len(responses)
+    if show_names and not cycle.anonymous:
+        # Surveys by name are for HR admins to act on, person by person, whatever k is.
+        result.named = _named_answers(responses)
     if not may_show(len(responses), k):
         result.withheld = WITHHELD.format(k=k)
         return result
-    # Departments: a breakdown of respondent counts, with complementary hiding.
     by_department: dict[str, int] = defaultdict(int)
     for r in responses:
         by_department[r.department or "No department given"] += 1
     visible = shown_groups(by_department, k)
-    result.departments = sorted(
-        (name, count if visible[name] else None) for name, count in by_department.items()
-    )
-    chosen = [r for r in responses if _matches(r, filters)]
+    hidden = sum(n for name, n in by_department.items() if not visible[name])
+    # Hidden departments are not even named: a name alone says someone from there answered.
+    result.departments = sorted((name, n) for name, n in by_department.items() if visible[name])
+    if hidden:
+        result.departments.append((OTHER.format(k=k), None))
+    by_side: dict[str, int] = defaultdict(int)
+    for r in responses:
+        by_side[r.side] += 1
+    sides_visible = shown_groups(by_side, k)
     active = {key: value for key, value in filters.items() if value}
-    if active and not may_show_subset(len(chosen), len(responses), k):
+    allowed = len(active) <= 1 and all(
+        (key == "department" and visible.get(value)) or (key == "side" and sides_visible.get(value))
+        for key, value in active.items()
+    )
+    chosen = [r for r in responses if _matches(r, active)] if allowed else responses
+    if active and (not allowed or not may_show_subset(len(chosen), len(responses), k)):
         result.refused_filter = (
-            f"This filter is not shown: it, or the people it leaves out, would be fewer than "
-            f"{k}, so answers could be traced back to someone."
+            f"This filter is not shown: one filter at a time, on a group of at least {k} that "
+            "leaves at least as many out, or answers could be traced back to someone."
         )
         chosen = responses
     else:
         result.filters = active
-    ids = [r.pk for r in chosen]
-    answers = defaultdict(list)
-    for answer in Answer.objects.filter(response_id__in=ids).select_related("question"):
-        answers[answer.question_id].append(answer)
+    chosen_ids = {r.pk for r in chosen}
+    answers: dict[int, list[Answer]] = defaultdict(list)
+    totals: dict[int, int] = defaultdict(int)
+    for answer in Answer.objects.filter(response__cycle=cycle).select_related("question"):
+        totals[answer.question_id] += 1
+        if answer.response_id in chosen_ids:
+            answers[answer.question_id].append(answer)
     for question in cycle.version.questions.all():
-        result.questions.append(_question(question, answers[question.pk], k))
-    if show_names and not cycle.anonymous:
-        result.named = [r for r in chosen if r.attributed_to_id]
+        item = _question(question, answers[question.pk], k, hide_text=not cycle.anonymous)
+        # Under a filter, the answers it leaves out must reach k too (an optional question
+        # may have fewer answers than the group has people).
+        left_out = totals[question.pk] - len(answers[question.pk])
+        if result.filters and not item.withheld and 0 < left_out < k:
+            item = QuestionResult(question=question, withheld=WITHHELD.format(k=k))
+        result.questions.append(item)
     return result
+
+
+def _named_answers(responses: list[SurveyResponse]) -> list[tuple[str, list[tuple[str, str]]]]:
+    rows = []
+    answers: dict[object, list[Answer]] = defaultdict(list)
+    for a in Answer.objects.filter(response__in=[r.pk for r in responses]).select_related(
+        "question"
+    ):
+        answers[a.response_id].append(a)
+    for r in responses:
+        if r.attributed_to is None:
+            continue
+        given = [
+            (a.question.text, a.text or ", ".join(a.choices) or str(a.number))
+            for a in sorted(answers[r.pk], key=lambda a: a.question.position)
+        ]
+        rows.append((r.attributed_to.full_name, given))
+    return sorted(rows)
 
 
 def _matches(response: SurveyResponse, filters: dict[str, str]) -> bool:
@@ -110,7 +157,9 @@ def _matches(response: SurveyResponse, filters: dict[str, str]) -> bool:
     return not (filters.get("department") and department != filters["department"])
 
 
-def _question(question: Question, answers: list[Answer], k: int) -> QuestionResult:
+def _question(
+    question: Question, answers: list[Answer], k: int, hide_text: bool = False
+) -> QuestionResult:
     item = QuestionResult(question=question, count=len({a.response_id for a in answers}))
     if question.kind == Question.Kind.OBJECTIVE_RATINGS:
         per_topic: dict[str, list[int]] = defaultdict(list)
@@ -136,8 +185,9 @@ def _question(question: Question, answers: list[Answer], k: int) -> QuestionResu
                 if choice in counts:
                     counts[choice] += 1
         item.choices = list(counts.items())
-    else:
-        # Shuffled: the order of answers must not follow the order people answered in.
+    elif not hide_text:
+        # Shuffled: the order of answers must not follow the order people answered in. Free
+        # text of surveys by name is read by name (HR admins only), never in aggregate.
         item.texts = [a.text for a in answers if a.text.strip()]
         random.SystemRandom().shuffle(item.texts)
     return item
@@ -165,10 +215,13 @@ def program_results(*, program: Any, k: int) -> ProgramResults:
     from programs.models import LearningObjective, Participant
 
     k = effective_k(k)
+    # Anonymous surveys only, and each row names its survey: quick checks and by-name
+    # surveys are not mixed into a check-in trend.
     cycles = list(
         program.feedback_cycles.exclude(status=FeedbackCycle.Status.SCHEDULED)
-        .select_related("version")
-        .order_by("opens_at")
+        .filter(anonymous=True)
+        .select_related("version__template")
+        .order_by("version__template__name", "opens_at")
     )
     numbers: dict[tuple[int, str, int], list[int]] = defaultdict(list)
     finals: dict[str, list[int]] = defaultdict(list)
@@ -188,20 +241,27 @@ def program_results(*, program: Any, k: int) -> ProgramResults:
             numbers[(cycle_id, kind, position)].append(number)
     trend = []
     for cycle in cycles:
-        n = counts.get(cycle.pk, 0)
         likert = sorted(
             p for (c, kind, p) in numbers if c == cycle.pk and kind == Question.Kind.LIKERT
         )
-        nps = [key for key in numbers if key[0] == cycle.pk and key[1] == Question.Kind.NPS]
-        average = None
-        score = None
-        if may_show(n, k) and likert:
-            average = summarize(
-                numbers[(cycle.pk, Question.Kind.LIKERT, likert[0])], scale=range(1, 6)
-            ).average
-        if may_show(n, k) and nps:
-            score = summarize(numbers[nps[0]], scale=range(0, 11), nps=True).nps
-        trend.append(TrendPoint(cycle=cycle, respondents=n, average=average, nps=score))
+        nps = sorted(p for (c, kind, p) in numbers if c == cycle.pk and kind == Question.Kind.NPS)
+        first = numbers[(cycle.pk, Question.Kind.LIKERT, likert[0])] if likert else []
+        recommend = numbers[(cycle.pk, Question.Kind.NPS, nps[0])] if nps else []
+        # Each figure checks its own number of answers; open cycles show nothing yet.
+        closed = cycle.status == FeedbackCycle.Status.CLOSED
+        average = (
+            summarize(first, scale=range(1, 6)).average
+            if closed and may_show(len(first), k)
+            else None
+        )
+        score = (
+            summarize(recommend, scale=range(0, 11), nps=True).nps
+            if closed and may_show(len(recommend), k)
+            else None
+        )
+        trend.append(
+            TrendPoint(cycle=cycle, respondents=counts.get(cycle.pk, 0), average=average, nps=score)
+        )
     baselines: dict[str, list[int]] = defaultdict(list)
     for topic, rating in LearningObjective.objects.filter(
         participant__program=program, participant__status=Participant.Status.APPROVED

@@ -103,6 +103,10 @@ def cycle_create_for_closed_program(
     """The one survey a closed program still runs: its end-of-program survey (idempotent)."""
     existing = program.feedback_cycles.filter(version__template=template).first()
     if existing is not None:
+        FeedbackCycle.objects.filter(
+            pk=existing.pk, status=FeedbackCycle.Status.SCHEDULED, opens_at__gt=opens_at
+        ).update(opens_at=opens_at)
+        existing.refresh_from_db()
         return existing
     return FeedbackCycle.objects.create(
         organization=program.organization,
@@ -211,6 +215,16 @@ def cycles_dispatch(
                 )
                 counts["opened"] += 1
 
+    # People approved after a survey opened are invited too.
+    for cycle in FeedbackCycle.objects.filter(status=FeedbackCycle.Status.OPEN, on_demand=False):
+        SurveyInvitation.objects.bulk_create(
+            (
+                SurveyInvitation(organization=organization, cycle=cycle, participant=p)
+                for p in _audience(cycle)
+            ),
+            ignore_conflicts=True,
+        )
+
     for invitation in SurveyInvitation.objects.filter(
         sent_at__isnull=True, cycle__status=FeedbackCycle.Status.OPEN
     ).select_related("cycle", "participant__membership__user"):
@@ -233,6 +247,8 @@ def cycles_dispatch(
                 if FeedbackCycle.objects.filter(
                     pk=cycle.pk, status=FeedbackCycle.Status.OPEN
                 ).update(status=FeedbackCycle.Status.CLOSED, closed_at=now):
+                    # Precise send and reminder times could be set beside answer days: gone.
+                    cycle.invitations.update(sent_at=None, reminded_at=None)
                     counts["closed"] += 1
                     _schedule_next_round(cycle)
             continue
@@ -258,7 +274,7 @@ def cycles_dispatch(
 
 def _schedule_next_round(cycle: FeedbackCycle) -> None:
     """A recurring cycle's next round, once, while the program is active."""
-    if not cycle.repeat_weeks or cycle.program.status != Program.Status.ACTIVE:
+    if not cycle.repeat_weeks or cycle.program.status == Program.Status.CLOSED:
         return
     series = cycle.series or cycle
     opens_at = cycle.opens_at + timedelta(weeks=cycle.repeat_weeks)
@@ -308,7 +324,15 @@ def response_submit(
         raise ValidationError(problem)
     cycle = invitation.cycle
     questions = list(cycle.version.questions.all())
-    missing = [q.text for q in questions if q.required and answers.get(q.pk) in (None, "", [], {})]
+    # Per-topic self-ratings are required field by field by the form; someone without
+    # objective topics simply has none to give.
+    missing = [
+        q.text
+        for q in questions
+        if q.required
+        and q.kind != Question.Kind.OBJECTIVE_RATINGS
+        and answers.get(q.pk) in (None, "", [], {})
+    ]
     if missing:
         raise ValidationError([f"Please answer: {text}" for text in missing])
     participant = invitation.participant
@@ -425,6 +449,7 @@ def after_session_invitation(*, participant: Participant, pairing: Any) -> Surve
         FeedbackCycle.objects.filter(
             program=participant.program,
             version__template=template,
+            on_demand=True,
             status=FeedbackCycle.Status.OPEN,
             opened_at__gte=now - timedelta(days=7),
         )
@@ -441,6 +466,7 @@ def after_session_invitation(*, participant: Participant, pairing: Any) -> Surve
                 anonymous=not template.attributed_by_default,
                 open_days=7,
                 remind_after_days=6,
+                on_demand=True,
                 opens_at=now,
                 opened_at=now,
                 status=FeedbackCycle.Status.OPEN,
@@ -480,10 +506,11 @@ def question_add(
     if kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE) and len(choices) < 2:
         raise ValidationError("A choice question needs at least two choices, one per line.")
     version = template_version_for_edit(template=template)
+    last = version.questions.order_by("-position").values_list("position", flat=True).first()
     return Question.objects.create(
         organization=template.organization,
         version=version,
-        position=version.questions.count(),
+        position=0 if last is None else last + 1,
         text=text,
         kind=kind,
         required=required,
@@ -493,6 +520,9 @@ def question_add(
 
 def question_remove(*, template: SurveyTemplate, position: int) -> None:
     """Remove the question at ``position`` of the editable version (a new version when the
-    current one has answers, so past answers keep their questions)."""
+    current one has answers, so past answers keep their questions). Positions are unique in a
+    version (see ``question_add``), so exactly one question goes."""
     version = template_version_for_edit(template=template)
-    version.questions.filter(position=position).delete()
+    question = version.questions.filter(position=position).order_by("id").first()
+    if question is not None:
+        question.delete()

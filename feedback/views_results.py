@@ -63,8 +63,14 @@ def cycles(request: HttpRequest, org_slug: str, program_slug: str) -> HttpRespon
                     request, "Survey scheduled. Invitations go out by email when it opens."
                 )
                 return redirect("feedback_cycles", org_slug=org_slug, program_slug=program.slug)
+    # "Answered" counts appear once a survey closes: a live count ticking up after a known
+    # person's session would tell when they answered.
     rows = [
-        (c, c.invitations.count(), c.invitations.filter(answered=True).count())
+        (
+            c,
+            c.invitations.count(),
+            c.invitations.filter(answered=True).count() if c.status == "closed" else None,
+        )
         for c in program.feedback_cycles.select_related("version__template")
     ]
     overview = feedback_results.program_results(

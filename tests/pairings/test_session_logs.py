@@ -119,6 +119,11 @@ def test_after_logging_a_short_survey_is_offered(
     with alpha.scope():
         fit = SurveyInvitation.objects.get(cycle__title="Pairing fit")
         assert fit.sent_at and fit.reminded_at  # offered, never emailed or chased
+        assert fit.cycle.on_demand
+        from feedback.services import cycles_dispatch
+
+        cycles_dispatch(organization=alpha.organization)  # a beat tick invites nobody else
+        assert SurveyInvitation.objects.filter(cycle=fit.cycle).count() == 1
     second = client.post(
         url,
         {"date": (timezone.localdate() - timedelta(days=1)).isoformat(), "minutes": 40},
