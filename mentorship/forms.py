@@ -36,3 +36,17 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
         label="Action", required=False, choices=[("", "All actions"), *AuditEvent.Action.choices]
     )
+
+
+class OrganizationSettingsForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    anonymity_threshold = forms.IntegerField(
+        label="Anonymity threshold (k)",
+        min_value=3,
+        max_value=50,
+        help_text="Survey figures from fewer people than this are withheld, for everyone. "
+        "Never below 3.",
+    )
+    mfa_required = forms.BooleanField(
+        label="HR admins and sponsors must use two-factor authentication", required=False
+    )

@@ -206,6 +206,7 @@ class AuditEvent(TenantModel):
         PARTICIPANTS_IMPORTED = "participants_imported", "Participants imported"
         PAIRINGS_PUBLISHED = "pairings_published", "Pairings published"
         PAIRING_DISSOLVED = "pairing_dissolved", "Pairing dissolved"
+        SETTINGS_CHANGED = "settings_changed", "Settings changed"
 
     actor = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

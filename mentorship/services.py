@@ -92,6 +92,36 @@ def organization_create(*, slug: str, name: str, mfa_required: bool = True) -> O
     return Organization.objects.create(slug=slug, name=name, mfa_required=mfa_required)
 
 
+def organization_update(
+    *,
+    organization: Organization,
+    actor: User,
+    name: str,
+    anonymity_threshold: int,
+    mfa_required: bool,
+) -> Organization:
+    if anonymity_threshold < 3:
+        raise ValidationError("The anonymity threshold is never below 3.")
+    changes = []
+    if organization.anonymity_threshold != anonymity_threshold:
+        changes.append(f"k {organization.anonymity_threshold} → {anonymity_threshold}")
+    if organization.mfa_required != mfa_required:
+        changes.append(f"two-factor required: {'yes' if mfa_required else 'no'}")
+    with transaction.atomic():
+        organization.name = name.strip() or organization.name
+        organization.anonymity_threshold = anonymity_threshold
+        organization.mfa_required = mfa_required
+        organization.save(update_fields=["name", "anonymity_threshold", "mfa_required"])
+        if changes:
+            audit_record(
+                organization=organization,
+                action=AuditEvent.Action.SETTINGS_CHANGED,
+                summary="Settings changed: " + "; ".join(changes),
+                actor=actor,
+            )
+    return organization
+
+
 def membership_grant(*, organization: Organization, user: User, role: Role) -> Membership:
     """Give ``user`` the role in the organisation, creating or reactivating the membership."""
     with transaction.atomic():

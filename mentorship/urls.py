@@ -27,6 +27,7 @@ organization_patterns = [
         name="notification_open",
     ),
     path("audit/", views.audit_log, name="audit_log"),
+    path("settings/", views.organization_settings, name="organization_settings"),
     path("", include("programs.urls")),
     path("", include("pairings.urls")),
     path("", include("feedback.urls")),

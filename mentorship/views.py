@@ -16,7 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mentorship import selectors, services
 from mentorship.celery import app as celery_app
-from mentorship.forms import AuditFilterForm, InvitationForm, MemberFilterForm, MemberRolesForm
+from mentorship.forms import (
+    AuditFilterForm,
+    InvitationForm,
+    MemberFilterForm,
+    MemberRolesForm,
+    OrganizationSettingsForm,
+)
 from mentorship.models import Role
 from mentorship.tenancy import member_required, role_required
 from mentorship.web import paginate, posted, querystring_without_page, render_page_or_partial
@@ -270,3 +276,24 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "broker": "ok" if _broker_ok() else "down",
     }
     return JsonResponse(body, status=200 if database else 503)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.HR_ADMIN)
+def organization_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
+    organization = request.organization
+    form = OrganizationSettingsForm(
+        posted(request),
+        initial={
+            "name": organization.name,
+            "anonymity_threshold": organization.anonymity_threshold,
+            "mfa_required": organization.mfa_required,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        services.organization_update(
+            organization=organization, actor=request.user, **form.cleaned_data
+        )
+        messages.success(request, "Settings saved.")
+        return _org_redirect(request, "organization_settings")
+    return render(request, "mentorship/settings.html", {"form": form})

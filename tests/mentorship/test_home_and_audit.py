@@ -94,3 +94,16 @@ def test_mfa_policy_lets_in_those_who_have_a_second_factor(alpha: Tenant, client
     alpha.organization.save()
     Authenticator.objects.create(user=alpha.hr, type=Authenticator.Type.TOTP, data={"secret": "x"})
     assert client_for(alpha.hr).get("/o/alpha/").status_code == 200
+
+
+def test_hr_admins_set_k_never_below_three_and_it_is_audited(alpha: Tenant, client_for) -> None:
+    client = client_for(alpha.hr)
+    refused = client.post("/o/alpha/settings/", {"name": "Alpha", "anonymity_threshold": 2})
+    assert "greater than or equal to 3" in refused.content.decode()
+    client.post(
+        "/o/alpha/settings/", {"name": "Alpha", "anonymity_threshold": 7, "mfa_required": ""}
+    )
+    alpha.organization.refresh_from_db()
+    assert alpha.organization.anonymity_threshold == 7
+    assert "k 5 → 7" in client.get("/o/alpha/audit/").content.decode()
+    assert client_for(alpha.sponsor).get("/o/alpha/settings/").status_code == 404
