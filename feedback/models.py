@@ -159,6 +159,19 @@ class SurveyResponse(TenantModel):
         indexes = [models.Index(fields=["cycle", "side"])]
 
 
+class PendingResponse(TenantModel):
+    """An anonymous submission while its survey is open. At closing, every pending submission
+    of the survey becomes a SurveyResponse in random order, in one transaction, dated the
+    closing day, and the pending rows are deleted: the order and time rows were written in
+    then say nothing about who answered when."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    cycle = models.ForeignKey(FeedbackCycle, on_delete=models.CASCADE, related_name="pending")
+    side = models.CharField(max_length=6, choices=Side.choices)
+    department = models.CharField(max_length=80, blank=True)
+    payload = models.JSONField(default=dict, help_text="{question id: answer}")
+
+
 class Answer(TenantModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")

@@ -7,6 +7,7 @@ is claimed on its row before the notification is made (in the same transaction).
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from feedback.library import BUILTIN_TEMPLATES
 from feedback.models import (
     Answer,
     FeedbackCycle,
+    PendingResponse,
     Question,
     SurveyInvitation,
     SurveyResponse,
@@ -249,6 +251,7 @@ def cycles_dispatch(
                 ).update(status=FeedbackCycle.Status.CLOSED, closed_at=now):
                     # Precise send and reminder times could be set beside answer days: gone.
                     cycle.invitations.update(sent_at=None, reminded_at=None)
+                    materialize_pending(cycle=cycle)
                     counts["closed"] += 1
                     _schedule_next_round(cycle)
             continue
@@ -311,7 +314,7 @@ def survey_problem(*, invitation: SurveyInvitation) -> str:
 
 def response_submit(
     *, invitation: SurveyInvitation, answers: Mapping[int, Any], actor: User
-) -> SurveyResponse:
+) -> SurveyResponse | PendingResponse:
     """Store one person's answers. For anonymous cycles the response keeps no link to them;
     the invitation only becomes "answered", in the same transaction."""
     if (
@@ -341,58 +344,84 @@ def response_submit(
             answered=True
         ):
             raise ValidationError("You have already answered this survey. Thank you!")
-        response = SurveyResponse.objects.create(
-            organization=cycle.organization,
+        if cycle.anonymous:
+            # Held until the survey closes (see close_and_materialize).
+            return PendingResponse.objects.create(
+                organization=cycle.organization,
+                cycle=cycle,
+                side=participant.side,
+                department=participant.department,
+                payload={str(k): v for k, v in answers.items() if v not in (None, "", [], {})},
+            )
+        return _write_response(
             cycle=cycle,
+            questions=questions,
             side=participant.side,
             department=participant.department,
-            attributed_to=None if cycle.anonymous else participant,
+            attributed_to=participant,
+            answers=answers,
+            submitted_on=timezone.localdate(),
         )
-        rows = []
-        for q in questions:
-            value = answers.get(q.pk)
-            if value in (None, "", [], {}):
-                continue
-            if q.kind == Question.Kind.OBJECTIVE_RATINGS:
-                rows += [
-                    Answer(
-                        organization=cycle.organization,
-                        response=response,
-                        question=q,
-                        topic_name=str(topic)[:80],
-                        number=int(rating),
-                    )
-                    for topic, rating in dict(value).items()
-                ]
-            elif q.kind in (Question.Kind.LIKERT, Question.Kind.NPS):
-                rows.append(
-                    Answer(
-                        organization=cycle.organization,
-                        response=response,
-                        question=q,
-                        number=int(value),
-                    )
-                )
-            elif q.kind == Question.Kind.MULTIPLE:
-                rows.append(
-                    Answer(
-                        organization=cycle.organization,
-                        response=response,
-                        question=q,
-                        choices=list(value),
-                    )
-                )
-            else:
-                rows.append(
-                    Answer(
-                        organization=cycle.organization,
-                        response=response,
-                        question=q,
-                        text=str(value)[:4000],
-                    )
-                )
-        Answer.objects.bulk_create(rows)
+
+
+def _write_response(
+    *,
+    cycle: FeedbackCycle,
+    questions: list[Question],
+    side: str,
+    department: str,
+    attributed_to: Participant | None,
+    answers: Mapping[int, Any],
+    submitted_on: Any,
+) -> SurveyResponse:
+    response = SurveyResponse.objects.create(
+        organization=cycle.organization,
+        cycle=cycle,
+        side=side,
+        department=department,
+        attributed_to=attributed_to,
+        submitted_on=submitted_on,
+    )
+    rows = []
+    for q in questions:
+        value = answers.get(q.pk)
+        if value in (None, "", [], {}):
+            continue
+        base = {"organization": cycle.organization, "response": response, "question": q}
+        if q.kind == Question.Kind.OBJECTIVE_RATINGS:
+            rows += [
+                Answer(**base, topic_name=str(topic)[:80], number=int(rating))
+                for topic, rating in dict(value).items()
+            ]
+        elif q.kind in (Question.Kind.LIKERT, Question.Kind.NPS):
+            rows.append(Answer(**base, number=int(value)))
+        elif q.kind == Question.Kind.MULTIPLE:
+            rows.append(Answer(**base, choices=list(value)))
+        else:
+            rows.append(Answer(**base, text=str(value)[:4000]))
+    Answer.objects.bulk_create(rows)
     return response
+
+
+def materialize_pending(*, cycle: FeedbackCycle) -> int:
+    """At closing: every pending anonymous submission becomes a response, in random order and
+    dated the closing day, then the pending rows go. Call inside the closing transaction."""
+    pending = list(PendingResponse.objects.filter(cycle=cycle))
+    random.SystemRandom().shuffle(pending)
+    questions = list(cycle.version.questions.all())
+    day = timezone.localdate()
+    for item in pending:
+        _write_response(
+            cycle=cycle,
+            questions=questions,
+            side=item.side,
+            department=item.department,
+            attributed_to=None,
+            answers={int(k): v for k, v in item.payload.items()},
+            submitted_on=day,
+        )
+    PendingResponse.objects.filter(cycle=cycle).delete()
+    return len(pending)
 
 
 # --- Concerns -------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.utils import timezone
 from feedback import services
 from feedback.models import (
     FeedbackCycle,
+    PendingResponse,
     Question,
     SurveyInvitation,
     SurveyResponse,
@@ -122,11 +123,20 @@ def test_answers_are_anonymous_and_given_once(
             data[f"q{q.pk}"] = q.choices[0]
     assert client.post(url, data).status_code == 302
     with alpha.scope():
-        response = SurveyResponse.objects.get()
+        # While open, the answers wait as an opaque pending submission: no response row yet.
+        assert not SurveyResponse.objects.exists()
+        assert PendingResponse.objects.count() == 1
         invitation.refresh_from_db()
-        assert invitation.answered and response.attributed_to is None
+        assert invitation.answered
+    # At closing they become a response, dated the closing day, and the pending row goes.
+    closing = timezone.now() + timedelta(days=8)
+    dispatch(alpha, django_capture_on_commit_callbacks, now=closing)
+    with alpha.scope():
+        response = SurveyResponse.objects.get()
+        assert response.attributed_to is None and not PendingResponse.objects.exists()
         assert (response.side, response.department) == ("junior", "Sales")
         assert response.answers.count() == 4
+        assert response.submitted_on == timezone.localdate()
     again = client.get(url).content.decode()
     assert "already answered" in again
     assert client.post(url, data).status_code == 200
