@@ -6,6 +6,7 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -64,14 +65,14 @@ def cycles(request: HttpRequest, org_slug: str, program_slug: str) -> HttpRespon
                 )
                 return redirect("feedback_cycles", org_slug=org_slug, program_slug=program.slug)
     # "Answered" counts appear once a survey closes: a live count ticking up after a known
-    # person's session would tell when they answered.
+    # person's session would tell when they answered. Both counts in the one query.
+    cycles_with_counts = program.feedback_cycles.select_related("version__template").annotate(
+        invited=Count("invitations"),
+        answered_count=Count("invitations", filter=Q(invitations__answered=True)),
+    )
     rows = [
-        (
-            c,
-            c.invitations.count(),
-            c.invitations.filter(answered=True).count() if c.status == "closed" else None,
-        )
-        for c in program.feedback_cycles.select_related("version__template")
+        (c, c.invited, c.answered_count if c.status == FeedbackCycle.Status.CLOSED else None)
+        for c in cycles_with_counts
     ]
     overview = feedback_results.program_results(
         program=program, k=request.organization.anonymity_threshold

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from programs import selectors
 from programs.models import Program
@@ -18,3 +18,30 @@ def to_program(
     request: HttpRequest, program: Program, name: str = "program_detail"
 ) -> HttpResponse:
     return redirect(name, org_slug=request.organization.slug, program_slug=program.slug)
+
+
+def confirm_page(
+    request: HttpRequest,
+    program: Program,
+    *,
+    title: str,
+    text: str,
+    button: str,
+    error: str = "",
+    danger: bool = False,
+    problems: list[str] | None = None,
+) -> HttpResponse:
+    """The page that asks before an action that cannot be taken back (or says why not yet)."""
+    return render(
+        request,
+        "programs/confirm.html",
+        {
+            "program": program,
+            "title": title,
+            "text": text,
+            "button": button,
+            "error": error,
+            "danger": danger,
+            "problems": problems or [],
+        },
+    )

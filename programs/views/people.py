@@ -25,7 +25,7 @@ from programs.forms import (
     ProfileForm,
 )
 from programs.models import Participant, Program
-from programs.views._common import program_for, to_program
+from programs.views._common import confirm_page, program_for, to_program
 
 hr_only = role_required(Role.HR_ADMIN)
 
@@ -128,18 +128,15 @@ def participant_remove(
                 request, f"{participant.full_name} was removed. Their history is kept."
             )
             return to_program(request, program, "participant_directory")
-    return render(
+    return confirm_page(
         request,
-        "programs/confirm.html",
-        {
-            "program": program,
-            "title": f"Remove {participant.full_name} from {program.name}?",
-            "text": "They leave the program and its matching at once. Their history "
-            "(objectives, sessions, answers) is kept.",
-            "button": "Remove participant",
-            "error": error,
-            "danger": True,
-        },
+        program,
+        title=f"Remove {participant.full_name} from {program.name}?",
+        text="They leave the program and its matching at once. Their history "
+        "(objectives, sessions, answers) is kept.",
+        button="Remove participant",
+        error=error,
+        danger=True,
     )
 
 
@@ -216,17 +213,14 @@ def my_withdraw(request: HttpRequest, org_slug: str, program_slug: str) -> HttpR
         else:
             messages.success(request, f"You have left {program.name}.")
             return to_program(request, program)
-    return render(
+    return confirm_page(
         request,
-        "programs/confirm.html",
-        {
-            "program": program,
-            "title": f"Leave {program.name}?",
-            "text": "You leave the program and its matching. No reason needed, no blame.",
-            "button": "Leave the program",
-            "error": error,
-            "danger": True,
-        },
+        program,
+        title=f"Leave {program.name}?",
+        text="You leave the program and its matching. No reason needed, no blame.",
+        button="Leave the program",
+        error=error,
+        danger=True,
     )
 
 

@@ -16,7 +16,7 @@ from mentorship.web import posted
 from programs import selectors, services
 from programs.forms import ConfigImportForm, ProgramCreateForm, ProgramForm, SponsorForm
 from programs.models import Program
-from programs.views._common import program_for, to_program
+from programs.views._common import confirm_page, program_for, to_program
 
 hr_only = role_required(Role.HR_ADMIN)
 
@@ -130,16 +130,13 @@ def program_duplicate(request: HttpRequest, org_slug: str, program_slug: str) ->
         copy = services.program_duplicate(program=program)
         messages.success(request, f"“{copy.name}” is a draft copy with the same settings.")
         return to_program(request, copy, "program_edit")
-    return render(
+    return confirm_page(
         request,
-        "programs/confirm.html",
-        {
-            "program": program,
-            "title": f"Copy “{program.name}”?",
-            "text": "The copy gets the same settings, topics and training modules, "
-            "but no participants. It starts as a draft.",
-            "button": "Make a copy",
-        },
+        program,
+        title=f"Copy “{program.name}”?",
+        text="The copy gets the same settings, topics and training modules, "
+        "but no participants. It starts as a draft.",
+        button="Make a copy",
     )
 
 
@@ -153,15 +150,12 @@ def program_archive(request: HttpRequest, org_slug: str, program_slug: str) -> H
             services.program_restore(program=program)
             messages.success(request, f"“{program.name}” was restored.")
             return to_program(request, program)
-        return render(
+        return confirm_page(
             request,
-            "programs/confirm.html",
-            {
-                "program": program,
-                "title": f"Restore “{program.name}”?",
-                "text": "It comes back to the list of programs, in the state it had.",
-                "button": "Restore",
-            },
+            program,
+            title=f"Restore “{program.name}”?",
+            text="It comes back to the list of programs, in the state it had.",
+            button="Restore",
         )
     if request.method == "POST":
         try:
@@ -171,18 +165,15 @@ def program_archive(request: HttpRequest, org_slug: str, program_slug: str) -> H
         else:
             messages.success(request, f"“{program.name}” was archived.")
             return redirect("program_list", org_slug=org_slug)
-    return render(
+    return confirm_page(
         request,
-        "programs/confirm.html",
-        {
-            "program": program,
-            "title": f"Archive “{program.name}”?",
-            "text": "Archived programs leave the list (HR admins can still show them). "
-            "Nothing is deleted.",
-            "button": "Archive",
-            "error": error,
-            "danger": True,
-        },
+        program,
+        title=f"Archive “{program.name}”?",
+        text="Archived programs leave the list (HR admins can still show them). "
+        "Nothing is deleted.",
+        button="Archive",
+        error=error,
+        danger=True,
     )
 
 
@@ -213,17 +204,14 @@ def program_transition(
             request, f"“{program.name}” is now {program.get_status_display().lower()}."
         )
         return to_program(request, program)
-    return render(
+    return confirm_page(
         request,
-        "programs/confirm.html",
-        {
-            "program": program,
-            "title": f"Move “{program.name}” to {Program.Status(target).label.lower()}?",
-            "text": STATUS_CONFIRMATIONS[Program.Status(target)],
-            "button": f"Yes, move to {Program.Status(target).label.lower()}",
-            "problems": problems,
-            "danger": target == Program.Status.CLOSED,
-        },
+        program,
+        title=f"Move “{program.name}” to {Program.Status(target).label.lower()}?",
+        text=STATUS_CONFIRMATIONS[Program.Status(target)],
+        button=f"Yes, move to {Program.Status(target).label.lower()}",
+        problems=problems,
+        danger=target == Program.Status.CLOSED,
     )
 
 

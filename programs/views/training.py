@@ -14,7 +14,7 @@ from mentorship.web import posted
 from programs import selectors, services
 from programs.forms import ModuleForm
 from programs.markdown import render_markdown
-from programs.views._common import program_for, to_program
+from programs.views._common import confirm_page, program_for, to_program
 
 hr_only = role_required(Role.HR_ADMIN)
 
@@ -111,15 +111,12 @@ def module_delete(
         services.module_delete(module=module)
         messages.success(request, f"Module “{module.title}” deleted.")
         return to_program(request, program, "training")
-    return render(
+    return confirm_page(
         request,
-        "programs/confirm.html",
-        {
-            "program": program,
-            "title": f"Delete the module “{module.title}”?",
-            "text": "Its text and the record of who completed it are deleted. Participants' "
-            "training status is recomputed from the modules that remain.",
-            "button": "Delete module",
-            "danger": True,
-        },
+        program,
+        title=f"Delete the module “{module.title}”?",
+        text="Its text and the record of who completed it are deleted. Participants' "
+        "training status is recomputed from the modules that remain.",
+        button="Delete module",
+        danger=True,
     )

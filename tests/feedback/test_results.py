@@ -218,3 +218,30 @@ def test_trend_and_skills_across_surveys_respect_k(alpha: Tenant, client_for) ->
     assert all(t.average is None for t in overview_k6.trend)
     page = client_for(alpha.hr).get(f"/o/alpha/programs/{program.slug}/feedback/").content.decode()
     assert "Skills before and after" in page and "+2.0" in page
+
+
+def test_the_surveys_page_costs_the_same_queries_for_any_number_of_surveys(
+    alpha: Tenant, client_for
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with alpha.scope():
+        cycle = make_cycle(alpha)
+    url = f"/o/alpha/programs/{cycle.program.slug}/feedback/"
+    client = client_for(alpha.hr)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    one = queries()
+    with alpha.scope():
+        for _ in range(5):
+            services.cycle_create(
+                program=cycle.program,
+                template=SurveyTemplate.objects.get(builtin_key="monthly-check-in"),
+                opens_at=timezone.now(),
+            )
+    assert queries() == one

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mentorship.models import Role
+from pairings.matching import DEFAULT_WEIGHTS
 from pairings.models import MatchRun, Pairing
 from programs.models import Program
 from tests.conftest import Tenant
@@ -20,14 +21,7 @@ def test_hr_proposes_reads_swaps_and_publishes(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             url(matching_program, "run/"),
-            {
-                "pair_made": 2,
-                "topic_fit": 4,
-                "reverse_topic_fit": 1,
-                "different_department": 1,
-                "timezone_overlap": 1,
-                "availability_overlap": 1,
-            },
+            DEFAULT_WEIGHTS,
         )
     page = client.get(url(matching_program)).content.decode()
     assert (
@@ -92,14 +86,7 @@ def test_the_matching_page_costs_the_same_queries_at_any_size(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             url(matching_program, "run/"),
-            {
-                "pair_made": 2,
-                "topic_fit": 4,
-                "reverse_topic_fit": 1,
-                "different_department": 1,
-                "timezone_overlap": 1,
-                "availability_overlap": 1,
-            },
+            DEFAULT_WEIGHTS,
         )
     small = queries()
     with alpha.scope():
@@ -116,13 +103,6 @@ def test_the_matching_page_costs_the_same_queries_at_any_size(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             url(matching_program, "run/"),
-            {
-                "pair_made": 2,
-                "topic_fit": 4,
-                "reverse_topic_fit": 1,
-                "different_department": 1,
-                "timezone_overlap": 1,
-                "availability_overlap": 1,
-            },
+            DEFAULT_WEIGHTS,
         )
     assert queries() == small
