@@ -179,8 +179,24 @@ class Answer(TenantModel):
     number = models.SmallIntegerField(null=True, blank=True)
     text = models.TextField(blank=True)
     choices = models.JSONField(default=list, blank=True)
-    # For objective self-ratings: the topic rated (a topic is shared, never a person).
-    topic_name = models.CharField(max_length=80, blank=True)
+
+
+class TopicRating(TenantModel):
+    """A final self-rating of one objective topic, from the "End of program" survey.
+
+    Deliberately not linked to its response: the set of topics a person chose can be unique to
+    them, so rows tied together would let that combination single out a whole response (and its
+    free text). Each rating stands alone, with the same coarse groups as a response."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    cycle = models.ForeignKey(FeedbackCycle, on_delete=models.CASCADE, related_name="topic_ratings")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="topic_ratings")
+    topic_name = models.CharField(max_length=80)
+    rating = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    side = models.CharField(max_length=6, choices=Side.choices)
+    department = models.CharField(max_length=80, blank=True)
 
 
 class Concern(TenantModel):

@@ -24,7 +24,7 @@ from feedback.anonymity import (
     shown_groups,
     summarize,
 )
-from feedback.models import Answer, FeedbackCycle, Question, SurveyResponse
+from feedback.models import Answer, FeedbackCycle, Question, SurveyResponse, TopicRating
 
 
 @dataclass
@@ -121,7 +121,21 @@ def cycle_results(
         totals[answer.question_id] += 1
         if answer.response_id in chosen_ids:
             answers[answer.question_id].append(answer)
+    # Topic self-ratings stand alone (no response): filtered by their own side and department.
+    ratings: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    rating_totals: dict[tuple[int, str], int] = defaultdict(int)
+    for question_id, topic, rating, side, department in TopicRating.objects.filter(
+        cycle=cycle
+    ).values_list("question_id", "topic_name", "rating", "side", "department"):
+        rating_totals[(question_id, topic)] += 1
+        if _matches_group(side, department, result.filters):
+            ratings[question_id][topic].append(rating)
     for question in cycle.version.questions.all():
+        if question.kind == Question.Kind.OBJECTIVE_RATINGS:
+            result.questions.append(
+                _topic_ratings(question, ratings[question.pk], rating_totals, k, result.filters)
+            )
+            continue
         item = _question(question, answers[question.pk], k, hide_text=not cycle.anonymous)
         # Under a filter, the answers it leaves out must reach k too (an optional question
         # may have fewer answers than the group has people).
@@ -151,26 +165,41 @@ def _named_answers(responses: list[SurveyResponse]) -> list[tuple[str, list[tupl
 
 
 def _matches(response: SurveyResponse, filters: dict[str, str]) -> bool:
-    if filters.get("side") and response.side != filters["side"]:
+    return _matches_group(response.side, response.department, filters)
+
+
+def _matches_group(side: str, department: str, filters: dict[str, str]) -> bool:
+    if filters.get("side") and side != filters["side"]:
         return False
-    department = response.department or "No department given"
-    return not (filters.get("department") and department != filters["department"])
+    return not (
+        filters.get("department") and (department or "No department given") != filters["department"]
+    )
+
+
+def _topic_ratings(
+    question: Question,
+    chosen: dict[str, list[int]],
+    totals: dict[tuple[int, str], int],
+    k: int,
+    filters: dict[str, str],
+) -> QuestionResult:
+    """Per topic: shown when at least k rated it and, under a filter, when the ratings the
+    filter leaves out are none or at least k too."""
+    item = QuestionResult(question=question)
+    topics = sorted(topic for (question_id, topic) in totals if question_id == question.pk)
+    for topic in topics:
+        values = chosen.get(topic, [])
+        left_out = totals[(question.pk, topic)] - len(values)
+        shown = may_show(len(values), k) and not (filters and 0 < left_out < k)
+        item.topics.append((topic, summarize(values, scale=range(1, 6)) if shown else None))
+        item.count = max(item.count, len(values))
+    return item
 
 
 def _question(
     question: Question, answers: list[Answer], k: int, hide_text: bool = False
 ) -> QuestionResult:
     item = QuestionResult(question=question, count=len({a.response_id for a in answers}))
-    if question.kind == Question.Kind.OBJECTIVE_RATINGS:
-        per_topic: dict[str, list[int]] = defaultdict(list)
-        for a in answers:
-            if a.number is not None:
-                per_topic[a.topic_name].append(a.number)
-        item.topics = [
-            (topic, summarize(values, scale=range(1, 6)) if may_show(len(values), k) else None)
-            for topic, values in sorted(per_topic.items())
-        ]
-        return item
     if not may_show(item.count, k):
         item.withheld = WITHHELD.format(k=k)
         return item
@@ -230,15 +259,15 @@ def program_results(*, program: Any, k: int) -> ProgramResults:
         .values_list("cycle_id")
         .annotate(n=models.Count("id"))
     )
-    for cycle_id, kind, position, number, topic in Answer.objects.filter(
+    for cycle_id, kind, position, number in Answer.objects.filter(
         response__cycle__in=cycles, number__isnull=False
-    ).values_list(
-        "response__cycle_id", "question__kind", "question__position", "number", "topic_name"
-    ):
-        if kind == Question.Kind.OBJECTIVE_RATINGS:
-            finals[topic].append(number)
-        else:
-            numbers[(cycle_id, kind, position)].append(number)
+    ).values_list("response__cycle_id", "question__kind", "question__position", "number"):
+        numbers[(cycle_id, kind, position)].append(number)
+    # Final self-ratings count once the survey has closed, like every other figure.
+    for topic, rating in TopicRating.objects.filter(
+        cycle__in=[c for c in cycles if c.status == FeedbackCycle.Status.CLOSED]
+    ).values_list("topic_name", "rating"):
+        finals[topic].append(rating)
     trend = []
     for cycle in cycles:
         likert = sorted(

@@ -10,10 +10,11 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,9 +28,11 @@ from feedback.models import (
     SurveyResponse,
     SurveyTemplate,
     TemplateVersion,
+    TopicRating,
 )
 from mentorship import services as kernel
 from mentorship.models import Organization, User
+from mentorship.tenancy import tenant_scope
 from programs.models import Participant, Program, Side
 
 # --- Templates -----------------------------------------------------------------------------------
@@ -345,7 +348,9 @@ def response_submit(
         ):
             raise ValidationError("You have already answered this survey. Thank you!")
         if cycle.anonymous:
-            # Held until the survey closes (see close_and_materialize).
+            # Held until the survey closes (see materialize_pending), and blended with the
+            # others once this transaction has committed (see _blend_pending).
+            transaction.on_commit(partial(_blend_pending, cycle=cycle))
             return PendingResponse.objects.create(
                 organization=cycle.organization,
                 cycle=cycle,
@@ -364,6 +369,21 @@ def response_submit(
         )
 
 
+def _blend_pending(*, cycle: FeedbackCycle) -> None:
+    """Rewrite every pending submission and every "answered" flag of the survey in one
+    transaction.
+
+    A submission and its person's "answered" flag are written in one transaction, so on
+    PostgreSQL both rows carry that transaction's id (``xmin``) until something rewrites them.
+    Rewriting them all together gives them one shared transaction id: someone reading the
+    tables directly can no longer pair a submission with a person. (The superseded row
+    versions stay on disk until autovacuum reclaims them; at closing the pending rows are
+    deleted anyway.) Costs one UPDATE per table, over at most the survey's respondents."""
+    with tenant_scope(cycle.organization), transaction.atomic():
+        PendingResponse.objects.filter(cycle=cycle).update(side=models.F("side"))
+        SurveyInvitation.objects.filter(cycle=cycle, answered=True).update(answered=True)
+
+
 def _write_response(
     *,
     cycle: FeedbackCycle,
@@ -373,6 +393,7 @@ def _write_response(
     attributed_to: Participant | None,
     answers: Mapping[int, Any],
     submitted_on: Any,
+    pool: list[TopicRating] | None = None,
 ) -> SurveyResponse:
     response = SurveyResponse.objects.create(
         organization=cycle.organization,
@@ -383,14 +404,24 @@ def _write_response(
         submitted_on=submitted_on,
     )
     rows = []
+    ratings: list[TopicRating] = []
     for q in questions:
         value = answers.get(q.pk)
         if value in (None, "", [], {}):
             continue
         base = {"organization": cycle.organization, "response": response, "question": q}
         if q.kind == Question.Kind.OBJECTIVE_RATINGS:
-            rows += [
-                Answer(**base, topic_name=str(topic)[:80], number=int(rating))
+            # Each rating stands alone (see TopicRating): never tied to this response.
+            ratings += [
+                TopicRating(
+                    organization=cycle.organization,
+                    cycle=cycle,
+                    question=q,
+                    topic_name=str(topic)[:80],
+                    rating=min(5, max(1, int(rating))),
+                    side=side,
+                    department=department,
+                )
                 for topic, rating in dict(value).items()
             ]
         elif q.kind in (Question.Kind.LIKERT, Question.Kind.NPS):
@@ -400,6 +431,10 @@ def _write_response(
         else:
             rows.append(Answer(**base, text=str(value)[:4000]))
     Answer.objects.bulk_create(rows)
+    if pool is not None:
+        pool += ratings
+    else:
+        TopicRating.objects.bulk_create(ratings)
     return response
 
 
@@ -410,8 +445,12 @@ def materialize_pending(*, cycle: FeedbackCycle) -> int:
     random.SystemRandom().shuffle(pending)
     questions = list(cycle.version.questions.all())
     day = timezone.localdate()
+    # Everyone's topic ratings are pooled and shuffled together: written response by
+    # response, one person's topics would sit side by side on disk.
+    pool: list[TopicRating] = []
     for item in pending:
         _write_response(
+            pool=pool,
             cycle=cycle,
             questions=questions,
             side=item.side,
@@ -420,6 +459,8 @@ def materialize_pending(*, cycle: FeedbackCycle) -> int:
             answers={int(k): v for k, v in item.payload.items()},
             submitted_on=day,
         )
+    random.SystemRandom().shuffle(pool)
+    TopicRating.objects.bulk_create(pool)
     PendingResponse.objects.filter(cycle=cycle).delete()
     return len(pending)
 

@@ -6,7 +6,13 @@ import uuid
 
 from django.db import models
 
-from feedback.models import Answer, PendingResponse, SurveyInvitation, SurveyResponse
+from feedback.models import (
+    Answer,
+    PendingResponse,
+    SurveyInvitation,
+    SurveyResponse,
+    TopicRating,
+)
 from mentorship.models import Membership, User
 from programs.models import Participant
 
@@ -14,12 +20,19 @@ PEOPLE = {User, Membership, Participant, SurveyInvitation}
 
 
 def test_responses_and_answers_point_at_no_person() -> None:
-    for model in (SurveyResponse, Answer, PendingResponse):
+    for model in (SurveyResponse, Answer, PendingResponse, TopicRating):
         for field in model._meta.get_fields():
             if field.is_relation and field.related_model in PEOPLE:
                 # The only exception: attributed surveys, set by the service for those alone.
                 assert (model, field.name) == (SurveyResponse, "attributed_to"), field
                 assert field.null
+
+
+def test_topic_ratings_stand_apart_from_responses() -> None:
+    """A person's set of topics could single out their response: ratings are not tied to it."""
+    for field in TopicRating._meta.get_fields():
+        if field.is_relation:
+            assert field.related_model not in (SurveyResponse, Answer, PendingResponse), field
 
 
 def test_invitations_know_only_that_their_person_answered() -> None:
@@ -30,7 +43,7 @@ def test_invitations_know_only_that_their_person_answered() -> None:
 
 
 def test_ids_are_random_and_time_is_a_day() -> None:
-    for model in (SurveyResponse, Answer, PendingResponse):
+    for model in (SurveyResponse, Answer, PendingResponse, TopicRating):
         pk = model._meta.pk
         assert isinstance(pk, models.UUIDField) and pk.default is uuid.uuid4
         for field in model._meta.get_fields():

@@ -18,6 +18,7 @@ from feedback.models import (
     Question,
     SurveyResponse,
     SurveyTemplate,
+    TopicRating,
 )
 from feedback.results import cycle_results
 from mentorship.models import Role
@@ -202,11 +203,14 @@ def test_trend_and_skills_across_surveys_respect_k(alpha: Tenant, client_for) ->
                 success_criteria="x",
                 baseline_rating=2,
             )
-            response = SurveyResponse.objects.create(
-                organization=alpha.organization, cycle=end, side="senior"
-            )
-            response.answers.create(
-                organization=alpha.organization, question=ratings_q, topic_name="AI tools", number=4
+            SurveyResponse.objects.create(organization=alpha.organization, cycle=end, side="senior")
+            TopicRating.objects.create(
+                organization=alpha.organization,
+                cycle=end,
+                question=ratings_q,
+                topic_name="AI tools",
+                rating=4,
+                side="senior",
             )
         overview = program_results(program=program, k=5)
     monthly = [t for t in overview.trend if t.cycle.title == "Monthly check-in"]
@@ -245,3 +249,80 @@ def test_the_surveys_page_costs_the_same_queries_for_any_number_of_surveys(
                 opens_at=timezone.now(),
             )
     assert queries() == one
+
+
+def _shown_counts(result) -> dict[int, int]:
+    """Per question, the number of answers a figure was computed from, where one is shown."""
+    return {q.question.pk: q.summary.count for q in result.questions if q.summary is not None}
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["junior", "senior"]),
+            st.sampled_from(["Sales", "Tech", ""]),
+            st.one_of(st.none(), st.integers(1, 5)),  # None: skipped the scale question
+        ),
+        max_size=16,
+    ),
+    st.integers(3, 5),
+)
+def test_no_two_views_differ_by_fewer_than_k_answers(
+    alpha: Tenant, client_for, respondents, k
+) -> None:
+    """Every view a viewer can ask for (everyone, each side, each department) is compared with
+    the unfiltered one: the answers a shown filtered figure leaves out, found by subtracting
+    the two, are none or at least k. The CSV of each view carries the same figures as its page."""
+    alpha.organization.anonymity_threshold = k
+    alpha.organization.save()
+    with transaction.atomic():
+        with alpha.scope():
+            cycle = make_cycle(alpha)
+            scale = cycle.version.questions.filter(kind=Question.Kind.LIKERT).first()
+            for who, dept, likert in respondents:
+                response = SurveyResponse.objects.create(
+                    organization=cycle.organization, cycle=cycle, side=who, department=dept
+                )
+                if likert is not None:
+                    response.answers.create(
+                        organization=cycle.organization, question=scale, number=likert
+                    )
+            views = [{}] + [{"side": s} for s in ("junior", "senior")]
+            views += [{"department": d} for d in ("Sales", "Tech", "No department given")]
+            results = {
+                tuple(view.items()): cycle_results(cycle=cycle, k=k, filters=view, show_names=False)
+                for view in views
+            }
+        everyone = _shown_counts(results[()])
+        for view, result in results.items():
+            if not result.filters:
+                continue
+            for question_id, count in _shown_counts(result).items():
+                assert count >= k
+                if question_id in everyone:
+                    left_out = everyone[question_id] - count
+                    assert left_out == 0 or left_out >= k, (view, count, everyone[question_id])
+            # The respondents a filter keeps and leaves out both reach k.
+            kept = sum(
+                1
+                for who, dept, _ in respondents
+                if dict(view).get("side", who) == who
+                and dict(view).get("department", dept or "No department given")
+                == (dept or "No department given")
+            )
+            assert kept >= k and (len(respondents) - kept == 0 or len(respondents) - kept >= k)
+        client = client_for(alpha.hr)
+        base = f"/o/alpha/programs/{cycle.program.slug}/feedback/{cycle.pk}/"
+        for view, result in results.items():
+            query = "&".join(f"{key}={value}" for key, value in view)
+            export = client.get(f"{base}results.csv?{query}").content.decode()
+            exported = [
+                int(row[2])
+                for row in csv.reader(io.StringIO(export))
+                if len(row) == 3 and row[1] == "respondents"
+            ]
+            assert exported == list(_shown_counts(result).values())
+        transaction.set_rollback(True)
