@@ -15,6 +15,7 @@ from feedback.models import (
     SurveyResponse,
     SurveyTemplate,
 )
+from feedback.summaries import summarize_cycles
 from mentorship.models import Organization
 from programs.models import Program
 
@@ -38,6 +39,7 @@ def seed_demo_feedback(*, organization: Organization) -> None:
     pilot = Program.objects.get(slug="pilot")
     now = timezone.now()
     # The pilot has 3 juniors and 3 seniors: all 6 answered, then 5 (2 seniors: below k).
+    closed: list[int] = []
     for weeks_ago, respondents in (
         (8, [("junior", 3), ("senior", 3)]),
         (4, [("junior", 3), ("senior", 2)]),
@@ -70,7 +72,7 @@ def seed_demo_feedback(*, organization: Organization) -> None:
                     cycle=cycle,
                     side=side,
                     department=rnd.choice(["Marketing", "Engineering", "Sales", "Finance"]),
-                    submitted_on=(opened + timedelta(days=rnd.randint(0, 6))).date(),
+                    submitted_on=(opened + timedelta(days=7)).date(),  # the closing day
                 )
                 for q in cycle.version.questions.all():
                     if q.kind == Question.Kind.LIKERT:
@@ -93,6 +95,8 @@ def seed_demo_feedback(*, organization: Organization) -> None:
                         response.answers.create(
                             organization=organization, question=q, text=rnd.choice(COMMENTS)
                         )
+        closed.append(cycle.pk)
+    summarize_cycles(cycle_ids=closed)
     program = Program.objects.get(slug="digital-fluency")
     services.cycle_create(
         program=program, template=monthly, opens_at=now, repeat_weeks=4, title="Monthly check-in"

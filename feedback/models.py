@@ -108,6 +108,10 @@ class FeedbackCycle(TenantModel):
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Counted once, at closing (see feedback.summaries): a closed survey's figures never change,
+    # and dashboards read them without counting every invitation again.
+    closed_invited = models.PositiveIntegerField(null=True, blank=True)
+    closed_answered = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-opens_at", "-id"]
@@ -215,3 +219,27 @@ class Concern(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class QuestionSummary(TenantModel):
+    """Totals of one scale or NPS question of a closed survey, per side and department.
+
+    Written in the transaction that closes the survey, from rows that can no longer change:
+    dashboards stay exact and live without reading every answer. Like the answers themselves,
+    a row may describe a small group; only ``feedback.anonymity`` decides what is shown."""
+
+    cycle = models.ForeignKey(FeedbackCycle, on_delete=models.CASCADE, related_name="summaries")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="summaries")
+    side = models.CharField(max_length=6, choices=Side.choices)
+    department = models.CharField(max_length=80, blank=True)
+    count = models.PositiveIntegerField()
+    total = models.PositiveIntegerField()
+    promoters = models.PositiveIntegerField(default=0)
+    detractors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "question", "side", "department"], name="question_summary_unique"
+            )
+        ]

@@ -30,6 +30,7 @@ from feedback.models import (
     TemplateVersion,
     TopicRating,
 )
+from feedback.summaries import summarize_cycles
 from mentorship import services as kernel
 from mentorship.models import Organization, User
 from mentorship.tenancy import tenant_scope
@@ -255,6 +256,7 @@ def cycles_dispatch(
                     # Precise send and reminder times could be set beside answer days: gone.
                     cycle.invitations.update(sent_at=None, reminded_at=None)
                     materialize_pending(cycle=cycle)
+                    summarize_cycles(cycle_ids=[cycle.pk])
                     counts["closed"] += 1
                     _schedule_next_round(cycle)
             continue

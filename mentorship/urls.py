@@ -28,6 +28,7 @@ organization_patterns = [
     ),
     path("audit/", views.audit_log, name="audit_log"),
     path("settings/", views.organization_settings, name="organization_settings"),
+    path("", include("mentorship.dashboards.urls")),
     path("", include("programs.urls")),
     path("", include("pairings.urls")),
     path("", include("feedback.urls")),

@@ -1,0 +1,49 @@
+"""The dashboard filter: a date range and one department."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from mentorship.dashboards.selectors import Filters
+
+MAX_SPAN = timedelta(days=2 * 366)
+
+
+class DashboardFilterForm(forms.Form):
+    start = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    department = forms.ChoiceField(label="Department", required=False)
+
+    def __init__(self, *args: object, departments: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [("", "All departments")] + [
+            (d, d) for d in departments
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        default = Filters.default()
+        start = data.get("start") or default.start
+        end = data.get("end") or default.end
+        if start > end:
+            raise forms.ValidationError("The start date must be on or before the end date.")
+        if end - start > MAX_SPAN:
+            raise forms.ValidationError("Choose a range of at most two years.")
+        if end > timezone.localdate() + timedelta(days=366):
+            raise forms.ValidationError("Choose an end date within the next year.")
+        data["start"], data["end"] = start, end
+        return data
+
+    def filters(self) -> Filters:
+        """The valid filters, or the defaults (the form then shows what was wrong)."""
+        if self.is_valid():
+            data = self.cleaned_data
+            return Filters(start=data["start"], end=data["end"], department=data["department"])
+        return Filters.default()

@@ -1,0 +1,177 @@
+"""Sponsor and HR dashboards: the organisation's (programs the viewer sponsors; HR admins see
+all) and one program's. Every figure is computed on the request; filters swap the body with
+htmx; each table downloads as CSV with the same filters."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
+
+from mentorship.dashboards import selectors
+from mentorship.dashboards.forms import DashboardFilterForm
+from mentorship.models import Role
+from mentorship.tenancy import role_required
+from mentorship.web import render_page_or_partial
+from programs.models import Program
+
+TABLES = (
+    "programs",
+    "funnel",
+    "coverage",
+    "sessions",
+    "cancellations",
+    "objectives",
+    "surveys",
+    "skills",
+    "taught",
+    "at_risk",
+)
+
+
+def _board(request: HttpRequest, program: Program | None) -> dict[str, Any]:
+    membership = request.membership
+    named = membership.has_role(Role.HR_ADMIN)
+    visible = selectors.dashboard_programs(membership=membership)
+    if program is not None:
+        if not visible.filter(pk=program.pk).exists():
+            raise Http404("No such program")
+        program_ids = [program.pk]
+    else:
+        program_ids = list(visible.values_list("pk", flat=True))
+    k = request.organization.anonymity_threshold
+    departments = selectors.dashboard_departments(program_ids=program_ids, k=k, named=named)
+    form = DashboardFilterForm(request.GET or None, departments=departments)
+    filters = form.filters()
+    board = selectors.dashboard(program_ids=program_ids, filters=filters, k=k, named=named)
+    return {
+        "form": form,
+        "board": board,
+        "program": program,
+        "named": named,
+        "rows": (
+            selectors.program_rows(program_ids=program_ids, filters=filters)
+            if program is None
+            else []
+        ),
+        "query": request.GET.urlencode(),
+        "inactivity_days": settings.PAIR_INACTIVITY_DAYS,
+    }
+
+
+def _program(program_slug: str) -> Program:
+    return get_object_or_404(Program, slug=program_slug)
+
+
+@require_GET
+@role_required(Role.HR_ADMIN, Role.SPONSOR)
+def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
+    context = _board(request, None)
+    return render_page_or_partial(
+        request, "mentorship/dashboard.html", "mentorship/_dashboard_body.html", context
+    )
+
+
+@require_GET
+@role_required(Role.HR_ADMIN, Role.SPONSOR)
+def program_dashboard(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    context = _board(request, _program(program_slug))
+    return render_page_or_partial(
+        request, "mentorship/dashboard.html", "mentorship/_dashboard_body.html", context
+    )
+
+
+@require_GET
+@role_required(Role.HR_ADMIN, Role.SPONSOR)
+def organization_dashboard_csv(request: HttpRequest, org_slug: str, table: str) -> HttpResponse:
+    return _csv(request, _board(request, None), table)
+
+
+@require_GET
+@role_required(Role.HR_ADMIN, Role.SPONSOR)
+def program_dashboard_csv(
+    request: HttpRequest, org_slug: str, program_slug: str, table: str
+) -> HttpResponse:
+    return _csv(request, _board(request, _program(program_slug)), table)
+
+
+def _csv(request: HttpRequest, context: dict[str, Any], table: str) -> HttpResponse:
+    """Exactly the figures of one table on the page: withheld ones say "withheld"."""
+    rows = table_rows(context, table)
+    if rows is None:
+        raise Http404("No such table")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    scope = context["program"].slug if context["program"] else request.organization.slug
+    response["Content-Disposition"] = f'attachment; filename="{scope}-{table}.csv"'
+    out = csv.writer(response)
+    for row in rows:
+        out.writerow(["withheld" if value is None else value for value in row])
+    return response
+
+
+def table_rows(context: dict[str, Any], table: str) -> list[list[Any]] | None:
+    board: selectors.Dashboard = context["board"]
+    if table == "programs" and context["program"] is None:
+        header = ["program", "status", "approved", "matched", "active pairs"]
+        return [
+            header,
+            *(
+                [
+                    r["program"].name,
+                    r["program"].get_status_display(),
+                    r["approved"],
+                    r["matched"],
+                    r["active_pairs"],
+                ]
+                for r in context["rows"]
+            ),
+        ]
+    if table == "funnel":
+        return [["stage", "people"], *([stage, n] for stage, n in board.funnel)]
+    if table == "coverage":
+        return [["side", "approved", "matched"], *([s, a, m] for s, a, m in board.coverage)]
+    if table == "sessions":
+        return [["week", "sessions", "hours"], *([w.isoformat(), n, h] for w, n, h in board.weeks)]
+    if table == "cancellations":
+        return [["cancelled by", "meetings"], *([s, n] for s, n in board.cancellations)]
+    if table == "objectives":
+        o = board.objectives
+        return [
+            ["figure", "value"],
+            ["objectives", o["count"]],
+            ["average progress (%)", round(o["average_progress"] or 0)],
+            ["not started", o["not_started"]],
+            ["under way", o["under_way"]],
+            ["reached", o["reached"]],
+        ]
+    if table == "surveys":
+        return [
+            ["month", "invited", "answered", "response rate (%)", "satisfaction (1-5)", "NPS"],
+            *(
+                [p.label, p.invited, p.answered, p.rate, p.satisfaction, p.nps]
+                for p in board.surveys
+            ),
+        ]
+    if table == "skills":
+        return [["topic", "before", "after", "change"], *(list(row) for row in board.skills)]
+    if table == "taught":
+        return [["topic", "sessions juniors logged", "sessions seniors logged"]] + [
+            list(row) for row in board.taught
+        ]
+    if table == "at_risk":
+        if not context["named"]:
+            return [["pairs at risk"], [board.at_risk_count]]
+        return [["program", "junior", "senior", "why"]] + [
+            [
+                item.pairing.program.name,
+                item.pairing.mentor.full_name,
+                item.pairing.mentee.full_name,
+                "; ".join(item.reasons),
+            ]
+            for item in board.at_risk
+        ]
+    return None
