@@ -54,11 +54,15 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 # Re-fetch the vendored front-end assets from the npm registry (versions in static/vendor/versions.txt).
+# chart.umd.js loses its sourceMappingURL line: the .map is not vendored, and the manifest storage
+# of collectstatic fails on a reference to a missing file.
 vendor:
 	@tmp=$$(mktemp -d) && cd $$tmp && \
-	npm pack --silent @picocss/pico@2.1.1 htmx.org@2.0.11 >/dev/null && \
+	npm pack --silent @picocss/pico@2.1.1 htmx.org@2.0.11 chart.js@4.6.1 >/dev/null && \
 	tar xzf picocss-pico-2.1.1.tgz && cp package/css/pico.min.css package/LICENSE.md $(CURDIR)/static/vendor/pico/ && rm -rf package && \
-	tar xzf htmx.org-2.0.11.tgz && cp package/dist/htmx.min.js package/LICENSE $(CURDIR)/static/vendor/htmx/ && \
+	tar xzf htmx.org-2.0.11.tgz && cp package/dist/htmx.min.js package/LICENSE $(CURDIR)/static/vendor/htmx/ && rm -rf package && \
+	tar xzf chart.js-4.6.1.tgz && cp package/LICENSE.md $(CURDIR)/static/vendor/chartjs/ && \
+	sed '/^\/\/# sourceMappingURL=/d' package/dist/chart.umd.js > $(CURDIR)/static/vendor/chartjs/chart.umd.js && \
 	rm -rf $$tmp && echo "static/vendor refreshed"
 
 compose-check:
