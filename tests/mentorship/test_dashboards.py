@@ -1,0 +1,278 @@
+"""Sponsor and HR dashboards: the right programs for each viewer, figures that match the data
+and follow it live, k-anonymous survey figures, names for HR admins only, CSV exports equal to
+the page, and a number of queries that does not grow with the data."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from feedback import services as feedback_services
+from feedback.models import FeedbackCycle, Question, SurveyInvitation, SurveyResponse
+from feedback.models import SurveyTemplate as Template
+from feedback.summaries import summarize_cycles
+from mentorship.models import Role
+from pairings.models import Meeting, Pairing, SessionLog
+from programs import services as program_services
+from programs.models import LearningObjective, Participant, Program
+from tests.conftest import Tenant
+
+TODAY = timezone.localdate()
+
+
+def build_program(
+    alpha: Tenant, name: str, *, pairs: int, sponsored: bool = True, department: str = "Ops"
+) -> Program:
+    """A live program: ``pairs`` active pairs (the first one quiet for 40 days, the others met
+    last week), one session log per pair this week and one applicant."""
+    with alpha.scope():
+        program = program_services.program_create(organization=alpha.organization, name=name)
+        Program.objects.filter(pk=program.pk).update(status=Program.Status.ACTIVE)
+        program.refresh_from_db()
+        if sponsored:
+            program_services.program_sponsor_add(
+                program=program, membership=alpha.members[Role.SPONSOR]
+            )
+        topic = program_services.topics_get_or_create(
+            organization=alpha.organization, names=["AI tools"]
+        )[0]
+        now = timezone.now()
+        for n in range(pairs):
+            junior, senior = (
+                Participant.objects.create(
+                    organization=alpha.organization,
+                    program=program,
+                    email=f"{side}{n}-{program.slug}@example.com",
+                    first_name=side.capitalize(),
+                    last_name=f"{name} {n}",
+                    side=side,
+                    level=2 if side == "junior" else 9,
+                    department=department,
+                    matched=True,
+                    training_done=side == "junior",
+                )
+                for side in ("junior", "senior")
+            )
+            pairing = Pairing.objects.create(
+                organization=alpha.organization,
+                program=program,
+                mentor=junior,
+                mentee=senior,
+                status=Pairing.Status.ACTIVE,
+                created_at=now - timedelta(days=60),
+                last_met_at=now - timedelta(days=40 if n == 0 else 6),
+            )
+            log = SessionLog.objects.create(
+                organization=alpha.organization,
+                pairing=pairing,
+                author=junior if n % 2 == 0 else senior,
+                date=TODAY - timedelta(days=1),
+                minutes=90,
+            )
+            log.topics.add(topic)
+            LearningObjective.objects.create(
+                organization=alpha.organization,
+                participant=senior,
+                topic=topic,
+                success_criteria="Use it weekly",
+                baseline_rating=2,
+                progress=100 if n == 0 else 40,
+            )
+        Participant.objects.create(
+            organization=alpha.organization,
+            program=program,
+            email=f"applicant-{program.slug}@example.com",
+            first_name="App",
+            last_name="Licant",
+            side="junior",
+            status=Participant.Status.APPLIED,
+        )
+    return program
+
+
+def close_survey(alpha: Tenant, program: Program, likerts: list[int], department: str) -> None:
+    """A monthly check-in that closed yesterday with one answer per rating given."""
+    with alpha.scope():
+        feedback_services.templates_ensure_builtin(organization=alpha.organization)
+        cycle = feedback_services.cycle_create(
+            program=program,
+            template=Template.objects.get(builtin_key="monthly-check-in"),
+            opens_at=timezone.now() - timedelta(days=8),
+        )
+        FeedbackCycle.objects.filter(pk=cycle.pk).update(
+            status="closed", closed_at=timezone.now() - timedelta(days=1)
+        )
+        scale = cycle.version.questions.filter(kind=Question.Kind.LIKERT).first()
+        for person in program.participants.filter(status="approved")[: len(likerts)]:
+            SurveyInvitation.objects.create(
+                organization=alpha.organization, cycle=cycle, participant=person, answered=True
+            )
+        for rating in likerts:
+            response = SurveyResponse.objects.create(
+                organization=alpha.organization, cycle=cycle, side="junior", department=department
+            )
+            response.answers.create(organization=alpha.organization, question=scale, number=rating)
+        summarize_cycles(cycle_ids=[cycle.pk])
+
+
+def rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_each_viewer_sees_the_right_programs(alpha: Tenant, client_for) -> None:
+    build_program(alpha, "Sponsored", pairs=1)
+    other = build_program(alpha, "Not sponsored", pairs=1, sponsored=False)
+    hr_page = client_for(alpha.hr).get("/o/alpha/dashboard/").content.decode()
+    sponsor_page = client_for(alpha.sponsor).get("/o/alpha/dashboard/").content.decode()
+    assert "Sponsored" in hr_page and "Not sponsored" in hr_page
+    assert "Sponsored" in sponsor_page and "Not sponsored" not in sponsor_page
+    sponsor = client_for(alpha.sponsor)
+    assert sponsor.get(f"/o/alpha/programs/{other.slug}/dashboard/").status_code == 404
+    assert client_for(alpha.participant).get("/o/alpha/dashboard/").status_code == 404
+
+
+def test_a_sponsor_without_programs_is_told_what_to_expect(alpha: Tenant, client_for) -> None:
+    page = client_for(alpha.sponsor).get("/o/alpha/dashboard/").content.decode()
+    assert "You do not sponsor any program yet" in page
+
+
+def test_figures_tell_the_programs_story_and_follow_the_data_live(
+    alpha: Tenant, client_for
+) -> None:
+    program = build_program(alpha, "Cohort", pairs=3)
+    url = f"/o/alpha/programs/{program.slug}/dashboard/"
+    hr = client_for(alpha.hr)
+    funnel = rows(hr.get(url + "funnel.csv").content.decode())
+    assert funnel == [
+        ["stage", "people"],
+        ["Applied", "7"],
+        ["Approved", "6"],
+        ["Trained", "3"],
+        ["Matched", "6"],
+        ["In an active pair", "6"],
+    ]
+    sessions = dict((w, (n, h)) for w, n, h in rows(hr.get(url + "sessions.csv").content.decode()))
+    yesterday_week = (TODAY - timedelta(days=1)) - timedelta(
+        days=(TODAY - timedelta(days=1)).weekday()
+    )
+    assert sessions[yesterday_week.isoformat()] == ("3", "4.5")
+    taught = rows(hr.get(url + "taught.csv").content.decode())
+    assert taught[1] == ["AI tools", "2", "1"]  # two logs by juniors, one by a senior
+    objectives = dict(rows(hr.get(url + "objectives.csv").content.decode())[1:])
+    assert objectives["reached"] == "1" and objectives["under way"] == "2"
+    page = hr.get(url).content.decode()
+    assert "Junior Cohort 0 and Senior Cohort 0" in page  # quiet for 40 days: at risk, by name
+    # Live: a meeting cancelled by the senior shows at once, on the next request.
+    with alpha.scope():
+        pairing = Pairing.objects.filter(program=program).first()
+        senior_user = alpha.members[Role.SPONSOR].user  # any user; give the senior an account
+        Participant.objects.filter(pk=pairing.mentee_id).update(
+            membership=alpha.members[Role.SPONSOR]
+        )
+        Meeting.objects.create(
+            organization=alpha.organization,
+            pairing=pairing,
+            starts_at=timezone.now() + timedelta(days=2),
+            uid="cancelled@test",
+            cancelled_at=timezone.now(),
+            cancelled_by=senior_user,
+        )
+    cancellations = dict(rows(hr.get(url + "cancellations.csv").content.decode())[1:])
+    assert cancellations == {"Juniors": "0", "Seniors": "1", "Not recorded": "0"}
+
+
+def test_sponsors_get_the_count_of_pairs_at_risk_never_the_names(alpha: Tenant, client_for) -> None:
+    program = build_program(alpha, "Cohort", pairs=2)
+    with alpha.scope():
+        quiet = Pairing.objects.get(program=program, mentor__last_name="Cohort 1")
+        feedback_services.concern_raise(participant=quiet.mentor, kind="help", text="stuck")
+    url = f"/o/alpha/programs/{program.slug}/dashboard/"
+    sponsor = client_for(alpha.sponsor)
+    page = sponsor.get(url).content.decode()
+    assert "or with an open concern: <strong>2</strong>" in page
+    assert "Junior Cohort" not in page and "Senior Cohort" not in page
+    assert rows(sponsor.get(url + "at_risk.csv").content.decode()) == [["pairs at risk"], ["2"]]
+    hr_rows = rows(client_for(alpha.hr).get(url + "at_risk.csv").content.decode())
+    assert sorted(r[3] for r in hr_rows[1:]) == [
+        "an open concern",
+        f"last met {(timezone.now() - timedelta(days=40)):%d %b %Y}",
+    ]
+
+
+def test_survey_figures_need_k_answers_and_filters_cannot_subtract_below_k(
+    alpha: Tenant, client_for
+) -> None:
+    program = build_program(alpha, "Cohort", pairs=6)
+    url = f"/o/alpha/programs/{program.slug}/dashboard/"
+    hr = client_for(alpha.hr)
+    close_survey(alpha, program, [4, 4, 4, 4], department="Ops")  # 4 answers, k = 5
+    survey = rows(hr.get(url + "surveys.csv").content.decode())
+    assert survey[1][4:] == ["withheld", "withheld"] and survey[1][1:3] == ["4", "4"]
+    close_survey(alpha, program, [5, 5, 5, 5, 5, 5], department="Ops")  # same month: pooled
+    assert rows(hr.get(url + "surveys.csv").content.decode())[1][4] == "4.6"
+    # 10 answers from Ops and 2 from Legal: filtering on Ops would leave 2 to subtract.
+    close_survey(alpha, program, [1, 1], department="Legal")
+    with alpha.scope():
+        Participant.objects.filter(program=program).update(department="Ops")
+    filtered = rows(hr.get(url + "surveys.csv?department=Ops").content.decode())
+    assert filtered[1][4] == "withheld"
+    assert rows(hr.get(url + "surveys.csv").content.decode())[1][4] == "4.0"
+
+
+def test_sponsors_can_only_filter_on_departments_of_at_least_k(alpha: Tenant, client_for) -> None:
+    build_program(alpha, "Big", pairs=3, department="Ops")
+    build_program(alpha, "Small", pairs=1, department="Legal")
+    sponsor_page = client_for(alpha.sponsor).get("/o/alpha/dashboard/").content.decode()
+    hr_page = client_for(alpha.hr).get("/o/alpha/dashboard/").content.decode()
+    assert '<option value="Ops"' in sponsor_page and '<option value="Legal"' not in sponsor_page
+    assert '<option value="Legal"' in hr_page
+
+
+def test_a_bad_range_is_explained_and_the_default_shown(alpha: Tenant, client_for) -> None:
+    build_program(alpha, "Cohort", pairs=1)
+    page = client_for(alpha.hr).get("/o/alpha/dashboard/?start=2026-05-01&end=2026-01-01")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "The start date must be on or before the end date." in text
+    assert "the last 12 weeks" in text
+
+
+def test_an_unknown_table_is_not_found(alpha: Tenant, client_for) -> None:
+    assert client_for(alpha.hr).get("/o/alpha/dashboard/nothing.csv").status_code == 404
+
+
+def test_the_table_and_its_export_carry_the_same_figures(alpha: Tenant, client_for) -> None:
+    build_program(alpha, "Cohort", pairs=2)
+    hr = client_for(alpha.hr)
+    page = hr.get("/o/alpha/dashboard/").content.decode()
+    for stage, n in rows(hr.get("/o/alpha/dashboard/funnel.csv").content.decode())[1:]:
+        assert f'<th scope="row">{stage}</th><td data-value="{n}">{n}</td>' in page
+
+
+@pytest.mark.parametrize("role", [Role.HR_ADMIN, Role.SPONSOR])
+@pytest.mark.parametrize("scope", ["organization", "program"])
+def test_the_number_of_queries_does_not_grow_with_the_data(
+    alpha: Tenant, client_for, role: Role, scope: str
+) -> None:
+    client = client_for(alpha.user(role))
+    first = build_program(alpha, "First", pairs=1)
+    close_survey(alpha, first, [4] * 5, department="Ops")
+    url = "/o/alpha/dashboard/" if scope == "organization" else f"/o/alpha/programs/{first.slug}/"
+    url += "" if scope == "organization" else "dashboard/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    for n in range(4):
+        program = build_program(alpha, f"More {n}", pairs=5)
+        close_survey(alpha, program, [3] * 6, department="Ops")
+    build_program(alpha, "Extra", pairs=3)
+    close_survey(alpha, first, [5] * 7, department="Sales")
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small), [q["sql"][:120] for q in large.captured_queries]
