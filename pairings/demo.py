@@ -10,7 +10,7 @@ from django.utils import timezone
 from mentorship.models import Organization
 from pairings.models import Meeting, Pairing, PairingEvent, SessionLog
 from programs import services as program_services
-from programs.models import Participant, Program
+from programs.models import Participant, Program, ProgramSponsor
 
 PILOT_SLUG = "pilot"
 # (junior number, senior number) of the pilot's pairs; they count as "paired before" when the
@@ -44,6 +44,11 @@ def seed_demo_pairs(*, organization: Organization) -> Program:
     pilot.start_date = (now - timedelta(weeks=10)).date()
     pilot.end_date = (now + timedelta(weeks=16)).date()
     pilot.save()
+    # The demo sponsor sponsors the pilot too: its dashboard is where the story shows.
+    for sponsorship in ProgramSponsor.objects.filter(program__slug="digital-fluency"):
+        ProgramSponsor.objects.create(
+            organization=organization, program=pilot, membership=sponsorship.membership
+        )
     source = {
         p.email: p
         for p in Participant.objects.filter(program__slug="digital-fluency").select_related(

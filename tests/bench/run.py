@@ -1,8 +1,9 @@
 """`make bench`: page timings through the full Django stack, on a throw-away test database.
 
 Prints, for each page, the median and p95 server time over N requests by a signed-in user, the
-number of queries, and the ratio of the median to /healthz measured in the same run. Later
-work adds matching, import and dispatch figures here.
+number of queries, and the ratio of the median to /healthz measured in the same run; then the
+import and matching figures, and the same at scale (``seed_scale``, BENCH_PARTICIPANTS, default
+20,000; 0 skips it) with the reminder dispatch.
 """
 
 from __future__ import annotations
@@ -47,17 +48,20 @@ PAGES = [
     ("/o/acme/programs/digital-fluency/participants/?side=senior&training=done", HR),
     ("/o/acme/topics/", "admin@acme.example"),
     ("/o/acme/programs/digital-fluency/matching/", "admin@acme.example"),
+    ("/o/acme/dashboard/", "admin@acme.example"),
+    ("/o/acme/dashboard/", "sponsor@acme.example"),
+    ("/o/acme/programs/pilot/dashboard/", "sponsor@acme.example"),
 ]
 
 
-def measure(client: Client, path: str) -> tuple[float, float, int]:
+def measure(client: Client, path: str, requests: int = REQUESTS) -> tuple[float, float, int]:
     client.get(path)  # warm-up
     with CaptureQueriesContext(connection) as queries:
         assert client.get(path).status_code == 200, path
     # Read now: the log is sliced lazily and later requests reset it.
     query_count = len(queries)
     samples = []
-    for _ in range(REQUESTS):
+    for _ in range(requests):
         start = time.perf_counter()
         client.get(path)
         samples.append((time.perf_counter() - start) * 1000)
@@ -93,6 +97,17 @@ def main() -> int:
         match_bench.print_table(
             match_bench.run_match_bench(int(os.environ.get("BENCH_MATCH_PER_SIDE", "2000")))
         )
+        participants = int(os.environ.get("BENCH_PARTICIPANTS", "20000"))
+        if participants:
+            from tests.bench import scale_bench
+
+            print()
+            scale_requests = int(os.environ.get("BENCH_SCALE_REQUESTS", "50"))
+            scale_bench.print_table(
+                scale_bench.run_scale_bench(
+                    participants, lambda client, path: measure(client, path, scale_requests)
+                )
+            )
     finally:
         teardown_databases(old, verbosity=0)
     return 0
