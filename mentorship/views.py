@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mentorship import selectors, services
 from mentorship.celery import app as celery_app
+from mentorship.dashboards import home as home_pages
 from mentorship.forms import (
     AuditFilterForm,
     InvitationForm,
@@ -54,7 +55,20 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @member_required
 def org_home(request: HttpRequest, org_slug: str) -> HttpResponse:
-    return render(request, "mentorship/org_home.html", {"roles": request.membership.roles})
+    """A home per role: a participant's pairs and next steps, an HR admin's "what needs
+    attention". Each part is read only for the roles that see it."""
+    membership = request.membership
+    return render(
+        request,
+        "mentorship/org_home.html",
+        {
+            "roles": membership.roles,
+            "mine": home_pages.participant_home(membership=membership)
+            if membership.is_participant
+            else None,
+            "attention": home_pages.hr_attention() if membership.is_hr_admin else None,
+        },
+    )
 
 
 # --- Members -------------------------------------------------------------------------------------

@@ -222,6 +222,26 @@ def _pairs(
     pairs = Pairing.objects.filter(program_id__in=program_ids, status=Pairing.Status.ACTIVE).filter(
         _pair_department(filters)
     )
+    figures = pairs.aggregate(
+        active=Count("id"),
+        recent=Count("id", filter=Q(last_met_at__gte=now - timedelta(days=ACTIVE_DAYS))),
+    )
+    board.pairs_active = figures["active"]
+    board.pairs_met_recently = figures["recent"]
+    risky = at_risk(pairs, now)
+    board.at_risk_count = risky.count()
+    if not named or not board.at_risk_count:
+        return
+    for pairing in risky.select_related("program", "mentor", "mentee").order_by(
+        F("last_met_at").asc(nulls_first=True), "pk"
+    )[:AT_RISK_LISTED]:
+        board.at_risk.append(AtRisk(pairing=pairing, reasons=at_risk_reasons(pairing, now)))
+
+
+def at_risk(pairs: QuerySet[Pairing], now: datetime) -> QuerySet[Pairing]:
+    """The pairs at risk among ``pairs``: quiet for ``PAIR_INACTIVITY_DAYS`` (or never met and
+    paired that long ago), or with an unresolved concern from either partner. The one rule of
+    the dashboards, the HR home page and the digest; annotates ``concern``."""
     quiet_since = now - timedelta(days=settings.PAIR_INACTIVITY_DAYS)
     stale = Q(last_met_at__lt=quiet_since) | Q(last_met_at__isnull=True, created_at__lt=quiet_since)
     open_concern = Exists(
@@ -229,29 +249,22 @@ def _pairs(
             Q(participant=OuterRef("mentor")) | Q(participant=OuterRef("mentee"))
         )
     )
-    figures = pairs.aggregate(
-        active=Count("id"),
-        recent=Count("id", filter=Q(last_met_at__gte=now - timedelta(days=ACTIVE_DAYS))),
-    )
-    board.pairs_active = figures["active"]
-    board.pairs_met_recently = figures["recent"]
-    at_risk = pairs.annotate(concern=open_concern).filter(stale | Q(concern=True))
-    board.at_risk_count = at_risk.count()
-    if not named or not board.at_risk_count:
-        return
-    for pairing in at_risk.select_related("program", "mentor", "mentee").order_by(
-        F("last_met_at").asc(nulls_first=True), "pk"
-    )[:AT_RISK_LISTED]:
-        reasons = []
-        if pairing.last_met_at is None or pairing.last_met_at < quiet_since:
-            reasons.append(
-                "never met"
-                if pairing.last_met_at is None
-                else f"last met {pairing.last_met_at:%d %b %Y}"
-            )
-        if pairing.concern:
-            reasons.append("an open concern")
-        board.at_risk.append(AtRisk(pairing=pairing, reasons=reasons))
+    return pairs.annotate(concern=open_concern).filter(stale | Q(concern=True))
+
+
+def at_risk_reasons(pairing: Pairing, now: datetime) -> list[str]:
+    """Why a pair from :func:`at_risk` is listed, in words."""
+    quiet_since = now - timedelta(days=settings.PAIR_INACTIVITY_DAYS)
+    reasons = []
+    if pairing.last_met_at is None or pairing.last_met_at < quiet_since:
+        reasons.append(
+            "never met"
+            if pairing.last_met_at is None
+            else f"last met {pairing.last_met_at:%d %b %Y}"
+        )
+    if getattr(pairing, "concern", False):
+        reasons.append("an open concern")
+    return reasons
 
 
 def _sessions(board: Dashboard, program_ids: list[int], filters: Filters) -> None:
