@@ -100,6 +100,10 @@ class Membership(TenantModel):
     is_hr_admin = models.BooleanField("HR admin", default=False)
     is_sponsor = models.BooleanField("Executive sponsor", default=False)
     is_participant = models.BooleanField("Participant", default=False)
+    # Opt-out, not opt-in: sponsorship comes with the weekly digest unless the sponsor declines
+    # it (mentorship.dashboards.digest). Meaningless without the sponsor role, and kept when the
+    # role comes and goes so a returning sponsor keeps their choice.
+    sponsor_digest = models.BooleanField("weekly sponsor digest", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     removed_at = models.DateTimeField(null=True, blank=True)
 
@@ -222,3 +226,26 @@ class AuditEvent(TenantModel):
 
     def __str__(self) -> str:
         return self.summary
+
+
+class DigestDelivery(TenantModel):
+    """The claim of one sponsor's weekly digest: one row per membership and ISO week.
+
+    The unique pair is the idempotency key (see ``mentorship.dashboards.digest``): the row is
+    created or found, then claimed by setting ``sent_at`` with a compare-and-set that must update
+    exactly one row, in the transaction that creates the digest's notification. A rerun, a
+    concurrent dispatcher or a retry finds ``sent_at`` set and sends nothing. ``sent_at`` is
+    empty only on a row whose send has not happened (an operator can clear it to resend).
+    """
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(help_text="The Monday of the ISO week the digest is for.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "week"], name="digest_delivery_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest of the week of {self.week} for {self.membership_id}"

@@ -162,7 +162,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="mentorship")
 # Task modules other than the apps' tasks.py (which autodiscovery finds).
-CELERY_IMPORTS = ["pairings.meeting_tasks"]
+CELERY_IMPORTS = ["pairings.meeting_tasks", "mentorship.dashboards.tasks"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Dispatchers scan the database for due work, so a lost wake-up is caught on the next tick.
@@ -186,6 +186,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-pending-meeting-invitations": {
         "task": "pairings.meeting_tasks.dispatch_meeting_invitations",
         "schedule": 60.0,
+    },
+    # Hourly is enough for a weekly email due from Monday 07:00 UTC (it leaves by 08:00).
+    "send-weekly-sponsor-digests": {
+        "task": "mentorship.dashboards.tasks.dispatch_sponsor_digests",
+        "schedule": 3600.0,
     },
 }
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mentorship.dashboards import views
+from mentorship.dashboards import digest_views, views
 
 urlpatterns = [
     path("dashboard/", views.organization_dashboard, name="organization_dashboard"),
@@ -19,4 +19,5 @@ urlpatterns = [
         views.program_dashboard_csv,
         name="program_dashboard_csv",
     ),
+    path("dashboard/digest/", digest_views.digest_settings, name="digest_settings"),
 ]

@@ -300,6 +300,9 @@ def test_other_tenants_urls_answer_404(
 def test_own_tenant_urls_resolve_for_hr_admin(route: Route, alpha: Tenant, client_for) -> None:
     """Control: the same routes filled with alpha's own ids work for one method at least, so
     the 404s above come from isolation and not from a broken filler."""
+    # The HR admin also sponsors, for pages only sponsors use (the digest settings).
+    with alpha.scope():
+        Membership.objects.filter(pk=alpha.members[Role.HR_ADMIN].pk).update(is_sponsor=True)
     client = client_for(alpha.hr)
     # The tenant's world makes the viewer a participant too, for pages only participants use.
     _object_fillers()["program_slug"](alpha, alpha.hr)
