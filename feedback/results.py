@@ -24,7 +24,14 @@ from feedback.anonymity import (
     shown_groups,
     summarize,
 )
-from feedback.models import Answer, FeedbackCycle, Question, SurveyResponse, TopicRating
+from feedback.models import (
+    Answer,
+    FeedbackCycle,
+    Question,
+    QuestionSummary,
+    SurveyResponse,
+    TopicRating,
+)
 
 
 @dataclass
@@ -252,17 +259,27 @@ def program_results(*, program: Any, k: int) -> ProgramResults:
         .select_related("version__template")
         .order_by("version__template__name", "opens_at")
     )
-    numbers: dict[tuple[int, str, int], list[int]] = defaultdict(list)
     finals: dict[str, list[int]] = defaultdict(list)
     counts = dict(
         SurveyResponse.objects.filter(cycle__in=cycles)
         .values_list("cycle_id")
         .annotate(n=models.Count("id"))
     )
-    for cycle_id, kind, position, number in Answer.objects.filter(
-        response__cycle__in=cycles, number__isnull=False
-    ).values_list("response__cycle_id", "question__kind", "question__position", "number"):
-        numbers[(cycle_id, kind, position)].append(number)
+    # Totals written at closing (feedback.summaries), summed over sides and departments: the
+    # trend reads a few rows per survey, never every answer.
+    totals: dict[tuple[int, str, int], dict[str, int]] = {}
+    for row in (
+        QuestionSummary.objects.filter(cycle__in=[c for c in cycles if c.status == "closed"])
+        .values("cycle_id", "question__kind", "question__position")
+        .annotate(
+            n=models.Sum("count"),
+            total=models.Sum("total"),
+            promoters=models.Sum("promoters"),
+            detractors=models.Sum("detractors"),
+        )
+        .order_by()
+    ):
+        totals[(row["cycle_id"], row["question__kind"], row["question__position"])] = row
     # Final self-ratings count once the survey has closed, like every other figure.
     for topic, rating in TopicRating.objects.filter(
         cycle__in=[c for c in cycles if c.status == FeedbackCycle.Status.CLOSED]
@@ -270,22 +287,19 @@ def program_results(*, program: Any, k: int) -> ProgramResults:
         finals[topic].append(rating)
     trend = []
     for cycle in cycles:
-        likert = sorted(
-            p for (c, kind, p) in numbers if c == cycle.pk and kind == Question.Kind.LIKERT
-        )
-        nps = sorted(p for (c, kind, p) in numbers if c == cycle.pk and kind == Question.Kind.NPS)
-        first = numbers[(cycle.pk, Question.Kind.LIKERT, likert[0])] if likert else []
-        recommend = numbers[(cycle.pk, Question.Kind.NPS, nps[0])] if nps else []
         # Each figure checks its own number of answers; open cycles show nothing yet.
-        closed = cycle.status == FeedbackCycle.Status.CLOSED
+        likert = sorted(
+            p for (c, kind, p) in totals if c == cycle.pk and kind == Question.Kind.LIKERT
+        )
+        nps = sorted(p for (c, kind, p) in totals if c == cycle.pk and kind == Question.Kind.NPS)
+        first = totals[(cycle.pk, Question.Kind.LIKERT, likert[0])] if likert else None
+        recommend = totals[(cycle.pk, Question.Kind.NPS, nps[0])] if nps else None
         average = (
-            summarize(first, scale=range(1, 6)).average
-            if closed and may_show(len(first), k)
-            else None
+            first["total"] / first["n"] if first is not None and may_show(first["n"], k) else None
         )
         score = (
-            summarize(recommend, scale=range(0, 11), nps=True).nps
-            if closed and may_show(len(recommend), k)
+            round(100 * (recommend["promoters"] - recommend["detractors"]) / recommend["n"], 1)
+            if recommend is not None and may_show(recommend["n"], k)
             else None
         )
         trend.append(

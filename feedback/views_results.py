@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from feedback import results as feedback_results
 from feedback import services
 from feedback.forms import CycleForm
-from feedback.models import FeedbackCycle
+from feedback.models import FeedbackCycle, SurveyInvitation
 from mentorship.models import Role
 from mentorship.tenancy import member_required, role_required
 from mentorship.web import posted
@@ -64,16 +64,26 @@ def cycles(request: HttpRequest, org_slug: str, program_slug: str) -> HttpRespon
                     request, "Survey scheduled. Invitations go out by email when it opens."
                 )
                 return redirect("feedback_cycles", org_slug=org_slug, program_slug=program.slug)
-    # "Answered" counts appear once a survey closes: a live count ticking up after a known
-    # person's session would tell when they answered. Both counts in the one query.
-    cycles_with_counts = program.feedback_cycles.select_related("version__template").annotate(
-        invited=Count("invitations"),
-        answered_count=Count("invitations", filter=Q(invitations__answered=True)),
-    )
-    rows = [
-        (c, c.invited, c.answered_count if c.status == FeedbackCycle.Status.CLOSED else None)
-        for c in cycles_with_counts
-    ]
+    # Closed surveys carry their counts (written at closing); only the few still open or
+    # scheduled (or closed before counts were kept) are counted here, in one grouped query.
+    cycles = list(program.feedback_cycles.select_related("version__template"))
+    counted = {
+        row["cycle_id"]: row
+        for row in SurveyInvitation.objects.filter(
+            cycle__in=[c for c in cycles if c.closed_invited is None]
+        )
+        .values("cycle_id")
+        .annotate(n=Count("id"), n_answered=Count("id", filter=Q(answered=True)))
+        .order_by()
+    }
+    rows = []
+    for c in cycles:
+        row = counted.get(c.pk, {})
+        invited = c.closed_invited if c.closed_invited is not None else row.get("n", 0)
+        answered = c.closed_answered if c.closed_answered is not None else row.get("n_answered", 0)
+        # "Answered" appears once a survey closes: a live count ticking up after a known
+        # person's session would tell when they answered.
+        rows.append((c, invited, answered if c.status == FeedbackCycle.Status.CLOSED else None))
     overview = feedback_results.program_results(
         program=program, k=request.organization.anonymity_threshold
     )

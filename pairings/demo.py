@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from mentorship.models import Organization
+from pairings import activity
 from pairings.models import Meeting, Pairing, PairingEvent, SessionLog
 from programs import services as program_services
 from programs.models import Participant, Program, ProgramSponsor
@@ -118,7 +119,9 @@ def seed_demo_pairs(*, organization: Organization) -> Program:
                 learned=LEARNED[n] if n % 2 == 0 else TAUGHT[n],
                 shared_notes="Next time: try it together on a real task.",
             )
-            log.topics.set(pilot.topics.all()[n : n + 1])
+            topics = list(pilot.topics.all()[n : n + 1])
+            log.topics.set(topics)
+            activity.record_session(log=log, topics=topics)
         pairing.last_met_at = now - timedelta(weeks=2)
         pairing.save(update_fields=["last_met_at"])
         if index == 0:

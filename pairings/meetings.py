@@ -38,6 +38,7 @@ from django.utils.dateformat import format as format_date
 from mentorship.models import Membership, Notification, User, hash_token
 from mentorship.services import absolute_url
 from mentorship.tenancy import across_all_organizations, tenant_scope
+from pairings import activity
 from pairings.ics import FeedEvent, Method, feed_ics, meeting_ics
 from pairings.models import CalendarFeed, Meeting, Pairing, ReminderDelivery
 from pairings.selectors import pairing_side_of
@@ -423,6 +424,14 @@ def meeting_reschedule(
     return meeting
 
 
+def _side_of(pairing: Pairing, user: User) -> str:
+    """The side of the partner who is ``user``, or "" for anyone else (an HR admin)."""
+    for participant, side in ((pairing.mentor, "junior"), (pairing.mentee, "senior")):
+        if participant.membership_id and participant.membership.user_id == user.pk:
+            return side
+    return ""
+
+
 def meeting_cancel(*, meeting: Meeting, actor: User) -> Meeting:
     """Cancel a meeting (who and when is recorded) and send both partners the cancellation."""
     _require_partner(meeting.pairing, actor)
@@ -430,8 +439,18 @@ def meeting_cancel(*, meeting: Meeting, actor: User) -> Meeting:
         locked = _lock_changeable(meeting)
         meeting.cancelled_at = timezone.now()
         meeting.cancelled_by = actor
+        meeting.cancelled_by_side = _side_of(meeting.pairing, actor)
         meeting.sequence = locked.sequence + 1
-        meeting.save(update_fields=["cancelled_at", "cancelled_by", "sequence", "updated_at"])
+        meeting.save(
+            update_fields=[
+                "cancelled_at",
+                "cancelled_by",
+                "cancelled_by_side",
+                "sequence",
+                "updated_at",
+            ]
+        )
+        activity.record_cancellation(meeting=meeting)
         _announce(meeting=meeting, actor=actor, method="CANCEL", verb="cancelled")
     return meeting
 
@@ -600,8 +619,18 @@ def meetings_cancel_upcoming(*, pairing: Pairing, actor: User) -> int:
     for meeting in pairing.meetings.filter(cancelled_at__isnull=True, starts_at__gt=now):
         meeting.cancelled_at = now
         meeting.cancelled_by = actor
+        meeting.cancelled_by_side = _side_of(pairing, actor)
         meeting.sequence += 1
-        meeting.save(update_fields=["cancelled_at", "cancelled_by", "sequence", "updated_at"])
+        meeting.save(
+            update_fields=[
+                "cancelled_at",
+                "cancelled_by",
+                "cancelled_by_side",
+                "sequence",
+                "updated_at",
+            ]
+        )
+        activity.record_cancellation(meeting=meeting)
         _announce(meeting=meeting, actor=actor, method="CANCEL", verb="cancelled")
         cancelled += 1
     return cancelled

@@ -108,12 +108,22 @@ class Meeting(TenantModel):
     cancelled_by = models.ForeignKey(
         "mentorship.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Which partner cancelled, fixed when it happens ("" when someone else did, e.g. an HR admin
+    # ending the pair): dashboards count cancellations by side without joining people.
+    cancelled_by_side = models.CharField(max_length=6, blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["starts_at", "id"]
-        indexes = [models.Index(fields=["starts_at", "cancelled_at"])]
+        indexes = [
+            models.Index(fields=["starts_at", "cancelled_at"]),
+            models.Index(
+                fields=["cancelled_at"],
+                name="meeting_cancelled_idx",
+                condition=models.Q(cancelled_at__isnull=False),
+            ),
+        ]
 
 
 class SessionLog(TenantModel):
@@ -134,6 +144,49 @@ class SessionLog(TenantModel):
 
     class Meta:
         ordering = ["-date", "-id"]
+
+
+class SessionWeek(TenantModel):
+    """Sessions logged per program, week, and the author's side and department, and meetings
+    cancelled per week by the side and department of who cancelled: kept in step with every
+    log and cancellation by ``pairings.activity`` in the transaction that writes it, so the
+    dashboards read a few hundred rows instead of every log and meeting, and stay exactly live.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(help_text="The Monday of the week.")
+    side = models.CharField(max_length=6)
+    department = models.CharField(max_length=80, blank=True)
+    sessions = models.PositiveIntegerField(default=0)
+    minutes = models.PositiveIntegerField(default=0)
+    cancellations = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "week", "side", "department"], name="session_week_unique"
+            )
+        ]
+
+
+class TopicWeek(TenantModel):
+    """Sessions per topic, program, week, and the author's side and department (see
+    ``SessionWeek``): what juniors and seniors taught, without reading every log's topics."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(help_text="The Monday of the week.")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    side = models.CharField(max_length=6)
+    department = models.CharField(max_length=80, blank=True)
+    sessions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "week", "topic", "side", "department"],
+                name="topic_week_unique",
+            )
+        ]
 
 
 class ReminderDelivery(TenantModel):

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from mentorship import services as kernel
 from mentorship.models import AuditEvent, Membership, User
-from pairings import matching
+from pairings import activity, matching
 from pairings.models import MatchRun, Pairing, PairingEvent, SessionLog
 from pairings.selectors import LIVE_STATUSES
 from programs.models import Participant, Program, Side
@@ -538,8 +538,10 @@ def session_log_create(
             shared_notes=shared_notes,
             private_notes=private_notes,
         )
+        topics = list(topics)
         log.topics.set(topics)
         log.objectives.set(touched)
+        activity.record_session(log=log, topics=topics)
         for objective in touched:
             objective.progress = max(0, min(100, progress_by_id[objective.pk]))
             objective.save(update_fields=["progress", "updated_at"])

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from mentorship.models import Membership, Role
@@ -80,10 +81,21 @@ def sponsor_candidates(*, program: Program) -> QuerySet[Membership]:
 
 
 def topics_with_usage() -> QuerySet[Topic]:
+    """Topics with how many offer, want and use them. One subquery per count: joining the three
+    relations at once multiplies their rows (minutes at 20,000 participants)."""
+
+    def uses(through: Any, field: str) -> Subquery:
+        return Subquery(
+            through.objects.filter(topic_id=OuterRef("pk"))
+            .values("topic_id")
+            .annotate(n=Count(field))
+            .values("n")
+        )
+
     return Topic.objects.annotate(
-        offered=Count("offered_by", distinct=True),
-        wanted=Count("wanted_by", distinct=True),
-        in_programs=Count("programs", distinct=True),
+        offered=Coalesce(uses(Participant.offers.through, "participant_id"), 0),
+        wanted=Coalesce(uses(Participant.wants.through, "participant_id"), 0),
+        in_programs=Coalesce(uses(Program.topics.through, "program_id"), 0),
     ).order_by("name")
 
 

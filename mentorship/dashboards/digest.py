@@ -41,7 +41,6 @@ from programs.models import Program, ProgramSponsor
 logger = logging.getLogger(__name__)
 
 SEND_FROM = time(7, 0)  # on the Monday of each ISO week, in UTC (see the module docstring)
-PERIOD_DAYS = 7
 
 
 def digest_week(now: datetime) -> date | None:
@@ -120,8 +119,10 @@ def digest_compose(
     not depend on who reads them (``named`` is always False here).
     """
     boards = {} if boards is None else boards
-    today = now.astimezone(UTC).date()
-    filters = Filters(start=today - timedelta(days=PERIOD_DAYS - 1), end=today)
+    # The last whole ISO week, Monday to Sunday: complete by Monday 07:00, never overlapping
+    # the previous digest, and exactly the weekly totals the dashboards keep.
+    this_monday = now.astimezone(UTC).date() - timedelta(days=now.astimezone(UTC).weekday())
+    filters = Filters(start=this_monday - timedelta(weeks=1), end=this_monday - timedelta(days=1))
     slug = organization.slug
     programs = []
     for program in _sponsored_programs(membership):

@@ -44,19 +44,20 @@ def _board(request: HttpRequest, program: Program | None) -> dict[str, Any]:
     else:
         program_ids = list(visible.values_list("pk", flat=True))
     k = request.organization.anonymity_threshold
-    departments = selectors.dashboard_departments(program_ids=program_ids, k=k, named=named)
+    people = selectors.people_by_department(program_ids=program_ids)
+    departments = selectors.dashboard_departments(people=people, k=k, named=named)
     form = DashboardFilterForm(request.GET or None, departments=departments)
     filters = form.filters()
-    board = selectors.dashboard(program_ids=program_ids, filters=filters, k=k, named=named)
+    board = selectors.dashboard(
+        program_ids=program_ids, filters=filters, k=k, named=named, people=people
+    )
     return {
         "form": form,
         "board": board,
         "program": program,
         "named": named,
         "rows": (
-            selectors.program_rows(program_ids=program_ids, filters=filters)
-            if program is None
-            else []
+            selectors.program_rows(program_ids=program_ids, board=board) if program is None else []
         ),
         "query": request.GET.urlencode(),
         "inactivity_days": settings.PAIR_INACTIVITY_DAYS,

@@ -21,6 +21,7 @@ from feedback.models import (
     TopicRating,
 )
 from feedback.results import cycle_results
+from feedback.summaries import summarize_cycles
 from mentorship.models import Role
 from programs import services as program_services
 from programs.models import Program
@@ -212,6 +213,7 @@ def test_trend_and_skills_across_surveys_respect_k(alpha: Tenant, client_for) ->
                 rating=4,
                 side="senior",
             )
+        summarize_cycles(cycle_ids=[cycle.pk, end.pk])  # as closing does
         overview = program_results(program=program, k=5)
     monthly = [t for t in overview.trend if t.cycle.title == "Monthly check-in"]
     assert [t.average for t in monthly] == [4.0]

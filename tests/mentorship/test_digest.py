@@ -24,7 +24,8 @@ from mentorship.dashboards import digest
 from mentorship.dashboards.tasks import dispatch_sponsor_digests
 from mentorship.models import DigestDelivery, Membership, Notification, Organization, Role
 from mentorship.tenancy import tenant_scope
-from pairings.models import Pairing, SessionLog
+from pairings.models import Pairing
+from pairings.services import session_log_create
 from programs.models import Participant, Program, ProgramSponsor
 from tests.conftest import Tenant, make_tenant
 from tests.factories import MembershipFactory
@@ -55,7 +56,7 @@ def person(program: Program, first: str, last: str, side: str, **extra: object) 
 def build_program(tenant: Tenant, name: str = "Digital Fluency", slug: str = "fluency") -> Program:
     """An active program sponsored by the tenant's sponsor: 4 people taking part (and one who
     only applied), 2 active pairs of which 1 met this month and 1 is at risk, and 3 sessions
-    (3 hours) logged in the last 7 days plus 1 just before them."""
+    (3 hours) logged last week plus 1 the week before."""
     organization = tenant.organization
     with tenant.scope():
         program = Program.objects.create(
@@ -86,13 +87,14 @@ def build_program(tenant: Tenant, name: str = "Digital Fluency", slug: str = "fl
             status=Pairing.Status.ACTIVE,
             created_at=MONDAY - timedelta(days=40),
         )
-        for days_ago, minutes in ((1, 60), (2, 45), (6, 75), (7, 30)):
-            SessionLog.objects.create(
-                organization=organization,
+        # Last week is Monday (7 days ago) to Sunday (1 day ago); 8 days ago is the week before.
+        for days_ago, minutes in ((1, 60), (2, 45), (6, 75), (8, 30)):
+            session_log_create(
                 pairing=met,
                 author=ada,
                 date=DAY - timedelta(days=days_ago),
                 minutes=minutes,
+                confirm_duplicate=True,
             )
     return program
 
@@ -388,8 +390,8 @@ def test_the_digest_gives_the_weeks_figures_and_links_but_never_a_name(
     assert "Digital Fluency (Active)" in body
     assert "People taking part: 4" in body  # the one who only applied is not counted
     assert "Active pairs: 2, of which 1 met in the last 30 days" in body
-    # 60 + 45 + 75 minutes in the last 7 days; the 30-minute session 7 days ago is outside.
-    assert "Sessions logged in the last 7 days: 3 (3.0 hours)" in body
+    # 60 + 45 + 75 minutes last week; the 30-minute session the week before is outside.
+    assert "Sessions logged last week: 3 (3.0 hours)" in body
     assert "Pairs at risk: 1" in body
     for name in (*AT_RISK_NAMES, "Ada", "Lovelace", "Bea", "@people.test"):
         assert name not in body

@@ -81,6 +81,7 @@ from feedback.summaries import summarize_cycles
 from mentorship import services
 from mentorship.models import Invitation, Membership, Organization, Role, User
 from mentorship.tenancy import TenantModel, across_all_organizations, tenant_scope
+from pairings import activity
 from pairings.models import Meeting, Pairing, PairingEvent, SessionLog
 from programs import services as program_services
 from programs.models import (
@@ -568,6 +569,10 @@ class Seeder:
         with self.stage("survey summaries") as details:
             summarize_cycles(cycle_ids=closed)
             details.append(f"{len(closed):,} closed surveys")
+        with self.stage("weekly activity totals") as details:
+            # What session_log_create keeps in step log by log, recounted once for the bulk.
+            activity.rebuild(organization_id=self.org_id)
+            details.append("sessions and topics per week")
 
     # --- Organisation and programs -----------------------------------------------------------
 
@@ -869,7 +874,7 @@ class Seeder:
         meetings = self.writer.sink(
             Meeting,
             "id organization_id pairing_id starts_at duration_minutes location uid sequence "
-            "created_by_id cancelled_at cancelled_by_id created_at updated_at",
+            "created_by_id cancelled_at cancelled_by_id cancelled_by_side created_at updated_at",
         )
         # (pair, day, start, meeting id) of each session to log; no meeting for unbooked ones
         sessions: list[tuple[Pair, int, datetime | None, int | None]] = []
@@ -888,10 +893,12 @@ class Seeder:
                     self.at(0, -rng.randint(1, 72)),
                 )
                 cancelled_at = cancelled_by = None
+                cancelled_side = ""
                 if serial % CANCEL_EVERY == CANCEL_EVERY // 2:
                     # Cancelled by one of the two, some hours before (or, for meetings still
                     # ahead, in the last two days).
                     cancelled_by = rng.choice(users)
+                    cancelled_side = "junior" if cancelled_by == users[0] else "senior"
                     cancelled_at = (
                         starts - timedelta(hours=rng.randint(2, 72))
                         if day < 0
@@ -912,6 +919,7 @@ class Seeder:
                     rng.choice(users),
                     cancelled_at,
                     cancelled_by,
+                    cancelled_side,
                     created,
                     cancelled_at or created,
                 )
@@ -1306,6 +1314,13 @@ class Command(BaseCommand):
             t = time.perf_counter()
         # Foreign keys are deferred: PostgreSQL checks every new row's here, most of the commit.
         write(f"  {'commit':<22} {time.perf_counter() - t:6.1f} s")
+        if connection.vendor == "postgresql":
+            # Fresh planner statistics: autovacuum would analyse the new rows only later, and
+            # until then the planner guesses (the dashboards' joins ran 40 times slower).
+            t = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            write(f"  {'analyse':<22} {time.perf_counter() - t:6.1f} s")
         t = time.perf_counter()
         counts = table_counts(organization)
         write(f"  {'count':<22} {time.perf_counter() - t:6.1f} s")

@@ -1,0 +1,141 @@
+"""Weekly activity totals (``SessionWeek``, ``TopicWeek``), kept live.
+
+Every session log adds itself to its week's totals in the transaction that writes it
+(:func:`record_session`), so the totals never lag behind the logs; :func:`rebuild` recomputes
+them from the logs in one statement per table (after a bulk load such as ``seed_scale``, and in
+tests that check the running totals against a recount).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from pairings.models import Meeting, SessionLog, SessionWeek, TopicWeek
+from programs.models import Topic
+
+
+def week_of(day: date) -> date:
+    """The Monday of ``day``'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def _add(model: type[models.Model], keys: dict, increments: dict[str, int]) -> None:
+    """Add ``increments`` to the row with ``keys``, creating it the first time. Concurrent
+    first writers are safe: the loser of the unique constraint adds to the winner's row."""
+    bump = {name: models.F(name) + value for name, value in increments.items()}
+    if model.objects.filter(**keys).update(**bump):
+        return
+    try:
+        with transaction.atomic():
+            model.objects.create(**keys, **increments)
+    except IntegrityError:
+        model.objects.filter(**keys).update(**bump)
+
+
+def record_session(*, log: SessionLog, topics: Iterable[Topic]) -> None:
+    """Count a new session log in its week. Call in the transaction that creates the log."""
+    author = log.author
+    keys = {
+        "organization_id": log.organization_id,
+        "program_id": log.pairing.program_id,
+        "week": week_of(log.date),
+        "side": author.side,
+        "department": author.department,
+    }
+    _add(SessionWeek, keys, {"sessions": 1, "minutes": log.minutes})
+    # A topic given twice is still one topic of the session (as ``log.topics.set`` stores it).
+    for topic_id in sorted({topic.pk for topic in topics}):
+        _add(TopicWeek, {**keys, "topic_id": topic_id}, {"sessions": 1})
+
+
+def record_cancellation(*, meeting: Meeting) -> None:
+    """Count a cancellation in the week it happened, for the side and department of who
+    cancelled ("" for someone else, e.g. an HR admin). Call in the cancelling transaction."""
+    pairing = meeting.pairing
+    partner = {"junior": pairing.mentor, "senior": pairing.mentee}.get(meeting.cancelled_by_side)
+    keys = {
+        "organization_id": meeting.organization_id,
+        "program_id": pairing.program_id,
+        "week": week_of(timezone.localdate(meeting.cancelled_at)),
+        "side": meeting.cancelled_by_side,
+        "department": partner.department if partner is not None else "",
+    }
+    _add(SessionWeek, keys, {"cancellations": 1})
+
+
+def rebuild(*, organization_id: int) -> None:
+    """Recompute an organisation's weekly totals from its logs (two INSERT … SELECT)."""
+    from mentorship.tenancy import across_all_organizations
+
+    with across_all_organizations(), transaction.atomic():
+        SessionWeek.objects.filter(organization_id=organization_id).delete()
+        TopicWeek.objects.filter(organization_id=organization_id).delete()
+        logs = SessionLog.objects.filter(organization_id=organization_id)
+        weeks: dict[tuple, SessionWeek] = {}
+        for row in _weekly(logs, "").annotate(
+            sessions=models.Count("id"), minutes=Coalesce(models.Sum("minutes"), 0)
+        ):
+            key = (row["program_id"], row["week"], row["side"], row["department"])
+            weeks[key] = SessionWeek(organization_id=organization_id, **row)
+        cancelled = (
+            Meeting.objects.filter(organization_id=organization_id, cancelled_at__isnull=False)
+            .select_related("pairing__mentor", "pairing__mentee")
+            .only(
+                "cancelled_at",
+                "cancelled_by_side",
+                "pairing__program_id",
+                "pairing__mentor__department",
+                "pairing__mentee__department",
+            )
+        )
+        for meeting in cancelled.iterator(chunk_size=5000):
+            pairing = meeting.pairing
+            side = meeting.cancelled_by_side
+            partner = {"junior": pairing.mentor, "senior": pairing.mentee}.get(side)
+            key = (
+                pairing.program_id,
+                week_of(timezone.localdate(meeting.cancelled_at)),
+                side,
+                partner.department if partner is not None else "",
+            )
+            if key not in weeks:
+                weeks[key] = SessionWeek(
+                    organization_id=organization_id,
+                    program_id=key[0],
+                    week=key[1],
+                    side=key[2],
+                    department=key[3],
+                )
+            weeks[key].cancellations += 1
+        SessionWeek.objects.bulk_create(weeks.values(), batch_size=5000)
+        through = SessionLog.topics.through.objects.filter(sessionlog__in=logs.values("pk"))
+        TopicWeek.objects.bulk_create(
+            (
+                TopicWeek(organization_id=organization_id, **row)
+                for row in _weekly(through, "sessionlog__")
+                .values("program_id", "week", "side", "department", "topic_id")
+                .annotate(sessions=models.Count("id"))
+            ),
+            batch_size=5000,
+        )
+
+
+def _weekly(queryset: models.QuerySet, prefix: str) -> models.QuerySet:
+    """Rows grouped by program, week (Monday), author side and department."""
+    from django.db.models.functions import TruncWeek
+
+    return (
+        queryset.annotate(
+            program_id=models.F(f"{prefix}pairing__program_id"),
+            week=TruncWeek(f"{prefix}date"),
+            side=models.F(f"{prefix}author__side"),
+            department=models.F(f"{prefix}author__department"),
+        )
+        .values("program_id", "week", "side", "department")
+        .order_by()
+    )
