@@ -29,7 +29,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.mail.message import SafeMIMEText
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -616,21 +616,21 @@ def meetings_cancel_upcoming(*, pairing: Pairing, actor: User) -> int:
     cancellation (the actor, an HR admin, is recorded as who cancelled)."""
     now = timezone.now()
     cancelled = 0
+    side = _side_of(pairing, actor)
     for meeting in pairing.meetings.filter(cancelled_at__isnull=True, starts_at__gt=now):
-        meeting.cancelled_at = now
-        meeting.cancelled_by = actor
-        meeting.cancelled_by_side = _side_of(pairing, actor)
-        meeting.sequence += 1
-        meeting.save(
-            update_fields=[
-                "cancelled_at",
-                "cancelled_by",
-                "cancelled_by_side",
-                "sequence",
-                "updated_at",
-            ]
-        )
-        activity.record_cancellation(meeting=meeting)
+        with transaction.atomic():
+            # Compare-and-set: a partner cancelling this meeting at the same moment wins, and
+            # the cancellation is counted once.
+            if not Meeting.objects.filter(pk=meeting.pk, cancelled_at__isnull=True).update(
+                cancelled_at=now,
+                cancelled_by=actor,
+                cancelled_by_side=side,
+                sequence=F("sequence") + 1,
+                updated_at=now,
+            ):
+                continue
+            meeting.refresh_from_db()
+            activity.record_cancellation(meeting=meeting)
         _announce(meeting=meeting, actor=actor, method="CANCEL", verb="cancelled")
         cancelled += 1
     return cancelled

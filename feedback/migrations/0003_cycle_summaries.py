@@ -4,6 +4,63 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def backfill(apps, schema_editor) -> None:
+    """Surveys closed before totals were kept get them now (as feedback.summaries writes them
+    at closing): their figures stay on the dashboards and in the trend."""
+    from django.db import models
+
+    FeedbackCycle = apps.get_model("feedback", "FeedbackCycle")
+    Answer = apps.get_model("feedback", "Answer")
+    QuestionSummary = apps.get_model("feedback", "QuestionSummary")
+    SurveyInvitation = apps.get_model("feedback", "SurveyInvitation")
+    closed = {c.pk: c for c in FeedbackCycle.objects.filter(status="closed")}
+    if not closed:
+        return
+    rows = (
+        Answer.objects.filter(
+            response__cycle_id__in=closed,
+            question__kind__in=("likert", "nps"),
+            number__isnull=False,
+        )
+        .values("response__cycle_id", "question_id", "response__side", "response__department")
+        .annotate(
+            n=models.Count("id"),
+            total=models.Sum("number"),
+            promoters=models.Count("id", filter=models.Q(number__gte=9)),
+            detractors=models.Count("id", filter=models.Q(number__lte=6)),
+        )
+        .order_by()
+    )
+    QuestionSummary.objects.bulk_create(
+        QuestionSummary(
+            organization_id=closed[row["response__cycle_id"]].organization_id,
+            cycle_id=row["response__cycle_id"],
+            question_id=row["question_id"],
+            side=row["response__side"],
+            department=row["response__department"],
+            count=row["n"],
+            total=row["total"],
+            promoters=row["promoters"],
+            detractors=row["detractors"],
+        )
+        for row in rows
+    )
+    counts = {
+        row["cycle_id"]: row
+        for row in SurveyInvitation.objects.filter(cycle_id__in=closed)
+        .values("cycle_id")
+        .annotate(
+            invited=models.Count("id"),
+            answered=models.Count("id", filter=models.Q(answered=True)),
+        )
+        .order_by()
+    }
+    for pk, cycle in closed.items():
+        cycle.closed_invited = counts.get(pk, {}).get("invited", 0)
+        cycle.closed_answered = counts.get(pk, {}).get("answered", 0)
+        cycle.save(update_fields=["closed_invited", "closed_answered"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -40,4 +97,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('cycle', 'question', 'side', 'department'), name='question_summary_unique')],
             },
         ),
-    ]
+        migrations.RunPython(backfill, migrations.RunPython.noop),
+]

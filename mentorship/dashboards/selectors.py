@@ -16,10 +16,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from feedback.anonymity import effective_k, may_show, may_show_subset
+from feedback.anonymity import effective_k, may_show, may_show_subset, shown_groups
 from feedback.models import Concern, FeedbackCycle, Question, QuestionSummary, TopicRating
 from mentorship.models import Membership, Role
 from pairings.activity import week_of
@@ -45,7 +44,8 @@ class Filters:
 
 @dataclass
 class SurveyPoint:
-    label: str  # a month, "2026-10"
+    label: str  # closing day and survey, "2026-10-31 · Monthly check-in"
+    program: str
     invited: int
     answered: int
     satisfaction: float | None  # average of the surveys' first 1-5 question, None if withheld
@@ -165,11 +165,17 @@ def people_by_department(*, program_ids: list[int]) -> PeopleRows:
 
 def dashboard_departments(*, people: PeopleRows, k: int, named: bool) -> list[str]:
     """Departments to filter by. Sponsors (``named`` False) are offered only departments of at
-    least k approved people: a filter on fewer would show individuals' progress."""
+    least k approved people, and only while those left out reach k too: a filter on fewer would
+    show individuals' progress, directly or by subtraction."""
     approved: dict[str, int] = defaultdict(int)
     for row in people:
         approved[row["department"] or NO_DEPARTMENT] += row["n_approved"]
-    return sorted(name for name, n in approved.items() if n and (named or may_show(n, k)))
+    if named:
+        return sorted(name for name, n in approved.items() if n)
+    # The breakdown rule of the survey results: the departments not offered must together be
+    # none or k, or the unfiltered view minus the offered ones would describe them.
+    shown = shown_groups({name: n for name, n in approved.items() if n}, k)
+    return sorted(name for name, ok in shown.items() if ok)
 
 
 def _department(filters: Filters, prefix: str = "") -> Q:
@@ -322,6 +328,10 @@ def _sessions(board: Dashboard, program_ids: list[int], filters: Filters) -> Non
     weeks = SessionWeek.objects.filter(
         program_id__in=program_ids, week__gte=first_week, week__lte=filters.end
     ).filter(_department(filters))
+    if filters.department:
+        # Cancellations by someone else (an HR admin) belong to no department: not to "No
+        # department given" either.
+        weeks = weeks.exclude(side="")
     per_week: dict[date, list[int]] = defaultdict(lambda: [0, 0])
     cancelled: dict[str, int] = defaultdict(int)
     for row in (
@@ -369,28 +379,29 @@ def _moments(name: str, filters: Filters) -> dict[str, datetime]:
 
 
 def _surveys(board: Dashboard, program_ids: list[int], filters: Filters, k: int) -> None:
-    """Per month of closing: response rate (everyone invited: a department's rate would say
-    who answered) and the pooled average of each survey's first 1-5 question and NPS, each
-    shown only from k answers and, under a department filter, leaving out none or k."""
-    cycles = FeedbackCycle.objects.filter(
-        program_id__in=program_ids,
-        status=FeedbackCycle.Status.CLOSED,
-        anonymous=True,
-        **_moments("closed_at", filters),
-    )
-    months: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    rows = list(
-        cycles.annotate(month=TruncMonth("closed_at")).values_list(
-            "pk", "version_id", "month", "closed_invited", "closed_answered"
+    """One line per scheduled anonymous survey that closed in the range: response rate (of
+    everyone invited: a department's rate would say who answered), and the average of its
+    first 1-5 question and its NPS.
+
+    Never pooled: a figure over several surveys minus one shown on its own would give the rest,
+    and one person answering several surveys is not several people. Each figure is the
+    survey's own, shown only from k answers and, under a department filter, only when the
+    answers it leaves out are none or k too, exactly as on the survey's results page."""
+    cycles = list(
+        FeedbackCycle.objects.filter(
+            program_id__in=program_ids,
+            status=FeedbackCycle.Status.CLOSED,
+            anonymous=True,
+            on_demand=False,
+            **_moments("closed_at", filters),
         )
+        .select_related("program")
+        .order_by("closed_at", "pk")
     )
-    for _, _, month, invited, answered in rows:
-        months[month]["invited"] += invited or 0
-        months[month]["answered"] += answered or 0
     # The first scale and NPS question of each survey stand for its satisfaction and NPS.
     first: dict[tuple[int, str], tuple[int, int]] = {}
     for pk, version_id, kind, position in Question.objects.filter(
-        version_id__in={version_id for _, version_id, *_ in rows},
+        version_id__in={c.version_id for c in cycles},
         kind__in=(Question.Kind.LIKERT, Question.Kind.NPS),
     ).values_list("pk", "version_id", "kind", "position"):
         key = (version_id, kind)
@@ -401,14 +412,13 @@ def _surveys(board: Dashboard, program_ids: list[int], filters: Filters, k: int)
         if filters.department
         else None
     )
-    # Summed in the database: a few rows per month, whatever the number of answers.
+    totals: dict[tuple[int, str], dict[str, int]] = {}
     for row in (
         QuestionSummary.objects.filter(
-            cycle_id__in=[pk for pk, *_ in rows],
+            cycle_id__in=[c.pk for c in cycles],
             question_id__in=[pk for pk, _ in first.values()],
         )
-        .annotate(month=TruncMonth("cycle__closed_at"))
-        .values("month", "question__kind")
+        .values("cycle_id", "question__kind")
         .annotate(
             every=Sum("count"),
             n=Sum("count", filter=chosen),
@@ -418,55 +428,52 @@ def _surveys(board: Dashboard, program_ids: list[int], filters: Filters, k: int)
         )
         .order_by()
     ):
-        kind = "likert" if row["question__kind"] == Question.Kind.LIKERT else "nps"
-        month = months[row["month"]]
-        month[f"{kind}_all"] += row["every"] or 0
-        for name in ("n", "total", "promoters", "detractors"):
-            month[f"{kind}_{name}"] += row[name] or 0
+        totals[(row["cycle_id"], row["question__kind"])] = row
 
-    def shown(month: dict[str, int], kind: str) -> bool:
-        n = month[f"{kind}_n"]
+    def shown(row: dict[str, int] | None) -> bool:
+        if row is None or not row["n"]:
+            return False
         if filters.department:
-            return may_show_subset(n, month[f"{kind}_all"], k)
-        return may_show(n, k)
+            return may_show_subset(row["n"], row["every"], k)
+        return may_show(row["n"], k)
 
     board.surveys = []
-    for key in sorted(months):
-        month = months[key]
-        satisfaction = (
-            round(month["likert_total"] / month["likert_n"], 2) if shown(month, "likert") else None
-        )
-        nps = (
-            round(100 * (month["nps_promoters"] - month["nps_detractors"]) / month["nps_n"])
-            if shown(month, "nps")
-            else None
-        )
+    for cycle in cycles:
+        likert = totals.get((cycle.pk, Question.Kind.LIKERT))
+        nps = totals.get((cycle.pk, Question.Kind.NPS))
         board.surveys.append(
             SurveyPoint(
-                label=f"{key:%Y-%m}",
-                invited=month["invited"],
-                answered=month["answered"],
-                satisfaction=satisfaction,
-                nps=nps,
+                label=f"{timezone.localdate(cycle.closed_at):%Y-%m-%d} · {cycle.title}",
+                program=cycle.program.name,
+                invited=cycle.closed_invited or 0,
+                answered=cycle.closed_answered or 0,
+                satisfaction=(round(likert["total"] / likert["n"], 2) if shown(likert) else None),
+                nps=(
+                    round(100 * (nps["promoters"] - nps["detractors"]) / nps["n"])
+                    if shown(nps)
+                    else None
+                ),
             )
         )
 
 
 def _skills(board: Dashboard, program_ids: list[int], filters: Filters, k: int) -> None:
-    """Pre/post self-rating per topic: the baseline of every objective, and the final ratings
-    of closed "End of program" surveys. Each figure reaches k (and its complement, under a
-    department filter) or is withheld."""
-    before: dict[str, dict[str, list[int]]] = defaultdict(lambda: {"n": [0, 0], "sum": [0, 0]})
-    # One pass over objectives serves the baselines and the progress figures, grouped by
-    # topic id and department (topics are named by a second, tiny query: no join on them).
+    """Pre/post self-rating per topic: the baselines of objectives, and the final ratings of
+    closed "End of program" surveys, with the objective progress figures from the same pass.
+
+    A topic's figure pools groups (a program's baselines, a survey's final ratings) that each
+    reach k people on their own, and under a department filter leave out none or k: two views
+    (the organisation and one program, two ranges) then differ by whole groups of k or more,
+    never by fewer people. Baselines count people, not objectives."""
     rows = list(
         LearningObjective.objects.filter(
             participant__program_id__in=program_ids,
             participant__status=Participant.Status.APPROVED,
         )
-        .values("topic_id", "participant__department")
+        .values("participant__program_id", "topic_id", "participant__department")
         .annotate(
             n=Count("id"),
+            people=Count("participant", distinct=True),
             total=Sum("baseline_rating"),
             # Named apart from the field: an aggregate called "progress" would shadow it.
             n_progress=Sum("progress"),
@@ -477,12 +484,20 @@ def _skills(board: Dashboard, program_ids: list[int], filters: Filters, k: int) 
         .order_by()
     )
     names = dict(
-        Topic.objects.filter(pk__in=[r["topic_id"] for r in rows]).values_list("pk", "name")
+        Topic.objects.filter(pk__in={r["topic_id"] for r in rows}).values_list("pk", "name")
     )
+    before = _Groups(filters, k)
     progress = dict.fromkeys(("count", "progress", "not_started", "under_way", "reached"), 0)
     for row in rows:
         department = row["participant__department"]
-        _add(before[names[row["topic_id"]]], department, filters, row)
+        before.add(
+            names[row["topic_id"]],
+            row["participant__program_id"],
+            department,
+            people=row["people"],
+            n=row["n"],
+            total=row["total"] or 0,
+        )
         if not filters.department or (department or NO_DEPARTMENT) == filters.department:
             progress["count"] += row["n"]
             for name in ("progress", "not_started", "under_way", "reached"):
@@ -491,35 +506,65 @@ def _skills(board: Dashboard, program_ids: list[int], filters: Filters, k: int) 
         **progress,
         "average_progress": progress["progress"] / progress["count"] if progress["count"] else None,
     }
-    after: dict[str, dict[str, list[int]]] = defaultdict(lambda: {"n": [0, 0], "sum": [0, 0]})
+    after = _Groups(filters, k)
     for row in (
         TopicRating.objects.filter(
             cycle__program_id__in=program_ids, cycle__status=FeedbackCycle.Status.CLOSED
         )
-        .values("topic_name", "department")
+        .values("cycle_id", "topic_name", "department")
         .annotate(n=Count("id"), total=Sum("rating"))
+        .order_by()
     ):
-        _add(after[row["topic_name"]], row["department"], filters, row)
-
-    def average(figures: dict[str, list[int]] | None) -> float | None:
-        if figures is None:
-            return None
-        chosen, everyone = figures["n"]
-        ok = may_show_subset(chosen, everyone, k) if filters.department else may_show(chosen, k)
-        return round(figures["sum"][0] / chosen, 2) if ok else None
-
+        # One rating per person and topic in a survey.
+        after.add(
+            row["topic_name"],
+            row["cycle_id"],
+            row["department"],
+            people=row["n"],
+            n=row["n"],
+            total=row["total"] or 0,
+        )
     board.skills = []
-    for topic in sorted(set(before) | set(after)):
-        start = average(before.get(topic))
-        end = average(after.get(topic))
+    for topic in sorted(before.topics() | after.topics()):
+        start = before.average(topic)
+        end = after.average(topic)
         change = round(end - start, 2) if start is not None and end is not None else None
         board.skills.append((topic, start, end, change))
 
 
-def _add(figures: dict[str, list[int]], department: str, filters: Filters, row: dict) -> None:
-    """Count a row for everyone, and for the chosen group when it belongs to the filter."""
-    figures["n"][1] += row["n"]
-    figures["sum"][1] += row["total"] or 0
-    if not filters.department or (department or NO_DEPARTMENT) == filters.department:
-        figures["n"][0] += row["n"]
-        figures["sum"][0] += row["total"] or 0
+class _Groups:
+    """Per topic and group (a program, a survey): people and ratings, for everyone and for the
+    chosen department. See ``_skills`` for which groups may be pooled."""
+
+    def __init__(self, filters: Filters, k: int) -> None:
+        self.filters = filters
+        self.k = k
+        # topic -> group -> [people chosen, people in all, ratings chosen, sum chosen]
+        self.groups: dict[str, dict[int, list[int]]] = defaultdict(
+            lambda: defaultdict(lambda: [0, 0, 0, 0])
+        )
+
+    def add(
+        self, topic: str, group: int, department: str, *, people: int, n: int, total: int
+    ) -> None:
+        figures = self.groups[topic][group]
+        figures[1] += people
+        if not self.filters.department or (department or NO_DEPARTMENT) == self.filters.department:
+            figures[0] += people
+            figures[2] += n
+            figures[3] += total
+
+    def topics(self) -> set[str]:
+        return set(self.groups)
+
+    def average(self, topic: str) -> float | None:
+        ratings = total = 0
+        for chosen, everyone, n, subtotal in self.groups.get(topic, {}).values():
+            if self.filters.department:
+                ok = may_show_subset(chosen, everyone, self.k)
+            else:
+                ok = may_show(chosen, self.k)
+            if ok:
+                ratings += n
+                total += subtotal
+        return round(total / ratings, 2) if ratings else None

@@ -151,9 +151,17 @@ def table_rows(context: dict[str, Any], table: str) -> list[list[Any]] | None:
         ]
     if table == "surveys":
         return [
-            ["month", "invited", "answered", "response rate (%)", "satisfaction (1-5)", "NPS"],
+            [
+                "survey",
+                "program",
+                "invited",
+                "answered",
+                "response rate (%)",
+                "satisfaction (1-5)",
+                "NPS",
+            ],
             *(
-                [p.label, p.invited, p.answered, p.rate, p.satisfaction, p.nps]
+                [p.label, p.program, p.invited, p.answered, p.rate, p.satisfaction, p.nps]
                 for p in board.surveys
             ),
         ]

@@ -41,7 +41,7 @@ def test_the_demo_sponsor_reads_both_dashboards(page, live_server, transactional
     assert page.get_by_role("heading", name="Pilot cohort: dashboard").is_visible()
     # The pilot's two closed check-ins: the first of 6 answers is shown; k = 5.
     assert page.get_by_role("heading", name="Satisfaction, NPS and response rates").is_visible()
-    surveys = page.get_by_role("table", name="Surveys by month of closing")
+    surveys = page.get_by_role("table", name="Surveys closed in the range")
     assert surveys.get_by_role("cell", name="100%").first.is_visible()
     # Sponsors see how many pairs are at risk, never who.
     assert page.get_by_text("Sponsors see the count; HR admins see who").is_visible()

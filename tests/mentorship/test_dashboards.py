@@ -100,8 +100,15 @@ def build_program(
     return program
 
 
-def close_survey(alpha: Tenant, program: Program, likerts: list[int], department: str) -> None:
-    """A monthly check-in that closed yesterday with one answer per rating given."""
+def close_survey(
+    alpha: Tenant,
+    program: Program,
+    likerts: list[int],
+    department: str,
+    more: tuple[tuple[int, str], ...] = (),
+) -> None:
+    """A monthly check-in that closed yesterday with one answer per rating given (from
+    ``department``), plus ``more`` answers as (rating, department)."""
     with alpha.scope():
         feedback_services.templates_ensure_builtin(organization=alpha.organization)
         cycle = feedback_services.cycle_create(
@@ -113,13 +120,13 @@ def close_survey(alpha: Tenant, program: Program, likerts: list[int], department
             status="closed", closed_at=timezone.now() - timedelta(days=1)
         )
         scale = cycle.version.questions.filter(kind=Question.Kind.LIKERT).first()
-        for person in program.participants.filter(status="approved")[: len(likerts)]:
+        for person in program.participants.filter(status="approved")[: len(likerts) + len(more)]:
             SurveyInvitation.objects.create(
                 organization=alpha.organization, cycle=cycle, participant=person, answered=True
             )
-        for rating in likerts:
+        for rating, where in [(r, department) for r in likerts] + list(more):
             response = SurveyResponse.objects.create(
-                organization=alpha.organization, cycle=cycle, side="junior", department=department
+                organization=alpha.organization, cycle=cycle, side="junior", department=where
             )
             response.answers.create(organization=alpha.organization, question=scale, number=rating)
         summarize_cycles(cycle_ids=[cycle.pk])
@@ -215,30 +222,121 @@ def test_sponsors_get_the_count_of_pairs_at_risk_never_the_names(alpha: Tenant, 
 def test_survey_figures_need_k_answers_and_filters_cannot_subtract_below_k(
     alpha: Tenant, client_for
 ) -> None:
-    program = build_program(alpha, "Cohort", pairs=6)
+    program = build_program(alpha, "Cohort", pairs=7)
     url = f"/o/alpha/programs/{program.slug}/dashboard/"
     hr = client_for(alpha.hr)
     close_survey(alpha, program, [4, 4, 4, 4], department="Ops")  # 4 answers, k = 5
-    survey = rows(hr.get(url + "surveys.csv").content.decode())
-    assert survey[1][4:] == ["withheld", "withheld"] and survey[1][1:3] == ["4", "4"]
-    close_survey(alpha, program, [5, 5, 5, 5, 5, 5], department="Ops")  # same month: pooled
-    assert rows(hr.get(url + "surveys.csv").content.decode())[1][4] == "4.6"
-    # 10 answers from Ops and 2 from Legal: filtering on Ops would leave 2 to subtract.
-    close_survey(alpha, program, [1, 1], department="Legal")
+    [_, first] = rows(hr.get(url + "surveys.csv").content.decode())
+    assert first[2:4] == ["4", "4"] and first[5:] == ["withheld", "withheld"]
+    # A second survey is shown on its own line; it is never pooled with the first (the pool
+    # minus the second would give the first's four answers).
+    close_survey(alpha, program, [5, 5, 5, 5, 5, 5], department="Ops")
+    table = rows(hr.get(url + "surveys.csv").content.decode())
+    assert [line[5] for line in table[1:]] == ["withheld", "5.0"]
+    # 5 answers from Ops and 2 from Legal: filtering on Ops would leave 2 to subtract.
+    close_survey(alpha, program, [3] * 5, department="Ops", more=((1, "Legal"), (1, "Legal")))
     with alpha.scope():
-        Participant.objects.filter(program=program).update(department="Ops")
-    filtered = rows(hr.get(url + "surveys.csv?department=Ops").content.decode())
-    assert filtered[1][4] == "withheld"
-    assert rows(hr.get(url + "surveys.csv").content.decode())[1][4] == "4.0"
+        Participant.objects.filter(program=program, side="junior").update(department="Legal")
+    everyone = rows(hr.get(url + "surveys.csv").content.decode())
+    ops = rows(hr.get(url + "surveys.csv?department=Ops").content.decode())
+    assert [line[5] for line in everyone[1:]] == ["withheld", "5.0", "2.43"]
+    assert [line[5] for line in ops[1:]] == ["withheld", "5.0", "withheld"]
+
+
+def test_no_view_pools_a_withheld_survey_with_a_shown_one(alpha: Tenant, client_for) -> None:
+    """A sponsor of two programs: a survey of 1 answer and one of 5. Whatever the view (the
+    organisation, either program, any range), the small one stays withheld and the big one
+    shows its own average: no two views differ by the small survey's answer."""
+    small = build_program(alpha, "Small", pairs=1)
+    big = build_program(alpha, "Big", pairs=3)
+    close_survey(alpha, small, [1], department="Ops")
+    close_survey(alpha, big, [5, 5, 5, 5, 5], department="Ops")
+    sponsor = client_for(alpha.sponsor)
+    yesterday = TODAY - timedelta(days=1)
+    for url in (
+        "/o/alpha/dashboard/surveys.csv",
+        f"/o/alpha/dashboard/surveys.csv?start={yesterday}&end={yesterday}",
+        f"/o/alpha/programs/{small.slug}/dashboard/surveys.csv",
+        f"/o/alpha/programs/{big.slug}/dashboard/surveys.csv",
+    ):
+        shown = {line[1]: line[5] for line in rows(sponsor.get(url).content.decode())[1:]}
+        assert shown.get("Small", "withheld") == "withheld", url
+        assert shown.get("Big", "5.0") == "5.0", url
+
+
+def test_one_person_answering_several_surveys_is_not_k_people(alpha: Tenant, client_for) -> None:
+    with alpha.scope():
+        alpha.organization.anonymity_threshold = 3
+        alpha.organization.save(update_fields=["anonymity_threshold"])
+    program = build_program(alpha, "Cohort", pairs=1)
+    for _ in range(3):
+        close_survey(alpha, program, [2], department="Ops")
+    table = rows(
+        client_for(alpha.sponsor)
+        .get(f"/o/alpha/programs/{program.slug}/dashboard/surveys.csv")
+        .content.decode()
+    )
+    assert [line[5] for line in table[1:]] == ["withheld"] * 3
+
+
+def test_a_baseline_counts_people_not_objectives(alpha: Tenant, client_for) -> None:
+    """Five objectives on one topic by one person are one person's self-rating: withheld."""
+    program = build_program(alpha, "Cohort", pairs=1)
+    with alpha.scope():
+        person = program.participants.filter(side="junior").first()
+        topic = program_services.topics_get_or_create(
+            organization=alpha.organization, names=["Negotiation"]
+        )[0]
+        for _ in range(5):
+            LearningObjective.objects.create(
+                organization=alpha.organization,
+                participant=person,
+                topic=topic,
+                success_criteria="x",
+                baseline_rating=1,
+            )
+    skills = rows(
+        client_for(alpha.sponsor)
+        .get(f"/o/alpha/programs/{program.slug}/dashboard/skills.csv")
+        .content.decode()
+    )
+    assert ["Negotiation", "withheld", "withheld", "withheld"] in skills
+
+
+def test_sponsors_are_not_offered_departments_whose_rest_is_fewer_than_k(
+    alpha: Tenant, client_for
+) -> None:
+    """Ops 6, Sales 6, Legal 1: offering Ops and Sales would let the unfiltered view minus the
+    two give Legal's one person; so Sales (the smaller shown group) is withheld too."""
+    build_program(alpha, "Ops team", pairs=3, department="Ops")
+    build_program(alpha, "Sales team", pairs=3, department="Sales")
+    with alpha.scope():
+        Participant.objects.filter(program__name="Sales team", last_name="Sales team 0").update(
+            department="Legal"
+        )
+    page = client_for(alpha.sponsor).get("/o/alpha/dashboard/").content.decode()
+    offered = [d for d in ("Ops", "Sales", "Legal") if f'<option value="{d}"' in page]
+    assert offered == ["Ops"]
 
 
 def test_sponsors_can_only_filter_on_departments_of_at_least_k(alpha: Tenant, client_for) -> None:
     build_program(alpha, "Big", pairs=3, department="Ops")
-    build_program(alpha, "Small", pairs=1, department="Legal")
+    build_program(alpha, "Also big", pairs=5, department="Sales")
+    build_program(alpha, "Small", pairs=3, department="Legal")  # 6 people: enough on its own
     sponsor_page = client_for(alpha.sponsor).get("/o/alpha/dashboard/").content.decode()
     hr_page = client_for(alpha.hr).get("/o/alpha/dashboard/").content.decode()
-    assert '<option value="Ops"' in sponsor_page and '<option value="Legal"' not in sponsor_page
-    assert '<option value="Legal"' in hr_page
+    assert '<option value="Ops"' in sponsor_page and '<option value="Legal"' in sponsor_page
+    with alpha.scope():  # Legal shrinks to 2: below k, and it pulls Ops (the smallest) with it
+        Participant.objects.filter(department="Legal").exclude(last_name="Small 0").update(
+            department="Sales"
+        )
+    sponsor_page = client_for(alpha.sponsor).get("/o/alpha/dashboard/").content.decode()
+    assert '<option value="Legal"' not in sponsor_page and '<option value="Ops"' not in sponsor_page
+    assert '<option value="Sales"' in sponsor_page
+    assert (
+        '<option value="Legal"' in client_for(alpha.hr).get("/o/alpha/dashboard/").content.decode()
+    )
+    assert '<option value="Ops"' in hr_page
 
 
 def test_a_bad_range_is_explained_and_the_default_shown(alpha: Tenant, client_for) -> None:
