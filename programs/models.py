@@ -206,6 +206,11 @@ class LearningObjective(TenantModel):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # One objective per topic and person: progress and self-ratings are then per person,
+        # which the anonymity rule counts (five objectives on a topic are still one person).
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "topic"], name="objective_one_per_topic")
+        ]
 
 
 class TrainingModule(TenantModel):

@@ -92,6 +92,13 @@ def topic_merge(*, source: Topic, target: Topic, actor: User) -> Topic:
             rows = through.objects.filter(topic=source)
             rows.filter(**{f"{owner}_id__in": already}).delete()
             rows.update(topic=target)
+        # Someone with an objective on both topics keeps one: the target's, with the other's
+        # success criteria appended, the higher progress and the session logs of both.
+        for duplicate in LearningObjective.objects.filter(
+            topic=source, participant__objectives__topic=target
+        ).distinct():
+            kept = LearningObjective.objects.get(participant=duplicate.participant, topic=target)
+            _objective_absorb(kept=kept, other=duplicate)
         LearningObjective.objects.filter(topic=source).update(topic=target)
         kernel.audit_record(
             organization=target.organization,
@@ -613,11 +620,32 @@ def participants_link_membership(*, membership: Membership) -> int:
 # --- Learning objectives --------------------------------------------------------------------------
 
 
+def _objective_absorb(*, kept: LearningObjective, other: LearningObjective) -> None:
+    """Fold ``other`` into ``kept`` (same person, same topic after a merge), then delete it."""
+    kept.success_criteria = f"{kept.success_criteria}\n\n{other.success_criteria}"[:1000]
+    kept.progress = max(kept.progress, other.progress)
+    kept.save(update_fields=["success_criteria", "progress", "updated_at"])
+    for log in other.session_logs.all():
+        log.objectives.add(kept)
+    other.delete()
+
+
+def _objective_topic_free(objective: LearningObjective) -> None:
+    taken = LearningObjective.objects.filter(
+        participant=objective.participant, topic=objective.topic
+    ).exclude(pk=objective.pk)
+    if taken.exists():
+        raise ValidationError(
+            {"topic": "You already have an objective on this topic: update that one instead."}
+        )
+
+
 def objective_create(*, participant: Participant, topic: Topic, **fields: Any) -> LearningObjective:
     objective = LearningObjective(
         organization=participant.organization, participant=participant, topic=topic, **fields
     )
     objective.full_clean(exclude=["organization", "participant"])
+    _objective_topic_free(objective)
     objective.save()
     return objective
 
@@ -631,6 +659,7 @@ def objective_update(*, objective: LearningObjective, **fields: Any) -> Learning
     for field, value in fields.items():
         setattr(objective, field, value)
     objective.full_clean(exclude=["organization", "participant"])
+    _objective_topic_free(objective)
     objective.save()
     return objective
 

@@ -464,7 +464,7 @@ def _skills(board: Dashboard, program_ids: list[int], filters: Filters, k: int) 
     A topic's figure pools groups (a program's baselines, a survey's final ratings) that each
     reach k people on their own, and under a department filter leave out none or k: two views
     (the organisation and one program, two ranges) then differ by whole groups of k or more,
-    never by fewer people. Baselines count people, not objectives."""
+    never by fewer people. Baselines count people: one objective per topic and person."""
     rows = list(
         LearningObjective.objects.filter(
             participant__program_id__in=program_ids,
@@ -472,8 +472,8 @@ def _skills(board: Dashboard, program_ids: list[int], filters: Filters, k: int) 
         )
         .values("participant__program_id", "topic_id", "participant__department")
         .annotate(
+            # One objective per topic and person (a constraint): objectives are people here.
             n=Count("id"),
-            people=Count("participant", distinct=True),
             total=Sum("baseline_rating"),
             # Named apart from the field: an aggregate called "progress" would shadow it.
             n_progress=Sum("progress"),
@@ -494,7 +494,7 @@ def _skills(board: Dashboard, program_ids: list[int], filters: Filters, k: int) 
             names[row["topic_id"]],
             row["participant__program_id"],
             department,
-            people=row["people"],
+            people=row["n"],
             n=row["n"],
             total=row["total"] or 0,
         )

@@ -9,6 +9,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -279,22 +280,26 @@ def test_one_person_answering_several_surveys_is_not_k_people(alpha: Tenant, cli
     assert [line[5] for line in table[1:]] == ["withheld"] * 3
 
 
-def test_a_baseline_counts_people_not_objectives(alpha: Tenant, client_for) -> None:
-    """Five objectives on one topic by one person are one person's self-rating: withheld."""
+def test_one_objective_per_topic_so_a_baseline_counts_people(alpha: Tenant, client_for) -> None:
+    """A second objective on the same topic is refused with a message; a merge of two topics
+    folds one person's two objectives into one. Baselines are then people's, and one person's
+    is withheld."""
     program = build_program(alpha, "Cohort", pairs=1)
     with alpha.scope():
         person = program.participants.filter(side="junior").first()
-        topic = program_services.topics_get_or_create(
-            organization=alpha.organization, names=["Negotiation"]
-        )[0]
-        for _ in range(5):
-            LearningObjective.objects.create(
-                organization=alpha.organization,
-                participant=person,
-                topic=topic,
-                success_criteria="x",
-                baseline_rating=1,
-            )
+        first, second = program_services.topics_get_or_create(
+            organization=alpha.organization, names=["Negotiation", "Bargaining"]
+        )
+        make = program_services.objective_create
+        kept = make(participant=person, topic=first, success_criteria="A", baseline_rating=1)
+        with pytest.raises(ValidationError, match="already have an objective on this topic"):
+            make(participant=person, topic=first, success_criteria="B", baseline_rating=2)
+        other = make(participant=person, topic=second, success_criteria="C", baseline_rating=3)
+        LearningObjective.objects.filter(pk=other.pk).update(progress=60)
+        program_services.topic_merge(source=second, target=first, actor=alpha.hr)
+        kept.refresh_from_db()
+        assert LearningObjective.objects.filter(participant=person).count() == 1
+        assert (kept.progress, kept.success_criteria) == (60, "A\n\nC")
     skills = rows(
         client_for(alpha.sponsor)
         .get(f"/o/alpha/programs/{program.slug}/dashboard/skills.csv")
