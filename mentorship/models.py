@@ -211,6 +211,8 @@ class AuditEvent(TenantModel):
         PAIRINGS_PUBLISHED = "pairings_published", "Pairings published"
         PAIRING_DISSOLVED = "pairing_dissolved", "Pairing dissolved"
         SETTINGS_CHANGED = "settings_changed", "Settings changed"
+        PERSONAL_DATA_EXPORTED = "personal_data_exported", "Personal data exported"
+        PERSONAL_DATA_ERASED = "personal_data_erased", "Personal data erased"
 
     actor = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
