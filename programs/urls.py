@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from programs.views import imports, people, programs, topics, training
+from programs.views import imports, people, privacy, programs, topics, training
 
 P = "programs/<slug:program_slug>/"
 
@@ -63,4 +63,14 @@ urlpatterns = [
     path("topics/", topics.topics, name="topics"),
     path("topics/<int:topic_id>/", topics.topic_edit, name="topic_edit"),
     path("topics/<int:topic_id>/merge/", topics.topic_merge, name="topic_merge"),
+    path(
+        P + "participants/<int:participant_id>/export.json",
+        privacy.participant_export,
+        name="participant_export",
+    ),
+    path(
+        P + "participants/<int:participant_id>/erase/",
+        privacy.participant_erase,
+        name="participant_erase",
+    ),
 ]
