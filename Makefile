@@ -10,12 +10,13 @@ MANAGE := $(VENV)/bin/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test bench lint format vendor compose-check
+.PHONY: help install run test bench load lint format vendor compose-check
 
 help:
 	@echo "make run     install, migrate, seed the demo, serve http://$(HOST):$(PORT) with a worker and beat"
 	@echo "make test    install, then run the whole test suite"
 	@echo "make bench   print performance figures"
+	@echo "make load    32 signed-in users for 60 s on gunicorn + PostgreSQL + Redis (tests/load/run.py)"
 	@echo "make lint    ruff"
 
 var/tools/bin/uv:
@@ -45,6 +46,10 @@ test: install
 bench: install
 	$(VENV)/bin/python -m tests.bench.run
 
+# Its own database and Redis database (LOAD_DATABASE_URL, LOAD_REDIS_URL): both are wiped.
+load: install
+	$(VENV)/bin/python -m tests.load.run
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -53,17 +58,19 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Re-fetch the vendored front-end assets from the npm registry (versions in static/vendor/versions.txt).
+# Re-fetch the vendored front-end assets from the npm registry (versions in static/vendor/versions.txt;
+# axe-core for the tests: tests/e2e/vendor/VERSION).
 # chart.umd.js loses its sourceMappingURL line: the .map is not vendored, and the manifest storage
 # of collectstatic fails on a reference to a missing file.
 vendor:
 	@tmp=$$(mktemp -d) && cd $$tmp && \
-	npm pack --silent @picocss/pico@2.1.1 htmx.org@2.0.11 chart.js@4.6.1 >/dev/null && \
+	npm pack --silent @picocss/pico@2.1.1 htmx.org@2.0.11 chart.js@4.6.1 axe-core@4.14.1 >/dev/null && \
 	tar xzf picocss-pico-2.1.1.tgz && cp package/css/pico.min.css package/LICENSE.md $(CURDIR)/static/vendor/pico/ && rm -rf package && \
 	tar xzf htmx.org-2.0.11.tgz && cp package/dist/htmx.min.js package/LICENSE $(CURDIR)/static/vendor/htmx/ && rm -rf package && \
 	tar xzf chart.js-4.6.1.tgz && cp package/LICENSE.md $(CURDIR)/static/vendor/chartjs/ && \
 	sed '/^\/\/# sourceMappingURL=/d' package/dist/chart.umd.js > $(CURDIR)/static/vendor/chartjs/chart.umd.js && \
-	rm -rf $$tmp && echo "static/vendor refreshed"
+	rm -rf package && tar xzf axe-core-4.14.1.tgz && cp package/axe.min.js package/LICENSE package/LICENSE-3RD-PARTY.txt $(CURDIR)/tests/e2e/vendor/ && \
+	rm -rf $$tmp && echo "static/vendor and tests/e2e/vendor refreshed"
 
 compose-check:
 	SECRET_KEY=check ALLOWED_HOSTS=localhost docker-compose -f docker-compose.yml config --quiet
