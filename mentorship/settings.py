@@ -3,12 +3,14 @@
 With nothing set, a fresh checkout runs on the embedded default: SQLite in ``var/``, Celery on a
 filesystem broker in ``var/broker/``, email written to ``var/mail/``. ``DATABASE_URL``,
 ``REDIS_URL`` and ``EMAIL_URL`` switch to PostgreSQL, Redis and SMTP. With ``DEBUG`` off (the
-default), ``SECRET_KEY`` and ``ALLOWED_HOSTS`` are required and their absence stops start-up.
+default), ``SECRET_KEY`` and ``ALLOWED_HOSTS`` are required and their absence stops start-up, and
+the site is HTTPS only (see "Security").
 """
 
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",
     "django_htmx",
     "mentorship",
     "programs",
@@ -61,10 +64,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files need no policy.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "mentorship.security.NoStoreMiddleware",
+    "mentorship.security.UserSessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -227,10 +234,19 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# Changing email or second factor asks for the password unless it was confirmed within this many
+# seconds. (Changing the password needs the current one anyway.)
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_LOGIN_BY_CODE_ENABLED = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Reverse mentoring] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # allauth's rate limits live in the default cache: Redis when configured, shared files otherwise.
+# They count per client address: behind N reverse proxies of ours, the address is the N-th entry
+# from the right of X-Forwarded-For. 0 ignores the header (it can be forged).
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Users list their signed-in sessions (browser, address, last seen) and end the others.
+# Last seen is recorded at most once a minute per session (mentorship.security).
+USERSESSIONS_TRACK_ACTIVITY = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Reverse mentoring"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
@@ -258,12 +274,45 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "uploads"
 
-# --- Security (hardened further in later work) ---------------------------------------------------
+# --- Security ------------------------------------------------------------------------------------
+# With DEBUG off the site is HTTPS only (`check --deploy` is clean). With DEBUG on (`make run`),
+# cookies are not Secure and nothing redirects, so http://127.0.0.1:8000 works.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a TLS-terminating proxy this needs TRUST_X_FORWARDED_PROTO, or every request loops.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# The container health check asks over plain HTTP from inside the container.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    # Preloading is the domain owner's decision (submitted to browsers, slow to undo), so it is
+    # opt-in; the check that recommends it is silenced only while it is deliberately off.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+if not DEBUG:
+    # "__Host-": browsers accept the cookie only when Secure, for Path=/ and with no Domain, so a
+    # sibling subdomain cannot set or shadow it. Chromium accepts them on http://localhost too.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+# No inline script or style anywhere (htmx's indicator style is turned off in base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Application ---------------------------------------------------------------------------------
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)

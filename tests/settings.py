@@ -8,6 +8,9 @@ os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("SITE_URL", "http://testserver")
+# The test client and the live server speak plain HTTP. Everything else DEBUG-off turns on stays
+# on (Secure "__Host-" cookies, HSTS on HTTPS requests): browsers accept them on localhost.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
 from mentorship.settings import *  # noqa: F403
 
@@ -17,6 +20,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tasks run in-process unless a test starts a real worker (tests/mentorship/test_worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# A session's "last seen" write (at most once a minute, mentorship.security) would add queries to
+# the first request of a test and unbalance the pinned query counts; test_security turns it on.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 if not REDIS_URL:  # noqa: F405
     # The filesystem broker of tests lives apart from the one `make run` uses.

@@ -1,0 +1,70 @@
+"""Security middleware of our own: no caching of personal data, and throttled session tracking.
+
+The rest of the hardening is configuration (``settings.py``, "Security"): HTTPS redirect, HSTS,
+``__Host-`` cookies, the Content-Security-Policy (django-csp), and allauth's rate limits,
+re-authentication and sessions page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from allauth.usersessions import app_settings as usersessions_settings
+from allauth.usersessions.models import UserSession
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
+
+# Everything under these paths is about a person, signed in or not: organisation pages, account
+# pages (sign-in included), the operator admin, invitation links and personal calendar feeds.
+PRIVATE_PATH_PREFIXES = ("/o/", "/accounts/", "/admin/", "/invitations/", "/calendar/")
+
+# "Last seen" of a session is written at most this often, not on every request.
+SESSION_ACTIVITY_INTERVAL_SECONDS = 60
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: private, no-store`` on every response that may hold personal data.
+
+    That is every response to a signed-in user, and every response under
+    :data:`PRIVATE_PATH_PREFIXES`: neither the browser's history cache on a shared computer nor a
+    proxy may keep a copy. Static files and ``/healthz`` are left as their views set them.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        path = request.path_info
+        if path.startswith(settings.STATIC_URL):
+            return response
+        # request.user again, after the view: signing in or out changes it.
+        if path.startswith(PRIVATE_PATH_PREFIXES) or request.user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+class UserSessionActivityMiddleware:
+    """allauth's ``UserSessionsMiddleware``, throttled.
+
+    allauth's own records the session's address, browser and "last seen" on every request of a
+    signed-in user: a transaction and a write per page view (on SQLite, the database's write
+    lock). This one does the same at most once per :data:`SESSION_ACTIVITY_INTERVAL_SECONDS` per
+    session, remembered in the shared cache. Sessions started through allauth's sign-in are
+    listed from their first request either way (allauth records them on sign-in).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session_key = request.session.session_key
+        if usersessions_settings.TRACK_ACTIVITY and session_key and request.user.is_authenticated:
+            # A hash: the session key is a credential and has no business in the cache.
+            digest = hashlib.sha256(session_key.encode()).hexdigest()
+            if cache.add(f"usersession-seen:{digest}", True, SESSION_ACTIVITY_INTERVAL_SECONDS):
+                UserSession.objects.create_from_request(request)
+        return self.get_response(request)
