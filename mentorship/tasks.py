@@ -45,7 +45,11 @@ class ReliableTask(DjangoTask):
                 self.apply_async(args=args, kwargs=kwargs)
             except BrokerUnavailable:
                 logger.warning("Broker unavailable; running %s in-process", self.name)
-                self.apply(args=args, kwargs=kwargs)
+                # One attempt, no retries: in-process, Celery would run them all at once, with
+                # no back-off between them, and use up a failing email's attempts in a second.
+                # What this attempt leaves undone, the dispatchers pick up once the broker is
+                # back (a failed import or match run says so and can be started again).
+                self.apply(args=args, kwargs=kwargs, retries=self.max_retries)
 
         transaction.on_commit(enqueue)
 
@@ -68,12 +72,33 @@ class TenantTask(ReliableTask):
             return super().__call__(*args, **kwargs)
 
 
-@shared_task(base=TenantTask)
+class SendTask(TenantTask):
+    """For a task that claims a message, then sends it: the claim and the send share one
+    transaction, committed once the send has returned.
+
+    A worker that dies between the two (killed, out of memory) takes the uncommitted claim with
+    it, so the redelivered message (``acks_late``) or the dispatcher sends it; a committed claim
+    would stay taken and the message would never go. The price is at least once instead of at
+    most once: dying after the mail server accepted the message but before the commit sends it
+    again on redelivery. A send that fails with an exception is committed as such (the service
+    released its claim and counted the attempt) before the error reaches Celery's retry.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with transaction.atomic():
+            try:
+                return super().__call__(*args, **kwargs)
+            except Exception as exc:
+                failure = exc
+        raise failure
+
+
+@shared_task(base=SendTask)
 def deliver_notification_email(*, organization_id: int, notification_id: int) -> bool:
     return services.notification_email_deliver(notification_id=notification_id)
 
 
-@shared_task(base=TenantTask)
+@shared_task(base=SendTask)
 def send_invitation_email(*, organization_id: int, invitation_id: int) -> bool:
     return services.invitation_email_send(invitation_id=invitation_id)
 

@@ -222,6 +222,9 @@ def organizations_with_pairs_across_organizations() -> list[int]:
     with across_all_organizations():
         return list(
             Pairing.objects.filter(status__in=MEETING_STATUSES)
+            # Without the model's ordering: DISTINCT would otherwise include its columns and
+            # give one row, so one pass of the whole organisation, per pair.
+            .order_by()
             .values_list("organization_id", flat=True)
             .distinct()
         )
