@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from mentorship.tasks import ReliableTask, TenantTask
+from mentorship.tasks import ReliableTask, SendTask
 from pairings import meetings
 from pairings.ics import Method
 
 
-@shared_task(base=TenantTask)
+# Claim and send in one transaction (see SendTask): a worker killed between them loses nothing.
+@shared_task(base=SendTask)
 def send_meeting_invitation(
     *, organization_id: int, meeting_id: int, sequence: int, method: Method
 ) -> int:

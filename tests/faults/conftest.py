@@ -60,8 +60,10 @@ class RedisSwitch:
     def stop(self) -> None:
         self._settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                # The production backend (settings.py), pointed at nothing.
+                "BACKEND": "mentorship.cache.FailOpenRedisCache",
                 "LOCATION": self.url,
+                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
             }
         }
         # Published for real, and what runs in-process fails quietly, as in production (the
