@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -16,6 +14,7 @@ from feedback import results as feedback_results
 from feedback import services
 from feedback.forms import CycleForm
 from feedback.models import FeedbackCycle, SurveyInvitation
+from mentorship.csv_export import csv_writer
 from mentorship.models import Role
 from mentorship.tenancy import member_required, role_required
 from mentorship.web import posted
@@ -132,7 +131,7 @@ def cycle_results_csv(
     r = _results(request, program_slug, cycle_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="survey-{r.cycle.pk}-results.csv"'
-    out = csv.writer(response)
+    out = csv_writer(response)
     out.writerow(["question", "item", "value"])
     out.writerow(["", "invited", r.invited])
     out.writerow(["", "answered", r.answered])

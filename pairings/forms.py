@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from pairings.matching import CRITERIA, CRITERIA_LABELS, DEFAULT_WEIGHTS, MAX_WEIGHT
+from programs.forms import TopicsField
 
 
 class WeightsForm(forms.Form):
@@ -69,9 +70,7 @@ class SessionLogForm(forms.Form):
 
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     minutes = forms.IntegerField(min_value=5, max_value=480, initial=60)
-    topics = forms.ModelMultipleChoiceField(
-        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Topics covered"
-    )
+    topics = TopicsField(queryset=None, required=False, label="Topics covered")
     taught = _text("What I taught")
     learned = _text("What I learned")
     shared_notes = _text("Notes shared with my partner")
@@ -85,7 +84,6 @@ class SessionLogForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["topics"].queryset = Topic.objects.order_by("name")
-        self.fields["topics"].label_from_instance = lambda t: t.name
         self.objective_fields = []
         for objective in objectives:
             name = f"progress_{objective.pk}"

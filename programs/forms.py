@@ -32,11 +32,35 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+# The largest primary key a database holds (a signed 64-bit integer).
+PK_MAX = 2**63 - 1
+
+
 class TopicsField(forms.ModelMultipleChoiceField):
+    """Topics as checkboxes.
+
+    Posted ids beyond a 64-bit integer are refused before the query: Django sends the ticked
+    ids to the database as ``pk__in=[...]`` and SQLite raises OverflowError (a 500) on such a
+    number, which anyone can post."""
+
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, obj: Topic) -> str:
         return obj.name
+
+    def clean(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else ():
+            try:
+                out_of_range = abs(int(str(pk))) > PK_MAX
+            except ValueError:
+                continue  # not a number at all: Django reports it as an invalid value
+            if out_of_range:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super().clean(value)
 
 
 def _topics(form: forms.Form, *names: str) -> None:

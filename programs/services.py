@@ -331,15 +331,50 @@ def _config_from_json(raw: bytes | str) -> dict[str, Any]:
     return data
 
 
+def _holds_nul(value: Any) -> bool:
+    """Whether a NUL character hides in any text of a parsed JSON value (PostgreSQL refuses to
+    store one, with an error rather than a message)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def _setting_type_problem(name: str, value: Any) -> str:
+    """Text settings must be JSON strings (a list would be stored as its Python spelling) and
+    numbers whole numbers: ``Infinity`` is valid JSON, and Django's check of an integer field
+    crashes on it (OverflowError) instead of refusing it."""
+    kind = Program._meta.get_field(name).get_internal_type()
+    if kind in ("CharField", "TextField") and not isinstance(value, str):
+        return f"“{name}” must be text."
+    if kind.endswith("IntegerField") and (
+        isinstance(value, bool) or not isinstance(value, int | str)
+    ):
+        return f"“{name}” must be a whole number."
+    return ""
+
+
 def _check_config(data: dict[str, Any]) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
     """Validate the shape; returns (settings, topic names, modules) or raises with every problem."""
     problems: list[str] = []
+    if _holds_nul(data):
+        raise ValidationError("The configuration contains NUL characters, which no text may hold.")
     settings = data.get("program")
     if not isinstance(settings, dict):
         raise ValidationError("The configuration has no “program” section.")
     unknown = sorted(set(settings) - set(PROGRAM_SETTINGS))
     if unknown:
         problems.append(f"Unknown settings: {', '.join(unknown)}.")
+    problems.extend(
+        problem
+        for name, value in settings.items()
+        if name in PROGRAM_SETTINGS
+        and name != "reminder_offsets_hours"  # checked with its own message below
+        and (problem := _setting_type_problem(name, value))
+    )
     topics = data.get("topics", [])
     if not isinstance(topics, list) or not all(isinstance(t, str) and t.strip() for t in topics):
         problems.append("“topics” must be a list of names.")

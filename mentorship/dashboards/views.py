@@ -4,7 +4,6 @@ htmx; each table downloads as CSV with the same filters."""
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from mentorship.csv_export import csv_writer
 from mentorship.dashboards import selectors
 from mentorship.dashboards.forms import DashboardFilterForm
 from mentorship.models import Role
@@ -108,7 +108,7 @@ def _csv(request: HttpRequest, context: dict[str, Any], table: str) -> HttpRespo
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     scope = context["program"].slug if context["program"] else request.organization.slug
     response["Content-Disposition"] = f'attachment; filename="{scope}-{table}.csv"'
-    out = csv.writer(response)
+    out = csv_writer(response)
     for row in rows:
         out.writerow(["withheld" if value is None else value for value in row])
     return response
