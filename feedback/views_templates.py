@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -106,7 +108,8 @@ def template_edit(request: HttpRequest, org_slug: str, template_id: int) -> Http
 def question_remove(request: HttpRequest, org_slug: str, template_id: int) -> HttpResponse:
     template = _template(template_id)
     position = request.POST.get("position", "")
-    if position.isdigit():
+    # Not str.isdigit(): it accepts "²", and 5,000 digits, which int() then refuses (a 500).
+    if re.fullmatch(r"[0-9]{1,9}", position):
         services.question_remove(template=template, position=int(position))
         messages.success(request, "Question removed. Surveys already answered keep it.")
     return redirect("survey_template", org_slug=org_slug, template_id=template.pk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -230,7 +231,8 @@ def program_export(request: HttpRequest, org_slug: str, program_slug: str) -> Ht
 def program_sponsors(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = program_for(request, program_slug)
     if remove := request.POST.get("remove"):
-        if remove.isdigit():
+        # Not str.isdigit(): it accepts "²", and 5,000 digits, which int() then refuses (a 500).
+        if re.fullmatch(r"[0-9]{1,18}", remove):
             services.program_sponsor_remove(program=program, membership_id=int(remove))
             messages.success(request, "Sponsor removed.")
         return to_program(request, program)

@@ -95,7 +95,7 @@ def test_urls_switch_to_postgres_redis_and_smtp() -> None:
     assert result.stdout.split() == [
         "django.db.backends.postgresql",
         "redis://cache:6379/1",
-        "django.core.cache.backends.redis.RedisCache",
+        "mentorship.cache.FailOpenRedisCache",
         "mail",
         "https://rm.example.org",
     ]

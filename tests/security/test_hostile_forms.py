@@ -52,7 +52,7 @@ from pairings.meetings import calendar_feed_token_create
 from pairings.models import Pairing
 from programs.library import TEMPLATES
 from programs.models import Participant, Program, Topic
-from programs.services import PROGRAM_SETTINGS
+from programs.services import PROGRAM_SETTINGS, program_sponsor_add
 from tests.conftest import Tenant
 from tests.feedback.test_results import answer
 from tests.isolation import test_url_isolation as isolation
@@ -95,6 +95,7 @@ HOSTILE_STRINGS = [
     "inf",
     "3.5",
     "٣",
+    "²",
     "abc",
     "2026-02-30",
     "0000-00-00",
@@ -264,7 +265,11 @@ PLAUSIBLE_FILES: dict[str, Callable[[], st.SearchStrategy[SimpleUploadedFile]]] 
 # For choices that are database ids (topics, members, templates): the numbers around a key's
 # limits, which reach the database in a lookup unless the form stops them.
 HOSTILE_IDS = st.sampled_from(
-    ["0", "-1", str(2**63 - 1), str(2**63), str(-(2**63) - 1), str(10**30), "9" * 5000, "1.0"]
+    [
+        *("0", "-1", "1.0", " 1", "1\n"),
+        *(str(2**63 - 1), str(2**63), str(-(2**63) - 1), str(10**30), "9" * 5000),
+        *("²", "٣"),  # digits to str.isdigit(); int() takes the second only
+    ]
 )
 
 
@@ -447,6 +452,12 @@ def _second_topic(tenant: Tenant, world: dict[str, Any]) -> None:
     Topic.objects.create(organization=tenant.organization, name="Other topic")
 
 
+def _sponsor(tenant: Tenant, world: dict[str, Any]) -> None:
+    """A sponsor of the program, so that its page offers to remove them."""
+    program = Program.objects.get(slug=world["program_slug"])
+    program_sponsor_add(program=program, membership=tenant.members[Role.SPONSOR])
+
+
 def _calendar_feed(tenant: Tenant, world: dict[str, Any]) -> None:
     """A calendar feed to turn off."""
     calendar_feed_token_create(membership=tenant.members[Role.PARTICIPANT])  # the viewer
@@ -476,6 +487,7 @@ ROUTE_SETUP: dict[str, Callable[[Tenant, dict[str, Any]], None]] = {
     "calendar_revoke": _calendar_feed,
     "topic_merge": _second_topic,
     "objective_new": _second_topic,
+    "program_sponsors": _sponsor,
 }
 
 # Keywords whose filler makes the object the viewer's own (a notification is its recipient's).
