@@ -594,7 +594,9 @@ def question_remove(*, template: SurveyTemplate, position: int) -> None:
     """Remove the question at ``position`` of the editable version (a new version when the
     current one has answers, so past answers keep their questions). Positions are unique in a
     version (see ``question_add``), so exactly one question goes."""
+    current = template.versions.order_by("-number").first()
+    if current is None or not current.questions.filter(position=position).exists():
+        # Checked before versioning: a stale form must not leave an empty new version behind.
+        raise ValidationError("That question is no longer in the survey.")
     version = template_version_for_edit(template=template)
-    question = version.questions.filter(position=position).order_by("id").first()
-    if question is not None:
-        question.delete()
+    version.questions.filter(position=position).order_by("id").first().delete()

@@ -109,7 +109,12 @@ def question_remove(request: HttpRequest, org_slug: str, template_id: int) -> Ht
     template = _template(template_id)
     position = request.POST.get("position", "")
     # Not str.isdigit(): it accepts "²", and 5,000 digits, which int() then refuses (a 500).
-    if re.fullmatch(r"[0-9]{1,9}", position):
+    try:
+        if not re.fullmatch(r"[0-9]{1,9}", position):
+            raise ValidationError("That question is no longer in the survey.")
         services.question_remove(template=template, position=int(position))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
         messages.success(request, "Question removed. Surveys already answered keep it.")
     return redirect("survey_template", org_slug=org_slug, template_id=template.pk)

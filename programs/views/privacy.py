@@ -31,8 +31,6 @@ def participant_export(
     response["Content-Disposition"] = (
         f'attachment; filename="participant-{participant.pk}-personal-data.json"'
     )
-    # Personal data: no copy in a shared or browser cache.
-    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -45,3 +45,18 @@ def test_hr_writes_a_survey_and_editing_it_later_keeps_past_questions(
         latest = template.versions.order_by("-number").first()
         assert latest.number == 2 and [q.text for q in latest.questions.all()] == ["How useful?"]
     assert client_for(alpha.sponsor).get("/o/alpha/surveys/").status_code == 404
+
+
+def test_removing_a_question_that_is_gone_says_so_and_makes_no_version(
+    alpha: Tenant, client_for
+) -> None:
+
+    with alpha.scope():
+        services.templates_ensure_builtin(organization=alpha.organization)
+        template = SurveyTemplate.objects.get(builtin_key="monthly-check-in")
+        versions = template.versions.count()
+    url = f"/o/alpha/surveys/templates/{template.pk}/remove-question/"
+    page = client_for(alpha.hr).post(url, {"position": "999"}, follow=True).content.decode()
+    assert "That question is no longer in the survey." in page
+    with alpha.scope():
+        assert template.versions.count() == versions
