@@ -1,4 +1,5 @@
-"""Security middleware of our own: no caching of personal data, and throttled session tracking.
+"""Security middleware of our own: no caching of personal data, throttled session tracking, and
+the operator admin's second factor.
 
 The rest of the hardening is configuration (``settings.py``, "Security"): HTTPS redirect, HSTS,
 ``__Host-`` cookies, the Content-Security-Policy (django-csp), and allauth's rate limits,
@@ -10,11 +11,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+from allauth.account.decorators import secure_admin_login
+from allauth.mfa.utils import is_mfa_enabled
 from allauth.usersessions import app_settings as usersessions_settings
 from allauth.usersessions.models import UserSession
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin import AdminSite
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
 
 # Everything under these paths is about a person, signed in or not: organisation pages, account
@@ -68,3 +74,35 @@ class UserSessionActivityMiddleware:
             if cache.add(f"usersession-seen:{digest}", True, SESSION_ACTIVITY_INTERVAL_SECONDS):
                 UserSession.objects.create_from_request(request)
         return self.get_response(request)
+
+
+def protect_operator_admin(site: AdminSite) -> None:
+    """Staff reach ``/admin/`` only after allauth's sign-in and with a second factor enrolled.
+
+    The admin reads every organisation's data, so its bar is at least that of an HR admin under
+    the strictest policy. allauth's ``secure_admin_login`` sends the admin's own login form to
+    allauth's (rate limits, email verification, the second-factor step for those who have one);
+    it does not make anyone enrol. So ``has_permission`` also asks for an authenticator: without
+    one, every admin page sends staff to the login view, which sends them on to *Two-factor
+    authentication* with a message saying why. A user with an authenticator cannot have signed
+    in without it (allauth asks for it at every sign-in), so its presence is enough.
+    """
+    site_has_permission = site.has_permission
+    allauth_login = secure_admin_login(site.login)
+
+    def has_permission(request: HttpRequest) -> bool:
+        return site_has_permission(request) and is_mfa_enabled(request.user)
+
+    def login(request: HttpRequest, extra_context: dict[str, object] | None = None) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and user.is_active and user.is_staff and not is_mfa_enabled(user):
+            messages.warning(
+                request,
+                "The operator admin needs two-factor authentication. Set it up here, then "
+                "open /admin/ again.",
+            )
+            return redirect("mfa_index")
+        return allauth_login(request, extra_context)
+
+    site.has_permission = has_permission  # type: ignore[method-assign]
+    site.login = login  # type: ignore[method-assign]

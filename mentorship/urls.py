@@ -1,14 +1,14 @@
 """Root URLs. Everything an organisation owns lives under ``/o/<org_slug>/``."""
 
-from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from mentorship import views
+from mentorship.security import protect_operator_admin
 from pairings.meeting_urls import global_urlpatterns as pairings_global_urlpatterns
 
-# The operator admin signs in through allauth: the same rate limits and second factor as everyone.
-admin.site.login = secure_admin_login(admin.site.login)
+# The operator admin signs in through allauth and needs a second factor.
+protect_operator_admin(admin.site)
 
 organization_patterns = [
     path("", views.org_home, name="org_home"),

@@ -8,6 +8,7 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from io import StringIO
 from pathlib import Path
 
@@ -16,6 +17,12 @@ from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_
 from allauth.account.models import EmailAddress
 from allauth.core.internal.httpkit import get_client_ip
 from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+)
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core.management import call_command
@@ -360,15 +367,44 @@ def test_the_admin_login_is_allauths_login(client, db) -> None:
     assert "_auth_user_id" not in client.session
 
 
-def test_operators_reach_the_admin_after_signing_in_through_allauth(client, db) -> None:
+def test_operators_without_a_second_factor_are_sent_to_enrol_one(client, db) -> None:
     operator = UserFactory(is_staff=True, is_superuser=True)
     response = client.post(
         "/accounts/login/?next=/admin/",
         {"login": operator.email, "password": PASSWORD},
         follow=True,
     )
+    assert response.redirect_chain[-1][0] == "/accounts/2fa/"
+    assert "The operator admin needs two-factor authentication" in response.content.decode()
+    # Every admin page, not only the index, stays closed until an authenticator is enrolled.
+    for url in ("/admin/", "/admin/mentorship/organization/", "/admin/mentorship/user/add/"):
+        assert client.get(url, follow=True).redirect_chain[-1][0] == "/accounts/2fa/"
+    assert (
+        client.post("/admin/mentorship/organization/add/", {"name": "X", "slug": "x"}).status_code
+        == 302
+    )
+    assert not Organization.objects.filter(slug="x").exists()
+
+
+def test_operators_reach_the_admin_after_both_sign_in_steps(client, db) -> None:
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    secret = generate_totp_secret()
+    TOTP.activate(operator, secret)
+    response = client.post(
+        "/accounts/login/?next=/admin/",
+        {"login": operator.email, "password": PASSWORD},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == "/accounts/2fa/authenticate/"
+    assert client.get("/admin/").status_code == 302  # the password alone does not open it
+    if time.time() % 30 > 28:  # not a code about to expire
+        time.sleep(2.5)
+    counter = int(time.time()) // 30
+    code = format_hotp_value(hotp_value(secret, counter))
+    response = client.post("/accounts/2fa/authenticate/", {"code": code}, follow=True)
     assert response.redirect_chain[-1][0] == "/admin/"
     assert response.status_code == 200
+    assert client.get("/admin/mentorship/organization/").status_code == 200
 
 
 def test_signed_in_non_staff_are_refused_the_admin_login(alpha: Tenant, client_for) -> None:
