@@ -12,9 +12,11 @@ from django import forms
 from mentorship.models import Membership
 from programs.library import TEMPLATE_CHOICES
 from programs.models import LearningObjective, Participant, Program, Side, Topic, TrainingModule
-from programs.services import PROGRAM_SETTINGS
+from programs.services import MAX_REMINDER_HOURS, MAX_REMINDERS, PROGRAM_SETTINGS
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
+# An exported configuration is a few kilobytes; a megabyte leaves room for long agreements.
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 @cache
@@ -128,10 +130,12 @@ class ProgramForm(forms.ModelForm):
             )
         except ValueError as exc:
             raise forms.ValidationError("Use whole numbers of hours, separated by commas.") from exc
-        if any(h < 1 or h > 336 for h in hours):
+        if any(h < 1 or h > MAX_REMINDER_HOURS for h in hours):
             raise forms.ValidationError(
                 "Each reminder is between 1 and 336 hours (two weeks) before."
             )
+        if len(hours) > MAX_REMINDERS:
+            raise forms.ValidationError(f"At most {MAX_REMINDERS} reminders per meeting.")
         return hours
 
     def clean(self) -> dict[str, Any]:
@@ -150,8 +154,19 @@ class ProgramForm(forms.ModelForm):
 
 
 class ConfigImportForm(forms.Form):
-    file = forms.FileField(label="Program configuration (JSON)")
+    file = forms.FileField(
+        label="Program configuration (JSON)",
+        help_text="A file exported from a program's page. At most 1 MB.",
+    )
     name = forms.CharField(max_length=120, required=False, help_text="Optional new name.")
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_CONFIG_BYTES:
+            raise forms.ValidationError(
+                "The file is larger than 1 MB, so it is not an exported program configuration."
+            )
+        return upload
 
 
 class TopicForm(forms.Form):

@@ -128,6 +128,11 @@ PROGRAM_SETTINGS = [
     "agreement_text",
     "reminder_offsets_hours",
 ]
+# Bounds of an imported configuration, so that a hostile file cannot create thousands of rows.
+MAX_REMINDER_HOURS = 24 * 14
+MAX_REMINDERS = 10
+MAX_CONFIG_TOPICS = 200
+MAX_CONFIG_MODULES = 50
 
 
 # Fixed routes under /programs/ that a program's slug must not shadow.
@@ -381,10 +386,14 @@ def _check_config(data: dict[str, Any]) -> tuple[dict[str, Any], list[str], list
         topics = []
     elif any(len(t) > 80 for t in topics):
         problems.append("Topic names are at most 80 characters.")
+    elif len(topics) > MAX_CONFIG_TOPICS:
+        problems.append(f"A program has at most {MAX_CONFIG_TOPICS} topics.")
     modules = data.get("training_modules", [])
     clean_modules: list[dict[str, Any]] = []
     if not isinstance(modules, list):
         problems.append("“training_modules” must be a list.")
+    elif len(modules) > MAX_CONFIG_MODULES:
+        problems.append(f"A program has at most {MAX_CONFIG_MODULES} training modules.")
     else:
         for n, module in enumerate(modules, start=1):
             if not isinstance(module, dict) or not str(module.get("title", "")).strip():
@@ -413,10 +422,20 @@ def program_create_from_config(
     if name:
         settings["name"] = name
     offsets = settings.get("reminder_offsets_hours", [])
+    # bool is an int in Python: JSON's true would otherwise pass as a one-hour reminder.
     if not isinstance(offsets, list) or not all(
-        isinstance(h, int) and 0 < h <= 24 * 14 for h in offsets
+        isinstance(h, int) and not isinstance(h, bool) and 0 < h <= MAX_REMINDER_HOURS
+        for h in offsets
     ):
-        raise ValidationError("Reminder offsets must be whole hours between 1 and 336.")
+        raise ValidationError(
+            f"Reminder offsets must be whole hours between 1 and {MAX_REMINDER_HOURS}."
+        )
+    # Stored as the program form stores them: distinct, the earliest reminder first.
+    offsets = sorted(set(offsets), reverse=True)
+    if len(offsets) > MAX_REMINDERS:
+        raise ValidationError(f"At most {MAX_REMINDERS} reminders per meeting.")
+    if "reminder_offsets_hours" in settings:
+        settings["reminder_offsets_hours"] = offsets
     program = Program(organization=organization, **settings)
     program.slug = unique_program_slug(base=program.name or "program")
     try:

@@ -181,6 +181,42 @@ def test_export_then_import_into_another_organisation(
         assert imported.modules.count() == len(data["training_modules"])
 
 
+def config(program: dict[str, object], **sections: object) -> bytes:
+    return json.dumps(
+        {
+            "format": "reverse-mentoring/program",
+            "version": 1,
+            "program": {"name": "X", **program},
+            **sections,
+        }
+    ).encode()
+
+
+def test_imported_reminders_are_stored_like_the_form_stores_them(beta: Tenant, client_for) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    content = config({"reminder_offsets_hours": [1, 24, 1, 48]})
+    client_for(beta.hr).post(
+        "/o/beta/programs/import/", {"file": SimpleUploadedFile("p.json", content)}
+    )
+    with beta.scope():
+        assert Program.objects.get().reminder_offsets_hours == [48, 24, 1]
+
+
+def test_the_program_form_refuses_more_than_ten_reminders(
+    alpha: Tenant, program, client_for
+) -> None:
+    response = client_for(alpha.hr).get(url(program, "edit/"))
+    form = response.context["form"]
+    data = {**form.initial, "reminder_offsets": ", ".join(str(h) for h in range(1, 12))}
+    data = {k: v for k, v in data.items() if v is not None and not isinstance(v, list)}
+    response = client_for(alpha.hr).post(url(program, "edit/"), data)
+    assert "At most 10 reminders per meeting." in response.content.decode()
+    with alpha.scope():
+        program.refresh_from_db()
+        assert len(program.reminder_offsets_hours) <= 10
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -207,6 +243,15 @@ def test_export_then_import_into_another_organisation(
             ).encode(),
             "cadence_weeks",
         ),
+        (config({"reminder_offsets_hours": [True]}), "whole hours between 1 and 336"),
+        (config({"reminder_offsets_hours": [1.5]}), "whole hours between 1 and 336"),
+        (config({"reminder_offsets_hours": list(range(1, 12))}), "At most 10 reminders"),
+        (config({}, topics=[f"T{n}" for n in range(201)]), "at most 200 topics"),
+        (
+            config({}, training_modules=[{"title": f"M{n}"} for n in range(51)]),
+            "at most 50 training modules",
+        ),
+        (b" " * (1024 * 1024) + b"{}", "larger than 1 MB"),
     ],
 )
 def test_a_bad_configuration_is_refused_and_nothing_is_created(
