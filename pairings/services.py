@@ -183,6 +183,38 @@ def _latest_done(run: MatchRun) -> None:
         raise ValidationError("This proposal is no longer the latest one. Open the latest.")
 
 
+def _check_still_available(run: MatchRun) -> None:
+    """Refuse to publish pairs whose people changed since the proposal was computed.
+
+    Between *Propose pairs* and *Publish* an HR admin may withdraw or remove someone, or pair
+    them by hand; publishing the old proposal would then pair a person who is no longer in the
+    program, or over their capacity. Every problem is named, and nothing is written.
+    """
+    juniors, seniors, _rules = matching_input(program=run.program)
+    candidates = {c.id: c for c in (*juniors, *seniors)}
+    names = {
+        pk: f"{first} {last}".strip()
+        for pk, first, last in run.program.participants.values_list("pk", "first_name", "last_name")
+    }
+    uses = Counter(
+        person for p in run.result.get("pairs", []) for person in (p["junior_id"], p["senior_id"])
+    )
+    problems = []
+    for person, count in sorted(uses.items()):
+        candidate = candidates.get(person)
+        name = names.get(person) or "Someone"
+        if candidate is None:
+            problems.append(f"{name} is no longer an approved participant.")
+        elif candidate.excluded:
+            problems.append(f"{name}: {candidate.excluded}")
+        elif count > candidate.capacity:
+            problems.append(f"{name} has room for {candidate.capacity} more pair(s), not {count}.")
+    if problems:
+        raise ValidationError(
+            [*problems, "The people changed since this proposal: propose pairs again."]
+        )
+
+
 def _pair_set(run: MatchRun) -> set[tuple[int, int]]:
     return {(p["junior_id"], p["senior_id"]) for p in run.result.get("pairs", [])}
 
@@ -259,6 +291,7 @@ def match_run_publish(*, run: MatchRun, actor: User) -> list[Pairing]:
         Program.objects.select_for_update().filter(pk=program.pk).first()
         _check_matching(program)
         _latest_done(run)
+        _check_still_available(run)
         claimed = MatchRun.objects.filter(pk=run.pk, status=MatchRun.Status.DONE).update(
             status=MatchRun.Status.PUBLISHED
         )

@@ -274,3 +274,43 @@ def test_after_dissolving_hr_can_re_pair_in_an_active_program(
     with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
         rerun = services.match_run_start(program=matching_program, actor=alpha.hr)
     assert rerun.pk
+
+
+def test_a_proposal_whose_people_changed_is_not_published(
+    alpha: Tenant, matching_program, django_capture_on_commit_callbacks
+) -> None:
+    run = make_run(alpha, matching_program, django_capture_on_commit_callbacks)
+    with alpha.scope():
+        # After the proposal, one of its seniors withdraws.
+        Participant.objects.filter(email="s2@example.com").update(
+            status=Participant.Status.WITHDRAWN
+        )
+        with pytest.raises(ValidationError) as refused:
+            services.match_run_publish(run=run, actor=alpha.hr)
+        assert "is no longer an approved participant" in " ".join(refused.value.messages)
+        assert "propose pairs again" in " ".join(refused.value.messages)
+        # Nothing was written: no pair, nobody marked matched, the run still publishable.
+        assert not Pairing.objects.exists()
+        assert not Participant.objects.filter(matched=True).exists()
+        run.refresh_from_db()
+        assert run.status == MatchRun.Status.DONE
+
+
+def test_a_proposal_is_not_published_over_a_pair_made_since(
+    alpha: Tenant, matching_program, django_capture_on_commit_callbacks
+) -> None:
+    run = make_run(alpha, matching_program, django_capture_on_commit_callbacks)
+    pair = run.result["pairs"][0]
+    with alpha.scope():
+        program = Program.objects.get(pk=matching_program.pk)
+        people = {p.pk: p for p in program.participants.all()}
+        Pairing.objects.create(
+            organization=alpha.organization,
+            program=program,
+            mentor=people[pair["junior_id"]],
+            mentee=people[pair["senior_id"]],
+            status=Pairing.Status.ACTIVE,
+        )
+        with pytest.raises(ValidationError, match="Already paired in this program"):
+            services.match_run_publish(run=run, actor=alpha.hr)
+        assert Pairing.objects.count() == 1
