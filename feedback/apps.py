@@ -6,7 +6,9 @@ class FeedbackConfig(AppConfig):
     name = "feedback"
 
     def ready(self) -> None:
-        from feedback import receivers
+        from feedback import privacy, receivers
+        from programs.privacy import register_personal_data
         from programs.services import program_closed
 
         program_closed.connect(receivers.open_end_of_program_survey, dispatch_uid="feedback.end")
+        register_personal_data(privacy.CONTRIBUTOR)

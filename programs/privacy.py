@@ -7,15 +7,18 @@ invitations (response rates) and their answers to surveys by name, unlinked. Ano
 have no link to anyone (see ``feedback.models``): they can be neither exported nor erased
 person by person, and the export says so.
 
-Unlike the rest of ``programs``, this module reads and writes the rows of ``pairings`` and
-``feedback`` that belong to a participant: a person's data spans every app, and one module
-that sees all of it is what lets one transaction erase it and one test prove nothing is left.
+A person's data spans every app, but ``programs`` imports neither ``pairings`` nor
+``feedback``: this module holds the orchestration and the rows of ``programs`` and the kernel,
+and each higher app registers a :class:`PersonalDataContributor` (from its ``AppConfig.ready``)
+for its own rows. One function still drives it all, so one transaction erases everything and one
+test proves nothing is left.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import reduce
 from operator import or_
@@ -23,14 +26,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from feedback.models import Answer, Concern, PendingResponse, Question, SurveyResponse
 from mentorship import services as kernel
 from mentorship.models import AuditEvent, Invitation, Membership, Notification, User
-from pairings.models import MatchRun, Meeting, Pairing, PairingEvent, SessionLog
-from pairings.selectors import LIVE_STATUSES
 from programs.models import ImportJob, LearningObjective, Participant
 
 EXPORT_FORMAT = "reverse-mentoring/personal-data"
@@ -63,8 +63,6 @@ ACCOUNT_ACTIONS = (
     AuditEvent.Action.LOGIN_FAILED,
 )
 
-SESSION_TEXTS = ["taught", "learned", "shared_notes", "private_notes"]
-
 
 def erased_email(participant: Participant) -> str:
     """The address an erased row carries: unique (the row's id), and never deliverable."""
@@ -75,21 +73,63 @@ def participant_is_erased(participant: Participant) -> bool:
     return participant.email == erased_email(participant)
 
 
-def participant_live_pairings(*, participant: Participant) -> list[Pairing]:
-    """Running pairs (proposed, confirmed or active) of the participant: they end first, on
-    the pair's page, so the partner is told and upcoming meetings are cancelled as usual."""
-    return list(
-        Pairing.objects.filter(Q(mentor=participant) | Q(mentee=participant))
-        .filter(status__in=LIVE_STATUSES)
-        .select_related("mentor", "mentee")
-        .order_by("created_at", "id")
-    )
+# --- Other apps' rows -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErasureBlocker:
+    """Why erasure is refused now (``reason``, a sentence), and the page where it is put right
+    (``url``, optional)."""
+
+    reason: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class PersonalDataContributor:
+    """What a higher app (``pairings``, ``feedback``) holds about a participant, and how it is
+    exported and erased. ``user`` is the participant's account in this organisation, or None.
+
+    - ``blockers(participant)``: reasons erasure is refused now (empty: it may go ahead).
+    - ``export(participant, user)``: the top-level keys this app adds to the export.
+    - ``erase(participant, user)``: blank what the person wrote in this app's rows, keeping the
+      rows the figures count.
+    - ``rewrite_mentions(participant, user, mentions)``: replace their address and full name in
+      others' rows of this app.
+
+    ``erase`` and ``rewrite_mentions`` run inside the transaction of :func:`participant_erase`,
+    with the participant's row locked; they must not open one of their own that commits."""
+
+    name: str
+    blockers: Callable[[Participant], list[ErasureBlocker]]
+    export: Callable[[Participant, User | None], dict[str, Any]]
+    erase: Callable[[Participant, User | None], None]
+    rewrite_mentions: Callable[[Participant, User | None, Mentions], None]
+
+
+_contributors: dict[str, PersonalDataContributor] = {}
+
+
+def register_personal_data(contributor: PersonalDataContributor) -> None:
+    """Add (or replace) the contributor of that name: calling it again from a second
+    ``ready()`` changes nothing."""
+    _contributors[contributor.name] = contributor
+
+
+def personal_data_contributors() -> list[PersonalDataContributor]:
+    """The registered contributors, in registration order (the order of INSTALLED_APPS)."""
+    return list(_contributors.values())
+
+
+def participant_erase_blockers(participant: Participant) -> list[ErasureBlocker]:
+    """Every reason the participant cannot be erased now; empty when they can."""
+    return [b for c in personal_data_contributors() for b in c.blockers(participant)]
 
 
 # --- Export ---------------------------------------------------------------------------------------
 
 
-def _iso(value: date | datetime | None) -> str | None:
+def iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
@@ -110,8 +150,8 @@ def _participant_row(p: Participant) -> dict[str, Any]:
         "status": p.status,
         "training_done": p.training_done,
         "matched": p.matched,
-        "created_at": _iso(p.created_at),
-        "status_changed_at": _iso(p.status_changed_at),
+        "created_at": iso(p.created_at),
+        "status_changed_at": iso(p.status_changed_at),
         "topics_offered": sorted(t.name for t in p.offers.all()),
         "topics_wanted": sorted(t.name for t in p.wants.all()),
     }
@@ -122,126 +162,17 @@ def _objectives(p: Participant) -> list[dict[str, Any]]:
         {
             "topic": o.topic.name,
             "success_criteria": o.success_criteria,
-            "target_date": _iso(o.target_date),
+            "target_date": iso(o.target_date),
             "baseline_rating": o.baseline_rating,
             "progress": o.progress,
             "final_rating": o.final_rating,
-            "created_at": _iso(o.created_at),
-            "updated_at": _iso(o.updated_at),
+            "created_at": iso(o.created_at),
+            "updated_at": iso(o.updated_at),
         }
         for o in LearningObjective.objects.filter(participant=p)
         .select_related("topic")
         .order_by("created_at", "id")
     ]
-
-
-def _pairings(p: Participant, user: User | None) -> list[dict[str, Any]]:
-    """Their pairs: the partner's name only; events, meetings, and the sessions this person
-    logged. The partner's logs and notes are the partner's, and a confidential exit request
-    is shown only to its author (and HR admins)."""
-    own_logs = SessionLog.objects.filter(author=p).prefetch_related("topics", "objectives__topic")
-    pairings = (
-        Pairing.objects.filter(Q(mentor=p) | Q(mentee=p))
-        .select_related("mentor", "mentee")
-        .prefetch_related(
-            "events",
-            "meetings",
-            Prefetch("session_logs", queryset=own_logs.order_by("date", "id"), to_attr="own"),
-        )
-        .order_by("created_at", "id")
-    )
-    rows = []
-    for pairing in pairings:
-        mine = pairing.mentor_id == p.pk
-        by_me = user is not None and pairing.exit_requested_by_id == user.pk
-        rows.append(
-            {
-                "role": "reverse mentor (junior)" if mine else "reverse mentee (senior)",
-                "partner": (pairing.mentee if mine else pairing.mentor).full_name,
-                "status": pairing.status,
-                "created_at": _iso(pairing.created_at),
-                "agreement_accepted_at": _iso(
-                    pairing.mentor_accepted_at if mine else pairing.mentee_accepted_at
-                ),
-                "last_met_at": _iso(pairing.last_met_at),
-                "exit_requested_at": _iso(pairing.exit_requested_at) if by_me else None,
-                "events": _events(pairing, user),
-                "meetings": [
-                    {
-                        "starts_at": _iso(m.starts_at),
-                        "duration_minutes": m.duration_minutes,
-                        "location": m.location,
-                        "cancelled_at": _iso(m.cancelled_at),
-                        "cancelled_by_side": m.cancelled_by_side,
-                    }
-                    for m in pairing.meetings.all()
-                ],
-                "session_logs": [
-                    {
-                        "date": _iso(log.date),
-                        "minutes": log.minutes,
-                        "topics": sorted(t.name for t in log.topics.all()),
-                        "objectives": sorted(o.topic.name for o in log.objectives.all()),
-                        "taught": log.taught,
-                        "learned": log.learned,
-                        "shared_notes": log.shared_notes,
-                        "private_notes": log.private_notes,
-                        "created_at": _iso(log.created_at),
-                    }
-                    for log in pairing.own
-                ],
-            }
-        )
-    return rows
-
-
-def _events(pairing: Pairing, user: User | None) -> list[dict[str, Any]]:
-    """The pair's history. Notes are shown for the person's own events only; a confidential
-    event (an exit request) only when it is theirs."""
-    rows = []
-    for event in pairing.events.all():
-        own = user is not None and event.actor_id == user.pk
-        if event.confidential and not own:
-            continue
-        rows.append(
-            {
-                "status": event.status,
-                "at": _iso(event.created_at),
-                "by_this_person": own,
-                "note": event.note if own else "",
-            }
-        )
-    return rows
-
-
-def _surveys(p: Participant) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    invitations = [
-        {"survey": i.cycle.title, "anonymous": i.cycle.anonymous, "answered": i.answered}
-        for i in p.survey_invitations.select_related("cycle").order_by("cycle__opens_at", "id")
-    ]
-    attributed = []
-    responses = (
-        SurveyResponse.objects.filter(attributed_to=p)
-        .select_related("cycle")
-        .prefetch_related("answers__question")
-        .order_by("submitted_on", "cycle__opens_at", "cycle_id")
-    )
-    for response in responses:
-        answers = sorted(response.answers.all(), key=lambda a: (a.question.position, a.pk))
-        attributed.append(
-            {
-                "survey": response.cycle.title,
-                "submitted_on": _iso(response.submitted_on),
-                "answers": [
-                    {
-                        "question": a.question.text,
-                        "answer": a.number if a.number is not None else (a.choices or a.text),
-                    }
-                    for a in answers
-                ],
-            }
-        )
-    return invitations, attributed
 
 
 def _account(membership: Membership | None) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
@@ -254,16 +185,16 @@ def _account(membership: Membership | None) -> tuple[dict[str, Any] | None, list
         "first_name": user.first_name,
         "last_name": user.last_name,
         "roles": [role.label for role in membership.roles],
-        "member_since": _iso(membership.created_at),
-        "removed_at": _iso(membership.removed_at),
+        "member_since": iso(membership.created_at),
+        "removed_at": iso(membership.removed_at),
     }
     notifications = [
         {
             "subject": n.subject,
             "body": n.body,
             "url": n.url,
-            "created_at": _iso(n.created_at),
-            "read_at": _iso(n.read_at),
+            "created_at": iso(n.created_at),
+            "read_at": iso(n.read_at),
         }
         for n in Notification.objects.filter(recipient=user).order_by("created_at", "id")
     ]
@@ -278,7 +209,7 @@ def participant_data(*, participant: Participant) -> dict[str, Any]:
     data: dict[str, Any] = {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
-        "exported_at": _iso(timezone.now()),
+        "exported_at": iso(timezone.now()),
         "organization": participant.organization.name,
         "program": program.name,
         "note": ANONYMOUS_ANSWERS_NOTE,
@@ -288,35 +219,26 @@ def participant_data(*, participant: Participant) -> dict[str, Any]:
     if data["erased"]:
         return data
     membership = participant.membership
-    invitations, attributed = _surveys(participant)
     account, notifications = _account(membership)
     data.update(
         {
             "learning_objectives": _objectives(participant),
             "training_completions": [
-                {"module": c.module.title, "completed_at": _iso(c.completed_at)}
+                {"module": c.module.title, "completed_at": iso(c.completed_at)}
                 for c in participant.completions.select_related("module").order_by(
                     "completed_at", "id"
                 )
             ],
-            "pairings": _pairings(participant, membership.user if membership else None),
-            "concerns_raised": [
-                {
-                    "kind": c.get_kind_display(),
-                    "text": c.text,
-                    "created_at": _iso(c.created_at),
-                    "resolved_at": _iso(c.resolved_at),
-                }
-                for c in Concern.objects.filter(participant=participant).order_by(
-                    "created_at", "id"
-                )
-            ],
-            "survey_invitations": invitations,
-            "survey_answers_by_name": attributed,
             "account": account,
             "notifications": notifications,
         }
     )
+    user = membership.user if membership else None
+    for contributor in personal_data_contributors():
+        part = contributor.export(participant, user)
+        if clash := data.keys() & part.keys():
+            raise RuntimeError(f"{contributor.name} exports keys already taken: {sorted(clash)}")
+        data.update(part)
     return data
 
 
@@ -337,8 +259,9 @@ def participant_data_export(*, participant: Participant, actor: User) -> dict[st
 # --- Erasure --------------------------------------------------------------------------------------
 
 
-class _Mentions:
-    """Finds and replaces a person's addresses and full names in other rows' text.
+class Mentions:
+    """Finds and replaces a person's addresses and full names in other rows' text (the
+    contributors of other apps get one, to rewrite their own rows).
 
     Whole names and addresses only: "Al Bo" must not rewrite "casual board", nor "jo@x.org"
     "bojo@x.org". The database narrows the rows (a case-insensitive substring), Python decides.
@@ -413,39 +336,20 @@ def _known_elsewhere(participant: Participant) -> bool:
     )
 
 
-def _erase_own_records(p: Participant, pairings: QuerySet[Pairing], user: User | None) -> None:
+def _erase_own_records(p: Participant) -> None:
     """Blank what the person wrote; keep the rows the figures count."""
-    SessionLog.objects.filter(author=p).update(**dict.fromkeys(SESSION_TEXTS, ""))
     LearningObjective.objects.filter(participant=p).update(success_criteria="")
-    Concern.objects.filter(participant=p).update(text="")
-    if user is not None:
-        PairingEvent.objects.filter(pairing__in=pairings, actor=user).update(note="")
-    # Answers by name become like anonymous ones: counted, linked to nobody, without free text
-    # (text that names a choice, as one-choice questions store it, stays: it is counted).
-    by_name = SurveyResponse.objects.filter(attributed_to=p)
-    Answer.objects.filter(response__in=by_name, question__kind=Question.Kind.TEXT).update(text="")
-    by_name.update(attributed_to=None)
 
 
 def _rewrite_mentions(
-    p: Participant, pairings: QuerySet[Pairing], user: User | None, known_elsewhere: bool
+    p: Participant, user: User | None, mentions: Mentions, known_elsewhere: bool
 ) -> None:
-    """Replace their address and name where others' rows mention them: the partner's logs and
-    the pair's history, the program's texts and matching proposals, inboxes, audit events."""
-    emails = [p.email] + ([user.email] if user else [])
-    names = [p.full_name] + ([user.get_full_name()] if user else [])
-    mentions = _Mentions(emails=emails, names=names, email_to=erased_email(p))
+    """Replace their address and name where others' rows mention them: the program's texts,
+    inboxes, audit events (the contributors do the pairs, matching proposals and surveys)."""
     program = p.program
-    mentions.rewrite(SessionLog.objects.filter(pairing__in=pairings), SESSION_TEXTS)
-    mentions.rewrite(PairingEvent.objects.filter(pairing__in=pairings), ["note"])
-    mentions.rewrite(Meeting.objects.filter(pairing__in=pairings), ["location"])
     mentions.rewrite(
         LearningObjective.objects.filter(participant__program=program), ["success_criteria"]
     )
-    mentions.rewrite(Concern.objects.filter(participant__program=program), ["text"])
-    mentions.rewrite(Answer.objects.filter(response__cycle__program=program), ["text"])
-    mentions.rewrite_data(PendingResponse.objects.filter(cycle__program=program), "payload")
-    mentions.rewrite_data(MatchRun.objects.filter(program=program), "result")
     # Someone else's inbox may name them ("Your proposed mentee is …"); their own is theirs.
     inboxes = Notification.objects.exclude(recipient=user) if user else Notification.objects
     mentions.rewrite(inboxes.all(), ["subject", "body"])
@@ -507,7 +411,11 @@ def participant_erase(*, participant: Participant, actor: User) -> Participant:
     history notes and answers by name; mentions of their address or full name in others' rows.
     Kept: side and department, session dates and minutes, ratings and progress, meetings,
     training, invitations, and answers (unlinked). Their account, if they have one, is not
-    touched: removing the member is a separate action. A second erasure is refused."""
+    touched: removing the member is a separate action. A second erasure is refused, and so is
+    one a contributor blocks (a running pair ends first).
+
+    The registered contributors blank and rewrite their apps' rows inside this transaction:
+    if any step fails, nothing is erased."""
     with transaction.atomic():
         p = (
             Participant.objects.select_for_update(of=("self",))
@@ -516,21 +424,21 @@ def participant_erase(*, participant: Participant, actor: User) -> Participant:
         )
         if participant_is_erased(p):
             raise ValidationError("This participant's personal data has already been erased.")
-        live = participant_live_pairings(participant=p)
-        if live:
-            raise ValidationError(
-                [
-                    f"They are still in a running pair with "
-                    f"{(x.mentee if x.mentor_id == p.pk else x.mentor).full_name}: "
-                    "end the pair first."
-                    for x in live
-                ]
-            )
+        blockers = participant_erase_blockers(p)
+        if blockers:
+            raise ValidationError([b.reason for b in blockers])
         user = p.membership.user if p.membership_id else None
         known_elsewhere = _known_elsewhere(p)
-        pairings = Pairing.objects.filter(Q(mentor=p) | Q(mentee=p))
-        _erase_own_records(p, pairings, user)
-        _rewrite_mentions(p, pairings, user, known_elsewhere)
+        contributors = personal_data_contributors()
+        _erase_own_records(p)
+        for contributor in contributors:
+            contributor.erase(p, user)
+        emails = [p.email] + ([user.email] if user else [])
+        names = [p.full_name] + ([user.get_full_name()] if user else [])
+        mentions = Mentions(emails=emails, names=names, email_to=erased_email(p))
+        _rewrite_mentions(p, user, mentions, known_elsewhere)
+        for contributor in contributors:
+            contributor.rewrite_mentions(p, user, mentions)
         if not known_elsewhere:
             _forget_address(p)
         _anonymise_row(p)

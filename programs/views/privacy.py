@@ -67,7 +67,7 @@ def participant_erase(
             "program": program,
             "participant": participant,
             "erased": privacy.participant_is_erased(participant),
-            "live_pairings": privacy.participant_live_pairings(participant=participant),
+            "blockers": privacy.participant_erase_blockers(participant),
             "error": error,
         },
     )

@@ -7,11 +7,13 @@ strongest check walks every text field of every model afterwards.
 
 from __future__ import annotations
 
+import ast
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -357,11 +359,10 @@ def test_export_holds_the_persons_own_data_and_nothing_of_others(
     assert pair["partner"] == "Sol Senior" and pair["status"] == "dissolved"
     assert pair["exit_requested_at"] is not None
     (log,) = pair["session_logs"]
-    assert (log["minutes"], log["private_notes"], log["topics"]) == (
-        45,
-        "Q private thought",
-        ["AI"],
-    )
+    assert (log["minutes"], log["private_notes_held"], log["topics"]) == (45, True, ["AI"])
+    # Private notes are their author's alone: HR, who downloads this, never reads them.
+    assert "private_notes" not in log
+    assert "Q private thought" not in body
     assert [m["location"] for m in pair["meetings"]] == ["Room 4", f"{FULL_NAME}'s desk"]
     assert "Exit requested. Q exit note" in [e["note"] for e in pair["events"]]
     assert [c["text"] for c in data["concerns_raised"]] == ["Q concern text"]
@@ -468,7 +469,9 @@ def test_a_running_pair_ends_first(alpha: Tenant, client_for) -> None:
     url = f"/o/alpha/programs/pilot/participants/{people[0].pk}/erase/"
     hr = client_for(alpha.hr)
     page = hr.get(url).content.decode()
-    assert "they are in a running pair" in page and f"/o/alpha/pairs/{pairing.pk}/" in page
+    assert "This cannot happen yet" in page
+    assert f"still in a running pair with {people[1].full_name}: end the pair first." in page
+    assert f'<a href="/o/alpha/pairs/{pairing.pk}/">They are still' in page
     assert "Erase personal data</button>" not in page
     refused = hr.post(url).content.decode()
     assert "still in a running pair with" in refused
@@ -676,10 +679,37 @@ def test_nothing_names_an_erased_member_outside_their_own_account(
 
 
 def test_only_whole_names_and_addresses_are_rewritten() -> None:
-    mentions = privacy._Mentions(emails=["jo@x.org"], names=["Al Bo"], email_to="e@erased.invalid")
+    mentions = privacy.Mentions(emails=["jo@x.org"], names=["Al Bo"], email_to="e@erased.invalid")
     assert mentions.text("Al Bo's casual board; al bo, Al Bob") == (
         "Erased participant's casual board; Erased participant, Al Bob"
     )
     assert mentions.text("bojo@x.org, JO@x.org. jo@x.org.uk") == (
         "bojo@x.org, e@erased.invalid. jo@x.org.uk"
     )
+
+
+# --- Layering -------------------------------------------------------------------------------------
+
+
+def test_programs_privacy_imports_nothing_from_higher_apps() -> None:
+    """programs sits below pairings and feedback: their parts come in through the registry."""
+    source = Path(privacy.__file__).read_text(encoding="utf-8")
+    imported = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, "no relative imports"
+            imported.append(node.module or "")
+    assert imported
+    higher = [name for name in imported if name.split(".")[0] in {"pairings", "feedback"}]
+    assert higher == []
+
+
+def test_pairings_and_feedback_contribute_their_personal_data() -> None:
+    names = [c.name for c in privacy.personal_data_contributors()]
+    assert sorted(names) == ["feedback", "pairings"]
+    # A second ready() (as some test runners and reloads do) adds nothing.
+    apps.get_app_config("pairings").ready()
+    apps.get_app_config("feedback").ready()
+    assert [c.name for c in privacy.personal_data_contributors()] == names

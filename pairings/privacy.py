@@ -1,0 +1,171 @@
+"""The pairings part of a participant's personal data (see ``programs.privacy``): their pairs,
+meetings, the sessions they logged and the pair's history; registered from ``apps.ready``.
+
+A running pair blocks erasure. What the person wrote in their own session logs and in the
+pair's history is blanked; the logs' dates, minutes and topics stay, as do meetings, because the
+weekly totals and the dashboards count them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
+
+from mentorship.models import User
+from pairings.models import MatchRun, Meeting, Pairing, PairingEvent, SessionLog
+from pairings.selectors import LIVE_STATUSES
+from programs.models import Participant
+from programs.privacy import ErasureBlocker, Mentions, PersonalDataContributor, iso
+
+SESSION_TEXTS = ["taught", "learned", "shared_notes", "private_notes"]
+
+
+def _pairings_of(p: Participant) -> QuerySet[Pairing]:
+    return Pairing.objects.filter(Q(mentor=p) | Q(mentee=p))
+
+
+def participant_live_pairings(*, participant: Participant) -> list[Pairing]:
+    """Running pairs (proposed, confirmed or active) of the participant: they end first, on
+    the pair's page, so the partner is told and upcoming meetings are cancelled as usual."""
+    return list(
+        _pairings_of(participant)
+        .filter(status__in=LIVE_STATUSES)
+        .select_related("mentor", "mentee")
+        .order_by("created_at", "id")
+    )
+
+
+def blockers(participant: Participant) -> list[ErasureBlocker]:
+    org_slug = participant.organization.slug
+    return [
+        ErasureBlocker(
+            reason=f"They are still in a running pair with "
+            f"{(x.mentee if x.mentor_id == participant.pk else x.mentor).full_name}: "
+            "end the pair first.",
+            url=reverse("pair_detail", kwargs={"org_slug": org_slug, "pairing_id": x.pk}),
+        )
+        for x in participant_live_pairings(participant=participant)
+    ]
+
+
+# --- Export ---------------------------------------------------------------------------------------
+
+
+def export(participant: Participant, user: User | None) -> dict[str, Any]:
+    return {"pairings": _pairings(participant, user)}
+
+
+def _pairings(p: Participant, user: User | None) -> list[dict[str, Any]]:
+    """Their pairs: the partner's name only; events, meetings, and the sessions this person
+    logged. The partner's logs and notes are the partner's, and a confidential exit request
+    is shown only to its author (and HR admins).
+
+    Private notes are their author's alone, HR admins included: the export, which an HR admin
+    downloads, says only whether a log holds one, never its text."""
+    own_logs = SessionLog.objects.filter(author=p).prefetch_related("topics", "objectives__topic")
+    pairings = (
+        _pairings_of(p)
+        .select_related("mentor", "mentee")
+        .prefetch_related(
+            "events",
+            "meetings",
+            Prefetch("session_logs", queryset=own_logs.order_by("date", "id"), to_attr="own"),
+        )
+        .order_by("created_at", "id")
+    )
+    rows = []
+    for pairing in pairings:
+        mine = pairing.mentor_id == p.pk
+        by_me = user is not None and pairing.exit_requested_by_id == user.pk
+        rows.append(
+            {
+                "role": "reverse mentor (junior)" if mine else "reverse mentee (senior)",
+                "partner": (pairing.mentee if mine else pairing.mentor).full_name,
+                "status": pairing.status,
+                "created_at": iso(pairing.created_at),
+                "agreement_accepted_at": iso(
+                    pairing.mentor_accepted_at if mine else pairing.mentee_accepted_at
+                ),
+                "last_met_at": iso(pairing.last_met_at),
+                "exit_requested_at": iso(pairing.exit_requested_at) if by_me else None,
+                "events": _events(pairing, user),
+                "meetings": [
+                    {
+                        "starts_at": iso(m.starts_at),
+                        "duration_minutes": m.duration_minutes,
+                        "location": m.location,
+                        "cancelled_at": iso(m.cancelled_at),
+                        "cancelled_by_side": m.cancelled_by_side,
+                    }
+                    for m in pairing.meetings.all()
+                ],
+                "session_logs": [
+                    {
+                        "date": iso(log.date),
+                        "minutes": log.minutes,
+                        "topics": sorted(t.name for t in log.topics.all()),
+                        "objectives": sorted(o.topic.name for o in log.objectives.all()),
+                        "taught": log.taught,
+                        "learned": log.learned,
+                        "shared_notes": log.shared_notes,
+                        "private_notes_held": bool(log.private_notes),
+                        "created_at": iso(log.created_at),
+                    }
+                    for log in pairing.own
+                ],
+            }
+        )
+    return rows
+
+
+def _events(pairing: Pairing, user: User | None) -> list[dict[str, Any]]:
+    """The pair's history. Notes are shown for the person's own events only; a confidential
+    event (an exit request) only when it is theirs."""
+    rows = []
+    for event in pairing.events.all():
+        own = user is not None and event.actor_id == user.pk
+        if event.confidential and not own:
+            continue
+        rows.append(
+            {
+                "status": event.status,
+                "at": iso(event.created_at),
+                "by_this_person": own,
+                "note": event.note if own else "",
+            }
+        )
+    return rows
+
+
+# --- Erasure --------------------------------------------------------------------------------------
+
+
+def erase(participant: Participant, user: User | None) -> None:
+    """Blank what the person wrote (their logs, private notes included, and their notes in the
+    pair's history); keep the rows the figures count."""
+    SessionLog.objects.filter(author=participant).update(**dict.fromkeys(SESSION_TEXTS, ""))
+    if user is not None:
+        PairingEvent.objects.filter(pairing__in=_pairings_of(participant), actor=user).update(
+            note=""
+        )
+
+
+def rewrite_mentions(participant: Participant, user: User | None, mentions: Mentions) -> None:
+    """Replace their address and name where others' rows mention them: the partner's logs and
+    the pair's history, meeting places, and the program's matching proposals."""
+    pairings = _pairings_of(participant)
+    mentions.rewrite(SessionLog.objects.filter(pairing__in=pairings), SESSION_TEXTS)
+    mentions.rewrite(PairingEvent.objects.filter(pairing__in=pairings), ["note"])
+    mentions.rewrite(Meeting.objects.filter(pairing__in=pairings), ["location"])
+    mentions.rewrite_data(MatchRun.objects.filter(program=participant.program), "result")
+
+
+CONTRIBUTOR = PersonalDataContributor(
+    name="pairings",
+    blockers=blockers,
+    export=export,
+    erase=erase,
+    rewrite_mentions=rewrite_mentions,
+)
