@@ -1,5 +1,6 @@
 """Accessibility: the main pages of every role pass axe-core's WCAG 2.1 A and AA rules with no
-serious or critical violation, and a participant logs a session with the keyboard alone.
+serious or critical violation; with the keyboard alone, a participant logs a session and answers
+a check-in, and an HR admin proposes and publishes pairs.
 
 Each page is audited twice: as loaded in the light colour scheme, then in the dark scheme (Pico
 follows the system's) with every <details> open (menus, chart tables, explanations). Some pages are
@@ -321,16 +322,20 @@ def skip_to_main(page) -> None:
     assert page.evaluate("() => document.activeElement.id") == "main"
 
 
-def test_a_participant_logs_a_session_with_the_keyboard_alone(page, live_server, demo) -> None:
+def keyboard_sign_in(page, email: str) -> None:
     page.goto("/accounts/login/")
     skip_to_main(page)
     tab_to(page, named("Email"), "Email")
-    page.keyboard.type("junior3@acme.example")
+    page.keyboard.type(email)
     tab_to(page, named("Password"), "Password")
     page.keyboard.type(PASSWORD)
     tab_to(page, lambda e: e["tag"] == "button" and e["name"] == "Sign In", "Sign In")
     page.keyboard.press("Space")
     page.wait_for_url(f"**{ORG}/")
+
+
+def test_a_participant_logs_a_session_with_the_keyboard_alone(page, live_server, demo) -> None:
+    keyboard_sign_in(page, "junior3@acme.example")
 
     skip_to_main(page)
     tab_to(page, named("Log a session with"), "Log a session")
@@ -361,3 +366,52 @@ def test_a_participant_logs_a_session_with_the_keyboard_alone(page, live_server,
     with tenant_scope(Organization.objects.get(slug="acme")):
         log = SessionLog.objects.get(taught="Keyboard shortcuts in the team chat")
         assert (log.date, log.minutes, log.topics.count()) == (day, 60, 1)
+
+
+def test_a_participant_answers_a_check_in_with_the_keyboard_alone(page, live_server, demo) -> None:
+    keyboard_sign_in(page, "junior3@acme.example")
+    page.goto(f"{ORG}/surveys/{demo['survey']}/")  # the link from the check-in email
+    skip_to_main(page)
+    # A radio group is one stop of Tab; the arrow keys move within it and choose.
+    for question, steps in (
+        ("How valuable were your sessions this month?", 3),  # 1 → 4
+        ("How safe did you feel to speak candidly?", 4),  # 1 → 5
+        ("How likely are you to recommend the program to a colleague?", 9),  # 0 → 9
+        ("How often did you meet this month?", 2),  # Not at all → Twice or more
+    ):
+        tab_to(page, lambda e: e["type"] == "radio", question)
+        for _ in range(steps):
+            page.keyboard.press("ArrowRight")
+        group = page.get_by_role("group", name=question)
+        assert group.locator("input:checked").count() == 1, question
+    tab_to(page, named("What would make the program better?"), "the open question")
+    page.keyboard.type("More time")
+    tab_to(page, named("Send my answers"), "Send my answers")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Thank you! Your answers are saved.")).to_be_visible()
+
+    from feedback.models import PendingResponse
+    from mentorship.models import Organization
+    from mentorship.tenancy import tenant_scope
+
+    with tenant_scope(Organization.objects.get(slug="acme")):
+        [pending] = PendingResponse.objects.filter(cycle__program__slug="digital-fluency")
+    assert sorted(str(v) for v in pending.payload.values() if v not in ("", [], None)) == sorted(
+        ["4", "5", "9", "Twice or more", "More time"]
+    ), pending.payload
+
+
+def test_an_hr_admin_proposes_and_publishes_pairs_with_the_keyboard_alone(
+    page, live_server, demo
+) -> None:
+    keyboard_sign_in(page, "admin@acme.example")
+    page.goto(f"{ORG}/programs/digital-fluency/matching/")
+    skip_to_main(page)
+    tab_to(page, named("Propose pairs"), "Propose pairs")
+    page.keyboard.press("Enter")
+    page.locator("#matching-result table").wait_for()
+    tab_to(page, named("Publish these"), "Publish these", limit=200)
+    page.keyboard.press("Enter")  # opens the confirmation
+    tab_to(page, named("Yes, publish and notify the seniors"), "the confirmation")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("pairs published")).to_be_visible()
