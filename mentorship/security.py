@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin import AdminSite
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
@@ -80,12 +81,16 @@ def protect_operator_admin(site: AdminSite) -> None:
     """Staff reach ``/admin/`` only after allauth's sign-in and with a second factor enrolled.
 
     The admin reads every organisation's data, so its bar is at least that of an HR admin under
-    the strictest policy. allauth's ``secure_admin_login`` sends the admin's own login form to
-    allauth's (rate limits, email verification, the second-factor step for those who have one);
-    it does not make anyone enrol. So ``has_permission`` also asks for an authenticator: without
-    one, every admin page sends staff to the login view, which sends them on to *Two-factor
-    authentication* with a message saying why. A user with an authenticator cannot have signed
-    in without it (allauth asks for it at every sign-in), so its presence is enough.
+    the strictest policy. allauth's ``secure_admin_login`` sends anonymous visitors of the
+    admin's login form to allauth's sign-in (rate limits, email verification, the second-factor
+    step for those who have one); it does not make anyone enrol. So ``has_permission`` also asks
+    for an authenticator: without one, every admin page sends staff to the login view, which
+    sends them on to *Two-factor authentication* with a message saying why. A user with an
+    authenticator cannot have signed in without it (allauth asks for it at every sign-in), so
+    its presence is enough.
+
+    Django's own login form is never shown, not even to someone signed in: it would sign in
+    whichever staff account's email and password were posted to it, with no second factor.
     """
     site_has_permission = site.has_permission
     allauth_login = secure_admin_login(site.login)
@@ -95,14 +100,18 @@ def protect_operator_admin(site: AdminSite) -> None:
 
     def login(request: HttpRequest, extra_context: dict[str, object] | None = None) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and user.is_active and user.is_staff and not is_mfa_enabled(user):
+        if not user.is_authenticated:
+            return allauth_login(request, extra_context)  # to allauth's sign-in
+        if not (user.is_active and user.is_staff):
+            raise PermissionDenied
+        if not is_mfa_enabled(user):
             messages.warning(
                 request,
                 "The operator admin needs two-factor authentication. Set it up here, then "
                 "open /admin/ again.",
             )
             return redirect("mfa_index")
-        return allauth_login(request, extra_context)
+        return redirect("admin:index")
 
     site.has_permission = has_permission  # type: ignore[method-assign]
     site.login = login  # type: ignore[method-assign]

@@ -407,6 +407,18 @@ def test_operators_reach_the_admin_after_both_sign_in_steps(client, db) -> None:
     assert client.get("/admin/mentorship/organization/").status_code == 200
 
 
+def test_the_admin_login_form_never_signs_anyone_in_not_even_for_the_signed_in(client, db) -> None:
+    """Django's own form would sign in any staff account from its password alone."""
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    TOTP.activate(operator, generate_totp_secret())
+    other = UserFactory(is_staff=True, is_superuser=True)
+    TOTP.activate(other, generate_totp_secret())
+    client.force_login(operator)
+    response = client.post("/admin/login/", {"username": other.email, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert client.session["_auth_user_id"] == str(operator.pk)
+
+
 def test_signed_in_non_staff_are_refused_the_admin_login(alpha: Tenant, client_for) -> None:
     assert client_for(alpha.hr).get("/admin/login/").status_code == 403
 
