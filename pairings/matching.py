@@ -410,6 +410,37 @@ RULE_WORDS = {
 }
 
 
+def rules_broken(
+    *,
+    juniors: Sequence[Candidate],
+    seniors: Sequence[Candidate],
+    rules: Rules,
+    pairs: Iterable[tuple[int, int]],
+) -> dict[tuple[int, int], list[str]]:
+    """The hard rules (keys of :data:`RULE_WORDS`) each of ``pairs`` breaks, for the pairs that
+    break any; pairs naming someone not among the candidates are the caller's to report.
+
+    One vectorised pass over the people of ``pairs`` only, as :func:`match` does for everyone."""
+    pairs = list(pairs)
+    in_pairs_j = {j for j, _ in pairs}
+    in_pairs_s = {s for _, s in pairs}
+    juniors = [c for c in juniors if c.id in in_pairs_j]
+    seniors = [c for c in seniors if c.id in in_pairs_s]
+    if not juniors or not seniors:
+        return {}
+    blocked = _score(juniors, seniors, rules, clean_weights(None)).blocked
+    j_ids = {c.id: i for i, c in enumerate(juniors)}
+    s_ids = {c.id: k for k, c in enumerate(seniors)}
+    broken: dict[tuple[int, int], list[str]] = {}
+    for junior_id, senior_id in pairs:
+        if junior_id in j_ids and senior_id in s_ids:
+            cell = (j_ids[junior_id], s_ids[senior_id])
+            names = [rule for rule, matrix in blocked.items() if matrix[cell]]
+            if names:
+                broken[(junior_id, senior_id)] = names
+    return broken
+
+
 def _no_fit_reason(side: str, other: str, counts: dict[str, int], total: int, gap: int) -> str:
     if total == 0:
         return f"There is no {other} to match with."

@@ -183,35 +183,49 @@ def _latest_done(run: MatchRun) -> None:
         raise ValidationError("This proposal is no longer the latest one. Open the latest.")
 
 
-def _check_still_available(run: MatchRun) -> None:
-    """Refuse to publish pairs whose people changed since the proposal was computed.
+# At publishing, a "removed" pair is one this program already has live or declined.
+PUBLISH_RULE_WORDS = {
+    **matching.RULE_WORDS,
+    "removed": "are already paired, or were declined, in this program",
+}
 
-    Between *Propose pairs* and *Publish* an HR admin may withdraw or remove someone, or pair
-    them by hand; publishing the old proposal would then pair a person who is no longer in the
-    program, or over their capacity. Every problem is named, and nothing is written.
+
+def _check_still_valid(run: MatchRun) -> None:
+    """Refuse to publish a proposal that no longer holds.
+
+    Between *Propose pairs* and *Publish* an HR admin may withdraw or remove someone, pair them
+    by hand, or edit a level, department or manager. Publishing the old proposal would then
+    pair someone no longer in the program, over their capacity, twice, or against the rules.
+    So the people and every pair are checked again against the program as it is now (the same
+    inputs as a new proposal); every problem is named, and nothing is written.
     """
-    juniors, seniors, _rules = matching_input(program=run.program)
+    juniors, seniors, rules = matching_input(program=run.program)
     candidates = {c.id: c for c in (*juniors, *seniors)}
     names = {
-        pk: f"{first} {last}".strip()
+        pk: f"{first} {last}".strip() or "Someone"
         for pk, first, last in run.program.participants.values_list("pk", "first_name", "last_name")
     }
-    uses = Counter(
-        person for p in run.result.get("pairs", []) for person in (p["junior_id"], p["senior_id"])
-    )
+    pairs = [(p["junior_id"], p["senior_id"]) for p in run.result.get("pairs", [])]
+    uses = Counter(person for pair in pairs for person in pair)
     problems = []
     for person, count in sorted(uses.items()):
         candidate = candidates.get(person)
-        name = names.get(person) or "Someone"
+        name = names.get(person, "Someone")
         if candidate is None:
             problems.append(f"{name} is no longer an approved participant.")
         elif candidate.excluded:
             problems.append(f"{name}: {candidate.excluded}")
         elif count > candidate.capacity:
             problems.append(f"{name} has room for {candidate.capacity} more pair(s), not {count}.")
+    broken = matching.rules_broken(juniors=juniors, seniors=seniors, rules=rules, pairs=pairs)
+    for (junior_id, senior_id), rule_names in broken.items():
+        reasons = " and ".join(
+            PUBLISH_RULE_WORDS[rule].format(gap=rules.min_level_gap) for rule in rule_names
+        )
+        problems.append(f"{names.get(junior_id)} and {names.get(senior_id)} {reasons}.")
     if problems:
         raise ValidationError(
-            [*problems, "The people changed since this proposal: propose pairs again."]
+            [*problems, "The program changed since this proposal: propose pairs again."]
         )
 
 
@@ -291,7 +305,7 @@ def match_run_publish(*, run: MatchRun, actor: User) -> list[Pairing]:
         Program.objects.select_for_update().filter(pk=program.pk).first()
         _check_matching(program)
         _latest_done(run)
-        _check_still_available(run)
+        _check_still_valid(run)
         claimed = MatchRun.objects.filter(pk=run.pk, status=MatchRun.Status.DONE).update(
             status=MatchRun.Status.PUBLISHED
         )

@@ -288,7 +288,7 @@ def test_a_proposal_whose_people_changed_is_not_published(
         with pytest.raises(ValidationError) as refused:
             services.match_run_publish(run=run, actor=alpha.hr)
         assert "is no longer an approved participant" in " ".join(refused.value.messages)
-        assert "propose pairs again" in " ".join(refused.value.messages)
+        assert "The program changed since this proposal" in " ".join(refused.value.messages)
         # Nothing was written: no pair, nobody marked matched, the run still publishable.
         assert not Pairing.objects.exists()
         assert not Participant.objects.filter(matched=True).exists()
@@ -314,3 +314,18 @@ def test_a_proposal_is_not_published_over_a_pair_made_since(
         with pytest.raises(ValidationError, match="Already paired in this program"):
             services.match_run_publish(run=run, actor=alpha.hr)
         assert Pairing.objects.count() == 1
+
+
+def test_a_proposal_is_not_published_against_the_rules_as_they_are_now(
+    alpha: Tenant, matching_program, django_capture_on_commit_callbacks
+) -> None:
+    run = make_run(alpha, matching_program, django_capture_on_commit_callbacks)
+    pair = run.result["pairs"][0]
+    with alpha.scope():
+        # After the proposal, the senior's level is corrected to the junior's.
+        junior = Participant.objects.get(pk=pair["junior_id"])
+        Participant.objects.filter(pk=pair["senior_id"]).update(level=junior.level)
+        with pytest.raises(ValidationError) as refused:
+            services.match_run_publish(run=run, actor=alpha.hr)
+        assert "do not have a seniority gap of at least" in " ".join(refused.value.messages)
+        assert not Pairing.objects.exists()
