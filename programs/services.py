@@ -329,6 +329,9 @@ def _config_from_json(raw: bytes | str) -> dict[str, Any]:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationError(f"The file is not valid JSON ({exc}).") from exc
+    except RecursionError as exc:
+        # A few kilobytes of "[[[[…" exhaust the parser's stack: refuse it like any bad file.
+        raise ValidationError("The file is not valid JSON (nested too deeply).") from exc
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise ValidationError("This is not a program configuration exported by this application.")
     if data.get("version") != EXPORT_VERSION:

@@ -252,6 +252,7 @@ def test_the_program_form_refuses_more_than_ten_reminders(
             "at most 50 training modules",
         ),
         (b" " * (1024 * 1024) + b"{}", "larger than 1 MB"),
+        (b"[" * 100_000, "nested too deeply"),
     ],
 )
 def test_a_bad_configuration_is_refused_and_nothing_is_created(
