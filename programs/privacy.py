@@ -24,7 +24,8 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.apps import apps as django_apps
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -34,7 +35,8 @@ from mentorship.models import AuditEvent, Invitation, Membership, Notification, 
 from programs.models import ImportJob, LearningObjective, Participant
 
 EXPORT_FORMAT = "reverse-mentoring/personal-data"
-EXPORT_VERSION = 1
+# 2: session logs say whether a private note is held (``private_notes_held``), not its text.
+EXPORT_VERSION = 2
 
 # RFC 2606 reserves .invalid: such an address can never reach anyone. A subdomain, because
 # Django's email validation (run again when a row is edited) wants a dot in the domain.
@@ -98,7 +100,9 @@ class PersonalDataContributor:
       others' rows of this app.
 
     ``erase`` and ``rewrite_mentions`` run inside the transaction of :func:`participant_erase`,
-    with the participant's row locked; they must not open one of their own that commits."""
+    with the participant's row locked; they must not open one of their own that commits.
+    ``name`` is the contributing app's label: :func:`apps_without_a_contributor` checks that
+    every app holding rows about participants has one."""
 
     name: str
     blockers: Callable[[Participant], list[ErasureBlocker]]
@@ -114,6 +118,31 @@ def register_personal_data(contributor: PersonalDataContributor) -> None:
     """Add (or replace) the contributor of that name: calling it again from a second
     ``ready()`` changes nothing."""
     _contributors[contributor.name] = contributor
+
+
+def apps_without_a_contributor() -> list[str]:
+    """Installed apps (other than ``programs``) with a model that points at a participant but no
+    registered contributor (contributors are named by their app's label). Export and erasure
+    refuse to run while there is one: they would silently leave that app's rows out."""
+    holders = {
+        model._meta.app_label
+        for model in django_apps.get_models()
+        if model._meta.app_label != Participant._meta.app_label
+        for f in model._meta.get_fields()
+        if (f.many_to_one or f.one_to_one or f.many_to_many)
+        and not f.auto_created
+        and f.related_model is Participant
+    }
+    return sorted(holders - set(_contributors))
+
+
+def _require_every_contributor() -> None:
+    missing = apps_without_a_contributor()
+    if missing:
+        raise ImproperlyConfigured(
+            f"No personal-data contributor registered for {', '.join(missing)}: their rows would "
+            "be left out of exports and erasures (register one from the app's ready())."
+        )
 
 
 def personal_data_contributors() -> list[PersonalDataContributor]:
@@ -205,6 +234,7 @@ def participant_data(*, participant: Participant) -> dict[str, Any]:
     """Everything held about the participant in this organisation, JSON-ready: dates in ISO
     8601, lists in a fixed order (serialise with ``sort_keys`` for a fixed key order). After
     erasure, only the anonymised row is left to show."""
+    _require_every_contributor()
     program = participant.program
     data: dict[str, Any] = {
         "format": EXPORT_FORMAT,
@@ -416,6 +446,7 @@ def participant_erase(*, participant: Participant, actor: User) -> Participant:
 
     The registered contributors blank and rewrite their apps' rows inside this transaction:
     if any step fails, nothing is erased."""
+    _require_every_contributor()
     with transaction.atomic():
         p = (
             Participant.objects.select_for_update(of=("self",))

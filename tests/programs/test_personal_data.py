@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -713,3 +714,28 @@ def test_pairings_and_feedback_contribute_their_personal_data() -> None:
     apps.get_app_config("pairings").ready()
     apps.get_app_config("feedback").ready()
     assert [c.name for c in privacy.personal_data_contributors()] == names
+
+
+def test_every_app_holding_participants_rows_contributes_or_nothing_runs(
+    alpha: Tenant, monkeypatch
+) -> None:
+    assert privacy.apps_without_a_contributor() == []
+    # Without feedback's part, an export would lack the surveys and an erasure keep concerns.
+    monkeypatch.delitem(privacy._contributors, "feedback")
+    assert privacy.apps_without_a_contributor() == ["feedback"]
+    with alpha.scope():
+        program = program_services.program_create(organization=alpha.organization, name="P")
+        person = program_services.participant_add(
+            program=program,
+            email="pat@alpha.test",
+            invited_by=None,
+            first_name="Pat",
+            last_name="Doe",
+            side="junior",
+        )
+        with pytest.raises(ImproperlyConfigured, match="feedback"):
+            privacy.participant_data(participant=person)
+        with pytest.raises(ImproperlyConfigured, match="feedback"):
+            privacy.participant_erase(participant=person, actor=alpha.hr)
+        person.refresh_from_db()
+        assert not privacy.participant_is_erased(person)
