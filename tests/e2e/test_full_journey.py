@@ -103,10 +103,14 @@ def enrol_authenticator(page, shoot: Camera, who: str) -> None:
     expect(page.get_by_text("NewCo requires two-factor authentication")).to_be_visible()
     shoot(page, f"{who}-asked-for-two-factor")
     page.get_by_role("link", name="Activate").click()
-    if page.get_by_role("heading", name="Confirm Access").is_visible():
+    # Re-authentication is asked for unless the password was typed in the last five minutes.
+    secret_field = page.get_by_label("Authenticator secret")
+    confirm = page.get_by_role("heading", name="Confirm Access")
+    expect(secret_field.or_(confirm)).to_be_visible()
+    if confirm.is_visible():
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Confirm").click()
-    secret = page.get_by_label("Authenticator secret").input_value()
+    secret = secret_field.input_value()
     page.get_by_label("Authenticator code").fill(fresh_code(secret)[0])
     page.get_by_role("button", name="Activate").click()
     page.wait_for_url("**/accounts/2fa/**")
@@ -130,6 +134,20 @@ def test_from_an_empty_organisation_to_a_live_program(
     browser, live_server, transactional_db
 ) -> None:
     shoot = Camera()
+    try:
+        walk(browser, live_server, shoot)
+    except BaseException:
+        # Where each person's browser stood when the walk stopped.
+        for number, context in enumerate(browser.contexts):
+            for page in context.pages:
+                shoot(page, f"failure-{number}")
+        raise
+    finally:
+        for context in browser.contexts:
+            context.close()
+
+
+def walk(browser, live_server, shoot: Camera) -> None:
     call_command("create_organization", "newco", "NewCo", "--hr-admin", HR, stdout=StringIO())
     newco = Organization.objects.get(slug="newco")
 
@@ -297,7 +315,3 @@ def test_from_an_empty_organisation_to_a_live_program(
     sponsor.get_by_role("link", name=program.name).click()
     expect(sponsor.get_by_role("heading", name=f"{program.name}: dashboard")).to_be_visible()
     shoot(sponsor, "sponsor-program-dashboard")
-
-    for page in (hr, junior, senior, sponsor):
-        page.context.close()
-    assert shoot.count >= 20
