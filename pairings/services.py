@@ -305,6 +305,10 @@ def match_run_publish(*, run: MatchRun, actor: User) -> list[Pairing]:
         Program.objects.select_for_update().filter(pk=program.pk).first()
         _check_matching(program)
         _latest_done(run)
+        # Lock the proposal's people before checking them: a withdrawal or removal committing
+        # meanwhile is then either seen by the check or made after the pairs exist.
+        people_ids = {p[k] for p in run.result.get("pairs", []) for k in ("junior_id", "senior_id")}
+        list(Participant.objects.select_for_update().filter(pk__in=people_ids).values_list("pk"))
         _check_still_valid(run)
         claimed = MatchRun.objects.filter(pk=run.pk, status=MatchRun.Status.DONE).update(
             status=MatchRun.Status.PUBLISHED
