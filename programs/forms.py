@@ -12,7 +12,7 @@ from django import forms
 from mentorship.models import Membership
 from programs.library import TEMPLATE_CHOICES
 from programs.models import LearningObjective, Participant, Program, Side, Topic, TrainingModule
-from programs.services import MAX_REMINDER_HOURS, MAX_REMINDERS, PROGRAM_SETTINGS
+from programs.services import PROGRAM_SETTINGS, reminder_offsets_clean
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
 # An exported configuration is a few kilobytes; a megabyte leaves room for long agreements.
@@ -124,19 +124,10 @@ class ProgramForm(forms.ModelForm):
     def clean_reminder_offsets(self) -> list[int]:
         raw = self.cleaned_data.get("reminder_offsets", "")
         try:
-            hours = sorted(
-                {int(part) for part in raw.replace(";", ",").split(",") if part.strip()},
-                reverse=True,
-            )
+            hours = [int(part) for part in raw.replace(";", ",").split(",") if part.strip()]
         except ValueError as exc:
             raise forms.ValidationError("Use whole numbers of hours, separated by commas.") from exc
-        if any(h < 1 or h > MAX_REMINDER_HOURS for h in hours):
-            raise forms.ValidationError(
-                "Each reminder is between 1 and 336 hours (two weeks) before."
-            )
-        if len(hours) > MAX_REMINDERS:
-            raise forms.ValidationError(f"At most {MAX_REMINDERS} reminders per meeting.")
-        return hours
+        return reminder_offsets_clean(hours)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

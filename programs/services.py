@@ -135,6 +135,25 @@ MAX_CONFIG_TOPICS = 200
 MAX_CONFIG_MODULES = 50
 
 
+def reminder_offsets_clean(hours: Iterable[Any]) -> list[int]:
+    """Meeting reminders as a program stores them, from the program form or an imported file:
+    distinct whole hours between 1 and :data:`MAX_REMINDER_HOURS`, the earliest first, at most
+    :data:`MAX_REMINDERS`. Raises with the reason otherwise."""
+    hours = list(hours)
+    # bool is an int in Python: JSON's true would otherwise pass as a one-hour reminder.
+    if not all(isinstance(h, int) and not isinstance(h, bool) for h in hours) or any(
+        h < 1 or h > MAX_REMINDER_HOURS for h in hours
+    ):
+        raise ValidationError(
+            f"Each reminder is a whole number of hours between 1 and {MAX_REMINDER_HOURS} "
+            "(two weeks) before the meeting."
+        )
+    distinct = sorted(set(hours), reverse=True)
+    if len(distinct) > MAX_REMINDERS:
+        raise ValidationError(f"At most {MAX_REMINDERS} reminders per meeting.")
+    return distinct
+
+
 # Fixed routes under /programs/ that a program's slug must not shadow.
 RESERVED_SLUGS = {"new", "import"}
 
@@ -424,21 +443,11 @@ def program_create_from_config(
     settings, topic_names, modules = _check_config(config)
     if name:
         settings["name"] = name
-    offsets = settings.get("reminder_offsets_hours", [])
-    # bool is an int in Python: JSON's true would otherwise pass as a one-hour reminder.
-    if not isinstance(offsets, list) or not all(
-        isinstance(h, int) and not isinstance(h, bool) and 0 < h <= MAX_REMINDER_HOURS
-        for h in offsets
-    ):
-        raise ValidationError(
-            f"Reminder offsets must be whole hours between 1 and {MAX_REMINDER_HOURS}."
-        )
-    # Stored as the program form stores them: distinct, the earliest reminder first.
-    offsets = sorted(set(offsets), reverse=True)
-    if len(offsets) > MAX_REMINDERS:
-        raise ValidationError(f"At most {MAX_REMINDERS} reminders per meeting.")
     if "reminder_offsets_hours" in settings:
-        settings["reminder_offsets_hours"] = offsets
+        offsets = settings["reminder_offsets_hours"]
+        if not isinstance(offsets, list):
+            raise ValidationError("“reminder_offsets_hours” must be a list of hours.")
+        settings["reminder_offsets_hours"] = reminder_offsets_clean(offsets)
     program = Program(organization=organization, **settings)
     program.slug = unique_program_slug(base=program.name or "program")
     try:
