@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,7 +13,7 @@ from feedback import services
 from feedback.models import Question, SurveyTemplate
 from mentorship.models import Role
 from mentorship.tenancy import role_required
-from mentorship.web import posted
+from mentorship.web import posted, posted_number
 
 hr_only = role_required(Role.HR_ADMIN)
 
@@ -107,12 +105,11 @@ def template_edit(request: HttpRequest, org_slug: str, template_id: int) -> Http
 @hr_only
 def question_remove(request: HttpRequest, org_slug: str, template_id: int) -> HttpResponse:
     template = _template(template_id)
-    position = request.POST.get("position", "")
-    # Not str.isdigit(): it accepts "²", and 5,000 digits, which int() then refuses (a 500).
+    position = posted_number(request, "position", max_digits=9)  # a 32-bit column
     try:
-        if not re.fullmatch(r"[0-9]{1,9}", position):
+        if position is None:
             raise ValidationError("That question is no longer in the survey.")
-        services.question_remove(template=template, position=int(position))
+        services.question_remove(template=template, position=position)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

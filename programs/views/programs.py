@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mentorship.models import Role
 from mentorship.tenancy import member_required, role_required
-from mentorship.web import posted
+from mentorship.web import posted, posted_number
 from programs import selectors, services
 from programs.forms import ConfigImportForm, ProgramCreateForm, ProgramForm, SponsorForm
 from programs.models import Program
@@ -230,10 +229,12 @@ def program_export(request: HttpRequest, org_slug: str, program_slug: str) -> Ht
 @hr_only
 def program_sponsors(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = program_for(request, program_slug)
-    if remove := request.POST.get("remove"):
-        # Not str.isdigit(): it accepts "²", and 5,000 digits, which int() then refuses (a 500).
-        if re.fullmatch(r"[0-9]{1,18}", remove):
-            services.program_sponsor_remove(program=program, membership_id=int(remove))
+    if "remove" in request.POST:
+        membership_id = posted_number(request, "remove")
+        if membership_id is None:
+            messages.error(request, "That sponsor is no longer on the program.")
+        else:
+            services.program_sponsor_remove(program=program, membership_id=membership_id)
             messages.success(request, "Sponsor removed.")
         return to_program(request, program)
     form = SponsorForm(request.POST, candidates=selectors.sponsor_candidates(program=program))
