@@ -5,6 +5,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import struct
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -16,6 +21,21 @@ from mentorship.tenancy import tenant_scope
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 PASSWORD = "correct horse battery staple"
+
+
+def totp_code(secret: str, min_left: float = 5.0) -> str:
+    """The code an authenticator app shows for ``secret`` now (RFC 6238: 30-second steps, six
+    digits, SHA-1), computed independently of allauth so that the tests check the two agree.
+    Waits for the next step when fewer than ``min_left`` seconds of this one remain, so the code
+    is still valid when it is typed."""
+    left = 30 - time.time() % 30
+    if left < min_left:
+        time.sleep(left + 0.05)
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    digest = hmac.new(key, struct.pack(">Q", int(time.time() // 30)), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{number % 1_000_000:06d}"
 
 
 @dataclass

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PASSWORD
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -60,3 +62,21 @@ def page(browser, live_server, request) -> Iterator[object]:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+def new_page(browser, live_server, **context_options: object):
+    """A page in a browser context of its own: another person, with their own cookies."""
+    page = browser.new_context(base_url=live_server.url, **context_options).new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+def sign_in(page, email: str, *, wait_for: str | None = "**/o/**") -> None:
+    """Sign in through the form; wait for the organisation page unless ``wait_for`` is None
+    (a second step, such as a code from an authenticator app, comes next)."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    if wait_for is not None:
+        page.wait_for_url(wait_for)

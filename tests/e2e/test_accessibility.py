@@ -30,7 +30,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -110,14 +110,6 @@ def assert_accessible(page, visits: list[Visit], report: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / report).write_text("\n".join(everything) + "\n", encoding="utf-8")
     assert not blocking, "serious or critical axe-core violations:\n" + "\n".join(blocking)
-
-
-def sign_in(page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    page.wait_for_url("**/o/**")
 
 
 # Actions before an audit --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -54,14 +55,6 @@ def visit(page, url: str, problems: list[str]) -> None:
     page.goto(url)
     page.wait_for_load_state("networkidle")
     problems.extend(f"{url}: {v}" for v in page.evaluate("window.__cspViolations"))
-
-
-def sign_in(page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    page.wait_for_url("**/o/**")
 
 
 def test_nothing_is_refused_by_the_content_security_policy(

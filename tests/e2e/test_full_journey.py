@@ -26,8 +26,8 @@ from mentorship.models import Organization
 from mentorship.tenancy import tenant_scope
 from pairings.models import Meeting, Pairing, SessionLog
 from programs.models import Participant, Program
-from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_mfa import fresh_code
+from tests.conftest import totp_code
+from tests.e2e.conftest import ARTIFACTS, new_page
 
 pytestmark = pytest.mark.browser
 
@@ -78,8 +78,7 @@ def link_in_mail(to: str, pattern: str) -> str:
 def join(browser, live_server, email: str, shoot: Camera, who: str):
     """Follow the invitation in the mail, create an account, confirm the address, accept."""
     # Reduced motion: charts are drawn at once, so the screenshots show their final figures.
-    context = browser.new_context(base_url=live_server.url, reduced_motion="reduce")
-    page = context.new_page()
+    page = new_page(browser, live_server, reduced_motion="reduce")
     page.set_default_timeout(15_000)
     page.goto(link_in_mail(email, r"/invitations/[^\s/]+/"))
     expect(page.get_by_role("heading", name="Join NewCo")).to_be_visible()
@@ -111,7 +110,7 @@ def enrol_authenticator(page, shoot: Camera, who: str) -> None:
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Confirm").click()
     secret = secret_field.input_value()
-    page.get_by_label("Authenticator code").fill(fresh_code(secret)[0])
+    page.get_by_label("Authenticator code").fill(totp_code(secret))
     page.get_by_role("button", name="Activate").click()
     page.wait_for_url("**/accounts/2fa/**")
     shoot(page, f"{who}-two-factor-active")
@@ -212,7 +211,7 @@ def walk(browser, live_server, shoot: Camera) -> None:
         hr.goto(base)
         hr.get_by_role("button", name=target).click()
         hr.locator("main form button[type=submit]").click()
-    expect(hr.get_by_text("Matching", exact=True).first).to_be_visible()
+    expect(hr.locator("main .status").first).to_have_text("Matching")
     hr.goto(base + "matching/")
     hr.get_by_role("button", name="Propose pairs").click()
     hr.get_by_text("greedy baseline").first.wait_for()

@@ -9,18 +9,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from tests.conftest import PASSWORD, make_tenant
+from tests.conftest import make_tenant
+from tests.e2e.conftest import sign_in
 from tests.pairings.test_meetings import make_pair
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    page.wait_for_url("**/o/**")
 
 
 def test_scheduling_and_cancelling_a_meeting(page, browser, live_server, transactional_db) -> None:

@@ -18,19 +18,14 @@ from mentorship.tenancy import tenant_scope
 from pairings.models import Meeting, Pairing, SessionLog
 from pairings.reminders import reminders_send_due
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import new_page, sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def sign_in(browser, live_server, email: str):
-    context = browser.new_context(base_url=live_server.url)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Password").press("Enter")
-    page.wait_for_url("**/o/**")
+def sign_in_as(browser, live_server, email: str):
+    page = new_page(browser, live_server)
+    sign_in(page, email)
     return page
 
 
@@ -39,7 +34,7 @@ def test_from_matching_to_a_reminded_meeting(page, browser, live_server, transac
     acme = Organization.objects.get(slug="acme")
     mail.outbox.clear()
 
-    hr = sign_in(browser, live_server, "admin@acme.example")
+    hr = sign_in_as(browser, live_server, "admin@acme.example")
     hr.goto("/o/acme/programs/digital-fluency/matching/")
     hr.get_by_role("button", name="Propose pairs").click()
     hr.get_by_text("greedy baseline").first.wait_for()
@@ -61,11 +56,11 @@ def test_from_matching_to_a_reminded_meeting(page, browser, live_server, transac
         )
     pair_url = f"/o/acme/pairs/{pairing.pk}/"
 
-    senior = sign_in(browser, live_server, pairing.mentee.email)
+    senior = sign_in_as(browser, live_server, pairing.mentee.email)
     senior.goto(pair_url)
     senior.get_by_role("button", name="Confirm the pairing").click()
     senior.get_by_role("button", name="I accept the agreement").click()
-    junior = sign_in(browser, live_server, pairing.mentor.email)
+    junior = sign_in_as(browser, live_server, pairing.mentor.email)
     junior.goto(pair_url)
     junior.get_by_role("button", name="I accept the agreement").click()
     assert junior.locator(".status").first.inner_text() == "Active"

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
@@ -69,6 +70,9 @@ class RedisSwitch:
         # Published for real, and what runs in-process fails quietly, as in production (the
         # test settings make eager tasks raise, which production never does).
         self._configure(broker_url=self.url, task_always_eager=False, task_eager_propagates=False)
+        # The cache really is gone (a test passing against a live cache would prove nothing).
+        cache.set("redis-switch-probe", 1)
+        assert cache.get("redis-switch-probe") is None
 
     def start(self) -> None:
         self._settings.CACHES = self._caches

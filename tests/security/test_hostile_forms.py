@@ -34,9 +34,6 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from allauth.usersessions.models import UserSession
-from django.apps import apps
-from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -47,13 +44,13 @@ from hypothesis import strategies as st
 
 from feedback.models import FeedbackCycle
 from mentorship.models import Membership, Notification, Role
-from mentorship.tenancy import across_all_organizations
 from pairings.meetings import calendar_feed_token_create
 from pairings.models import Pairing
 from programs.library import TEMPLATES
 from programs.models import Participant, Program, Topic
 from programs.services import PROGRAM_SETTINGS, program_sponsor_add
 from tests.conftest import Tenant
+from tests.dbstate import changed, snapshot
 from tests.feedback.test_results import answer
 from tests.isolation import test_url_isolation as isolation
 
@@ -498,29 +495,6 @@ VIEWER_OWNED = {"notification_id"}
 WRITES_ON_200 = {
     "calendar_settings": "a POST creates the feed and shows its secret URL this once",
 }
-
-# Rows that change on any request whatever the form says: the session holds the sign-in and
-# the flash messages shown after a POST. Everything else must be untouched by a refused POST.
-# allauth's user sessions note when a session was last seen (throttled, on any request).
-UNCHECKED_MODELS = {Session, UserSession}
-
-
-def snapshot() -> dict[str, list[tuple]]:
-    with across_all_organizations():
-        return {
-            model._meta.label: list(model._default_manager.order_by("pk").values_list())
-            for model in apps.get_models()
-            if model not in UNCHECKED_MODELS
-        }
-
-
-def changed(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> dict[str, str]:
-    return {
-        label: f"{len(before[label])} -> {len(after[label])} rows"
-        + ("" if len(before[label]) != len(after[label]) else " (contents changed)")
-        for label in before
-        if before[label] != after[label]
-    }
 
 
 def unescaped(html: str) -> list[str]:

@@ -33,9 +33,10 @@ from programs.importer import parse_participants_csv
 from programs.library import TEMPLATES
 from programs.models import ImportJob, Participant, Program, Topic
 from tests.conftest import Tenant
+from tests.dbstate import changed, snapshot
 from tests.feedback.test_results import answer, make_cycle
 from tests.programs.test_importer import HEADERS, ROWS, render
-from tests.security.test_hostile_forms import IMG, SCRIPT, changed, snapshot, unescaped
+from tests.security.test_hostile_forms import IMG, SCRIPT, unescaped
 
 FORMULAS = [
     "=cmd|' /C calc'!A0",
