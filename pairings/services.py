@@ -152,6 +152,14 @@ def match_run_start(
     return run
 
 
+def _participant_names(program: Program) -> dict[int, str]:
+    """Full names by participant id, in one query."""
+    return {
+        pk: f"{first} {last}".strip()
+        for pk, first, last in program.participants.values_list("pk", "first_name", "last_name")
+    }
+
+
 def match_run_compute(*, run: MatchRun) -> MatchRun:
     """Run the engine for a recorded proposal and store its result. Idempotent."""
     if run.status != MatchRun.Status.RUNNING:
@@ -160,10 +168,7 @@ def match_run_compute(*, run: MatchRun) -> MatchRun:
         program=run.program, weights=run.weights, locked=run.locked, removed=run.removed
     )
     data = result.to_dict()
-    names = {
-        pk: f"{first} {last}".strip()
-        for pk, first, last in run.program.participants.values_list("pk", "first_name", "last_name")
-    }
+    names = _participant_names(run.program)
     for pair in data["pairs"]:
         pair["junior_name"] = names.get(pair["junior_id"], "")
         pair["senior_name"] = names.get(pair["senior_id"], "")
@@ -201,16 +206,13 @@ def _check_still_valid(run: MatchRun) -> None:
     """
     juniors, seniors, rules = matching_input(program=run.program)
     candidates = {c.id: c for c in (*juniors, *seniors)}
-    names = {
-        pk: f"{first} {last}".strip() or "Someone"
-        for pk, first, last in run.program.participants.values_list("pk", "first_name", "last_name")
-    }
+    names = _participant_names(run.program)
     pairs = [(p["junior_id"], p["senior_id"]) for p in run.result.get("pairs", [])]
     uses = Counter(person for pair in pairs for person in pair)
     problems = []
     for person, count in sorted(uses.items()):
         candidate = candidates.get(person)
-        name = names.get(person, "Someone")
+        name = names.get(person) or "Someone"
         if candidate is None:
             problems.append(f"{name} is no longer an approved participant.")
         elif candidate.excluded:
@@ -222,7 +224,7 @@ def _check_still_valid(run: MatchRun) -> None:
         reasons = " and ".join(
             PUBLISH_RULE_WORDS[rule].format(gap=rules.min_level_gap) for rule in rule_names
         )
-        problems.append(f"{names.get(junior_id)} and {names.get(senior_id)} {reasons}.")
+        problems.append(f"{names[junior_id]} and {names[senior_id]} {reasons}.")
     if problems:
         raise ValidationError(
             [*problems, "The program changed since this proposal: propose pairs again."]
