@@ -188,11 +188,18 @@ def _latest_done(run: MatchRun) -> None:
         raise ValidationError("This proposal is no longer the latest one. Open the latest.")
 
 
-# At publishing, a "removed" pair is one this program already has live or declined.
-PUBLISH_RULE_WORDS = {
+# Checked against the program as it is (matching_input, without a proposal's removals), a
+# "removed" pair is one this program already has live or declined.
+PAIR_RULE_WORDS = {
     **matching.RULE_WORDS,
     "removed": "are already paired, or were declined, in this program",
 }
+
+
+def _rule_words(rule_names: list[str], rules: matching.Rules) -> str:
+    return " and ".join(
+        PAIR_RULE_WORDS[rule].format(gap=rules.min_level_gap) for rule in rule_names
+    )
 
 
 def _check_still_valid(run: MatchRun) -> None:
@@ -221,10 +228,9 @@ def _check_still_valid(run: MatchRun) -> None:
             problems.append(f"{name} has room for {candidate.capacity} more pair(s), not {count}.")
     broken = matching.rules_broken(juniors=juniors, seniors=seniors, rules=rules, pairs=pairs)
     for (junior_id, senior_id), rule_names in broken.items():
-        reasons = " and ".join(
-            PUBLISH_RULE_WORDS[rule].format(gap=rules.min_level_gap) for rule in rule_names
+        problems.append(
+            f"{names[junior_id]} and {names[senior_id]} {_rule_words(rule_names, rules)}."
         )
-        problems.append(f"{names[junior_id]} and {names[senior_id]} {reasons}.")
     if problems:
         raise ValidationError(
             [*problems, "The program changed since this proposal: propose pairs again."]
@@ -289,14 +295,14 @@ def _ensure_allowed(program: Program, junior_id: int, senior_id: int) -> None:
     for person in (junior, senior):
         if person.excluded:
             raise ValidationError(f"{person.email}: {person.excluded}")
-    single = matching.match(
-        juniors=[matching.Candidate(**{**junior.__dict__, "capacity": 1})],
-        seniors=[matching.Candidate(**{**senior.__dict__, "capacity": 1})],
-        rules=rules,
+    broken = matching.rules_broken(
+        juniors=[junior], seniors=[senior], rules=rules, pairs=[(junior_id, senior_id)]
     )
-    if not single.pairs:
-        reason = single.unmatched[0].reason.replace("No senior fits the rules: of 1, 1 ", "They ")
-        raise ValidationError(f"{junior.email} and {senior.email} cannot be paired. {reason}")
+    if broken:
+        raise ValidationError(
+            f"{junior.email} and {senior.email} cannot be paired. They "
+            f"{_rule_words(broken[(junior_id, senior_id)], rules)}."
+        )
 
 
 def match_run_publish(*, run: MatchRun, actor: User) -> list[Pairing]:

@@ -127,7 +127,9 @@ def test_swap_remove_and_add_make_new_proposals(
     assert (j1, s2) not in {(x["junior_id"], x["senior_id"]) for x in removed.result["pairs"]}
     with alpha.scope():
         Participant.objects.filter(pk=s2).update(level=2)  # now too junior for j1
-        with pytest.raises(ValidationError, match="cannot be paired"):
+        with pytest.raises(
+            ValidationError, match="cannot be paired. They do not have a seniority gap of at least"
+        ):
             services.match_run_edit(run=removed, actor=alpha.hr, add=(j1, s2))
 
 
