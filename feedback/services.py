@@ -598,5 +598,6 @@ def question_remove(*, template: SurveyTemplate, position: int) -> None:
     if current is None or not current.questions.filter(position=position).exists():
         # Checked before versioning: a stale form must not leave an empty new version behind.
         raise ValidationError("That question is no longer in the survey.")
-    version = template_version_for_edit(template=template)
-    version.questions.filter(position=position).order_by("id").first().delete()
+    with transaction.atomic():  # a new version and its removal, or neither
+        version = template_version_for_edit(template=template)
+        version.questions.filter(position=position).order_by("id").first().delete()
