@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from feedback import services
 from feedback.models import PendingResponse, SurveyResponse, SurveyTemplate
@@ -45,7 +46,7 @@ def test_answering_a_check_in_from_the_email_link(page, live_server, transaction
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Password").press("Enter")
     page.wait_for_url(f"**{link}")
-    assert page.get_by_text("Your answers are anonymous").is_visible()
+    expect(page.get_by_text("Your answers are anonymous")).to_be_visible()
     page.get_by_role("group", name="How valuable were your sessions this month?").get_by_label(
         "4"
     ).check()
@@ -59,9 +60,9 @@ def test_answering_a_check_in_from_the_email_link(page, live_server, transaction
         "Twice or more"
     ).check()
     page.get_by_role("button", name="Send my answers").click()
-    assert page.get_by_text("Thank you! Your answers are saved.").is_visible()
+    expect(page.get_by_text("Thank you! Your answers are saved.")).to_be_visible()
     with tenant.scope():
         # Held until the survey closes; then written in random order (tests/feedback).
         assert PendingResponse.objects.count() == 1 and not SurveyResponse.objects.exists()
     page.goto(link)
-    assert page.get_by_text("You have already answered this survey.").is_visible()
+    expect(page.get_by_text("You have already answered this survey.")).to_be_visible()

@@ -22,22 +22,22 @@ def test_the_demo_sponsor_reads_both_dashboards(page, live_server, transactional
     sign_in(page, "sponsor@acme.example")
     page.get_by_role("navigation", name="Acme").get_by_role("link", name="Dashboard").click()
     page.wait_for_url("**/o/acme/dashboard/")
-    assert page.get_by_role("heading", name="At a glance").is_visible()
-    assert page.get_by_role("link", name="Pilot cohort").is_visible()
+    expect(page.get_by_role("heading", name="At a glance")).to_be_visible()
+    expect(page.get_by_role("link", name="Pilot cohort")).to_be_visible()
     # Charts are drawn from the tables, which stay one click away for everyone.
     page.wait_for_selector("figure.chart canvas")
     assert page.locator("figure.chart canvas").count() >= 3
-    assert page.get_by_text("Show the figures as a table").first.is_visible()
+    expect(page.get_by_text("Show the figures as a table").first).to_be_visible()
 
     page.get_by_role("link", name="Pilot cohort").click()
     page.wait_for_url("**/programs/pilot/dashboard/")
-    assert page.get_by_role("heading", name="Pilot cohort: dashboard").is_visible()
+    expect(page.get_by_role("heading", name="Pilot cohort: dashboard")).to_be_visible()
     # The pilot's two closed check-ins: the first of 6 answers is shown; k = 5.
-    assert page.get_by_role("heading", name="Satisfaction, NPS and response rates").is_visible()
+    expect(page.get_by_role("heading", name="Satisfaction, NPS and response rates")).to_be_visible()
     surveys = page.get_by_role("table", name="Surveys closed in the range")
-    assert surveys.get_by_role("cell", name="100%").first.is_visible()
+    expect(surveys.get_by_role("cell", name="100%").first).to_be_visible()
     # Sponsors see how many pairs are at risk, never who.
-    assert page.get_by_text("Sponsors see the count; HR admins see who").is_visible()
+    expect(page.get_by_text("Sponsors see the count; HR admins see who")).to_be_visible()
 
     # A filter updates the figures in place (htmx) and the address keeps it.
     page.get_by_label("From").fill("2026-01-01")
@@ -59,9 +59,9 @@ def test_an_hr_admin_sees_who_needs_attention(page, live_server, transactional_d
     call_command("seed_demo", "--password", PASSWORD, stdout=StringIO())
     sign_in(page, "admin@acme.example")
     page.goto("/o/acme/dashboard/")
-    assert page.get_by_role("heading", name="Pairs at risk").is_visible()
-    assert page.get_by_role("link", name="Reverse mentoring — digital fluency").is_visible()
-    page.get_by_role("button", name="Print this dashboard").is_visible()
+    expect(page.get_by_role("heading", name="Pairs at risk")).to_be_visible()
+    expect(page.get_by_role("link", name="Reverse mentoring — digital fluency")).to_be_visible()
+    expect(page.get_by_role("button", name="Print this dashboard")).to_be_visible()
     page.emulate_media(media="print")
-    assert not page.locator("figure.chart canvas").first.is_visible()
-    assert page.locator("figure.chart table").first.is_visible()
+    expect(page.locator("figure.chart canvas").first).to_be_hidden()
+    expect(page.locator("figure.chart table").first).to_be_visible()

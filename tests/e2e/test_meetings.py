@@ -8,6 +8,7 @@ import re
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.conftest import make_tenant
 from tests.e2e.conftest import sign_in
@@ -31,7 +32,7 @@ def test_scheduling_and_cancelling_a_meeting(page, browser, live_server, transac
     page.get_by_label("Location").fill("https://meet.example/abc")
     page.get_by_role("button", name="Schedule", exact=True).click()
     page.wait_for_url(f"**{meetings_url}")
-    assert page.get_by_role("status").filter(has_text="Meeting scheduled").is_visible()
+    expect(page.get_by_role("status").filter(has_text="Meeting scheduled")).to_be_visible()
     row = page.get_by_role("row").filter(has_text="meet.example")
     assert "10:00–10:45 BST" in row.inner_text()
     assert sorted(m.to[0] for m in mail.outbox) == sorted([pair.mentor.email, pair.mentee.email])

@@ -12,6 +12,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from mentorship.models import Organization
 from mentorship.tenancy import tenant_scope
@@ -40,12 +41,12 @@ def test_from_matching_to_a_reminded_meeting(page, browser, live_server, transac
     hr.get_by_text("greedy baseline").first.wait_for()
     first_row = hr.locator("#matching-result tbody tr").first
     first_row.get_by_text("Explanation").click()
-    assert first_row.get_by_text("The junior teaches what the senior wants").is_visible()
+    expect(first_row.get_by_text("The junior teaches what the senior wants")).to_be_visible()
     hr.get_by_role("button", name="Swap").click()
     assert hr.locator("#matching-result tbody tr").filter(has_text="fixed").count() == 2
     hr.get_by_text("Publish these").click()
     hr.get_by_role("button", name="Yes, publish and notify the seniors").click()
-    assert hr.get_by_text("pairs published").is_visible()
+    expect(hr.get_by_text("pairs published")).to_be_visible()
     hr.screenshot(path="test-artifacts/journey-hr-published.png", full_page=True)
 
     with tenant_scope(acme):
@@ -92,7 +93,7 @@ def test_from_matching_to_a_reminded_meeting(page, browser, live_server, transac
     junior.get_by_label("What I taught").fill("Prompting an AI assistant")
     junior.get_by_label("Private notes (only I ever see them)").fill("Went well")
     junior.get_by_role("button", name="Save the session").click()
-    assert junior.get_by_text("Session logged").is_visible()
+    expect(junior.get_by_text("Session logged")).to_be_visible()
     with tenant_scope(acme):
         assert SessionLog.objects.filter(pairing=pairing).count() == 1
         meeting = Meeting.objects.get(pairing=pairing)

@@ -4,6 +4,7 @@ the two bad rows the preview points out), approves an application and sees the d
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from mentorship.tenancy import tenant_scope
 from programs.models import Participant, Program
@@ -51,7 +52,7 @@ def test_hr_admin_creates_a_program_from_the_template_and_imports_a_csv(
         files=[{"name": "people.csv", "mimeType": "text/csv", "buffer": people_csv(bad=True)}]
     )
     page.get_by_role("button", name="Check the file").click()
-    assert page.get_by_text("2 rows need fixing").is_visible()
+    expect(page.get_by_text("2 rows need fixing")).to_be_visible()
     rows = page.locator(".error-table tbody tr")
     assert rows.count() == 2
     assert rows.nth(0).locator("td").first.inner_text() == "11"
@@ -63,11 +64,11 @@ def test_hr_admin_creates_a_program_from_the_template_and_imports_a_csv(
         files=[{"name": "people.csv", "mimeType": "text/csv", "buffer": people_csv(bad=False)}]
     )
     page.get_by_role("button", name="Check the corrected file").click()
-    assert page.get_by_text("100 new participants").is_visible()
+    expect(page.get_by_text("100 new participants")).to_be_visible()
     page.get_by_role("button", name="Import 100 participants").click()
-    assert page.get_by_text("Import finished: 100 created").is_visible()
+    expect(page.get_by_text("Import finished: 100 created")).to_be_visible()
     page.get_by_role("button", name="See the participants").click()
-    assert page.get_by_text("100 participants").is_visible()
+    expect(page.get_by_text("100 participants")).to_be_visible()
     with tenant_scope(tenant.organization):
         program = Program.objects.get()
         assert program.participants.filter(status="approved").count() == 100
@@ -90,13 +91,13 @@ def test_hr_admin_creates_a_program_from_the_template_and_imports_a_csv(
     other.get_by_label("Department").fill("Finance")
     other.get_by_role("group", name="Topics I want to learn").get_by_label("AI tools").check()
     other.get_by_role("button", name="Send my application").click()
-    assert other.get_by_text("An HR admin will review your application").is_visible()
+    expect(other.get_by_text("An HR admin will review your application")).to_be_visible()
     applicant_context.close()
 
     page.reload()
     page.get_by_label("Status").select_option("applied")
     applicant = page.get_by_role("row").filter(has_text=tenant.participant.email)
     applicant.get_by_role("button", name="Approve").click()
-    assert page.get_by_text("was approved").is_visible()
+    expect(page.get_by_text("was approved")).to_be_visible()
     with tenant_scope(tenant.organization):
         assert program.participants.get(email=tenant.participant.email).status == "approved"
