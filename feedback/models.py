@@ -112,6 +112,9 @@ class FeedbackCycle(TenantModel):
     # and dashboards read them without counting every invitation again.
     closed_invited = models.PositiveIntegerField(null=True, blank=True)
     closed_answered = models.PositiveIntegerField(null=True, blank=True)
+    # The release plan (feedback.disclosure), fixed at closing: the only groups whose figures
+    # any page, export, dashboard, digest or API may ever show. Null until the survey closes.
+    release_plan = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-opens_at", "-id"]
