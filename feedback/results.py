@@ -1,9 +1,11 @@
 """Results of a feedback cycle, reduced to what the viewer may see.
 
-Everything goes through ``feedback.anonymity``: a figure from fewer than k people is withheld
-for everyone (HR admins included), a filter is refused when it or its complement is smaller than
-k, breakdowns hide extra groups when subtraction would isolate a small one, and free text is
-shown only from groups of at least k, shuffled. The page and the CSV export render this same
+Every figure comes from a group of the survey's release plan (``feedback.release_plans``): the
+respondents, each question and each topic have their family of groups fixed at closing, for
+everyone (HR admins included). A filter (a side, a department, or both) is offered only on groups
+of the plan, and a question is shown under it only when its own plan holds that group: no page,
+CSV, dashboard or digest can then be combined with another to isolate fewer than k people. Free
+text is shown only from released groups, shuffled. The page and the CSV export render this same
 structure, so an export can never show more than the page.
 """
 
@@ -16,14 +18,8 @@ from typing import Any
 
 from django.db import models
 
-from feedback.anonymity import (
-    WITHHELD,
-    effective_k,
-    may_show,
-    may_show_subset,
-    shown_groups,
-    summarize,
-)
+from feedback.anonymity import WITHHELD, effective_k, may_show, summarize
+from feedback.disclosure import NOT_RELEASED, Group
 from feedback.models import (
     Answer,
     FeedbackCycle,
@@ -32,6 +28,16 @@ from feedback.models import (
     SurveyResponse,
     TopicRating,
 )
+from feedback.release_plans import (
+    RESPONDENTS,
+    ReleasePlan,
+    department_group,
+    plans_for,
+    question_key,
+    topic_key,
+)
+
+NO_DEPARTMENT = "No department given"
 
 
 @dataclass
@@ -42,6 +48,7 @@ class QuestionResult:
     choices: list[tuple[str, int]] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     topics: list[tuple[str, Any]] = field(default_factory=list)
+    topics_unlisted: bool = False
     withheld: str = ""
 
 
@@ -68,16 +75,34 @@ CLOSED_ONLY = (
     "Results appear when the survey closes: while it is open, watching the figures change "
     "after each new answer could tell who said what."
 )
-OTHER = "Other departments (each fewer than {k})"
+OTHER = "Other departments (each fewer than {k}, or too few beside the others)"
+REFUSED = (
+    "This filter is not offered for this survey: the group it picks, or what it leaves out, "
+    "is too small beside the other groups shown (fewer than {k} people), so answers could be "
+    "traced back to someone. Showing everyone instead."
+)
+
+
+def _department_name(value: str) -> str:
+    return value or NO_DEPARTMENT
+
+
+def filter_groups(filters: dict[str, str]) -> list[Group]:
+    """The groups a filter picks (their intersection): a side, a department, or both."""
+    groups: list[Group] = []
+    if filters.get("side"):
+        groups.append(("side", filters["side"]))
+    if filters.get("department"):
+        department = filters["department"]
+        groups.append(department_group("" if department == NO_DEPARTMENT else department))
+    return groups
 
 
 def cycle_results(
     *, cycle: FeedbackCycle, k: int, filters: dict[str, str], show_names: bool
 ) -> CycleResults:
-    """What may be shown of a cycle. Only closed cycles have results. One filter at a time, on
-    a group the breakdown shows; every question checks its own number of answers, and, under a
-    filter, the number it leaves out."""
-    k = effective_k(k)
+    """What may be shown of a cycle. Only closed cycles have results, all drawn from the
+    cycle's release plan."""
     invitations = cycle.invitations.all()
     result = CycleResults(
         cycle=cycle, k=k, invited=invitations.count(), answered=0, respondents=0, filters={}
@@ -85,71 +110,61 @@ def cycle_results(
     if cycle.status != FeedbackCycle.Status.CLOSED:
         result.withheld = CLOSED_ONLY
         return result
+    plan = plans_for(cycles=[cycle], k=k)[cycle.pk]
+    result.k = k = plan.k
     result.answered = invitations.filter(answered=True).count()
     responses = list(SurveyResponse.objects.filter(cycle=cycle))
     result.respondents = len(responses)
     if show_names and not cycle.anonymous:
         # Surveys by name are for HR admins to act on, person by person, whatever k is.
         result.named = _named_answers(responses)
-    if not may_show(len(responses), k):
+    if not plan.released(RESPONDENTS):
         result.withheld = WITHHELD.format(k=k)
         return result
+    released = plan.groups(RESPONDENTS)
     by_department: dict[str, int] = defaultdict(int)
     for r in responses:
-        by_department[r.department or "No department given"] += 1
-    visible = shown_groups(by_department, k)
-    hidden = sum(n for name, n in by_department.items() if not visible[name])
-    # Hidden departments are not even named: a name alone says someone from there answered.
-    result.departments = sorted((name, n) for name, n in by_department.items() if visible[name])
-    if hidden:
-        result.departments.append((OTHER.format(k=k), None))
-    by_side: dict[str, int] = defaultdict(int)
-    for r in responses:
-        by_side[r.side] += 1
-    sides_visible = shown_groups(by_side, k)
-    active = {key: value for key, value in filters.items() if value}
-    allowed = len(active) <= 1 and all(
-        (key == "department" and visible.get(value)) or (key == "side" and sides_visible.get(value))
-        for key, value in active.items()
+        by_department[r.department or ""] += 1
+    # Departments outside the plan are not even named: a name alone says someone from there
+    # answered.
+    result.departments = sorted(
+        (_department_name(name), n)
+        for name, n in by_department.items()
+        if department_group(name) in released
     )
-    chosen = [r for r in responses if _matches(r, active)] if allowed else responses
-    if active and (not allowed or not may_show_subset(len(chosen), len(responses), k)):
-        result.refused_filter = (
-            f"This filter is not shown: one filter at a time, on a group of at least {k} that "
-            "leaves at least as many out, or answers could be traced back to someone."
-        )
-        chosen = responses
+    if any(department_group(name) not in released for name in by_department):
+        result.departments.append((OTHER.format(k=k), None))
+    active = {
+        key: value for key, value in filters.items() if value and key in ("side", "department")
+    }
+    groups = filter_groups(active)
+    if active and not plan.released(RESPONDENTS, *groups):
+        result.refused_filter = REFUSED.format(k=k)
+        groups = []
     else:
         result.filters = active
-    chosen_ids = {r.pk for r in chosen}
+    chosen_ids = {r.pk for r in responses if _in_groups(r.side, r.department, groups)}
     answers: dict[int, list[Answer]] = defaultdict(list)
-    totals: dict[int, int] = defaultdict(int)
-    for answer in Answer.objects.filter(response__cycle=cycle).select_related("question"):
-        totals[answer.question_id] += 1
-        if answer.response_id in chosen_ids:
-            answers[answer.question_id].append(answer)
-    # Topic self-ratings stand alone (no response): filtered by their own side and department.
+    for answer in Answer.objects.filter(response__cycle=cycle, response_id__in=chosen_ids):
+        answers[answer.question_id].append(answer)
     ratings: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    rating_totals: dict[tuple[int, str], int] = defaultdict(int)
     for question_id, topic, rating, side, department in TopicRating.objects.filter(
         cycle=cycle
     ).values_list("question_id", "topic_name", "rating", "side", "department"):
-        rating_totals[(question_id, topic)] += 1
-        if _matches_group(side, department, result.filters):
+        if _in_groups(side, department, groups):
             ratings[question_id][topic].append(rating)
     for question in cycle.version.questions.all():
         if question.kind == Question.Kind.OBJECTIVE_RATINGS:
-            result.questions.append(
-                _topic_ratings(question, ratings[question.pk], rating_totals, k, result.filters)
-            )
+            result.questions.append(_topic_ratings(question, ratings[question.pk], plan, groups))
             continue
-        item = _question(question, answers[question.pk], k, hide_text=not cycle.anonymous)
-        # Under a filter, the answers it leaves out must reach k too (an optional question
-        # may have fewer answers than the group has people).
-        left_out = totals[question.pk] - len(answers[question.pk])
-        if result.filters and not item.withheld and 0 < left_out < k:
-            item = QuestionResult(question=question, withheld=WITHHELD.format(k=k))
-        result.questions.append(item)
+        if not plan.released(question_key(question.pk), *groups):
+            # Fewer than k answered this question (in this group, or beside the others).
+            reason = NOT_RELEASED if groups else WITHHELD.format(k=k)
+            result.questions.append(QuestionResult(question=question, withheld=reason))
+            continue
+        result.questions.append(
+            _question(question, answers[question.pk], hide_text=not cycle.anonymous)
+        )
     return result
 
 
@@ -171,49 +186,48 @@ def _named_answers(responses: list[SurveyResponse]) -> list[tuple[str, list[tupl
     return sorted(rows)
 
 
-def _matches(response: SurveyResponse, filters: dict[str, str]) -> bool:
-    return _matches_group(response.side, response.department, filters)
-
-
-def _matches_group(side: str, department: str, filters: dict[str, str]) -> bool:
-    if filters.get("side") and side != filters["side"]:
-        return False
-    return not (
-        filters.get("department") and (department or "No department given") != filters["department"]
-    )
+def _in_groups(side: str, department: str, groups: list[Group]) -> bool:
+    for attribute, value in groups:
+        if attribute == "side" and side != value:
+            return False
+        if attribute == "department" and (department or "") != value:
+            return False
+    return True
 
 
 def _topic_ratings(
-    question: Question,
-    chosen: dict[str, list[int]],
-    totals: dict[tuple[int, str], int],
-    k: int,
-    filters: dict[str, str],
+    question: Question, chosen: dict[str, list[int]], plan: ReleasePlan, groups: list[Group]
 ) -> QuestionResult:
-    """Per topic: shown when at least k rated it and, under a filter, when the ratings the
-    filter leaves out are none or at least k too."""
+    """Per topic, its own plan: a topic outside it is not even named (a topic only one person
+    chose would say that they answered); under a filter, a topic whose plan lacks the group
+    is named (everyone's figure is shown elsewhere) and its figure withheld."""
     item = QuestionResult(question=question)
-    topics = sorted(topic for (question_id, topic) in totals if question_id == question.pk)
+    prefix = topic_key(question.pk, "")
+    topics = sorted(key[len(prefix) :] for key in plan.families if key.startswith(prefix))
     for topic in topics:
+        key = topic_key(question.pk, topic)
+        if not plan.released(key):
+            item.topics_unlisted = True
+            continue
         values = chosen.get(topic, [])
-        left_out = totals[(question.pk, topic)] - len(values)
-        shown = may_show(len(values), k) and not (filters and 0 < left_out < k)
+        shown = plan.released(key, *groups) and bool(values)
         item.topics.append((topic, summarize(values, scale=range(1, 6)) if shown else None))
         item.count = max(item.count, len(values))
     return item
 
 
-def _question(
-    question: Question, answers: list[Answer], k: int, hide_text: bool = False
-) -> QuestionResult:
-    item = QuestionResult(question=question, count=len({a.response_id for a in answers}))
-    if not may_show(item.count, k):
-        item.withheld = WITHHELD.format(k=k)
-        return item
+def _question(question: Question, answers: list[Answer], hide_text: bool = False) -> QuestionResult:
+    item = QuestionResult(question=question)
     if question.kind == Question.Kind.LIKERT:
-        item.summary = summarize([a.number for a in answers], scale=range(1, 6))
+        item.summary = summarize(
+            [a.number for a in answers if a.number is not None], scale=range(1, 6)
+        )
+        item.count = item.summary.count
     elif question.kind == Question.Kind.NPS:
-        item.summary = summarize([a.number for a in answers], scale=range(0, 11), nps=True)
+        item.summary = summarize(
+            [a.number for a in answers if a.number is not None], scale=range(0, 11), nps=True
+        )
+        item.count = item.summary.count
     elif question.kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE):
         counts = {c: 0 for c in question.choices}
         for a in answers:
@@ -221,10 +235,12 @@ def _question(
                 if choice in counts:
                     counts[choice] += 1
         item.choices = list(counts.items())
+        item.count = len({a.response_id for a in answers})
     elif not hide_text:
         # Shuffled: the order of answers must not follow the order people answered in. Free
         # text of surveys by name is read by name (HR admins only), never in aggregate.
         item.texts = [a.text for a in answers if a.text.strip()]
+        item.count = len(item.texts)
         random.SystemRandom().shuffle(item.texts)
     return item
 
@@ -247,10 +263,10 @@ class ProgramResults:
 
 def program_results(*, program: Any, k: int) -> ProgramResults:
     """Across the program's closed and open cycles: the trend of the first 1-5 question and of
-    NPS, and the pre/post self-rating per objective topic. Every figure reaches k or is None."""
+    NPS, and the pre/post self-rating per objective topic. Survey figures come from each
+    survey's release plan; a pooled final rating adds up only topics released on their own."""
     from programs.models import LearningObjective, Participant
 
-    k = effective_k(k)
     # Anonymous surveys only, and each row names its survey: quick checks and by-name
     # surveys are not mixed into a check-in trend.
     cycles = list(
@@ -259,7 +275,8 @@ def program_results(*, program: Any, k: int) -> ProgramResults:
         .select_related("version__template")
         .order_by("version__template__name", "opens_at")
     )
-    finals: dict[str, list[int]] = defaultdict(list)
+    plans = plans_for(cycles=cycles, k=k)
+    k = max([effective_k(k)] + [p.k for p in plans.values()])
     counts = dict(
         SurveyResponse.objects.filter(cycle__in=cycles)
         .values_list("cycle_id")
@@ -267,10 +284,10 @@ def program_results(*, program: Any, k: int) -> ProgramResults:
     )
     # Totals written at closing (feedback.summaries), summed over sides and departments: the
     # trend reads a few rows per survey, never every answer.
-    totals: dict[tuple[int, str, int], dict[str, int]] = {}
+    totals: dict[int, dict[tuple[str, int, int], dict[str, int]]] = defaultdict(dict)
     for row in (
         QuestionSummary.objects.filter(cycle__in=[c for c in cycles if c.status == "closed"])
-        .values("cycle_id", "question__kind", "question__position")
+        .values("cycle_id", "question_id", "question__kind", "question__position")
         .annotate(
             n=models.Sum("count"),
             total=models.Sum("total"),
@@ -279,32 +296,34 @@ def program_results(*, program: Any, k: int) -> ProgramResults:
         )
         .order_by()
     ):
-        totals[(row["cycle_id"], row["question__kind"], row["question__position"])] = row
-    # Final self-ratings count once the survey has closed, like every other figure.
-    for topic, rating in TopicRating.objects.filter(
-        cycle__in=[c for c in cycles if c.status == FeedbackCycle.Status.CLOSED]
-    ).values_list("topic_name", "rating"):
-        finals[topic].append(rating)
+        key = (row["question__kind"], row["question__position"], row["question_id"])
+        totals[row["cycle_id"]][key] = row
     trend = []
     for cycle in cycles:
-        # Each figure checks its own number of answers; open cycles show nothing yet.
-        likert = sorted(
-            p for (c, kind, p) in totals if c == cycle.pk and kind == Question.Kind.LIKERT
-        )
-        nps = sorted(p for (c, kind, p) in totals if c == cycle.pk and kind == Question.Kind.NPS)
-        first = totals[(cycle.pk, Question.Kind.LIKERT, likert[0])] if likert else None
-        recommend = totals[(cycle.pk, Question.Kind.NPS, nps[0])] if nps else None
+        plan = plans[cycle.pk]
+        rows = totals.get(cycle.pk, {})
+        first = _first(rows, Question.Kind.LIKERT)
+        recommend = _first(rows, Question.Kind.NPS)
         average = (
-            first["total"] / first["n"] if first is not None and may_show(first["n"], k) else None
+            first["total"] / first["n"]
+            if first and plan.released(question_key(first["question_id"]))
+            else None
         )
         score = (
             round(100 * (recommend["promoters"] - recommend["detractors"]) / recommend["n"], 1)
-            if recommend is not None and may_show(recommend["n"], k)
+            if recommend and plan.released(question_key(recommend["question_id"]))
             else None
         )
         trend.append(
             TrendPoint(cycle=cycle, respondents=counts.get(cycle.pk, 0), average=average, nps=score)
         )
+    # Final self-ratings: each survey's topic counts only where its plan releases it whole.
+    finals: dict[str, list[int]] = defaultdict(list)
+    for cycle_id, question_id, topic, rating in TopicRating.objects.filter(
+        cycle__in=[c for c in cycles if c.status == FeedbackCycle.Status.CLOSED]
+    ).values_list("cycle_id", "question_id", "topic_name", "rating"):
+        if plans[cycle_id].released(topic_key(question_id, topic)):
+            finals[topic].append(rating)
     baselines: dict[str, list[int]] = defaultdict(list)
     for topic, rating in LearningObjective.objects.filter(
         participant__program=program, participant__status=Participant.Status.APPROVED
@@ -315,7 +334,13 @@ def program_results(*, program: Any, k: int) -> ProgramResults:
         before = baselines.get(topic, [])
         after = finals.get(topic, [])
         start = sum(before) / len(before) if may_show(len(before), k) else None
-        end = sum(after) / len(after) if may_show(len(after), k) else None
+        end = sum(after) / len(after) if after else None
         change = end - start if start is not None and end is not None else None
         skills.append((topic, start, end, change))
     return ProgramResults(k=k, trend=trend, skills=skills)
+
+
+def _first(rows: dict[tuple[str, int, int], dict[str, int]], kind: str) -> dict[str, int] | None:
+    """The survey's first question of this kind, which stands for its satisfaction or NPS."""
+    keys = sorted(key for key in rows if key[0] == kind)
+    return rows[keys[0]] if keys else None

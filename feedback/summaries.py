@@ -2,8 +2,8 @@
 
 A closed survey's answers and invitations never change again, so totals computed in the closing
 transaction stay exact: dashboards remain live (nothing is refreshed on a timer) while reading a
-few hundred summary rows instead of every answer. What may be *shown* of them is still decided
-by ``feedback.anonymity`` at read time.
+few hundred summary rows instead of every answer. What may be *shown* of them is decided by the
+survey's release plan (``feedback.release_plans``), fixed here too.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import models
 
 from feedback.models import Answer, FeedbackCycle, Question, QuestionSummary, SurveyInvitation
+from feedback.release_plans import plans_write
 
 NUMERIC = (Question.Kind.LIKERT, Question.Kind.NPS)
 
@@ -18,10 +19,13 @@ NUMERIC = (Question.Kind.LIKERT, Question.Kind.NPS)
 def summarize_cycles(*, cycle_ids: list[int]) -> None:
     """(Re)write the summaries of these closed cycles: per numeric question, side and
     department, the number of answers, their sum, and NPS promoters and detractors; per cycle,
-    how many were invited and how many answered. Set-based: three queries per call."""
+    how many were invited and how many answered; and each cycle's release plan."""
     if not cycle_ids:
         return
-    cycles = {c.pk: c for c in FeedbackCycle.objects.filter(pk__in=cycle_ids)}
+    cycles = {
+        c.pk: c
+        for c in FeedbackCycle.objects.filter(pk__in=cycle_ids).select_related("organization")
+    }
     QuestionSummary.objects.filter(cycle_id__in=cycles).delete()
     rows = (
         Answer.objects.filter(
@@ -68,4 +72,8 @@ def summarize_cycles(*, cycle_ids: list[int]) -> None:
         cycle.closed_answered = by_cycle.get(pk, {}).get("answered", 0)
     FeedbackCycle.objects.bulk_update(
         list(cycles.values()), ["closed_invited", "closed_answered"], batch_size=500
+    )
+    plans_write(
+        cycles=cycles.values(),
+        k_of={c.organization_id: c.organization.anonymity_threshold for c in cycles.values()},
     )

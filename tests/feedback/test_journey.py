@@ -92,4 +92,4 @@ def test_monthly_check_in_from_scheduling_to_a_sponsors_results(
         )
     page = sponsor.get(results).content.decode()
     assert "5 answers · average 4.0" in page and "NPS 100.0" in page
-    assert "This filter is not shown" in sponsor.get(results + "?side=junior").content.decode()
+    assert "This filter is not offered" in sponsor.get(results + "?side=junior").content.decode()

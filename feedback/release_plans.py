@@ -1,0 +1,140 @@
+"""Release plans of closed surveys: the one source every survey figure is released from.
+
+A plan is fixed when a survey closes (``feedback.summaries`` calls :func:`plans_write` in the
+closing transaction) from answers that can no longer change. For each figure the survey can
+give (the respondents, each question, each topic of a self-rating question) it holds the family
+of groups ``feedback.disclosure.release`` found safe for the organisation's k: results pages,
+their CSVs, both dashboards at every scope and filter, the weekly digest and the Surveys page
+all ask :func:`plans_for`, so no two of them can ever be combined below k.
+
+A plan is never widened: if the organisation lowers k, the plan made under the stricter k
+stays (a wider one could be subtracted from what was shown before). If it raises k, the plan is
+narrowed from the groups it already had, and stored again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, Q
+
+from feedback.anonymity import effective_k
+from feedback.disclosure import EVERYONE, Cell, Group, cell, decode, encode, release
+from feedback.models import Answer, FeedbackCycle, SurveyResponse, TopicRating
+
+RESPONDENTS = "respondents"
+
+
+def department_group(department: str) -> Group:
+    """Departments as stored: "" for people who gave none (shown as "No department given")."""
+    return ("department", department or "")
+
+
+def question_key(question_id: int) -> str:
+    return f"q{question_id}"
+
+
+def topic_key(question_id: int, topic: str) -> str:
+    return f"q{question_id}:{topic}"
+
+
+@dataclass(frozen=True)
+class ReleasePlan:
+    k: int
+    families: dict[str, frozenset[Group]]
+
+    def released(self, key: str, *groups: Group) -> bool:
+        """Whether a figure over the intersection of ``groups`` (everyone when none) may be
+        shown: each group must be in the plan. An intersection of released groups is a union
+        of atoms, so it too holds at least k people or none."""
+        family = self.families.get(key, frozenset())
+        return EVERYONE in family and all(g in family for g in groups)
+
+    def groups(self, key: str) -> frozenset[Group]:
+        return self.families.get(key, frozenset())
+
+
+EMPTY = ReleasePlan(k=0, families={})
+
+
+def _cells(rows: Iterable[dict[str, Any]], *keys: str) -> dict[tuple[Any, ...], dict[Cell, int]]:
+    """Rows of (key..., side, department, n) into cells per key."""
+    result: dict[tuple[Any, ...], dict[Cell, int]] = defaultdict(dict)
+    for row in rows:
+        c = cell(side=row["side"], department=row["department"] or "")
+        result[tuple(row[key] for key in keys)][c] = row["n"]
+    return result
+
+
+def _build(cycle: FeedbackCycle, k: int, within: dict[str, Any] | None) -> dict[str, Any]:
+    """Three grouped queries: respondents, answers per question, ratings per topic."""
+    respondents = _cells(
+        SurveyResponse.objects.filter(cycle=cycle)
+        .values("side", "department")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    # What each question shows is computed from these answers only: blank text and empty
+    # choices are not shown, so they are not counted either.
+    given = Q(number__isnull=False) | ~Q(text__regex=r"^\s*$") | ~Q(choices=[])
+    answers = _cells(
+        Answer.objects.filter(response__cycle=cycle)
+        .filter(given)
+        .values("question_id", side=F("response__side"), department=F("response__department"))
+        .annotate(n=Count("response_id", distinct=True))
+        .order_by(),
+        "question_id",
+    )
+    ratings = _cells(
+        TopicRating.objects.filter(cycle=cycle)
+        .values("question_id", "topic_name", "side", "department")
+        .annotate(n=Count("id"))
+        .order_by(),
+        "question_id",
+        "topic_name",
+    )
+    figures: dict[str, dict[Cell, int]] = {RESPONDENTS: respondents.get((), {})}
+    for (question_id,), cells in answers.items():
+        figures[question_key(question_id)] = cells
+    for (question_id, topic), cells in ratings.items():
+        figures[topic_key(question_id, topic)] = cells
+    previous = (within or {}).get("families", {})
+    families = {}
+    for key, cells in figures.items():
+        candidates = decode(previous[key]) if within is not None and key in previous else None
+        if within is not None and key not in previous:
+            candidates = frozenset()
+        families[key] = encode(release(cells, k, candidates=candidates))
+    return {"k": k, "families": families}
+
+
+def plans_write(*, cycles: Iterable[FeedbackCycle], k_of: dict[int, int]) -> None:
+    """Fix the plans of these closed surveys (``k_of``: organisation id to its k)."""
+    for cycle in cycles:
+        cycle.release_plan = _build(cycle, effective_k(k_of[cycle.organization_id]), None)
+        FeedbackCycle.objects.filter(pk=cycle.pk).update(release_plan=cycle.release_plan)
+
+
+def plans_for(*, cycles: Iterable[FeedbackCycle], k: int) -> dict[int, ReleasePlan]:
+    """The plans of these surveys for an organisation whose k is now ``k``: none for a survey
+    still open (nothing is released before closing). A closed survey without a plan (closed
+    before plans were kept) gets one now; one made under a smaller k is narrowed."""
+    k = effective_k(k)
+    result = {}
+    for cycle in cycles:
+        if cycle.status != FeedbackCycle.Status.CLOSED:
+            result[cycle.pk] = EMPTY
+            continue
+        stored = cycle.release_plan
+        if stored is None or stored.get("k", 0) < k:
+            stored = _build(cycle, k, stored)
+            cycle.release_plan = stored
+            FeedbackCycle.objects.filter(pk=cycle.pk).update(release_plan=stored)
+        result[cycle.pk] = ReleasePlan(
+            k=max(k, int(stored["k"])),
+            families={key: decode(value) for key, value in stored["families"].items()},
+        )
+    return result
