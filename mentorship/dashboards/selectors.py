@@ -4,7 +4,9 @@ see, computed live on every request.
 Each figure is one aggregate query, so a dashboard costs the same number of queries whatever
 the size of the organisation (pinned in tests at two sizes). Survey figures read the totals
 written when each survey closed (``feedback.summaries``): a closed survey never changes, so this
-is as live as counting every answer, and the anonymity rule is applied here, at read time.
+is as live as counting every answer. What is shown of a survey comes from its release plan
+(``feedback.release_plans``); departments offered to sponsors come from the organisation's
+operational plan (:func:`operational_plan`).
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from django.conf import settings
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from feedback.anonymity import effective_k, may_show, may_show_subset, shown_groups
+from feedback.anonymity import effective_k
+from feedback.disclosure import Cell, Group, cell, release
 from feedback.models import Concern, FeedbackCycle, Question, QuestionSummary, TopicRating
+from feedback.release_plans import department_group, plans_for, question_key, topic_key
 from mentorship.models import Membership, Role
 from pairings.activity import week_of
 from pairings.models import Pairing, SessionWeek, TopicWeek
@@ -164,18 +168,45 @@ def people_by_department(*, program_ids: list[int]) -> PeopleRows:
 
 
 def dashboard_departments(*, people: PeopleRows, k: int, named: bool) -> list[str]:
-    """Departments to filter by. Sponsors (``named`` False) are offered only departments of at
-    least k approved people, and only while those left out reach k too: a filter on fewer would
-    show individuals' progress, directly or by subtraction."""
+    """Departments to filter by. HR admins (``named``) get every department with approved
+    people. Sponsors get the departments of the organisation's operational release plan
+    (:func:`operational_plan`), among those of their programs."""
     approved: dict[str, int] = defaultdict(int)
     for row in people:
         approved[row["department"] or NO_DEPARTMENT] += row["n_approved"]
     if named:
         return sorted(name for name, n in approved.items() if n)
-    # The breakdown rule of the survey results: the departments not offered must together be
-    # none or k, or the unfiltered view minus the offered ones would describe them.
-    shown = shown_groups({name: n for name, n in approved.items() if n}, k)
-    return sorted(name for name, ok in shown.items() if ok)
+    released = operational_plan(k=k)
+    return sorted(
+        name
+        for name, n in approved.items()
+        if n and department_group("" if name == NO_DEPARTMENT else name) in released
+    )
+
+
+def operational_plan(*, k: int) -> frozenset[Group]:
+    """The departments a sponsor may filter operational figures by (people, pairs, sessions,
+    cancellations), whatever the scope.
+
+    Every program has a dashboard of its own, and the organisation's sums up the programs a
+    sponsor sees; so the plan is made once over every live program of the organisation, with
+    programs as fixed groups: each program's people in a released department, and each
+    program's people in none, are k or none. The organisation's view of a department minus one
+    program's view of it then adds up whole atoms, never fewer than k people. One grouped
+    query."""
+    cells: dict[Cell, int] = {}
+    for program_id, department, n in (
+        Participant.objects.filter(
+            program__archived_at__isnull=True, status=Participant.Status.APPROVED
+        )
+        .values_list("program_id", "department")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        cells[cell(program=str(program_id), department=department or "")] = n
+    programs = {pair for c in cells for pair in c if pair[0] == "program"}
+    departments = {pair for c in cells for pair in c if pair[0] == "department"}
+    return release(cells, k, candidates=departments, fixed=programs) - programs
 
 
 def _department(filters: Filters, prefix: str = "") -> Q:
@@ -383,10 +414,9 @@ def _surveys(board: Dashboard, program_ids: list[int], filters: Filters, k: int)
     everyone invited: a department's rate would say who answered), and the average of its
     first 1-5 question and its NPS.
 
-    Never pooled: a figure over several surveys minus one shown on its own would give the rest,
-    and one person answering several surveys is not several people. Each figure is the
-    survey's own, shown only from k answers and, under a department filter, only when the
-    answers it leaves out are none or k too, exactly as on the survey's results page."""
+    Never pooled: one person answering several surveys is not several people. Each figure is
+    the survey's own, shown only where the survey's release plan holds the group (everyone, or
+    the chosen department) for that question, exactly as on the survey's results page."""
     cycles = list(
         FeedbackCycle.objects.filter(
             program_id__in=program_ids,
@@ -398,6 +428,7 @@ def _surveys(board: Dashboard, program_ids: list[int], filters: Filters, k: int)
         .select_related("program")
         .order_by("closed_at", "pk")
     )
+    plans = plans_for(cycles=cycles, k=k)
     # The first scale and NPS question of each survey stand for its satisfaction and NPS.
     first: dict[tuple[int, str], tuple[int, int]] = {}
     for pk, version_id, kind, position in Question.objects.filter(
@@ -407,20 +438,16 @@ def _surveys(board: Dashboard, program_ids: list[int], filters: Filters, k: int)
         key = (version_id, kind)
         if key not in first or (position, pk) < first[key][::-1]:
             first[key] = (pk, position)
-    chosen = (
-        Q(department="" if filters.department == NO_DEPARTMENT else filters.department)
-        if filters.department
-        else None
-    )
+    groups = [_department_group(filters)] if filters.department else []
+    chosen = Q(department=groups[0][1]) if groups else None
     totals: dict[tuple[int, str], dict[str, int]] = {}
     for row in (
         QuestionSummary.objects.filter(
             cycle_id__in=[c.pk for c in cycles],
             question_id__in=[pk for pk, _ in first.values()],
         )
-        .values("cycle_id", "question__kind")
+        .values("cycle_id", "question_id", "question__kind")
         .annotate(
-            every=Sum("count"),
             n=Sum("count", filter=chosen),
             total=Sum("total", filter=chosen),
             promoters=Sum("promoters", filter=chosen),
@@ -430,12 +457,10 @@ def _surveys(board: Dashboard, program_ids: list[int], filters: Filters, k: int)
     ):
         totals[(row["cycle_id"], row["question__kind"])] = row
 
-    def shown(row: dict[str, int] | None) -> bool:
-        if row is None or not row["n"]:
-            return False
-        if filters.department:
-            return may_show_subset(row["n"], row["every"], k)
-        return may_show(row["n"], k)
+    def shown(cycle: FeedbackCycle, row: dict[str, int] | None) -> bool:
+        return bool(
+            row and row["n"] and plans[cycle.pk].released(question_key(row["question_id"]), *groups)
+        )
 
     board.surveys = []
     for cycle in cycles:
@@ -447,27 +472,36 @@ def _surveys(board: Dashboard, program_ids: list[int], filters: Filters, k: int)
                 program=cycle.program.name,
                 invited=cycle.closed_invited or 0,
                 answered=cycle.closed_answered or 0,
-                satisfaction=(round(likert["total"] / likert["n"], 2) if shown(likert) else None),
+                satisfaction=(
+                    round(likert["total"] / likert["n"], 2) if shown(cycle, likert) else None
+                ),
                 nps=(
                     round(100 * (nps["promoters"] - nps["detractors"]) / nps["n"])
-                    if shown(nps)
+                    if shown(cycle, nps)
                     else None
                 ),
             )
         )
 
 
+def _department_group(filters: Filters) -> Group:
+    return department_group("" if filters.department == NO_DEPARTMENT else filters.department)
+
+
 def _skills(board: Dashboard, program_ids: list[int], filters: Filters, k: int) -> None:
     """Pre/post self-rating per topic: the baselines of objectives, and the final ratings of
     closed "End of program" surveys, with the objective progress figures from the same pass.
 
-    A topic's figure pools groups (a program's baselines, a survey's final ratings) that each
-    reach k people on their own, and under a department filter leave out none or k: two views
-    (the organisation and one program, two ranges) then differ by whole groups of k or more,
-    never by fewer people. Baselines count people: one objective per topic and person."""
+    A topic's figure pools whole released groups only. Final ratings: each survey's topic where
+    its release plan holds the group (everyone or the chosen department). Baselines: a plan per
+    topic over every live program of the organisation (programs and departments as groups), so
+    the organisation's view and each program's are drawn from the same family; a program's
+    baselines count where the plan holds the program (and the department). Baselines count
+    people: one objective per topic and person."""
+    groups = [_department_group(filters)] if filters.department else []
     rows = list(
         LearningObjective.objects.filter(
-            participant__program_id__in=program_ids,
+            participant__program__archived_at__isnull=True,
             participant__status=Participant.Status.APPROVED,
         )
         .values("participant__program_id", "topic_id", "participant__department")
@@ -486,44 +520,52 @@ def _skills(board: Dashboard, program_ids: list[int], filters: Filters, k: int) 
     names = dict(
         Topic.objects.filter(pk__in={r["topic_id"] for r in rows}).values_list("pk", "name")
     )
-    before = _Groups(filters, k)
-    progress = dict.fromkeys(("count", "progress", "not_started", "under_way", "reached"), 0)
+    cells: dict[str, dict[Cell, int]] = defaultdict(dict)
     for row in rows:
-        department = row["participant__department"]
-        before.add(
-            names[row["topic_id"]],
-            row["participant__program_id"],
-            department,
-            people=row["n"],
-            n=row["n"],
-            total=row["total"] or 0,
-        )
-        if not filters.department or (department or NO_DEPARTMENT) == filters.department:
-            progress["count"] += row["n"]
-            for name in ("progress", "not_started", "under_way", "reached"):
-                progress[name] += row[f"n_{name}"] or 0
+        program = str(row["participant__program_id"])
+        department = row["participant__department"] or ""
+        cells[names[row["topic_id"]]][cell(program=program, department=department)] = row["n"]
+    plans = {
+        topic: release(c, k, candidates={g for x in c for g in x}) for topic, c in cells.items()
+    }
+    before = _Pool()
+    progress = dict.fromkeys(("count", "progress", "not_started", "under_way", "reached"), 0)
+    chosen_programs = set(program_ids)
+    for row in rows:
+        program_id = row["participant__program_id"]
+        department = row["participant__department"] or ""
+        if program_id not in chosen_programs or not _in(department, groups):
+            continue
+        progress["count"] += row["n"]
+        for name in ("progress", "not_started", "under_way", "reached"):
+            progress[name] += row[f"n_{name}"] or 0
+        topic = names[row["topic_id"]]
+        if ("program", str(program_id)) in plans[topic] and all(g in plans[topic] for g in groups):
+            before.add(topic, n=row["n"], total=row["total"] or 0)
     board.objectives = {
         **progress,
         "average_progress": progress["progress"] / progress["count"] if progress["count"] else None,
     }
-    after = _Groups(filters, k)
+    cycles = list(
+        FeedbackCycle.objects.filter(
+            program_id__in=program_ids,
+            status=FeedbackCycle.Status.CLOSED,
+            version__questions__kind=Question.Kind.OBJECTIVE_RATINGS,
+        ).distinct()
+    )
+    survey_plans = plans_for(cycles=cycles, k=k)
+    after = _Pool()
     for row in (
-        TopicRating.objects.filter(
-            cycle__program_id__in=program_ids, cycle__status=FeedbackCycle.Status.CLOSED
-        )
-        .values("cycle_id", "topic_name", "department")
+        TopicRating.objects.filter(cycle__in=cycles)
+        .values("cycle_id", "question_id", "topic_name", "department")
         .annotate(n=Count("id"), total=Sum("rating"))
         .order_by()
     ):
-        # One rating per person and topic in a survey.
-        after.add(
-            row["topic_name"],
-            row["cycle_id"],
-            row["department"],
-            people=row["n"],
-            n=row["n"],
-            total=row["total"] or 0,
-        )
+        plan = survey_plans[row["cycle_id"]]
+        if not _in(row["department"] or "", groups):
+            continue
+        if plan.released(topic_key(row["question_id"], row["topic_name"]), *groups):
+            after.add(row["topic_name"], n=row["n"], total=row["total"] or 0)
     board.skills = []
     for topic in sorted(before.topics() | after.topics()):
         start = before.average(topic)
@@ -532,39 +574,23 @@ def _skills(board: Dashboard, program_ids: list[int], filters: Filters, k: int) 
         board.skills.append((topic, start, end, change))
 
 
-class _Groups:
-    """Per topic and group (a program, a survey): people and ratings, for everyone and for the
-    chosen department. See ``_skills`` for which groups may be pooled."""
+def _in(department: str, groups: list[Group]) -> bool:
+    return all(value == department for attribute, value in groups if attribute == "department")
 
-    def __init__(self, filters: Filters, k: int) -> None:
-        self.filters = filters
-        self.k = k
-        # topic -> group -> [people chosen, people in all, ratings chosen, sum chosen]
-        self.groups: dict[str, dict[int, list[int]]] = defaultdict(
-            lambda: defaultdict(lambda: [0, 0, 0, 0])
-        )
 
-    def add(
-        self, topic: str, group: int, department: str, *, people: int, n: int, total: int
-    ) -> None:
-        figures = self.groups[topic][group]
-        figures[1] += people
-        if not self.filters.department or (department or NO_DEPARTMENT) == self.filters.department:
-            figures[0] += people
-            figures[2] += n
-            figures[3] += total
+class _Pool:
+    """Ratings per topic, added up from released groups only."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+
+    def add(self, topic: str, *, n: int, total: int) -> None:
+        self.sums[topic][0] += n
+        self.sums[topic][1] += total
 
     def topics(self) -> set[str]:
-        return set(self.groups)
+        return set(self.sums)
 
     def average(self, topic: str) -> float | None:
-        ratings = total = 0
-        for chosen, everyone, n, subtotal in self.groups.get(topic, {}).values():
-            if self.filters.department:
-                ok = may_show_subset(chosen, everyone, self.k)
-            else:
-                ok = may_show(chosen, self.k)
-            if ok:
-                ratings += n
-                total += subtotal
-        return round(total / ratings, 2) if ratings else None
+        n, total = self.sums.get(topic, (0, 0))
+        return round(total / n, 2) if n else None

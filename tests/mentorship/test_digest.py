@@ -14,12 +14,14 @@ from django.test import Client
 from django.utils import timezone
 
 from feedback.models import (
+    Answer,
     FeedbackCycle,
     Question,
-    QuestionSummary,
+    SurveyResponse,
     SurveyTemplate,
     TemplateVersion,
 )
+from feedback.summaries import summarize_cycles
 from mentorship.dashboards import digest
 from mentorship.dashboards.tasks import dispatch_sponsor_digests
 from mentorship.models import DigestDelivery, Membership, Notification, Organization, Role
@@ -126,17 +128,16 @@ def add_closed_survey(tenant: Tenant, program: Program, answers: int) -> None:
             closed_invited=10,
             closed_answered=answers,
         )
-        for question, total, promoters, detractors in ((likert, 21, 0, 0), (nps, 40, 2, 1)):
-            QuestionSummary.objects.create(
-                organization=organization,
-                cycle=cycle,
-                question=question,
-                side="junior",
-                count=answers,
-                total=total,
-                promoters=promoters,
-                detractors=detractors,
+        # Answers as people gave them; closing writes the totals and the release plan.
+        for scale, recommend in list(zip((5, 5, 4, 4, 3), (9, 9, 6, 8, 8), strict=True))[:answers]:
+            response = SurveyResponse.objects.create(
+                organization=organization, cycle=cycle, side="junior"
             )
+            for question, number in ((likert, scale), (nps, recommend)):
+                Answer.objects.create(
+                    organization=organization, response=response, question=question, number=number
+                )
+        summarize_cycles(cycle_ids=[cycle.pk])
 
 
 def dispatch(tenant: Tenant, capture, now: datetime = MONDAY) -> int:
