@@ -32,7 +32,7 @@ from mentorship.models import (
     User,
     hash_token,
 )
-from mentorship.signals import member_joined
+from mentorship.signals import member_joined, member_removed
 from mentorship.tenancy import tenant_scope
 
 logger = logging.getLogger(__name__)
@@ -185,6 +185,8 @@ def membership_remove(*, membership: Membership, actor: User) -> Membership:
             summary=f"{membership.user.email} was removed from the organisation",
             actor=actor,
         )
+        # Apps above the kernel (pairings: the calendar feed) end what belonged to the member.
+        member_removed.send(sender=Membership, membership=membership)
     return membership
 
 

@@ -12,6 +12,11 @@ from django.http import HttpRequest
 # Sent (inside the transaction) when someone joins an organisation through an invitation, with
 # ``membership``. Apps above the kernel listen; the kernel never imports them.
 member_joined = Signal()
+# Sent (inside the transaction) when a member is removed from an organisation, with
+# ``membership``. Apps drop what must not outlive the membership, such as a calendar feed's secret:
+# the row stays for history and is reused if the person comes back, so nothing tied to it may
+# come back with them.
+member_removed = Signal()
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:

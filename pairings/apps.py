@@ -6,7 +6,9 @@ class PairingsConfig(AppConfig):
     name = "pairings"
 
     def ready(self) -> None:
-        from pairings import privacy
+        from mentorship.signals import member_removed
+        from pairings import privacy, receivers
         from programs.privacy import register_personal_data
 
         register_personal_data(privacy.CONTRIBUTOR)
+        member_removed.connect(receivers.revoke_calendar_feed, dispatch_uid="pairings.feed")

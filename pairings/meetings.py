@@ -185,7 +185,7 @@ def calendar_feed_events_across_organizations(*, token: str) -> tuple[Membership
 
     The token is the only credential and names no organisation, so the feed is looked up across
     organisations by the token's hash; the meetings are then read inside the feed's organisation
-    only. An unknown or revoked token, or a member who has left, is a 404.
+    only. An unknown or revoked token, a member who has left or a deactivated account is a 404.
     """
     if not token:
         raise Http404("No such calendar feed")
@@ -195,7 +195,7 @@ def calendar_feed_events_across_organizations(*, token: str) -> tuple[Membership
             .filter(token_hash=hash_token(token))
             .first()
         )
-    if feed is None or not feed.membership.is_active:
+    if feed is None or not (feed.membership.is_active and feed.membership.user.is_active):
         raise Http404("No such calendar feed")
     membership = feed.membership
     if feed.organization_id != membership.organization_id:
