@@ -62,11 +62,11 @@ class Pairing(TenantModel):
     created_at = models.DateTimeField(default=timezone.now)
     last_met_at = models.DateTimeField(null=True, blank=True)
     # A no-fault exit request is confidential: it is not a status (the partner would notice its
-    # effects), only these two fields, which HR admins and the requester see.
-    exit_requested_at = models.DateTimeField(null=True, blank=True)
-    exit_requested_by = models.ForeignKey(
-        "mentorship.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    # effects), only one field per side, so that both partners can ask and neither request
+    # shows the other's. HR admins see both; each partner sees only their own side's field.
+    # The note goes to a confidential PairingEvent.
+    mentor_exit_requested_at = models.DateTimeField(null=True, blank=True)
+    mentee_exit_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -78,7 +78,6 @@ def _pairings(p: Participant, user: User | None) -> list[dict[str, Any]]:
     rows = []
     for pairing in pairings:
         mine = pairing.mentor_id == p.pk
-        by_me = user is not None and pairing.exit_requested_by_id == user.pk
         rows.append(
             {
                 "role": "reverse mentor (junior)" if mine else "reverse mentee (senior)",
@@ -89,7 +88,10 @@ def _pairings(p: Participant, user: User | None) -> list[dict[str, Any]]:
                     pairing.mentor_accepted_at if mine else pairing.mentee_accepted_at
                 ),
                 "last_met_at": iso(pairing.last_met_at),
-                "exit_requested_at": iso(pairing.exit_requested_at) if by_me else None,
+                # Their own side's request only: the partner's is confidential.
+                "exit_requested_at": iso(
+                    pairing.mentor_exit_requested_at if mine else pairing.mentee_exit_requested_at
+                ),
                 "events": _events(pairing, user),
                 "meetings": [
                     {

@@ -3,13 +3,20 @@ rows and rows the viewer may not see alike."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from mentorship.models import Membership
-from pairings.models import MatchRun, Pairing
+from pairings.models import MatchRun, Pairing, PairingEvent
+from programs.models import Participant
 
 LIVE_STATUSES = (Pairing.Status.PROPOSED, Pairing.Status.CONFIRMED, Pairing.Status.ACTIVE)
+# Each partner's confidential exit request, by their side of the pair.
+EXIT_FIELDS = {"mentor": "mentor_exit_requested_at", "mentee": "mentee_exit_requested_at"}
+EXIT_NOTE = "Exit requested."
 
 
 def pairings_of_member(*, membership: Membership) -> QuerySet[Pairing]:
@@ -41,6 +48,40 @@ def pairing_side_of(*, pairing: Pairing, membership: Membership) -> str:
     if pairing.mentee.membership_id == membership.pk:
         return "mentee"
     return ""
+
+
+@dataclass(frozen=True)
+class ExitRequest:
+    """A partner's confidential request to end the pair."""
+
+    side: str  # "mentor" or "mentee"
+    participant: Participant
+    requested_at: datetime
+    note: str
+
+
+def pairing_exit_requests_for(*, pairing: Pairing, membership: Membership) -> list[ExitRequest]:
+    """The exit requests the member may see, oldest first: HR admins see both partners'; a
+    partner sees only their own, never the other's; anyone else none. One query, for the
+    notes, and only when there is a request to show."""
+    side = pairing_side_of(pairing=pairing, membership=membership)
+    sides = list(EXIT_FIELDS) if membership.is_hr_admin else [side] if side else []
+    asked = [(s, getattr(pairing, EXIT_FIELDS[s])) for s in sides]
+    asked = [(s, at) for s, at in asked if at is not None]
+    if not asked:
+        return []
+    # The note is kept on the request's confidential event (see services.pairing_request_exit).
+    notes: dict[int | None, str] = {}
+    for actor_id, note in PairingEvent.objects.filter(
+        pairing=pairing, confidential=True, note__startswith=EXIT_NOTE
+    ).values_list("actor_id", "note"):
+        notes.setdefault(actor_id, note.removeprefix(EXIT_NOTE).strip())
+    rows = []
+    for s, at in sorted(asked, key=lambda row: row[1]):
+        participant = pairing.mentor if s == "mentor" else pairing.mentee
+        user_id = participant.membership.user_id if participant.membership else None
+        rows.append(ExitRequest(s, participant, at, notes.get(user_id, "") if user_id else ""))
+    return rows
 
 
 def match_run_get(*, program_id: int, run_id: int) -> MatchRun:

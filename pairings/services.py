@@ -21,7 +21,7 @@ from mentorship import services as kernel
 from mentorship.models import AuditEvent, Membership, User
 from pairings import activity, matching
 from pairings.models import MatchRun, Pairing, PairingEvent, SessionLog
-from pairings.selectors import LIVE_STATUSES
+from pairings.selectors import EXIT_FIELDS, EXIT_NOTE, LIVE_STATUSES, pairing_side_of
 from programs.models import Participant, Program, Side
 
 # --- From the database to the engine -------------------------------------------------------------
@@ -469,23 +469,29 @@ def pairing_accept_agreement(*, pairing: Pairing, membership: Membership) -> Pai
 
 def pairing_request_exit(*, pairing: Pairing, membership: Membership, note: str = "") -> Pairing:
     """A confidential, no-fault exit request: HR admins are told; the partner is not, and the
-    pair carries on as it was (meetings, reminders) until HR dissolves it."""
-    if membership.pk not in (pairing.mentor.membership_id, pairing.mentee.membership_id):
+    pair carries on as it was (meetings, reminders) until HR dissolves it. Each side has its own
+    request, so the second partner to ask is recorded too and never learns of the first; the
+    compare-and-set makes a repeated or double-submitted request a no-op that says so."""
+    side = pairing_side_of(pairing=pairing, membership=membership)
+    if not side:
         raise ValidationError("Only the two partners can ask to end the pairing.")
-    if pairing.status not in LIVE_STATUSES:
-        raise ValidationError("This pairing is not running.")
-    if pairing.exit_requested_at:
-        raise ValidationError("An exit was already asked for; HR admins will be in touch.")
+    field = EXIT_FIELDS[side]
     with transaction.atomic():
-        pairing.exit_requested_at = timezone.now()
-        pairing.exit_requested_by = membership.user
-        pairing.save(update_fields=["exit_requested_at", "exit_requested_by"])
+        claimed = Pairing.objects.filter(
+            pk=pairing.pk, status__in=LIVE_STATUSES, **{f"{field}__isnull": True}
+        ).update(**{field: timezone.now()})
+        pairing.refresh_from_db(fields=["status", *EXIT_FIELDS.values()])
+        if not claimed and getattr(pairing, field):
+            raise ValidationError("You already asked to end this pairing; HR will be in touch.")
+        if not claimed:
+            raise ValidationError("This pairing is not running.")
         _event(
             pairing,
             membership.user,
-            note=f"Exit requested. {note}".strip()[:500],
+            note=f"{EXIT_NOTE} {note}".strip()[:500],
             confidential=True,
         )
+        both = pairing.mentor_exit_requested_at and pairing.mentee_exit_requested_at
         for hr in Membership.objects.filter(
             is_hr_admin=True, removed_at__isnull=True
         ).select_related("user"):
@@ -493,8 +499,12 @@ def pairing_request_exit(*, pairing: Pairing, membership: Membership, note: str 
                 organization=pairing.organization,
                 recipient=hr.user,
                 subject=f"A pair in {pairing.program.name} asks to end",
-                body="One partner asked, in confidence, for a no-fault exit. Open the pair to "
-                "dissolve it and, if you wish, pair them again.",
+                body=(
+                    "Both partners have now asked, each in confidence, for a no-fault exit."
+                    if both
+                    else "One partner asked, in confidence, for a no-fault exit."
+                )
+                + " Open the pair to dissolve it and, if you wish, pair them again.",
                 url=f"/o/{pairing.organization.slug}/pairs/{pairing.pk}/",
             )
     return pairing

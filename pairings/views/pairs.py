@@ -34,12 +34,9 @@ def pair_detail(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRes
     pairing = selectors.pairing_get_for_member(membership=request.membership, pairing_id=pairing_id)
     side = selectors.pairing_side_of(pairing=pairing, membership=request.membership)
     events = list(pairing.events.select_related("actor"))
-    i_asked = pairing.exit_requested_by_id == request.user.pk
     if not request.membership.is_hr_admin:
-        # The exit request is confidential: only HR admins and the person who asked see it.
-        events = [
-            e for e in events if not e.confidential or (i_asked and e.actor_id == request.user.pk)
-        ]
+        # An exit request is confidential: only HR admins and the partner who asked see it.
+        events = [e for e in events if not e.confidential or e.actor_id == request.user.pk]
     accepted = {
         "mentor": pairing.mentor_accepted_at,
         "mentee": pairing.mentee_accepted_at,
@@ -53,10 +50,10 @@ def pair_detail(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRes
             "partner": pairing.mentee if side == "mentor" else pairing.mentor,
             "i_accepted": bool(side and accepted[side]),
             "events": events,
-            "i_asked_exit": i_asked,
-            "show_exit": bool(pairing.exit_requested_at)
-            and (request.membership.is_hr_admin or i_asked),
-            "exit_form": ExitForm(),
+            "i_asked_exit": bool(side and getattr(pairing, selectors.EXIT_FIELDS[side])),
+            "exit_requests": selectors.pairing_exit_requests_for(
+                pairing=pairing, membership=request.membership
+            ),
         },
     )
 
@@ -91,8 +88,10 @@ def pair_exit(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRespo
     side = selectors.pairing_side_of(pairing=pairing, membership=request.membership)
     if not side:
         raise Http404("Only the partners ask for an exit")
+    field = selectors.EXIT_FIELDS[side]
     form = ExitForm(posted(request))
-    if request.method == "POST" and form.is_valid():
+    # Asking twice records nothing: the page says when this partner asked instead.
+    if request.method == "POST" and not getattr(pairing, field) and form.is_valid():
         try:
             services.pairing_request_exit(
                 pairing=pairing, membership=request.membership, note=form.cleaned_data["note"]
@@ -105,7 +104,11 @@ def pair_exit(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRespo
                 "Your request went to the HR admins, in confidence. No blame, no reason needed.",
             )
             return _pair_page(request, pairing)
-    return render(request, "pairings/pair_exit.html", {"pairing": pairing, "form": form})
+    return render(
+        request,
+        "pairings/pair_exit.html",
+        {"pairing": pairing, "form": form, "asked_at": getattr(pairing, field)},
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from mentorship.models import Role
+from django.test import Client
+
+from mentorship.models import Notification, Role
 from pairings import services
-from pairings.models import Pairing
+from pairings.models import Pairing, PairingEvent
 from tests.conftest import Tenant
 
 
@@ -48,7 +50,7 @@ def test_an_exit_request_is_hidden_from_the_partner(
     assert "Schedules never fit" not in partner_view and "xit requested" not in partner_view
     assert "xit requested" not in partner.get("/o/alpha/pairs/").content.decode()
     own_view = junior.get(page).content.decode()
-    assert "exit requested" in own_view and "Ask to end this pairing" not in own_view
+    assert "You asked for an exit on" in own_view and "Ask to end this pairing" not in own_view
     with alpha.scope():
         pairing.refresh_from_db()
     assert pairing.status == Pairing.Status.PROPOSED  # nothing the partner could notice
@@ -62,3 +64,96 @@ def test_an_exit_request_is_hidden_from_the_partner(
     assert pairing.status == Pairing.Status.DISSOLVED
     assert client_for(alpha.sponsor).get(page).status_code == 404
     assert junior.get(page + "dissolve/").status_code == 404
+
+
+def both_ask_to_exit(alpha: Tenant, program, client_for, capture) -> tuple[Pairing, Client, Client]:
+    """The junior asks for an exit, then the senior, each through the page they are offered."""
+    pairing = published(alpha, program, capture)
+    page = f"/o/alpha/pairs/{pairing.pk}/"
+    junior = client_for(alpha.participant)
+    senior = client_for(program.senior_member.user)
+    with capture(execute=True):
+        junior.post(page + "exit/", {"note": "Schedules never fit"})
+    with capture(execute=True):
+        senior.post(page + "exit/", {"note": "Too busy this quarter"})
+    return pairing, junior, senior
+
+
+def test_the_partner_is_still_offered_the_exit_and_their_request_is_recorded(
+    alpha: Tenant, matching_program, client_for, django_capture_on_commit_callbacks
+) -> None:
+    pairing = published(alpha, matching_program, django_capture_on_commit_callbacks)
+    page = f"/o/alpha/pairs/{pairing.pk}/"
+    junior = client_for(alpha.participant)
+    senior = client_for(matching_program.senior_member.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        junior.post(page + "exit/", {"note": "Schedules never fit"})
+    assert "Ask to end this pairing" in senior.get(page).content.decode()
+    form = senior.get(page + "exit/").content.decode()
+    assert "Send my request" in form and "already" not in form
+    with django_capture_on_commit_callbacks(execute=True):
+        body = senior.post(page + "exit/", {"note": "Too busy"}, follow=True).content.decode()
+    assert "Your request went to the HR admins" in body, body
+    assert "already" not in body
+    assert "You asked for an exit on" in body and "Ask to end this pairing" not in body
+    hr_view = client_for(alpha.hr).get(page).content.decode()
+    assert "J One (junior) asked for an exit on" in hr_view
+    assert "S One (senior) asked for an exit on" in hr_view
+    assert "Schedules never fit" in hr_view and "Too busy" in hr_view
+
+
+def test_neither_partner_sees_the_others_exit_request_on_any_page(
+    alpha: Tenant, matching_program, client_for, django_capture_on_commit_callbacks
+) -> None:
+    pairing, junior, senior = both_ask_to_exit(
+        alpha, matching_program, client_for, django_capture_on_commit_callbacks
+    )
+    pair = f"/o/alpha/pairs/{pairing.pk}/"
+    pages = [
+        pair,
+        pair + "exit/",
+        pair + "sessions/",
+        pair + "meetings/",
+        "/o/alpha/pairs/",
+        "/o/alpha/notifications/",
+        "/o/alpha/",
+    ]
+    for client, own, others in (
+        (junior, "Schedules never fit", ("Too busy this quarter", "S One (senior) asked")),
+        (senior, "Too busy this quarter", ("Schedules never fit", "J One (junior) asked")),
+    ):
+        for url in pages:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            body = response.content.decode()
+            for text in (*others, "asks to end", "Both partners"):
+                assert text not in body, (url, text)
+        body = client.get(pair).content.decode()
+        assert "You asked for an exit on" in body and own in body
+        assert body.count("(confidential)") == 1  # their own request in the history, only
+    hr = client_for(alpha.hr)
+    body = hr.get(pair).content.decode()
+    assert "J One (junior) asked for an exit on" in body and "Schedules never fit" in body
+    assert "S One (senior) asked for an exit on" in body and "Too busy this quarter" in body
+    assert "Both partners" in hr.get("/o/alpha/notifications/").content.decode()
+
+
+def test_asking_twice_gives_a_message_and_records_nothing_twice(
+    alpha: Tenant, matching_program, client_for, django_capture_on_commit_callbacks
+) -> None:
+    pairing = published(alpha, matching_program, django_capture_on_commit_callbacks)
+    page = f"/o/alpha/pairs/{pairing.pk}/"
+    junior = client_for(alpha.participant)
+    with django_capture_on_commit_callbacks(execute=True):
+        junior.post(page + "exit/", {"note": "Schedules never fit"})
+    assert "You already asked for an exit on" in junior.get(page + "exit/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = junior.post(page + "exit/", {"note": "Really"})
+    body = again.content.decode()
+    assert again.status_code == 200 and "You already asked" in body
+    with alpha.scope():
+        assert PairingEvent.objects.filter(pairing=pairing, confidential=True).count() == 1
+        assert (
+            Notification.objects.filter(recipient=alpha.hr, subject__contains="asks to end").count()
+            == 1
+        )

@@ -190,6 +190,37 @@ def test_a_confidential_exit_reaches_hr_only_and_hr_dissolves(
     }
 
 
+def test_each_partner_asks_for_an_exit_once_and_hr_hears_of_both(
+    alpha: Tenant, matching_program, django_capture_on_commit_callbacks
+) -> None:
+    run = make_run(alpha, matching_program, django_capture_on_commit_callbacks)
+    senior, junior = matching_program.senior_member, alpha.members[Role.PARTICIPANT]
+    with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
+        services.match_run_publish(run=run, actor=alpha.hr)
+        pairing = Pairing.objects.get(mentee__membership=senior)
+        # The junior's copy is loaded before the senior asks: it must not matter.
+        stale = Pairing.objects.get(pk=pairing.pk)
+        services.pairing_request_exit(pairing=pairing, membership=senior, note="We don't click")
+        services.pairing_request_exit(pairing=stale, membership=junior, note="Me neither")
+        with pytest.raises(ValidationError, match="You already asked"):
+            services.pairing_request_exit(pairing=pairing, membership=senior, note="Again")
+        events = PairingEvent.objects.filter(pairing=pairing, confidential=True)
+        assert sorted(events.values_list("actor", "note")) == sorted(
+            [
+                (senior.user_id, "Exit requested. We don't click"),
+                (junior.user_id, "Exit requested. Me neither"),
+            ]
+        )
+        to_hr = Notification.objects.filter(recipient=alpha.hr, subject__contains="asks to end")
+        assert to_hr.count() == 2
+        assert "Both partners" in to_hr.order_by("created_at", "id").last().body
+        assert (
+            not Notification.objects.filter(subject__contains="asks to end")
+            .exclude(recipient=alpha.hr)
+            .exists()
+        )
+
+
 def test_matching_needs_the_matching_state(alpha: Tenant, matching_program) -> None:
     with alpha.scope():
         Program.objects.filter(pk=matching_program.pk).update(status=Program.Status.DRAFT)

@@ -1001,8 +1001,8 @@ class Seeder:
         pairings = self.writer.sink(
             Pairing,
             "id organization_id program_id mentor_id mentee_id status score explanation manual "
-            "mentor_accepted_at mentee_accepted_at created_at last_met_at exit_requested_at "
-            "exit_requested_by_id",
+            "mentor_accepted_at mentee_accepted_at created_at last_met_at "
+            "mentor_exit_requested_at mentee_exit_requested_at",
         )
         events = self.writer.sink(
             PairingEvent, "organization_id pairing_id status actor_id note confidential created_at"
