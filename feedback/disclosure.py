@@ -131,9 +131,12 @@ def release(
             return frozenset(fixed)
         signature, _ = small[0]
         present = atoms(cells, family)
-        # A group whose removal merges the offending atom with a non-empty neighbour.
+        # A group whose removal merges the offending atom with a non-empty neighbour; else one
+        # the atom lies in (sides: dropping one leaves the other to split it, so the next round
+        # merges it); only then any group.
         helpful = [g for g in droppable if (signature ^ {g}) in present]
-        chosen = min(helpful or droppable, key=lambda g: (size[g], g))
+        inside = [g for g in droppable if g in signature]
+        chosen = min(helpful or inside or droppable, key=lambda g: (size[g], g))
         family.discard(chosen)
 
 
