@@ -1,19 +1,13 @@
-"""The anonymity rule, a pure module (no ORM): what may be shown of answers from a group.
+"""The anonymity threshold and the aggregates, a pure module (no ORM).
 
-k is the organisation's threshold (never below 3). A figure computed from fewer than k people is
-withheld, for everyone. Two figures shown side by side must not describe fewer than k people by
-subtraction either:
-
-- in a breakdown (by department, by side), when the groups withheld add up to fewer than k
-  people, the total minus the shown groups would describe them; so the smallest shown groups are
-  withheld as well until the hidden ones together reach k;
-- a filtered view (one department) beside the unfiltered one is shown only when both the
-  filtered group and the rest of the population reach k (or the rest is empty).
+k is the organisation's threshold (never below 3). Which groups' figures may be shown, alone or
+beside any other view, is decided by one rule in ``feedback.disclosure`` (the release plan);
+this module holds k itself and the arithmetic of a shown group.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 MIN_K = 3
@@ -29,29 +23,6 @@ def effective_k(k: int) -> int:
 
 def may_show(count: int, k: int) -> bool:
     return count >= effective_k(k)
-
-
-def may_show_subset(subset: int, population: int, k: int) -> bool:
-    """A filtered figure beside the unfiltered one: the filter and its complement must both
-    reach k (or the complement be empty), or subtraction isolates fewer than k people."""
-    k = effective_k(k)
-    rest = population - subset
-    return subset >= k and (rest == 0 or rest >= k)
-
-
-def shown_groups(groups: Mapping[str, int], k: int) -> dict[str, bool]:
-    """Which groups of a breakdown may be shown (see the module docstring)."""
-    k = effective_k(k)
-    shown = {name: count >= k for name, count in groups.items()}
-    hidden = sum(count for name, count in groups.items() if not shown[name])
-    while 0 < hidden < k:
-        visible = sorted((count, name) for name, count in groups.items() if shown[name])
-        if not visible:
-            break
-        count, name = visible[0]
-        shown[name] = False
-        hidden += count
-    return shown
 
 
 @dataclass(frozen=True)

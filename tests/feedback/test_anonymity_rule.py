@@ -1,12 +1,12 @@
-"""The k-anonymity rule on its own: no shown figure, alone or by subtraction, describes fewer
-than k people."""
+"""The threshold and the aggregates on their own (the release rule: test_disclosure.py)."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedback.anonymity import MIN_K, may_show, may_show_subset, shown_groups, summarize
+from feedback.anonymity import MIN_K, may_show, summarize
+from feedback.disclosure import EVERYONE, cell, release
 
 groups = st.dictionaries(st.text(min_size=1, max_size=6), st.integers(0, 30), max_size=8)
 
@@ -15,22 +15,13 @@ groups = st.dictionaries(st.text(min_size=1, max_size=6), st.integers(0, 30), ma
 @given(groups, st.integers(0, 10))
 def test_no_breakdown_reveals_a_group_smaller_than_k(breakdown: dict[str, int], k: int) -> None:
     k_used = max(MIN_K, k)
-    shown = shown_groups(breakdown, k)
-    for name, visible in shown.items():
-        if visible:
-            assert breakdown[name] >= k_used
-    hidden = sum(n for name, n in breakdown.items() if not shown[name])
+    shown = release({cell(department=name): n for name, n in breakdown.items()}, k)
+    for name, n in breakdown.items():
+        if ("department", name) in shown:
+            assert n >= k_used
+    hidden = sum(n for name, n in breakdown.items() if ("department", name) not in shown)
     # Total minus the shown groups describes the hidden ones: never fewer than k of them.
-    assert hidden == 0 or hidden >= k_used or not any(shown.values())
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.integers(0, 50), st.integers(0, 50), st.integers(0, 10))
-def test_a_filter_and_its_complement_both_reach_k(subset: int, extra: int, k: int) -> None:
-    population = subset + extra
-    if may_show_subset(subset, population, k):
-        assert subset >= max(MIN_K, k)
-        assert extra == 0 or extra >= max(MIN_K, k)
+    assert hidden == 0 or hidden >= k_used or EVERYONE not in shown
 
 
 def test_k_is_never_below_three() -> None:
@@ -38,8 +29,10 @@ def test_k_is_never_below_three() -> None:
 
 
 def test_a_lone_small_group_pulls_the_next_smallest_into_hiding() -> None:
-    shown = shown_groups({"Sales": 10, "Tech": 6, "Legal": 2}, 5)
-    assert shown == {"Sales": True, "Tech": False, "Legal": False}
+    shown = release(
+        {cell(department="Sales"): 10, cell(department="Tech"): 6, cell(department="Legal"): 2}, 5
+    )
+    assert shown == {EVERYONE, ("department", "Sales")}
 
 
 def test_nps_and_averages() -> None:
