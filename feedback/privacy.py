@@ -14,7 +14,7 @@ from typing import Any
 from feedback.models import Answer, Concern, PendingResponse, Question, SurveyResponse
 from mentorship.models import User
 from programs.models import Participant
-from programs.privacy import ErasureBlocker, Mentions, PersonalDataContributor, iso
+from programs.privacy import Audience, ErasureBlocker, Mentions, PersonalDataContributor, iso
 
 
 def blockers(participant: Participant) -> list[ErasureBlocker]:
@@ -25,7 +25,8 @@ def blockers(participant: Participant) -> list[ErasureBlocker]:
 # --- Export ---------------------------------------------------------------------------------------
 
 
-def export(participant: Participant, user: User | None) -> dict[str, Any]:
+def export(participant: Participant, user: User | None, audience: Audience) -> dict[str, Any]:
+    """The same for both audiences: HR admins read concerns and answers by name anyway."""
     invitations, attributed = _surveys(participant)
     return {
         "concerns_raised": [

@@ -17,7 +17,7 @@ from mentorship.models import User
 from pairings.models import MatchRun, Meeting, Pairing, PairingEvent, SessionLog
 from pairings.selectors import LIVE_STATUSES
 from programs.models import Participant
-from programs.privacy import ErasureBlocker, Mentions, PersonalDataContributor, iso
+from programs.privacy import Audience, ErasureBlocker, Mentions, PersonalDataContributor, iso
 
 SESSION_TEXTS = ["taught", "learned", "shared_notes", "private_notes"]
 
@@ -53,25 +53,28 @@ def blockers(participant: Participant) -> list[ErasureBlocker]:
 # --- Export ---------------------------------------------------------------------------------------
 
 
-def export(participant: Participant, user: User | None) -> dict[str, Any]:
-    return {"pairings": _pairings(participant, user)}
+def export(participant: Participant, user: User | None, audience: Audience) -> dict[str, Any]:
+    return {"pairings": _pairings(participant, user, audience)}
 
 
-def _pairings(p: Participant, user: User | None) -> list[dict[str, Any]]:
-    """Their pairs: the partner's name only; events, meetings, and the sessions this person
-    logged. The partner's logs and notes are the partner's, and a confidential exit request
-    is shown only to its author (and HR admins).
+def _pairings(p: Participant, user: User | None, audience: Audience) -> list[dict[str, Any]]:
+    """Their pairs: the partner's name only; events, meetings and session logs. A confidential
+    exit request is shown only to its author (and HR admins).
 
-    Private notes are their author's alone, HR admins included: the export, which an HR admin
-    downloads, says only whether a log holds one, never its text."""
-    own_logs = SessionLog.objects.filter(author=p).prefetch_related("topics", "objectives__topic")
+    Session content stays with the pair: HR's export lists the sessions this person logged
+    without any text (only whether each is held). The person's own export holds every log of
+    their pairs, as the pair's session page shows them: the shared texts of both, and their own
+    private notes, never the partner's."""
+    logs = SessionLog.objects.prefetch_related("topics", "objectives__topic")
+    if audience == Audience.HR:
+        logs = logs.filter(author=p)
     pairings = (
         _pairings_of(p)
         .select_related("mentor", "mentee")
         .prefetch_related(
             "events",
             "meetings",
-            Prefetch("session_logs", queryset=own_logs.order_by("date", "id"), to_attr="own"),
+            Prefetch("session_logs", queryset=logs.order_by("date", "id"), to_attr="logs"),
         )
         .order_by("created_at", "id")
     )
@@ -103,23 +106,32 @@ def _pairings(p: Participant, user: User | None) -> list[dict[str, Any]]:
                     }
                     for m in pairing.meetings.all()
                 ],
-                "session_logs": [
-                    {
-                        "date": iso(log.date),
-                        "minutes": log.minutes,
-                        "topics": sorted(t.name for t in log.topics.all()),
-                        "objectives": sorted(o.topic.name for o in log.objectives.all()),
-                        "taught": log.taught,
-                        "learned": log.learned,
-                        "shared_notes": log.shared_notes,
-                        "private_notes_held": bool(log.private_notes),
-                        "created_at": iso(log.created_at),
-                    }
-                    for log in pairing.own
-                ],
+                "session_logs": [_session_log(log, p, audience) for log in pairing.logs],
             }
         )
     return rows
+
+
+def _session_log(log: SessionLog, p: Participant, audience: Audience) -> dict[str, Any]:
+    """A session's facts; its texts for the pair only. The objectives it touched are its
+    author's, so they come with the person's own logs only."""
+    own = log.author_id == p.pk
+    row: dict[str, Any] = {
+        "date": iso(log.date),
+        "minutes": log.minutes,
+        "topics": sorted(t.name for t in log.topics.all()),
+        "by_this_person": own,
+        "created_at": iso(log.created_at),
+    }
+    if own:
+        row["objectives"] = sorted(o.topic.name for o in log.objectives.all())
+    if audience == Audience.HR:
+        row.update({f"{name}_held": bool(getattr(log, name)) for name in SESSION_TEXTS})
+        return row
+    row.update(taught=log.taught, learned=log.learned, shared_notes=log.shared_notes)
+    if own:
+        row["private_notes"] = log.private_notes
+    return row
 
 
 def _events(pairing: Pairing, user: User | None) -> list[dict[str, Any]]:

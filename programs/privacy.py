@@ -1,5 +1,11 @@
 """Personal data of one participant: the export of everything held about them, and erasure.
 
+The export serves two audiences (:class:`Audience`). An HR admin downloads one participant's,
+without session content: the design keeps what a pair said in its sessions to the pair, so HR's
+export says only when sessions happened and whether each text is held. A member downloads their
+own, across their participations in the organisation: their session texts and private notes, and
+the texts their partner shared with them, never the partner's private notes.
+
 Erasure removes or anonymises what says who the person is and keeps what the figures count:
 the participant row stays (side and department, which the dashboards and weekly totals group
 by), as do the dates and minutes of their sessions, their ratings and progress, their
@@ -20,6 +26,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -31,12 +38,29 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from mentorship import services as kernel
-from mentorship.models import AuditEvent, Invitation, Membership, Notification, User
+from mentorship.models import (
+    AuditEvent,
+    Invitation,
+    Membership,
+    Notification,
+    Organization,
+    User,
+)
 from programs.models import ImportJob, LearningObjective, Participant
 
 EXPORT_FORMAT = "reverse-mentoring/personal-data"
 # 2: session logs say whether a private note is held (``private_notes_held``), not its text.
-EXPORT_VERSION = 2
+# 3: an ``audience``; HR's session logs hold no text at all (``taught_held``, ``learned_held``,
+#    ``shared_notes_held``, ``private_notes_held``); the member's own export, "participations".
+EXPORT_VERSION = 3
+
+
+class Audience(StrEnum):
+    """Who downloads an export: the contributors leave out what that reader may not read."""
+
+    HR = "hr"  # an HR admin, about one participant: no session content
+    SELF = "self"  # the person themselves: their own texts, and what their partner shared
+
 
 # RFC 2606 reserves .invalid: such an address can never reach anyone. A subdomain, because
 # Django's email validation (run again when a row is edited) wants a dot in the domain.
@@ -50,6 +74,15 @@ ANONYMOUS_ANSWERS_NOTE = (
     "user, membership, participant or invitation is recorded with them. They therefore cannot "
     "be found, exported or erased for one person. The survey invitations listed here only say "
     "whether this person answered."
+)
+
+SELF_NOTE = (
+    "Your own private notes on your sessions are in this file. Your partners' private notes are "
+    "theirs alone and are not; what they taught, learned and shared with you is. Your answers to "
+    "anonymous surveys are stored without any link to you: no user, membership, participant or "
+    "invitation is recorded with them, so they cannot be found or exported for you. The survey "
+    "invitations listed here say which surveys you were asked to answer, never what you "
+    "answered anonymously."
 )
 
 # Audit events about a person's account rather than one participation. While the organisation
@@ -93,7 +126,8 @@ class PersonalDataContributor:
     exported and erased. ``user`` is the participant's account in this organisation, or None.
 
     - ``blockers(participant)``: reasons erasure is refused now (empty: it may go ahead).
-    - ``export(participant, user)``: the top-level keys this app adds to the export.
+    - ``export(participant, user, audience)``: the top-level keys this app adds to the export,
+      leaving out what that :class:`Audience` may not read.
     - ``erase(participant, user)``: blank what the person wrote in this app's rows, keeping the
       rows the figures count.
     - ``rewrite_mentions(participant, user, mentions)``: replace their address and full name in
@@ -106,7 +140,7 @@ class PersonalDataContributor:
 
     name: str
     blockers: Callable[[Participant], list[ErasureBlocker]]
-    export: Callable[[Participant, User | None], dict[str, Any]]
+    export: Callable[[Participant, User | None, Audience], dict[str, Any]]
     erase: Callable[[Participant, User | None], None]
     rewrite_mentions: Callable[[Participant, User | None, Mentions], None]
 
@@ -230,45 +264,56 @@ def _account(membership: Membership | None) -> tuple[dict[str, Any] | None, list
     return account, notifications
 
 
-def participant_data(*, participant: Participant) -> dict[str, Any]:
-    """Everything held about the participant in this organisation, JSON-ready: dates in ISO
-    8601, lists in a fixed order (serialise with ``sort_keys`` for a fixed key order). After
-    erasure, only the anonymised row is left to show."""
-    _require_every_contributor()
-    program = participant.program
-    data: dict[str, Any] = {
+# Keys of the export's frame: a contributor's part may not take them.
+_FRAME_KEYS = frozenset(
+    {"format", "version", "audience", "exported_at", "organization", "note", "program"}
+    | {"account", "notifications", "participations"}
+)
+
+
+def _frame(organization: Organization, audience: Audience, note: str) -> dict[str, Any]:
+    return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
+        "audience": audience.value,
         "exported_at": iso(timezone.now()),
-        "organization": participant.organization.name,
-        "program": program.name,
-        "note": ANONYMOUS_ANSWERS_NOTE,
-        "participant": _participant_row(participant),
-        "erased": participant_is_erased(participant),
+        "organization": organization.name,
+        "note": note,
     }
+
+
+def _participation(p: Participant, user: User | None, audience: Audience) -> dict[str, Any]:
+    """One participation: the row and, unless it was erased, objectives, training and every
+    contributor's part for that audience."""
+    data: dict[str, Any] = {"participant": _participant_row(p), "erased": participant_is_erased(p)}
     if data["erased"]:
         return data
-    membership = participant.membership
-    account, notifications = _account(membership)
-    data.update(
-        {
-            "learning_objectives": _objectives(participant),
-            "training_completions": [
-                {"module": c.module.title, "completed_at": iso(c.completed_at)}
-                for c in participant.completions.select_related("module").order_by(
-                    "completed_at", "id"
-                )
-            ],
-            "account": account,
-            "notifications": notifications,
-        }
-    )
-    user = membership.user if membership else None
+    data["learning_objectives"] = _objectives(p)
+    data["training_completions"] = [
+        {"module": c.module.title, "completed_at": iso(c.completed_at)}
+        for c in p.completions.select_related("module").order_by("completed_at", "id")
+    ]
     for contributor in personal_data_contributors():
-        part = contributor.export(participant, user)
-        if clash := data.keys() & part.keys():
+        part = contributor.export(p, user, audience)
+        if clash := (data.keys() | _FRAME_KEYS) & part.keys():
             raise RuntimeError(f"{contributor.name} exports keys already taken: {sorted(clash)}")
         data.update(part)
+    return data
+
+
+def participant_data(*, participant: Participant) -> dict[str, Any]:
+    """Everything held about the participant in this organisation that an HR admin may read
+    (:attr:`Audience.HR`: no session content), JSON-ready: dates in ISO 8601, lists in a fixed
+    order (serialise with ``sort_keys`` for a fixed key order). After erasure, only the
+    anonymised row is left to show."""
+    _require_every_contributor()
+    membership = participant.membership
+    user = membership.user if membership else None
+    data = _frame(participant.organization, Audience.HR, ANONYMOUS_ANSWERS_NOTE)
+    data["program"] = participant.program.name
+    data.update(_participation(participant, user, Audience.HR))
+    if not data["erased"]:
+        data["account"], data["notifications"] = _account(membership)
     return data
 
 
@@ -282,6 +327,41 @@ def participant_data_export(*, participant: Participant, actor: User) -> dict[st
         summary=f"Personal data of participant #{participant.pk} in "
         f"{participant.program.name} exported",
         actor=actor,
+    )
+    return data
+
+
+def member_data(*, membership: Membership) -> dict[str, Any]:
+    """Everything held about the member in this organisation, for the member themselves
+    (:attr:`Audience.SELF`): their account and inbox, and each of their participations. The
+    person is the membership (the signed-in one, in the views): there is no id to pass, so no
+    way to ask for someone else's. A member in no program gets their account and no
+    participation."""
+    _require_every_contributor()
+    participants = (
+        Participant.objects.filter(membership=membership)
+        .select_related("program", "organization")
+        .prefetch_related("offers", "wants")
+        .order_by("created_at", "id")
+    )
+    data = _frame(membership.organization, Audience.SELF, SELF_NOTE)
+    data["account"], data["notifications"] = _account(membership)
+    data["participations"] = [
+        {"program": p.program.name, **_participation(p, membership.user, Audience.SELF)}
+        for p in participants
+    ]
+    return data
+
+
+def member_data_export(*, membership: Membership) -> dict[str, Any]:
+    """The member's own export, audited like HR's (by id only, for the same reason)."""
+    data = member_data(membership=membership)
+    kernel.audit_record(
+        organization=membership.organization,
+        action=AuditEvent.Action.PERSONAL_DATA_EXPORTED,
+        summary=f"Member #{membership.pk} exported their own personal data "
+        f"({len(data['participations'])} participation(s))",
+        actor=membership.user,
     )
     return data
 

@@ -73,4 +73,5 @@ urlpatterns = [
         privacy.participant_erase,
         name="participant_erase",
     ),
+    path("me/personal-data.json", privacy.my_personal_data, name="my_personal_data"),
 ]

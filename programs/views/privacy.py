@@ -1,8 +1,10 @@
-"""A participant's personal data, for HR admins: the export of everything held, and erasure."""
+"""A participant's personal data: for HR admins, the export of everything they may read and
+erasure; for every member, the export of everything held about themselves."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -11,11 +13,18 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from mentorship.models import Role
-from mentorship.tenancy import role_required
+from mentorship.tenancy import member_required, role_required
 from programs import privacy, selectors
 from programs.views._common import program_for
 
 hr_only = role_required(Role.HR_ADMIN)
+
+
+def _json_download(data: dict[str, Any], filename: str) -> HttpResponse:
+    body = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @require_GET
@@ -26,12 +35,16 @@ def participant_export(
     program = program_for(request, program_slug)
     participant = selectors.participant_get(program=program, participant_id=participant_id)
     data = privacy.participant_data_export(participant=participant, actor=request.user)
-    body = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="participant-{participant.pk}-personal-data.json"'
-    )
-    return response
+    return _json_download(data, f"participant-{participant.pk}-personal-data.json")
+
+
+@require_GET
+@member_required
+def my_personal_data(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The signed-in member's own data in this organisation. It takes no id: the person is the
+    membership the middleware resolved, so nobody can ask for someone else's."""
+    data = privacy.member_data_export(membership=request.membership)
+    return _json_download(data, f"{request.organization.slug}-my-personal-data.json")
 
 
 @require_http_methods(["GET", "POST"])

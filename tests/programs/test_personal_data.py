@@ -622,6 +622,7 @@ def test_erasure_anonymises_the_person_and_keeps_every_figure(
     data = json.loads(hr.get(story.url("export")).content)
     assert data["erased"] is True
     assert set(data) == {
+        "audience",
         "erased",
         "exported_at",
         "format",
