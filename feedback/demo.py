@@ -97,6 +97,9 @@ def seed_demo_feedback(*, organization: Organization) -> None:
                         )
         closed.append(cycle.pk)
     summarize_cycles(cycle_ids=closed)
+    # What closing leaves (see cycles_dispatch): the counts on the cycle, and invitations
+    # that no longer say when anyone was invited or who answered.
+    SurveyInvitation.objects.filter(cycle_id__in=closed).update(sent_at=None, answered=False)
     program = Program.objects.get(slug="digital-fluency")
     services.cycle_create(
         program=program, template=monthly, opens_at=now, repeat_weeks=4, title="Monthly check-in"

@@ -125,7 +125,11 @@ class FeedbackCycle(TenantModel):
 
 
 class SurveyInvitation(TenantModel):
-    """Who was asked, and whether they answered: never which answer is theirs."""
+    """Who was asked, and whether they answered: never which answer is theirs.
+
+    For an anonymous survey, "answered" lasts only while it is open (it refuses a second answer
+    and spares the person the reminder). At closing the cycle keeps the counts and every one of
+    its invitations reads "not answered" (see ``cycles_dispatch``)."""
 
     cycle = models.ForeignKey(FeedbackCycle, on_delete=models.CASCADE, related_name="invitations")
     participant = models.ForeignKey(

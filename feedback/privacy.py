@@ -44,8 +44,12 @@ def export(participant: Participant, user: User | None, audience: Audience) -> d
 
 
 def _surveys(p: Participant) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    # Whether they answered: for surveys by name only (answered by name anyway). For an
+    # anonymous survey it is nobody's business but theirs: HR admins read this export, and
+    # once the survey closes no record of it is kept (see cycles_dispatch).
     invitations = [
-        {"survey": i.cycle.title, "anonymous": i.cycle.anonymous, "answered": i.answered}
+        {"survey": i.cycle.title, "anonymous": i.cycle.anonymous}
+        | ({} if i.cycle.anonymous else {"answered": i.answered})
         for i in p.survey_invitations.select_related("cycle").order_by("cycle__opens_at", "id")
     ]
     attributed = []

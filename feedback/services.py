@@ -253,10 +253,13 @@ def cycles_dispatch(
                 if FeedbackCycle.objects.filter(
                     pk=cycle.pk, status=FeedbackCycle.Status.OPEN
                 ).update(status=FeedbackCycle.Status.CLOSED, closed_at=now):
-                    # Precise send and reminder times could be set beside answer days: gone.
-                    cycle.invitations.update(sent_at=None, reminded_at=None)
                     materialize_pending(cycle=cycle)
-                    summarize_cycles(cycle_ids=[cycle.pk])
+                    summarize_cycles(cycle_ids=[cycle.pk])  # the cycle keeps the counts
+                    # Then what tells people apart goes: send and reminder times (set beside
+                    # answer days) and, if anonymous, who answered. All read "not answered":
+                    # a late click on the link then says "This survey has closed." to anyone.
+                    forget = {"answered": False} if cycle.anonymous else {}
+                    cycle.invitations.update(sent_at=None, reminded_at=None, **forget)
                     counts["closed"] += 1
                     _schedule_next_round(cycle)
             continue

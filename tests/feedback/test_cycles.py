@@ -128,6 +128,7 @@ def test_answers_are_anonymous_and_given_once(
         assert PendingResponse.objects.count() == 1
         invitation.refresh_from_db()
         assert invitation.answered
+    assert "already answered" in client.get(url).content.decode()
     # At closing they become a response, dated the closing day, and the pending row goes.
     closing = timezone.now() + timedelta(days=8)
     dispatch(alpha, django_capture_on_commit_callbacks, now=closing)
@@ -137,8 +138,9 @@ def test_answers_are_anonymous_and_given_once(
         assert (response.side, response.department) == ("junior", "Sales")
         assert response.answers.count() == 4
         assert response.submitted_on == timezone.localdate()
+    # Who answered is forgotten at closing: the link now says the survey has closed.
     again = client.get(url).content.decode()
-    assert "already answered" in again
+    assert "This survey has closed." in again
     assert client.post(url, data).status_code == 200
     with alpha.scope():
         assert SurveyResponse.objects.count() == 1

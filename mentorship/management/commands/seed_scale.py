@@ -26,7 +26,8 @@ What it holds, for N participants (everything grows with N):
   round open, its answers pending as ``response_submit`` keeps them), the post-session and
   pairing-fit checks offered after session logs (a round a week, as
   ``after_session_invitation`` makes them), the closed program's end-of-program survey with its
-  topic ratings, and a few concerns. Closed surveys are summarised with ``summarize_cycles``.
+  topic ratings, and a few concerns. Closed surveys are summarised with ``summarize_cycles``,
+  then their anonymous invitations forget who answered, as closing does.
 
 Determinism: the same ``--seed`` and N give the same rows with the same values. Dates are whole
 days from the midnight (UTC) that starts the day of the run, so dashboards look live whenever it
@@ -568,6 +569,11 @@ class Seeder:
             details.append(f"{len(self.cycles):,} surveys")
         with self.stage("survey summaries") as details:
             summarize_cycles(cycle_ids=closed)
+            # As closing does (see cycles_dispatch): counted first, then who answered an
+            # anonymous survey is forgotten.
+            SurveyInvitation.objects.filter(
+                cycle__status=FeedbackCycle.Status.CLOSED, cycle__anonymous=True, answered=True
+            ).update(answered=False)
             details.append(f"{len(closed):,} closed surveys")
         with self.stage("weekly activity totals") as details:
             # What session_log_create keeps in step log by log, recounted once for the bulk.

@@ -1,0 +1,296 @@
+"""Issue 12: who answered an anonymous survey, and who was reminded, is the person's own business.
+
+While the survey is open HR admins see counts only; once it closes no row says, person by
+person, who answered or who was reminded. Each reminder stays in its recipient's inbox, and
+surveys by name keep their "answered" marks (HR reads those answers by name anyway).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from feedback import services
+from feedback.models import FeedbackCycle, SurveyInvitation, SurveyResponse, SurveyTemplate
+from mentorship.dashboards.selectors import Filters, dashboard
+from mentorship.models import AuditEvent, Notification
+from mentorship.tenancy import across_all_organizations
+from programs import services as program_services
+from programs.models import Participant, Program
+from tests.conftest import Tenant
+
+REMINDER = "Check-in reminder: Monthly check-in"
+
+
+@pytest.fixture
+def cohort(alpha: Tenant) -> Program:
+    """An active program with two people who have accounts: the participant (who will answer)
+    and the sponsor (who will not)."""
+    with alpha.scope():
+        program = program_services.program_create(organization=alpha.organization, name="Cohort")
+        Program.objects.filter(pk=program.pk).update(status=Program.Status.ACTIVE)
+        program.refresh_from_db()
+        for user, side, level in ((alpha.participant, "junior", 1), (alpha.sponsor, "senior", 9)):
+            program_services.participant_add(
+                program=program,
+                email=user.email,
+                invited_by=None,
+                first_name=user.email.split("@")[0].title(),
+                last_name="Person",
+                side=side,
+                level=level,
+            )
+        services.templates_ensure_builtin(organization=alpha.organization)
+    return program
+
+
+def _schedule(program: Program, key: str, opens_at: datetime) -> FeedbackCycle:
+    return services.cycle_create(
+        program=program, template=SurveyTemplate.objects.get(builtin_key=key), opens_at=opens_at
+    )
+
+
+def _dispatch(alpha: Tenant, capture, now: datetime) -> None:
+    with alpha.scope(), capture(execute=True):
+        services.cycles_dispatch(organization=alpha.organization, now=now)
+
+
+def _answer(alpha: Tenant, cycle: FeedbackCycle, capture) -> None:
+    """The participant (not the sponsor) answers every required question."""
+    with alpha.scope(), capture(execute=True):
+        invitation = SurveyInvitation.objects.get(
+            cycle=cycle, participant__email=alpha.participant.email
+        )
+        answers: dict[int, Any] = {}
+        for q in cycle.version.questions.all():
+            if q.kind == "likert":
+                answers[q.pk] = 4
+            elif q.kind == "nps":
+                answers[q.pk] = 9
+            elif q.kind == "single":
+                answers[q.pk] = q.choices[0]
+        services.response_submit(invitation=invitation, answers=answers, actor=alpha.participant)
+
+
+def _export(alpha: Tenant, client_for, program: Program, email: str) -> dict[str, Any]:
+    """The personal-data export an HR admin downloads, by survey title."""
+    with alpha.scope():
+        person = Participant.objects.get(program=program, email=email)
+    url = f"/o/alpha/programs/{program.slug}/participants/{person.pk}/export.json"
+    data = json.loads(client_for(alpha.hr).get(url).content)
+    return {i["survey"]: i for i in data["survey_invitations"]}
+
+
+def _run_check_in(alpha: Tenant, cohort: Program, capture) -> tuple[FeedbackCycle, datetime]:
+    """An anonymous monthly check-in: opened, answered by the participant only, the sponsor
+    reminded on day 5, closed on day 8."""
+    start = timezone.now()
+    with alpha.scope():
+        cycle = _schedule(cohort, "monthly-check-in", start)
+        assert cycle.anonymous
+    _dispatch(alpha, capture, start)
+    _answer(alpha, cycle, capture)
+    _dispatch(alpha, capture, start + timedelta(days=5))
+    return cycle, start
+
+
+def test_hr_export_of_an_open_anonymous_survey_does_not_say_who_answered(
+    alpha: Tenant, cohort: Program, client_for, django_capture_on_commit_callbacks
+) -> None:
+    capture = django_capture_on_commit_callbacks
+    cycle, _ = _run_check_in(alpha, cohort, capture)
+    with alpha.scope():
+        cycle.refresh_from_db()
+        assert cycle.status == FeedbackCycle.Status.OPEN
+    answered = _export(alpha, client_for, cohort, alpha.participant.email)["Monthly check-in"]
+    silent = _export(alpha, client_for, cohort, alpha.sponsor.email)["Monthly check-in"]
+    assert "answered" not in answered, answered
+    # The one who answered and the one who did not look the same to HR.
+    assert answered == silent == {"survey": "Monthly check-in", "anonymous": True}
+
+
+def test_after_closing_no_row_says_who_answered_or_was_reminded(
+    alpha: Tenant, cohort: Program, client_for, django_capture_on_commit_callbacks
+) -> None:
+    capture = django_capture_on_commit_callbacks
+    cycle, start = _run_check_in(alpha, cohort, capture)
+    with alpha.scope():
+        # While open, the reminder went to the one who had not answered, and only to them.
+        assert Notification.objects.filter(subject=REMINDER).get().recipient == alpha.sponsor
+    _dispatch(alpha, capture, start + timedelta(days=8))
+    with alpha.scope():
+        cycle.refresh_from_db()
+        assert cycle.status == FeedbackCycle.Status.CLOSED
+        marks = set(
+            SurveyInvitation.objects.filter(cycle=cycle).values_list(
+                "answered", "sent_at", "reminded_at"
+            )
+        )
+        assert marks == {(False, None, None)}, (
+            f"after closing, invitations still tell people apart: {marks}"
+        )
+        assert SurveyInvitation.objects.filter(cycle=cycle).count() == 2
+        # The reminder stays where it belongs: in its recipient's inbox, nowhere else.
+        assert Notification.objects.filter(subject=REMINDER).get().recipient == alpha.sponsor
+        assert not AuditEvent.objects.filter(summary__icontains="check-in").exists()
+    inbox = client_for(alpha.sponsor).get("/o/alpha/notifications/").content.decode()
+    assert REMINDER in inbox
+    assert (
+        _export(alpha, client_for, cohort, alpha.participant.email)["Monthly check-in"]
+        == _export(alpha, client_for, cohort, alpha.sponsor.email)["Monthly check-in"]
+    )
+    # A late click on the link is refused, plainly, for both of them.
+    for user in (alpha.participant, alpha.sponsor):
+        with alpha.scope():
+            invitation = SurveyInvitation.objects.get(cycle=cycle, participant__email=user.email)
+        url = f"/o/alpha/surveys/{invitation.pk}/"
+        assert "This survey has closed." in client_for(user).get(url).content.decode()
+        assert client_for(user).post(url, {}).status_code == 200
+    with alpha.scope():
+        assert SurveyResponse.objects.filter(cycle=cycle).count() == 1
+
+
+def test_counts_on_the_surveys_page_and_dashboard_stay_exact_after_closing(
+    alpha: Tenant, cohort: Program, client_for, django_capture_on_commit_callbacks
+) -> None:
+    capture = django_capture_on_commit_callbacks
+    _, start = _run_check_in(alpha, cohort, capture)
+    page = f"/o/alpha/programs/{cohort.slug}/feedback/"
+    assert "2 invited" in client_for(alpha.hr).get(page).content.decode()
+    _dispatch(alpha, capture, start + timedelta(days=8))
+    assert "1 of 2" in client_for(alpha.hr).get(page).content.decode()
+    with alpha.scope():
+        board = dashboard(
+            program_ids=[cohort.pk],
+            filters=Filters.default(today=timezone.localdate() + timedelta(days=9)),
+            k=3,
+            named=True,
+            now=timezone.now() + timedelta(days=9),
+        )
+    assert [(p.invited, p.answered, p.rate) for p in board.surveys] == [(2, 1, 50)]
+
+
+def test_surveys_by_name_keep_who_answered(
+    alpha: Tenant, cohort: Program, client_for, django_capture_on_commit_callbacks
+) -> None:
+    capture = django_capture_on_commit_callbacks
+    start = timezone.now()
+    with alpha.scope():
+        cycle = _schedule(cohort, "pairing-fit", start)
+        assert not cycle.anonymous
+    _dispatch(alpha, capture, start)
+    _answer(alpha, cycle, capture)
+    for now in (start + timedelta(days=5), start + timedelta(days=8)):  # reminded, closed
+        _dispatch(alpha, capture, now)
+        assert _export(alpha, client_for, cohort, alpha.participant.email)["Pairing fit"] == {
+            "survey": "Pairing fit",
+            "anonymous": False,
+            "answered": True,
+        }
+        assert (
+            _export(alpha, client_for, cohort, alpha.sponsor.email)["Pairing fit"]["answered"]
+            is False
+        )
+    with alpha.scope():
+        cycle.refresh_from_db()
+        assert cycle.status == FeedbackCycle.Status.CLOSED
+        assert sorted(
+            SurveyInvitation.objects.filter(cycle=cycle).values_list(
+                "participant__email", "answered"
+            )
+        ) == sorted([(alpha.participant.email, True), (alpha.sponsor.email, False)])
+        answered = SurveyInvitation.objects.get(cycle=cycle, answered=True)
+        silent = SurveyInvitation.objects.get(cycle=cycle, answered=False)
+    assert "already answered" in (
+        client_for(alpha.participant).get(f"/o/alpha/surveys/{answered.pk}/").content.decode()
+    )
+    assert "This survey has closed." in (
+        client_for(alpha.sponsor).get(f"/o/alpha/surveys/{silent.pk}/").content.decode()
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_surveys_closed_before_the_migration_forget_who_answered() -> None:
+    executor = MigrationExecutor(connection)
+    before = [("feedback", "0004_release_plan")]
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    Organization = apps.get_model("mentorship", "Organization")
+    Program = apps.get_model("programs", "Program")
+    Person = apps.get_model("programs", "Participant")
+    Template = apps.get_model("feedback", "SurveyTemplate")
+    Version = apps.get_model("feedback", "TemplateVersion")
+    Cycle = apps.get_model("feedback", "FeedbackCycle")
+    Invitation = apps.get_model("feedback", "SurveyInvitation")
+
+    org = Organization.objects.create(slug="old", name="Old")
+    program = Program.objects.create(organization=org, name="P", slug="p")
+    people = [
+        Person.objects.create(
+            organization=org, program=program, email=f"p{n}@old.test", side="junior"
+        )
+        for n in range(3)
+    ]
+    template = Template.objects.create(organization=org, name="T")
+    version = Version.objects.create(organization=org, template=template, number=1)
+    now = timezone.now()
+    cycles = {}
+    for title, status, anonymous, counted in (
+        ("anonymous, counted at closing", "closed", True, True),
+        ("anonymous, closed before counts were kept", "closed", True, False),
+        ("by name", "closed", False, True),
+        ("still open", "open", True, False),
+    ):
+        cycles[title] = Cycle.objects.create(
+            organization=org,
+            program=program,
+            version=version,
+            title=title,
+            opens_at=now,
+            opened_at=now,
+            closed_at=now if status == "closed" else None,
+            status=status,
+            anonymous=anonymous,
+            closed_invited=3 if counted else None,
+            closed_answered=2 if counted else None,
+        )
+        for n, person in enumerate(people):
+            Invitation.objects.create(
+                organization=org,
+                cycle=cycles[title],
+                participant=person,
+                sent_at=None if status == "closed" else now,
+                reminded_at=now if n == 2 else None,
+                answered=n < 2,
+            )
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    with across_all_organizations():
+        from feedback.models import FeedbackCycle as LiveCycle
+        from feedback.models import SurveyInvitation as LiveInvitation
+
+        def marks(title: str) -> list[tuple[bool, object]]:
+            rows = LiveInvitation.objects.filter(cycle_id=cycles[title].pk)
+            return sorted(rows.values_list("answered", "reminded_at"), key=lambda row: row[0])
+
+        def counts(title: str) -> tuple[int | None, int | None]:
+            cycle = LiveCycle.objects.get(pk=cycles[title].pk)
+            return cycle.closed_invited, cycle.closed_answered
+
+        for title in ("anonymous, counted at closing", "anonymous, closed before counts were kept"):
+            assert marks(title) == [(False, None)] * 3, title
+            assert counts(title) == (3, 2), title
+        # Surveys by name keep who answered (HR reads their answers by name anyway), not when
+        # anyone was reminded; an open survey is left to its own closing.
+        assert marks("by name") == [(False, None), (True, None), (True, None)]
+        assert [a for a, _ in marks("still open")] == [False, True, True]
+        assert counts("still open") == (None, None)
