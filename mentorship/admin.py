@@ -3,8 +3,17 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 
-from mentorship.models import AuditEvent, Invitation, Membership, Notification, Organization, User
+from mentorship.models import (
+    AuditEvent,
+    Invitation,
+    Membership,
+    Notification,
+    Organization,
+    SignIn,
+    User,
+)
 
 
 @admin.register(User)
@@ -63,3 +72,20 @@ class NotificationAdmin(admin.ModelAdmin):
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["created_at", "organization", "action", "summary", "actor"]
     list_filter = ["organization", "action"]
+
+
+@admin.register(SignIn)
+class SignInAdmin(admin.ModelAdmin):
+    """Read-only: a record of what happened. (Deleting stays allowed, or a user could not be
+    deleted with their sign-ins.)"""
+
+    list_display = ["at", "user", "succeeded", "method", "ip_address"]
+    list_filter = ["succeeded", "method"]
+    search_fields = ["user__email", "ip_address"]
+    raw_id_fields = ["user"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SignIn | None = None) -> bool:
+        return False

@@ -7,5 +7,6 @@ class MentorshipConfig(AppConfig):
     verbose_name = "Mentorship core"
 
     def ready(self) -> None:
-        # Receivers only translate auth signals into audit-service calls.
-        from mentorship import signals  # noqa: F401
+        # Receivers: sign-ins into their records (signals), second-factor changes into ended
+        # sessions (authentication).
+        from mentorship import authentication, signals  # noqa: F401

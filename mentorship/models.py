@@ -213,6 +213,9 @@ class AuditEvent(TenantModel):
         SETTINGS_CHANGED = "settings_changed", "Settings changed"
         PERSONAL_DATA_EXPORTED = "personal_data_exported", "Personal data exported"
         PERSONAL_DATA_ERASED = "personal_data_erased", "Personal data erased"
+        # Once per session and organisation (mentorship.tenancy). The sign-in itself is the
+        # person's own record (SignIn): an organisation never learns of sign-ins to work elsewhere.
+        ORGANIZATION_ENTERED = "organization_entered", "Entered the organisation"
 
     actor = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -228,6 +231,37 @@ class AuditEvent(TenantModel):
 
     def __str__(self) -> str:
         return self.summary
+
+
+class SignIn(models.Model):
+    """A sign-in to an account, or a failed attempt on it: the person's own record.
+
+    Not a tenant row: a person who belongs to several organisations signs in once, and no
+    organisation may learn when or from where they signed in to work for another. They see
+    these on their own "Sign-ins" page; an organisation's audit log records only that they
+    entered it (``AuditEvent.Action.ORGANIZATION_ENTERED``).
+    """
+
+    class Method(models.TextChoices):
+        PASSWORD = "password", "Password"
+        PASSWORD_AND_SECOND_FACTOR = "password_mfa", "Password and second factor"
+        PASSKEY = "passkey", "Passkey"
+        EMAIL_LINK = "email_link", "Link sent by email"
+        OTHER = "other", "Other"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_ins")
+    at = models.DateTimeField(default=timezone.now)
+    succeeded = models.BooleanField(default=True)
+    method = models.CharField(max_length=20, choices=Method.choices)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "-at"])]
+
+    def __str__(self) -> str:
+        outcome = "Sign-in" if self.succeeded else "Failed sign-in"
+        return f"{outcome} of {self.user_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class DigestDelivery(TenantModel):

@@ -16,13 +16,16 @@ from allauth.mfa.utils import is_mfa_enabled
 from allauth.usersessions import app_settings as usersessions_settings
 from allauth.usersessions.models import UserSession
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.admin import AdminSite
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from mentorship.authentication import second_factor_redirect, session_passed_second_factor
 
 # Everything under these paths is about a person, signed in or not: organisation pages, account
 # pages (sign-in included), the operator admin, invitation links and personal calendar feeds.
@@ -78,16 +81,17 @@ class UserSessionActivityMiddleware:
 
 
 def protect_operator_admin(site: AdminSite) -> None:
-    """Staff reach ``/admin/`` only after allauth's sign-in and with a second factor enrolled.
+    """Staff reach ``/admin/`` only after allauth's sign-in, in a session that passed a second
+    factor.
 
     The admin reads every organisation's data, so its bar is at least that of an HR admin under
     the strictest policy. allauth's ``secure_admin_login`` sends anonymous visitors of the
     admin's login form to allauth's sign-in (rate limits, email verification, the second-factor
     step for those who have one); it does not make anyone enrol. So ``has_permission`` also asks
-    for an authenticator: without one, every admin page sends staff to the login view, which
-    sends them on to *Two-factor authentication* with a message saying why. A user with an
-    authenticator cannot have signed in without it (allauth asks for it at every sign-in), so
-    its presence is enough.
+    that this session passed a second factor: otherwise every admin page sends staff to the
+    login view, which sends them on to *Two-factor authentication* to enrol one, or to confirm
+    the one they have, with a message saying why. The account having an authenticator is not
+    enough: a session signed in with the password before it was enrolled never showed it.
 
     Django's own login form is never shown, not even to someone signed in: it would sign in
     whichever staff account's email and password were posted to it, with no second factor.
@@ -96,7 +100,11 @@ def protect_operator_admin(site: AdminSite) -> None:
     allauth_login = secure_admin_login(site.login)
 
     def has_permission(request: HttpRequest) -> bool:
-        return site_has_permission(request) and is_mfa_enabled(request.user)
+        return (
+            site_has_permission(request)
+            and is_mfa_enabled(request.user)
+            and session_passed_second_factor(request)
+        )
 
     def login(request: HttpRequest, extra_context: dict[str, object] | None = None) -> HttpResponse:
         user = request.user
@@ -104,14 +112,23 @@ def protect_operator_admin(site: AdminSite) -> None:
             return allauth_login(request, extra_context)  # to allauth's sign-in
         if not (user.is_active and user.is_staff):
             raise PermissionDenied
-        if not is_mfa_enabled(user):
-            messages.warning(
-                request,
-                "The operator admin needs two-factor authentication. Set it up here, then "
-                "open /admin/ again.",
-            )
-            return redirect("mfa_index")
-        return redirect("admin:index")
+        refused = second_factor_redirect(
+            request,
+            why="The operator admin needs two-factor authentication.",
+            then="open /admin/ again",
+            next_url=_admin_next(request),
+        )
+        return refused or redirect("admin:index")
 
     site.has_permission = has_permission  # type: ignore[method-assign]
     site.login = login  # type: ignore[method-assign]
+
+
+def _admin_next(request: HttpRequest) -> str:
+    """The admin page that sent here (``?next=``) if it is one of ours, else the admin's index."""
+    wanted = request.GET.get("next", "")
+    if wanted.startswith("/admin/") and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return reverse("admin:index")

@@ -16,6 +16,7 @@ from mentorship.models import (
     Membership,
     Notification,
     Role,
+    SignIn,
     User,
     hash_token,
 )
@@ -121,6 +122,11 @@ def audit_events(*, action: str = "") -> QuerySet[AuditEvent]:
     if action in AuditEvent.Action.values:
         qs = qs.filter(action=action)
     return qs
+
+
+def sign_ins_of_user(*, user: User) -> QuerySet[SignIn]:
+    """The user's own sign-ins and failed attempts, newest first (not a tenant read)."""
+    return SignIn.objects.filter(user=user)
 
 
 def notifications_due_for_email_across_organizations(

@@ -29,6 +29,7 @@ from mentorship.models import (
     Notification,
     Organization,
     Role,
+    SignIn,
     User,
     hash_token,
 )
@@ -62,27 +63,31 @@ def audit_record(
     )
 
 
-def audit_sign_in(*, user: User | None, email: str, succeeded: bool, ip_address: str | None) -> int:
-    """Record a sign-in in every organisation the account belongs to (each HR team sees its own).
+def sign_in_record(
+    *, user: User, succeeded: bool, method: SignIn.Method, ip_address: str | None
+) -> SignIn:
+    """Record a sign-in to ``user``'s account, or a failed attempt on it, for them to see.
 
-    A failed attempt on an address without an account belongs to no organisation and is not
-    recorded here (allauth's rate limits still count it). Returns the number of events written.
+    Never in an organisation: someone who belongs to several would tell each of them when and
+    from where they signed in to work for the others. An organisation records that they came in
+    (:func:`audit_organization_entered`), when they do.
     """
-    if user is None:
-        return 0
-    memberships = selectors.memberships_of_user_across_organizations(user=user)
-    action = AuditEvent.Action.LOGIN_SUCCEEDED if succeeded else AuditEvent.Action.LOGIN_FAILED
-    verb = "signed in" if succeeded else "failed to sign in"
-    for membership in memberships:
-        with tenant_scope(membership.organization):
-            audit_record(
-                organization=membership.organization,
-                action=action,
-                summary=f"{email} {verb}",
-                actor=user if succeeded else None,
-                ip_address=ip_address,
-            )
-    return len(memberships)
+    return SignIn.objects.create(
+        user=user, succeeded=succeeded, method=method, ip_address=ip_address
+    )
+
+
+def audit_organization_entered(*, membership: Membership, ip_address: str | None) -> AuditEvent:
+    """Record in the member's organisation, and there only, that they came in (the first page
+    of the organisation a session opens; see ``mentorship.tenancy``)."""
+    user = membership.user
+    return audit_record(
+        organization=membership.organization,
+        action=AuditEvent.Action.ORGANIZATION_ENTERED,
+        summary=f"{user.email} entered the organisation",
+        actor=user,
+        ip_address=ip_address,
+    )
 
 
 # --- Organisations and memberships ---------------------------------------------------------------

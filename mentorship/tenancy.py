@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django_scopes import ScopedManager, scope, scopes_disabled
 
@@ -28,6 +27,9 @@ if TYPE_CHECKING:
     from mentorship.models import Membership, Organization, Role
 
 ORG_URL_KWARG = "org_slug"
+# The organisations this session has entered since its sign-in (ids): each records the entry in
+# its audit log once (see :func:`_record_entry`).
+ORGANIZATIONS_ENTERED_SESSION_KEY = "organizations_entered"
 
 
 class TenantModel(models.Model):
@@ -65,7 +67,9 @@ class TenancyMiddleware:
 
     A missing organisation and one the user is not an active member of give the same 404, so
     slugs cannot be probed. Anonymous visitors are sent to sign in before anything is looked up.
-    The view, and the rendering of its templates, run inside the organisation's scope.
+    Where the organisation's policy asks HR admins and sponsors for a second factor, this
+    session must have passed one. The view, and the rendering of its templates, run inside the
+    organisation's scope.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -99,31 +103,43 @@ class TenancyMiddleware:
         membership = membership_for_request(user=request.user, org_slug=slug)
         if membership is None:
             raise Http404("No such organisation")
-        if _missing_required_mfa(membership):
-            from django.contrib import messages
+        if _second_factor_required(membership):
+            from mentorship.authentication import second_factor_redirect
 
-            messages.warning(
+            refused = second_factor_redirect(
                 request,
-                f"{membership.organization.name} requires two-factor authentication for your "
-                "role. Set it up here, then continue.",
+                why=f"{membership.organization.name} requires two-factor authentication for "
+                "your role.",
             )
-            return redirect("mfa_index")
+            if refused is not None:
+                return refused
         request.organization = membership.organization  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]
         with tenant_scope(membership.organization):
+            _record_entry(request, membership)
             return self.get_response(request)
 
 
-def _missing_required_mfa(membership: Membership) -> bool:
+def _second_factor_required(membership: Membership) -> bool:
     """HR admins and sponsors see everyone's data: where the organisation's policy says so, they
-    must have a second factor before they get in."""
+    get in only with a second factor."""
     if not membership.organization.mfa_required:
         return False
-    if not (membership.is_hr_admin or membership.is_sponsor):
-        return False
-    from allauth.mfa.utils import is_mfa_enabled
+    return membership.is_hr_admin or membership.is_sponsor
 
-    return not is_mfa_enabled(membership.user)
+
+def _record_entry(request: HttpRequest, membership: Membership) -> None:
+    """The first page of an organisation a session opens writes "entered the organisation" in
+    its audit log, with the address, once per session and organisation. The sign-in itself is
+    the person's own record (``SignIn``): the other organisations they belong to see nothing."""
+    entered = request.session.get(ORGANIZATIONS_ENTERED_SESSION_KEY, [])
+    if membership.organization_id in entered:
+        return
+    from mentorship import services
+    from mentorship.web import client_ip
+
+    services.audit_organization_entered(membership=membership, ip_address=client_ip(request))
+    request.session[ORGANIZATIONS_ENTERED_SESSION_KEY] = [*entered, membership.organization_id]
 
 
 def role_required(

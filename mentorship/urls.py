@@ -41,6 +41,8 @@ organization_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # The person's own sign-ins, beside allauth's account pages (email, password, sessions).
+    path("accounts/sign-ins/", views.sign_ins, name="sign_ins"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),

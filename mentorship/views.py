@@ -5,6 +5,7 @@ call, a render."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -255,6 +256,19 @@ def audit_log(request: HttpRequest, org_slug: str) -> HttpResponse:
         "mentorship/audit_log.html",
         {"form": form, "page": page, "querystring": querystring_without_page(request)},
     )
+
+
+# --- The person's own account --------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def sign_ins(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's sign-ins and failed attempts on their account, with addresses.
+
+    Theirs alone: no organisation sees them (it records only that they entered it)."""
+    page = paginate(request, selectors.sign_ins_of_user(user=request.user))
+    return render(request, "mentorship/sign_ins.html", {"page": page})
 
 
 # --- Health --------------------------------------------------------------------------------------

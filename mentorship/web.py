@@ -31,6 +31,14 @@ def posted_number(request: HttpRequest, name: str, max_digits: int = 18) -> int 
     return int(value) if re.fullmatch(rf"[0-9]{{1,{max_digits}}}", value) else None
 
 
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The address recorded with a sign-in or an audit event.
+
+    REMOTE_ADDR only: a forwarded header is trivially forged unless a trusted proxy sets it.
+    """
+    return request.META.get("REMOTE_ADDR") if request is not None else None
+
+
 def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 

@@ -96,6 +96,7 @@ ACCOUNT_ACTIONS = (
     AuditEvent.Action.MEMBER_REMOVED,
     AuditEvent.Action.LOGIN_SUCCEEDED,
     AuditEvent.Action.LOGIN_FAILED,
+    AuditEvent.Action.ORGANIZATION_ENTERED,
 )
 
 

@@ -17,7 +17,11 @@ import pytest
 from django.test import Client
 
 from mentorship.models import Membership, Organization, Role, User
-from mentorship.tenancy import tenant_scope
+from mentorship.tenancy import (
+    ORGANIZATIONS_ENTERED_SESSION_KEY,
+    across_all_organizations,
+    tenant_scope,
+)
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 PASSWORD = "correct horse battery staple"
@@ -89,11 +93,20 @@ def beta(db: None) -> Tenant:
 
 @pytest.fixture
 def client_for() -> Iterator[object]:
-    """``client_for(user)`` gives a test client signed in as ``user``."""
+    """``client_for(user)`` gives a test client signed in as ``user``, already inside the
+    organisations the user belongs to: the first page of an organisation a session opens also
+    records the entry in its audit log (tests/mentorship/test_sign_ins.py signs in through the
+    form to test that), and the pinned query counts are those of every page after it."""
 
     def make(user: User) -> Client:
         client = Client()
         client.force_login(user)
+        session = client.session
+        with across_all_organizations():
+            session[ORGANIZATIONS_ENTERED_SESSION_KEY] = list(
+                user.memberships.values_list("organization_id", flat=True)
+            )
+        session.save()
         return client
 
     yield make

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mentorship.models import AuditEvent, Role
-from tests.conftest import Tenant
+from tests.conftest import PASSWORD, Tenant, totp_code
 from tests.factories import MembershipFactory, UserFactory
 
 
@@ -87,13 +87,18 @@ def test_mfa_policy_sends_hr_admins_and_sponsors_to_set_up_a_second_factor(
     assert client_for(alpha.participant).get("/o/alpha/").status_code == 200
 
 
-def test_mfa_policy_lets_in_those_who_have_a_second_factor(alpha: Tenant, client_for) -> None:
-    from allauth.mfa.models import Authenticator
+def test_mfa_policy_lets_in_those_who_signed_in_with_their_second_factor(
+    alpha: Tenant, client
+) -> None:
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     alpha.organization.mfa_required = True
     alpha.organization.save()
-    Authenticator.objects.create(user=alpha.hr, type=Authenticator.Type.TOTP, data={"secret": "x"})
-    assert client_for(alpha.hr).get("/o/alpha/").status_code == 200
+    secret = generate_totp_secret()
+    TOTP.activate(alpha.hr, secret)
+    client.post("/accounts/login/", {"login": alpha.hr.email, "password": PASSWORD})
+    client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
+    assert client.get("/o/alpha/").status_code == 200
 
 
 def test_hr_admins_set_k_never_below_three_and_it_is_audited(alpha: Tenant, client_for) -> None:

@@ -16,6 +16,7 @@ PROJECT_APPS = {"mentorship", "programs", "pairings", "feedback"}
 NOT_TENANT_MODELS = {
     "mentorship.User": "a person may belong to several organisations",
     "mentorship.Organization": "the tenant itself",
+    "mentorship.SignIn": "a person's own sign-ins: one sign-in serves all their organisations",
 }
 
 

@@ -264,7 +264,8 @@ def tell_story(alpha: Tenant, *, member: bool) -> Story:
             p.refresh_from_db()
     if member:
         # An account event: it stays with the account, which erasure does not touch.
-        kernel.audit_sign_in(user=quin_user, email=EMAIL, succeeded=True, ip_address="10.0.0.1")
+        with alpha.scope():
+            kernel.audit_organization_entered(membership=quin_m, ip_address="10.0.0.1")
     return story
 
 
@@ -664,8 +665,8 @@ def test_nothing_names_an_erased_member_outside_their_own_account(
     assert client_for(alpha.hr).post(member_story.url("erase")).status_code == 302
     user = member_story.quin_user
     with alpha.scope():
-        sign_in = AuditEvent.objects.get(
-            action=AuditEvent.Action.LOGIN_SUCCEEDED, summary__startswith=EMAIL
+        entered = AuditEvent.objects.get(
+            action=AuditEvent.Action.ORGANIZATION_ENTERED, summary__startswith=EMAIL
         )
         pending = PendingResponse.objects.get()
     with across_all_organizations():
@@ -673,11 +674,11 @@ def test_nothing_names_an_erased_member_outside_their_own_account(
 
         address = EmailAddress.objects.get(user=user)
     # What is left is the account itself (kept until the member is removed, and beyond this
-    # organisation): the user, their address, and their sign-ins.
+    # organisation): the user, their address, and their entries into the organisation.
     assert rows_naming(*needles) == {
         ("mentorship.User", user.pk),
         ("account.EmailAddress", address.pk),
-        ("mentorship.AuditEvent", sign_in.pk),
+        ("mentorship.AuditEvent", entered.pk),
     }
     assert pending.payload and "Erased participant" in json.dumps(pending.payload)
 
