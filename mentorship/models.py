@@ -213,6 +213,9 @@ class AuditEvent(TenantModel):
         SETTINGS_CHANGED = "settings_changed", "Settings changed"
         PERSONAL_DATA_EXPORTED = "personal_data_exported", "Personal data exported"
         PERSONAL_DATA_ERASED = "personal_data_erased", "Personal data erased"
+        # Moving people between departments before a survey is how a targeted subtraction
+        # would be set up: every change is on the record.
+        DEPARTMENT_CHANGED = "department_changed", "Department changed"
         # Once per session and organisation (mentorship.tenancy). The sign-in itself is the
         # person's own record (SignIn): an organisation never learns of sign-ins to work elsewhere.
         ORGANIZATION_ENTERED = "organization_entered", "Entered the organisation"

@@ -63,6 +63,23 @@ def audit_record(
     )
 
 
+def audit_record_many(
+    *,
+    organization: Organization,
+    action: AuditEvent.Action,
+    summaries: list[str],
+    actor: User | None = None,
+) -> None:
+    """One event per summary, in one insert (an import may change many people at once)."""
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(organization=organization, action=action, summary=s[:300], actor=actor)
+            for s in summaries
+        ],
+        batch_size=1000,
+    )
+
+
 def sign_in_record(
     *, user: User, succeeded: bool, method: SignIn.Method, ip_address: str | None
 ) -> SignIn:

@@ -571,8 +571,10 @@ def _write_chunk(
     topic_ids: dict[str, int],
     required: dict[str, set[int]],
     completions: dict[int, set[int]],
+    moved: list[tuple[str, str, str]],
 ) -> None:
-    """Insert, update and link one chunk of rows in bulk."""
+    """Insert, update and link one chunk of rows in bulk; department changes go to ``moved``
+    (name, old, new) for the audit log."""
     offers_through = Participant.offers.through
     wants_through = Participant.wants.through
     created: list[tuple[Participant, ParticipantRow]] = []
@@ -591,6 +593,8 @@ def _write_chunk(
             created.append((participant, row))
         else:
             participant = plan.existing[row.email]
+            if participant.department != row.department:
+                moved.append((participant.full_name, participant.department, row.department))
             if participant.status != Participant.Status.APPROVED:
                 participant.status = Participant.Status.APPROVED
                 participant.status_changed_at = timezone.now()
@@ -676,7 +680,7 @@ def participants_import(
 
     The caller records the audit event: it knows the file name (see programs.tasks).
     """
-    from programs.services import ensure_open_for_participants
+    from programs.services import department_changes_audit, ensure_open_for_participants
 
     ensure_open_for_participants(program)
     _require_scope(program)
@@ -694,6 +698,7 @@ def participants_import(
         writes = CREATE in plan.actions or UPDATE in plan.actions
         required = _required_modules(program) if writes else {}
         completions: dict[int, set[int]] = {}
+        moved: list[tuple[str, str, str]] = []
         if UPDATE in plan.actions and any(required.values()):
             for participant_id, module_id in TrainingCompletion.objects.filter(
                 participant__program=program
@@ -710,11 +715,13 @@ def participants_import(
                 topic_ids=topic_ids,
                 required=required,
                 completions=completions,
+                moved=moved,
             )
             if progress is not None:
                 progress(min(end, len(rows)))
         if progress is not None and not rows:
             progress(0)
+        department_changes_audit(program=program, changes=moved, actor=invited_by)
 
     return ImportSummary(
         created=plan.count(CREATE),

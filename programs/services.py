@@ -547,11 +547,39 @@ def participant_add(
     return participant
 
 
+def department_changes_audit(
+    *, program: Program, changes: list[tuple[str, str, str]], actor: User | None
+) -> None:
+    """Audit each (name, old, new) department change of the program's participants."""
+    kernel.audit_record_many(
+        organization=program.organization,
+        action=AuditEvent.Action.DEPARTMENT_CHANGED,
+        summaries=[
+            f"{name} in {program.name}: department {old or 'none'} → {new or 'none'}"
+            for name, old, new in changes
+            if old != new
+        ],
+        actor=actor,
+    )
+
+
 def participant_update(
-    *, participant: Participant, offers: Iterable[Topic], wants: Iterable[Topic], **fields: Any
+    *,
+    participant: Participant,
+    offers: Iterable[Topic],
+    wants: Iterable[Topic],
+    actor: User | None = None,
+    **fields: Any,
 ) -> Participant:
-    """Change a participant's details (by an HR admin, or by the participant on their profile)."""
+    """Change a participant's details (by an HR admin, or by the participant on their profile).
+    A department change is audited."""
     with transaction.atomic():
+        # From the database: a model form has already copied its data onto ``participant``.
+        before = (
+            Participant.objects.filter(pk=participant.pk)
+            .values_list("department", flat=True)
+            .first()
+        )
         for field, value in fields.items():
             setattr(participant, field, value)
         participant.full_clean(exclude=["organization", "program", "membership"])
@@ -559,6 +587,11 @@ def participant_update(
         participant.offers.set(offers)
         participant.wants.set(wants)
         refresh_training_done(program=participant.program, participants=[participant])
+        department_changes_audit(
+            program=participant.program,
+            changes=[(participant.full_name, before or "", participant.department)],
+            actor=actor,
+        )
     return participant
 
 

@@ -303,6 +303,7 @@ def _save_person(
     try:
         services.participant_update(
             participant=participant,
+            actor=request.user,
             offers=form.cleaned_data["offers"],
             wants=form.cleaned_data["wants"],
             **form.person_fields(),
