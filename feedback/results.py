@@ -112,7 +112,12 @@ def cycle_results(
         return result
     plan = plans_for(cycles=[cycle], k=k)[cycle.pk]
     result.k = k = plan.k
-    result.answered = invitations.filter(answered=True).count()
+    # Counted at closing: closing an anonymous survey forgets who answered.
+    result.answered = (
+        cycle.closed_answered
+        if cycle.closed_answered is not None
+        else invitations.filter(answered=True).count()
+    )
     responses = list(SurveyResponse.objects.filter(cycle=cycle))
     result.respondents = len(responses)
     if show_names and not cycle.anonymous:

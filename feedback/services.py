@@ -348,10 +348,25 @@ def response_submit(
         raise ValidationError([f"Please answer: {text}" for text in missing])
     participant = invitation.participant
     with transaction.atomic():
-        if not SurveyInvitation.objects.filter(pk=invitation.pk, answered=False).update(
-            answered=True
+        # Only while the survey is open. The cycle's row lock orders this against the closing
+        # transaction (which updates that row first): a submission racing it either lands
+        # before closing, and is written with the rest, or finds the survey closed; it never
+        # marks someone "answered" after closing forgot who did, nor leaves a pending answer.
+        if (
+            not FeedbackCycle.objects.select_for_update()
+            .filter(pk=cycle.pk, status=FeedbackCycle.Status.OPEN)
+            .exists()
         ):
-            raise ValidationError("You have already answered this survey. Thank you!")
+            raise ValidationError("This survey has closed.")
+        if not SurveyInvitation.objects.filter(
+            pk=invitation.pk, answered=False, cycle__status=FeedbackCycle.Status.OPEN
+        ).update(answered=True):
+            invitation.refresh_from_db()
+            invitation.cycle.refresh_from_db()
+            raise ValidationError(
+                survey_problem(invitation=invitation)
+                or "You have already answered this survey. Thank you!"
+            )
         if cycle.anonymous:
             # Held until the survey closes (see materialize_pending), and blended with the
             # others once this transaction has committed (see _blend_pending).

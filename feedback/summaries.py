@@ -68,6 +68,10 @@ def summarize_cycles(*, cycle_ids: list[int]) -> None:
     )
     by_cycle = {row["cycle_id"]: row for row in counts}
     for pk, cycle in cycles.items():
+        if cycle.closed_answered is not None:
+            # Counted once: closing an anonymous survey then forgets who answered, so a
+            # second count would find nobody.
+            continue
         cycle.closed_invited = by_cycle.get(pk, {}).get("invited", 0)
         cycle.closed_answered = by_cycle.get(pk, {}).get("answered", 0)
     FeedbackCycle.objects.bulk_update(

@@ -12,12 +12,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from feedback import services
-from feedback.models import FeedbackCycle, SurveyInvitation, SurveyResponse, SurveyTemplate
+from feedback.models import (
+    FeedbackCycle,
+    PendingResponse,
+    SurveyInvitation,
+    SurveyResponse,
+    SurveyTemplate,
+)
 from mentorship.dashboards.selectors import Filters, dashboard
 from mentorship.models import AuditEvent, Notification
 from mentorship.tenancy import across_all_organizations
@@ -174,6 +181,34 @@ def test_counts_on_the_surveys_page_and_dashboard_stay_exact_after_closing(
             now=timezone.now() + timedelta(days=9),
         )
     assert [(p.invited, p.answered, p.rate) for p in board.surveys] == [(2, 1, 50)]
+    with alpha.scope():
+        cycle = FeedbackCycle.objects.get(program=cohort)
+    results = client_for(alpha.hr).get(f"{page}{cycle.pk}/").content.decode()
+    assert "1 of 2 answered (50%)" in results
+
+
+def test_a_submission_racing_the_closing_is_refused_and_leaves_nothing(
+    alpha: Tenant, cohort: Program, django_capture_on_commit_callbacks
+) -> None:
+    """The form was loaded while the survey was open; it closes before the person presses
+    Send. The submission must not mark them "answered" after closing forgot who did, nor leave
+    an answer pending that no closing will ever write."""
+    capture = django_capture_on_commit_callbacks
+    start = timezone.now()
+    with alpha.scope():
+        cycle = _schedule(cohort, "monthly-check-in", start)
+    _dispatch(alpha, capture, start)
+    with alpha.scope():
+        stale = SurveyInvitation.objects.select_related("cycle").get(
+            cycle=cycle, participant__email=alpha.participant.email
+        )
+    _dispatch(alpha, capture, start + timedelta(days=8))  # closes
+    with alpha.scope():
+        likert = {q.pk: 4 for q in cycle.version.questions.filter(required=True)}
+        with pytest.raises(ValidationError, match="This survey has closed"):
+            services.response_submit(invitation=stale, answers=likert, actor=alpha.participant)
+        assert not PendingResponse.objects.filter(cycle=cycle).exists()
+        assert not SurveyInvitation.objects.filter(cycle=cycle, answered=True).exists()
 
 
 def test_surveys_by_name_keep_who_answered(
