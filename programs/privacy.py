@@ -35,6 +35,7 @@ from django.apps import apps as django_apps
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from mentorship import services as kernel
@@ -72,8 +73,9 @@ ERASED_NAME = f"{ERASED_FIRST_NAME} {ERASED_LAST_NAME}"
 ANONYMOUS_ANSWERS_NOTE = (
     "Answers to anonymous surveys are stored without any link to the person who gave them: no "
     "user, membership, participant or invitation is recorded with them. They therefore cannot "
-    "be found, exported or erased for one person. The survey invitations listed here only say "
-    "whether this person answered."
+    "be found, exported or erased for one person. The survey invitations listed here say "
+    "whether this person answered only for surveys by name, and notifications about surveys "
+    "are left out: for an anonymous survey, who answered or was reminded is theirs to know."
 )
 
 SELF_NOTE = (
@@ -239,8 +241,18 @@ def _objectives(p: Participant) -> list[dict[str, Any]]:
     ]
 
 
-def _account(membership: Membership | None) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """The member's basics and their inbox in this organisation (the only one in scope)."""
+def _survey_links(organization: Organization) -> str:
+    """The start of every survey's answer link in this organisation (a URL name: programs may
+    not import feedback)."""
+    return reverse("survey_answer", kwargs={"org_slug": organization.slug, "survey_id": 0})[:-2]
+
+
+def _account(
+    membership: Membership | None, audience: Audience
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The member's basics and their inbox in this organisation (the only one in scope). For
+    HR admins, without the notifications about surveys: a reminder says who had not answered
+    an anonymous survey, and that is the person's alone to know."""
     if membership is None:
         return None, []
     user = membership.user
@@ -261,6 +273,7 @@ def _account(membership: Membership | None) -> tuple[dict[str, Any] | None, list
             "read_at": iso(n.read_at),
         }
         for n in Notification.objects.filter(recipient=user).order_by("created_at", "id")
+        if audience == Audience.SELF or not n.url.startswith(_survey_links(membership.organization))
     ]
     return account, notifications
 
@@ -314,7 +327,7 @@ def participant_data(*, participant: Participant) -> dict[str, Any]:
     data["program"] = participant.program.name
     data.update(_participation(participant, user, Audience.HR))
     if not data["erased"]:
-        data["account"], data["notifications"] = _account(membership)
+        data["account"], data["notifications"] = _account(membership, Audience.HR)
     return data
 
 
@@ -346,7 +359,7 @@ def member_data(*, membership: Membership) -> dict[str, Any]:
         .order_by("created_at", "id")
     )
     data = _frame(membership.organization, Audience.SELF, SELF_NOTE)
-    data["account"], data["notifications"] = _account(membership)
+    data["account"], data["notifications"] = _account(membership, Audience.SELF)
     data["participations"] = [
         {"program": p.program.name, **_participation(p, membership.user, Audience.SELF)}
         for p in participants

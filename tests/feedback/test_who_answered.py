@@ -329,3 +329,19 @@ def test_surveys_closed_before_the_migration_forget_who_answered() -> None:
         assert marks("by name") == [(False, None), (True, None), (True, None)]
         assert [a for a, _ in marks("still open")] == [False, True, True]
         assert counts("still open") == (None, None)
+
+
+def test_hr_export_leaves_out_survey_reminders_but_the_persons_own_keeps_them(
+    alpha: Tenant, cohort: Program, client_for, django_capture_on_commit_callbacks
+) -> None:
+    """The reminder of an anonymous survey went only to who had not answered: in HR's export
+    of that person's inbox it would say so. Their own export keeps their inbox whole."""
+    _run_check_in(alpha, cohort, django_capture_on_commit_callbacks)
+    with alpha.scope():
+        person = Participant.objects.get(program=cohort, email=alpha.sponsor.email)
+    url = f"/o/alpha/programs/{cohort.slug}/participants/{person.pk}/export.json"
+    hr = json.loads(client_for(alpha.hr).get(url).content)
+    assert hr["notifications"] is not None
+    assert not [n for n in hr["notifications"] if n["subject"] == REMINDER]
+    own = json.loads(client_for(alpha.sponsor).get("/o/alpha/me/personal-data.json").content)
+    assert [n for n in own["notifications"] if n["subject"] == REMINDER]
