@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from mentorship.models import Membership, Role, User
+from mentorship.tenancy import across_all_organizations
 from pairings.models import CalendarFeed
 from tests.conftest import Tenant
 from tests.factories import MembershipFactory, UserFactory
@@ -104,3 +108,19 @@ def test_a_failed_removal_leaves_the_feed_on(alpha: Tenant, client_for, client) 
         hr_admin.refresh_from_db()
     assert hr_admin.is_active
     assert client.get(feed).status_code == 200
+
+
+def test_feeds_of_members_removed_before_the_fix_are_deleted_by_the_migration(db) -> None:
+    """The data migration deletes feeds whose membership was already removed."""
+    migration = import_module("pairings.migrations.0005_delete_feeds_of_removed_members")
+    with across_all_organizations():
+        kept, gone = MembershipFactory(), MembershipFactory()
+        for membership in (kept, gone):
+            CalendarFeed.objects.create(
+                organization=membership.organization,
+                membership=membership,
+                token_hash=f"h{membership.pk}",
+            )
+        Membership.objects.filter(pk=gone.pk).update(removed_at=timezone.now())
+        migration.delete_stale_feeds(django_apps, None)
+        assert list(CalendarFeed.objects.values_list("membership_id", flat=True)) == [kept.pk]
