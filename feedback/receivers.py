@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from feedback import services
+from feedback import release_plans, services
 from feedback.models import SurveyTemplate
 from mentorship.tenancy import tenant_scope
 from programs.models import Program
@@ -23,3 +23,10 @@ def open_end_of_program_survey(sender: Any, program: Program, **kwargs: Any) -> 
             program=program, template=template, opens_at=timezone.now()
         )
         services.cycles_dispatch(organization=program.organization, only=cycle)
+
+
+def narrow_release_plans(sender: Any, organization: Any, k: int, **kwargs: Any) -> None:
+    """A raised k narrows every closed survey's plan now (a lowered one changes nothing:
+    plans are never widened)."""
+    with tenant_scope(organization):
+        release_plans.plans_narrow_all(k=k)

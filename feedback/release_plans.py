@@ -19,11 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, F, Q
 
 from feedback.anonymity import effective_k
 from feedback.disclosure import EVERYONE, Cell, Group, cell, decode, encode, release
-from feedback.models import Answer, FeedbackCycle, SurveyResponse, TopicRating
+from feedback.models import Answer, FeedbackCycle, Question, SurveyResponse, TopicRating
 
 RESPONDENTS = "respondents"
 
@@ -70,7 +71,7 @@ def _cells(rows: Iterable[dict[str, Any]], *keys: str) -> dict[tuple[Any, ...], 
 
 
 def _build(cycle: FeedbackCycle, k: int, within: dict[str, Any] | None) -> dict[str, Any]:
-    """Three grouped queries: respondents, answers per question, ratings per topic."""
+    """Four queries: respondents, answers per question, free text, ratings per topic."""
     respondents = _cells(
         SurveyResponse.objects.filter(cycle=cycle)
         .values("side", "department")
@@ -78,16 +79,26 @@ def _build(cycle: FeedbackCycle, k: int, within: dict[str, Any] | None) -> dict[
         .order_by()
     )
     # What each question shows is computed from these answers only: blank text and empty
-    # choices are not shown, so they are not counted either.
-    given = Q(number__isnull=False) | ~Q(text__regex=r"^\s*$") | ~Q(choices=[])
+    # choices are not shown, so they are not counted either. Text is judged here, by Python's
+    # own strip() as the results page does: a database's regular expressions disagree on
+    # Unicode spaces.
     answers = _cells(
         Answer.objects.filter(response__cycle=cycle)
-        .filter(given)
+        .exclude(question__kind=Question.Kind.TEXT)
+        .filter(Q(number__isnull=False) | ~Q(text="") | ~Q(choices=[]))
         .values("question_id", side=F("response__side"), department=F("response__department"))
         .annotate(n=Count("response_id", distinct=True))
         .order_by(),
         "question_id",
     )
+    texts: dict[tuple[int, str, str], int] = defaultdict(int)
+    for question_id, side, department, text in Answer.objects.filter(
+        response__cycle=cycle, question__kind=Question.Kind.TEXT
+    ).values_list("question_id", "response__side", "response__department", "text"):
+        if text.strip():
+            texts[(question_id, side, department or "")] += 1
+    for (question_id, side, department), n in texts.items():
+        answers[(question_id,)][cell(side=side, department=department)] = n
     ratings = _cells(
         TopicRating.objects.filter(cycle=cycle)
         .values("question_id", "topic_name", "side", "department")
@@ -112,10 +123,42 @@ def _build(cycle: FeedbackCycle, k: int, within: dict[str, Any] | None) -> dict[
 
 
 def plans_write(*, cycles: Iterable[FeedbackCycle], k_of: dict[int, int]) -> None:
-    """Fix the plans of these closed surveys (``k_of``: organisation id to its k)."""
+    """Fix the plans of these closed surveys (``k_of``: organisation id to its k). A survey
+    that has a plan keeps it: summarising again must never widen what was released."""
     for cycle in cycles:
-        cycle.release_plan = _build(cycle, effective_k(k_of[cycle.organization_id]), None)
-        FeedbackCycle.objects.filter(pk=cycle.pk).update(release_plan=cycle.release_plan)
+        if cycle.release_plan is None:
+            _store(cycle, effective_k(k_of[cycle.organization_id]))
+
+
+def _store(cycle: FeedbackCycle, k: int) -> dict[str, Any]:
+    """Build (or narrow) and store the plan under the cycle's row lock, from the plan stored
+    when the lock is taken: two requests never write plans built from different starting
+    points, so a plan only ever narrows."""
+    with transaction.atomic():
+        stored = (
+            FeedbackCycle.objects.select_for_update()
+            .filter(pk=cycle.pk)
+            .values_list("release_plan", flat=True)
+            .get()
+        )
+        if stored is None or stored.get("k", 0) < k:
+            stored = _build(cycle, k, stored)
+            FeedbackCycle.objects.filter(pk=cycle.pk).update(release_plan=stored)
+    cycle.release_plan = stored
+    return stored
+
+
+def plans_narrow_all(*, k: int) -> int:
+    """Narrow the plan of every closed survey in scope whose plan was made under a smaller k
+    (or has none): called when an organisation raises k, so pages read stored plans only."""
+    k = effective_k(k)
+    narrowed = 0
+    for cycle in FeedbackCycle.objects.filter(status=FeedbackCycle.Status.CLOSED):
+        stored = cycle.release_plan
+        if stored is None or stored.get("k", 0) < k:
+            _store(cycle, k)
+            narrowed += 1
+    return narrowed
 
 
 def plans_for(*, cycles: Iterable[FeedbackCycle], k: int) -> dict[int, ReleasePlan]:
@@ -130,9 +173,9 @@ def plans_for(*, cycles: Iterable[FeedbackCycle], k: int) -> dict[int, ReleasePl
             continue
         stored = cycle.release_plan
         if stored is None or stored.get("k", 0) < k:
-            stored = _build(cycle, k, stored)
-            cycle.release_plan = stored
-            FeedbackCycle.objects.filter(pk=cycle.pk).update(release_plan=stored)
+            # Closed before plans were kept, or k raised without the settings service: made
+            # once, here, and stored.
+            stored = _store(cycle, k)
         result[cycle.pk] = ReleasePlan(
             k=max(k, int(stored["k"])),
             families={key: decode(value) for key, value in stored["families"].items()},

@@ -340,6 +340,9 @@ def program_results(*, program: Any, k: int) -> ProgramResults:
         after = finals.get(topic, [])
         start = sum(before) / len(before) if may_show(len(before), k) else None
         end = sum(after) / len(after) if after else None
+        if start is None and end is None:
+            # Not even named: a topic only one person chose says who has that objective.
+            continue
         change = end - start if start is not None and end is not None else None
         skills.append((topic, start, end, change))
     return ProgramResults(k=k, trend=trend, skills=skills)

@@ -33,7 +33,7 @@ from mentorship.models import (
     User,
     hash_token,
 )
-from mentorship.signals import member_joined, member_removed
+from mentorship.signals import anonymity_threshold_changed, member_joined, member_removed
 from mentorship.tenancy import tenant_scope
 
 logger = logging.getLogger(__name__)
@@ -125,7 +125,8 @@ def organization_update(
     if anonymity_threshold < 3:
         raise ValidationError("The anonymity threshold is never below 3.")
     changes = []
-    if organization.anonymity_threshold != anonymity_threshold:
+    k_changed = organization.anonymity_threshold != anonymity_threshold
+    if k_changed:
         changes.append(f"k {organization.anonymity_threshold} → {anonymity_threshold}")
     if organization.mfa_required != mfa_required:
         changes.append(f"two-factor required: {'yes' if mfa_required else 'no'}")
@@ -134,6 +135,10 @@ def organization_update(
         organization.anonymity_threshold = anonymity_threshold
         organization.mfa_required = mfa_required
         organization.save(update_fields=["name", "anonymity_threshold", "mfa_required"])
+        if k_changed:
+            anonymity_threshold_changed.send(
+                sender=Organization, organization=organization, k=anonymity_threshold
+            )
         if changes:
             audit_record(
                 organization=organization,

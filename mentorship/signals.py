@@ -19,6 +19,10 @@ member_joined = Signal()
 # the row stays for history and is reused if the person comes back, so nothing tied to it may
 # come back with them.
 member_removed = Signal()
+# Sent (inside the transaction) when an organisation's anonymity threshold changes, with
+# ``organization`` and ``k``: feedback narrows its surveys' release plans there and then, so no
+# page has to rebuild them on reading.
+anonymity_threshold_changed = Signal()
 
 
 @receiver(user_logged_in)

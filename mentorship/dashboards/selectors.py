@@ -5,8 +5,8 @@ Each figure is one aggregate query, so a dashboard costs the same number of quer
 the size of the organisation (pinned in tests at two sizes). Survey figures read the totals
 written when each survey closed (``feedback.summaries``): a closed survey never changes, so this
 is as live as counting every answer. What is shown of a survey comes from its release plan
-(``feedback.release_plans``); departments offered to sponsors come from the organisation's
-operational plan (:func:`operational_plan`).
+(``feedback.release_plans``). Only HR admins filter by department (see
+:func:`dashboard_departments`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Query
 from django.utils import timezone
 
 from feedback.anonymity import effective_k
-from feedback.disclosure import Cell, Group, cell, release
+from feedback.disclosure import Group
 from feedback.models import Concern, FeedbackCycle, Question, QuestionSummary, TopicRating
 from feedback.release_plans import department_group, plans_for, question_key, topic_key
 from mentorship.models import Membership, Role
@@ -167,46 +167,18 @@ def people_by_department(*, program_ids: list[int]) -> PeopleRows:
     )
 
 
-def dashboard_departments(*, people: PeopleRows, k: int, named: bool) -> list[str]:
-    """Departments to filter by. HR admins (``named``) get every department with approved
-    people. Sponsors get the departments of the organisation's operational release plan
-    (:func:`operational_plan`), among those of their programs."""
-    approved: dict[str, int] = defaultdict(int)
-    for row in people:
-        approved[row["department"] or NO_DEPARTMENT] += row["n_approved"]
-    if named:
-        return sorted(name for name, n in approved.items() if n)
-    released = operational_plan(k=k)
-    return sorted(
-        name
-        for name, n in approved.items()
-        if n and department_group("" if name == NO_DEPARTMENT else name) in released
-    )
+def dashboard_departments(*, people: PeopleRows, named: bool) -> list[str]:
+    """Departments to filter by: HR admins only, every department with approved people.
 
-
-def operational_plan(*, k: int) -> frozenset[Group]:
-    """The departments a sponsor may filter operational figures by (people, pairs, sessions,
-    cancellations), whatever the scope.
-
-    Every program has a dashboard of its own, and the organisation's sums up the programs a
-    sponsor sees; so the plan is made once over every live program of the organisation, with
-    programs as fixed groups: each program's people in a released department, and each
-    program's people in none, are k or none. The organisation's view of a department minus one
-    program's view of it then adds up whole atoms, never fewer than k people. One grouped
-    query."""
-    cells: dict[Cell, int] = {}
-    for program_id, department, n in (
-        Participant.objects.filter(
-            program__archived_at__isnull=True, status=Participant.Status.APPROVED
-        )
-        .values_list("program_id", "department")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        cells[cell(program=str(program_id), department=department or "")] = n
-    programs = {pair for c in cells for pair in c if pair[0] == "program"}
-    departments = {pair for c in cells for pair in c if pair[0] == "department"}
-    return release(cells, k, candidates=departments, fixed=programs) - programs
+    Sponsors are not offered departments. Operational figures (people, pairs, sessions,
+    cancellations, by side too) come from live data of every program: a family of departments
+    safe at one moment is not at the next (a program archived, someone approved or withdrawn
+    elsewhere), and two looks combined would isolate a person. Survey figures by department
+    stay available to sponsors on each survey's results page, from its fixed release plan. HR
+    admins see people by name anyway; their survey figures by department follow the plans."""
+    if not named:
+        return []
+    return sorted({row["department"] or NO_DEPARTMENT for row in people if row["n_approved"]})
 
 
 def _department(filters: Filters, prefix: str = "") -> Q:
@@ -255,7 +227,7 @@ def dashboard(
     )
     if people is None:
         people = people_by_department(program_ids=program_ids)
-    board.departments = dashboard_departments(people=people, k=k, named=named)
+    board.departments = dashboard_departments(people=people, named=named)
     _people(board, filters, people)
     _pairs(board, program_ids, filters, now, named)
     _sessions(board, program_ids, filters)
@@ -268,7 +240,9 @@ def _people(board: Dashboard, filters: Filters, people: PeopleRows) -> None:
     figures = dict.fromkeys(FUNNEL_FIELDS, 0)
     per_program: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FUNNEL_FIELDS, 0))
     for row in people:
-        if not filters.department or (row["department"] or NO_DEPARTMENT) == filters.department:
+        # The same department as every other figure's filter (_department): "" for people who
+        # gave none, never a department that happens to be called "No department given".
+        if not filters.department or (row["department"] or "") == _department_group(filters)[1]:
             for name in FUNNEL_FIELDS:
                 figures[name] += row[name]
                 per_program[row["program_id"]][name] += row[name]
@@ -493,15 +467,15 @@ def _skills(board: Dashboard, program_ids: list[int], filters: Filters, k: int) 
     closed "End of program" surveys, with the objective progress figures from the same pass.
 
     A topic's figure pools whole released groups only. Final ratings: each survey's topic where
-    its release plan holds the group (everyone or the chosen department). Baselines: a plan per
-    topic over every live program of the organisation (programs and departments as groups), so
-    the organisation's view and each program's are drawn from the same family; a program's
-    baselines count where the plan holds the program (and the department). Baselines count
-    people: one objective per topic and person."""
+    its release plan holds the group (everyone or the chosen department). Baselines: each
+    program's people with an objective on the topic (in the chosen department, for HR admins),
+    where they are at least k: programs partition people, so the organisation's view and each
+    program's differ by whole programs of k or more. Baselines count people: one objective per
+    topic and person. A topic no group releases is not listed."""
     groups = [_department_group(filters)] if filters.department else []
     rows = list(
         LearningObjective.objects.filter(
-            participant__program__archived_at__isnull=True,
+            participant__program_id__in=program_ids,
             participant__status=Participant.Status.APPROVED,
         )
         .values("participant__program_id", "topic_id", "participant__department")
@@ -520,28 +494,17 @@ def _skills(board: Dashboard, program_ids: list[int], filters: Filters, k: int) 
     names = dict(
         Topic.objects.filter(pk__in={r["topic_id"] for r in rows}).values_list("pk", "name")
     )
-    cells: dict[str, dict[Cell, int]] = defaultdict(dict)
-    for row in rows:
-        program = str(row["participant__program_id"])
-        department = row["participant__department"] or ""
-        cells[names[row["topic_id"]]][cell(program=program, department=department)] = row["n"]
-    plans = {
-        topic: release(c, k, candidates={g for x in c for g in x}) for topic, c in cells.items()
-    }
     before = _Pool()
     progress = dict.fromkeys(("count", "progress", "not_started", "under_way", "reached"), 0)
-    chosen_programs = set(program_ids)
     for row in rows:
         program_id = row["participant__program_id"]
         department = row["participant__department"] or ""
-        if program_id not in chosen_programs or not _in(department, groups):
+        if not _in(department, groups):
             continue
         progress["count"] += row["n"]
         for name in ("progress", "not_started", "under_way", "reached"):
             progress[name] += row[f"n_{name}"] or 0
-        topic = names[row["topic_id"]]
-        if ("program", str(program_id)) in plans[topic] and all(g in plans[topic] for g in groups):
-            before.add(topic, n=row["n"], total=row["total"] or 0)
+        before.add(names[row["topic_id"]], program_id, n=row["n"], total=row["total"] or 0)
     board.objectives = {
         **progress,
         "average_progress": progress["progress"] / progress["count"] if progress["count"] else None,
@@ -565,11 +528,13 @@ def _skills(board: Dashboard, program_ids: list[int], filters: Filters, k: int) 
         if not _in(row["department"] or "", groups):
             continue
         if plan.released(topic_key(row["question_id"], row["topic_name"]), *groups):
-            after.add(row["topic_name"], n=row["n"], total=row["total"] or 0)
+            after.add(row["topic_name"], row["cycle_id"], n=row["n"], total=row["total"] or 0)
     board.skills = []
     for topic in sorted(before.topics() | after.topics()):
-        start = before.average(topic)
-        end = after.average(topic)
+        start = before.average(topic, k)
+        end = after.average(topic, 0)  # released by the survey plans already
+        if start is None and end is None:
+            continue
         change = round(end - start, 2) if start is not None and end is not None else None
         board.skills.append((topic, start, end, change))
 
@@ -579,18 +544,22 @@ def _in(department: str, groups: list[Group]) -> bool:
 
 
 class _Pool:
-    """Ratings per topic, added up from released groups only."""
+    """Ratings per topic and group (a program, a survey); a group counts in the average only
+    when it holds at least the given number of ratings."""
 
     def __init__(self) -> None:
-        self.sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self.sums: dict[str, dict[int, list[int]]] = defaultdict(
+            lambda: defaultdict(lambda: [0, 0])
+        )
 
-    def add(self, topic: str, *, n: int, total: int) -> None:
-        self.sums[topic][0] += n
-        self.sums[topic][1] += total
+    def add(self, topic: str, group: int, *, n: int, total: int) -> None:
+        self.sums[topic][group][0] += n
+        self.sums[topic][group][1] += total
 
     def topics(self) -> set[str]:
         return set(self.sums)
 
-    def average(self, topic: str) -> float | None:
-        n, total = self.sums.get(topic, (0, 0))
-        return round(total / n, 2) if n else None
+    def average(self, topic: str, k: int) -> float | None:
+        shown = [(n, total) for n, total in self.sums.get(topic, {}).values() if n and n >= k]
+        n = sum(x for x, _ in shown)
+        return round(sum(t for _, t in shown) / n, 2) if n else None

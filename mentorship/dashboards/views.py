@@ -45,7 +45,7 @@ def _board(request: HttpRequest, program: Program | None) -> dict[str, Any]:
         program_ids = list(visible.values_list("pk", flat=True))
     k = request.organization.anonymity_threshold
     people = selectors.people_by_department(program_ids=program_ids)
-    departments = selectors.dashboard_departments(people=people, k=k, named=named)
+    departments = selectors.dashboard_departments(people=people, named=named)
     form = DashboardFilterForm(request.GET or None, departments=departments)
     filters = form.filters()
     board = selectors.dashboard(
