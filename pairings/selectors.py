@@ -62,10 +62,11 @@ class ExitRequest:
 
 def pairing_exit_requests_for(*, pairing: Pairing, membership: Membership) -> list[ExitRequest]:
     """The exit requests the member may see, oldest first: HR admins see both partners'; a
-    partner sees only their own, never the other's; anyone else none. One query, for the
-    notes, and only when there is a request to show."""
+    partner (HR admin or not) sees only their own, never the other's; anyone else none. One
+    query, for the notes, and only when there is a request to show."""
     side = pairing_side_of(pairing=pairing, membership=membership)
-    sides = list(EXIT_FIELDS) if membership.is_hr_admin else [side] if side else []
+    # A partner who is also an HR admin sees their own pair as a partner, never as HR.
+    sides = [side] if side else list(EXIT_FIELDS) if membership.is_hr_admin else []
     asked = [(s, getattr(pairing, EXIT_FIELDS[s])) for s in sides]
     asked = [(s, at) for s, at in asked if at is not None]
     if not asked:

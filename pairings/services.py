@@ -492,9 +492,14 @@ def pairing_request_exit(*, pairing: Pairing, membership: Membership, note: str 
             confidential=True,
         )
         both = pairing.mentor_exit_requested_at and pairing.mentee_exit_requested_at
-        for hr in Membership.objects.filter(
-            is_hr_admin=True, removed_at__isnull=True
-        ).select_related("user"):
+        # Never to the partners themselves, HR admins though they may be: the request is
+        # confidential from the other partner.
+        partners = [p.membership_id for p in (pairing.mentor, pairing.mentee) if p.membership_id]
+        for hr in (
+            Membership.objects.filter(is_hr_admin=True, removed_at__isnull=True)
+            .exclude(pk__in=partners)
+            .select_related("user")
+        ):
             kernel.notification_send(
                 organization=pairing.organization,
                 recipient=hr.user,

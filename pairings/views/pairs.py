@@ -34,8 +34,9 @@ def pair_detail(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRes
     pairing = selectors.pairing_get_for_member(membership=request.membership, pairing_id=pairing_id)
     side = selectors.pairing_side_of(pairing=pairing, membership=request.membership)
     events = list(pairing.events.select_related("actor"))
-    if not request.membership.is_hr_admin:
-        # An exit request is confidential: only HR admins and the partner who asked see it.
+    if side or not request.membership.is_hr_admin:
+        # An exit request is confidential: only HR admins and the partner who asked see it. A
+        # partner who is also an HR admin sees their own pair as a partner, never as HR.
         events = [e for e in events if not e.confidential or e.actor_id == request.user.pk]
     accepted = {
         "mentor": pairing.mentor_accepted_at,

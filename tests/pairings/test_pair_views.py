@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.test import Client
 
-from mentorship.models import Notification, Role
+from mentorship.models import Membership, Notification, Role
 from pairings import services
 from pairings.models import Pairing, PairingEvent
 from tests.conftest import Tenant
@@ -157,3 +157,24 @@ def test_asking_twice_gives_a_message_and_records_nothing_twice(
             Notification.objects.filter(recipient=alpha.hr, subject__contains="asks to end").count()
             == 1
         )
+
+
+def test_a_partner_who_is_also_an_hr_admin_learns_nothing_of_the_others_exit_request(
+    alpha: Tenant, matching_program, client_for, django_capture_on_commit_callbacks
+) -> None:
+    """Found in review: the senior is also an HR admin. The junior's confidential request
+    reached them as HR (a notification, and the pair page with the note)."""
+    senior_member = matching_program.senior_member
+    with alpha.scope():
+        Membership.objects.filter(pk=senior_member.pk).update(is_hr_admin=True)
+    pairing = published(alpha, matching_program, django_capture_on_commit_callbacks)
+    page = f"/o/alpha/pairs/{pairing.pk}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(alpha.participant).post(page + "exit/", {"note": "I do not feel safe with S"})
+    with alpha.scope():
+        told = Notification.objects.filter(subject__contains="asks to end")
+        assert not told.filter(recipient=senior_member.user).exists()
+        assert told.filter(recipient=alpha.hr).exists()  # other HR admins are told
+    body = client_for(senior_member.user).get(page).content.decode()
+    assert "I do not feel safe" not in body and "asked for an exit" not in body
+    assert "I do not feel safe" in client_for(alpha.hr).get(page).content.decode()
