@@ -520,11 +520,18 @@ def participant_add(
     ):
         raise ValidationError(f"{email} is already in this program.")
     with transaction.atomic():
+        before = participant.department if participant is not None else None
         participant = participant or Participant(
             organization=program.organization, program=program, email=email
         )
         for field, value in fields.items():
             setattr(participant, field, value)
+        if before is not None:  # someone coming back on their old row
+            department_changes_audit(
+                program=program,
+                changes=[(participant.full_name, before, participant.department)],
+                actor=invited_by,
+            )
         participant.status = Participant.Status.APPROVED
         participant.status_changed_at = timezone.now()
         participant.full_clean(exclude=["organization", "program", "membership"])
@@ -619,11 +626,18 @@ def participant_apply(
     ):
         raise ValidationError("You have already applied to this program.")
     with transaction.atomic():
+        before = existing.department if existing is not None else None
         participant = existing or Participant(
             organization=program.organization, program=program, email=email
         )
         for field, value in fields.items():
             setattr(participant, field, value)
+        if before is not None:  # applying again on their old row
+            department_changes_audit(
+                program=program,
+                changes=[(participant.full_name, before, participant.department)],
+                actor=membership.user,
+            )
         participant.first_name = membership.user.first_name or email.split("@")[0]
         participant.last_name = membership.user.last_name
         participant.membership = membership

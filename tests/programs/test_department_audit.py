@@ -67,3 +67,31 @@ def test_an_import_that_moves_people_audits_each_move_and_nothing_else(
             dry_run=False,
         )
     assert events(alpha) == [f"Ann A in {program.name}: department Ops → Sales"]
+
+
+def test_coming_back_on_an_old_row_with_another_department_is_audited(
+    alpha: Tenant, program: Program
+) -> None:
+    """Found in review: HR adding back someone who withdrew, and a member applying again, both
+    reuse the old row; a new department there was moved without a trace."""
+    from mentorship.models import Role
+    from programs import services
+
+    with alpha.scope():
+        Program.objects.filter(pk=program.pk).update(status=Program.Status.ENROLLING)
+        program.refresh_from_db()
+        person = add_person(program, "x@example.com", department="Legal")
+        services.participant_withdraw(participant=person)
+        add_person(program, "x@example.com", department="Sales")
+        member = alpha.members[Role.PARTICIPANT]
+        applied = services.participant_apply(
+            program=program, membership=member, side="junior", department="Legal", level=1
+        )
+        services.participant_withdraw(participant=applied)
+        services.participant_apply(
+            program=program, membership=member, side="junior", department="Ops", level=1
+        )
+    moves = events(alpha)
+    assert len(moves) == 2
+    assert moves[0].endswith("department Legal → Sales")
+    assert moves[1].endswith("department Legal → Ops")
