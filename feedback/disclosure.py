@@ -52,6 +52,7 @@ __all__ = [
     "decode",
     "encode",
     "release",
+    "response_count_released",
     "small_atoms",
 ]
 
@@ -147,3 +148,13 @@ def encode(family: Iterable[Group]) -> list[list[str]]:
 
 def decode(stored: Iterable[Iterable[str]] | None) -> frozenset[Group]:
     return frozenset((str(a), str(v)) for a, v in (stored or []))
+
+
+def response_count_released(*, invited: int, answered: int, k: int) -> bool:
+    """Whether how many answered an anonymous survey may be shown. Who answered is each
+    person's own: those invited split into two groups, those who answered and those who did
+    not, and each must be none or at least k (so those invited are at least k): "2 of 2", or
+    "11 of 12", would say what each, or the one, of a few known people did."""
+    k = effective_k(k)
+    rest = invited - answered
+    return invited >= k and (answered == 0 or answered >= k) and (rest == 0 or rest >= k)

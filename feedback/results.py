@@ -19,7 +19,7 @@ from typing import Any
 from django.db import models
 
 from feedback.anonymity import WITHHELD, effective_k, may_show, summarize
-from feedback.disclosure import NOT_RELEASED, Group
+from feedback.disclosure import NOT_RELEASED, Group, response_count_released
 from feedback.models import (
     Answer,
     FeedbackCycle,
@@ -57,7 +57,7 @@ class CycleResults:
     cycle: FeedbackCycle
     k: int
     invited: int
-    answered: int
+    answered: int | None  # None: withheld (see disclosure.response_count_released)
     respondents: int
     filters: dict[str, str]
     refused_filter: str = ""
@@ -67,7 +67,9 @@ class CycleResults:
     named: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
 
     @property
-    def response_rate(self) -> int:
+    def response_rate(self) -> int | None:
+        if self.answered is None:
+            return None
         return round(100 * self.answered / self.invited) if self.invited else 0
 
 
@@ -81,6 +83,14 @@ REFUSED = (
     "is too small beside the other groups shown (fewer than {k} people), so answers could be "
     "traced back to someone. Showing everyone instead."
 )
+
+
+def answered_shown(*, cycle: FeedbackCycle, invited: int, answered: int, k: int) -> int | None:
+    """How many answered, or None where it would say who did (anonymous surveys only: by-name
+    answers carry names anyway)."""
+    if cycle.anonymous and not response_count_released(invited=invited, answered=answered, k=k):
+        return None
+    return answered
 
 
 def _department_name(value: str) -> str:
@@ -104,19 +114,23 @@ def cycle_results(
     """What may be shown of a cycle. Only closed cycles have results, all drawn from the
     cycle's release plan."""
     invitations = cycle.invitations.all()
-    result = CycleResults(
-        cycle=cycle, k=k, invited=invitations.count(), answered=0, respondents=0, filters={}
-    )
+    invited = cycle.closed_invited if cycle.closed_invited is not None else invitations.count()
+    result = CycleResults(cycle=cycle, k=k, invited=invited, answered=0, respondents=0, filters={})
     if cycle.status != FeedbackCycle.Status.CLOSED:
         result.withheld = CLOSED_ONLY
         return result
     plan = plans_for(cycles=[cycle], k=k)[cycle.pk]
     result.k = k = plan.k
     # Counted at closing: closing an anonymous survey forgets who answered.
-    result.answered = (
-        cycle.closed_answered
-        if cycle.closed_answered is not None
-        else invitations.filter(answered=True).count()
+    result.answered = answered_shown(
+        cycle=cycle,
+        invited=result.invited,
+        answered=(
+            cycle.closed_answered
+            if cycle.closed_answered is not None
+            else invitations.filter(answered=True).count()
+        ),
+        k=k,
     )
     responses = list(SurveyResponse.objects.filter(cycle=cycle))
     result.respondents = len(responses)
@@ -253,7 +267,7 @@ def _question(question: Question, answers: list[Answer], hide_text: bool = False
 @dataclass
 class TrendPoint:
     cycle: FeedbackCycle
-    respondents: int
+    respondents: int | None  # None: withheld, or the survey is still open
     average: float | None  # of the cycle's first scale question
     nps: float | None
 
@@ -319,9 +333,17 @@ def program_results(*, program: Any, k: int) -> ProgramResults:
             if recommend and plan.released(question_key(recommend["question_id"]))
             else None
         )
-        trend.append(
-            TrendPoint(cycle=cycle, respondents=counts.get(cycle.pk, 0), average=average, nps=score)
+        respondents = (
+            answered_shown(
+                cycle=cycle,
+                invited=cycle.closed_invited or 0,
+                answered=counts.get(cycle.pk, 0),
+                k=k,
+            )
+            if cycle.status == FeedbackCycle.Status.CLOSED
+            else None
         )
+        trend.append(TrendPoint(cycle=cycle, respondents=respondents, average=average, nps=score))
     # Final self-ratings: each survey's topic counts only where its plan releases it whole.
     finals: dict[str, list[int]] = defaultdict(list)
     for cycle_id, question_id, topic, rating in TopicRating.objects.filter(

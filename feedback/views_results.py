@@ -76,13 +76,23 @@ def cycles(request: HttpRequest, org_slug: str, program_slug: str) -> HttpRespon
         .order_by()
     }
     rows = []
+    k = request.organization.anonymity_threshold
     for c in cycles:
         row = counted.get(c.pk, {})
         invited = c.closed_invited if c.closed_invited is not None else row.get("n", 0)
         answered = c.closed_answered if c.closed_answered is not None else row.get("n_answered", 0)
         # "Answered" appears once a survey closes: a live count ticking up after a known
         # person's session would tell when they answered.
-        rows.append((c, invited, answered if c.status == FeedbackCycle.Status.CLOSED else None))
+        closed = c.status == FeedbackCycle.Status.CLOSED
+        rows.append(
+            (
+                c,
+                invited,
+                feedback_results.answered_shown(cycle=c, invited=invited, answered=answered, k=k)
+                if closed
+                else None,
+            )
+        )
     overview = feedback_results.program_results(
         program=program, k=request.organization.anonymity_threshold
     )
@@ -134,7 +144,7 @@ def cycle_results_csv(
     out = csv_writer(response)
     out.writerow(["question", "item", "value"])
     out.writerow(["", "invited", r.invited])
-    out.writerow(["", "answered", r.answered])
+    out.writerow(["", "answered", "withheld" if r.answered is None else r.answered])
     if r.withheld:
         out.writerow(["", "results", "withheld: fewer than k respondents"])
         return response

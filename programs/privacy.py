@@ -30,12 +30,13 @@ from enum import StrEnum
 from functools import reduce
 from operator import or_
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.apps import apps as django_apps
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.urls import reverse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from mentorship import services as kernel
@@ -241,10 +242,14 @@ def _objectives(p: Participant) -> list[dict[str, Any]]:
     ]
 
 
-def _survey_links(organization: Organization) -> str:
-    """The start of every survey's answer link in this organisation (a URL name: programs may
-    not import feedback)."""
-    return reverse("survey_answer", kwargs={"org_slug": organization.slug, "survey_id": 0})[:-2]
+def _about_a_survey(url: str) -> bool:
+    """Whether a notification links to a survey to answer. By URL name, not by prefix: the
+    link keeps the organisation's slug of the day it was sent, and a slug can be renamed
+    (programs may not import feedback, so the name is how it knows the page)."""
+    try:
+        return resolve(urlsplit(url).path).url_name == "survey_answer"
+    except Resolver404:
+        return False
 
 
 def _account(
@@ -273,7 +278,7 @@ def _account(
             "read_at": iso(n.read_at),
         }
         for n in Notification.objects.filter(recipient=user).order_by("created_at", "id")
-        if audience == Audience.SELF or not n.url.startswith(_survey_links(membership.organization))
+        if audience == Audience.SELF or not _about_a_survey(n.url)
     ]
     return account, notifications
 

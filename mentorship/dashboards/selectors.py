@@ -21,7 +21,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Query
 from django.utils import timezone
 
 from feedback.anonymity import effective_k
-from feedback.disclosure import Group
+from feedback.disclosure import Group, response_count_released
 from feedback.models import Concern, FeedbackCycle, Question, QuestionSummary, TopicRating
 from feedback.release_plans import department_group, plans_for, question_key, topic_key
 from mentorship.models import Membership, Role
@@ -51,12 +51,14 @@ class SurveyPoint:
     label: str  # closing day and survey, "2026-10-31 · Monthly check-in"
     program: str
     invited: int
-    answered: int
+    answered: int | None  # None: withheld (feedback.disclosure.response_count_released)
     satisfaction: float | None  # average of the surveys' first 1-5 question, None if withheld
     nps: int | None
 
     @property
-    def rate(self) -> int:
+    def rate(self) -> int | None:
+        if self.answered is None:
+            return None
         return round(100 * self.answered / self.invited) if self.invited else 0
 
 
@@ -385,8 +387,9 @@ def _moments(name: str, filters: Filters) -> dict[str, datetime]:
 
 def _surveys(board: Dashboard, program_ids: list[int], filters: Filters, k: int) -> None:
     """One line per scheduled anonymous survey that closed in the range: response rate (of
-    everyone invited: a department's rate would say who answered), and the average of its
-    first 1-5 question and its NPS.
+    everyone invited: a department's rate would say who answered; withheld where those who
+    answered, or those who did not, are fewer than k), and the average of its first 1-5
+    question and its NPS.
 
     Never pooled: one person answering several surveys is not several people. Each figure is
     the survey's own, shown only where the survey's release plan holds the group (everyone, or
@@ -445,7 +448,15 @@ def _surveys(board: Dashboard, program_ids: list[int], filters: Filters, k: int)
                 label=f"{timezone.localdate(cycle.closed_at):%Y-%m-%d} · {cycle.title}",
                 program=cycle.program.name,
                 invited=cycle.closed_invited or 0,
-                answered=cycle.closed_answered or 0,
+                answered=(
+                    cycle.closed_answered
+                    if response_count_released(
+                        invited=cycle.closed_invited or 0,
+                        answered=cycle.closed_answered or 0,
+                        k=k,
+                    )
+                    else None
+                ),
                 satisfaction=(
                     round(likert["total"] / likert["n"], 2) if shown(cycle, likert) else None
                 ),

@@ -228,7 +228,8 @@ def test_survey_figures_need_k_answers_and_filters_cannot_subtract_below_k(
     hr = client_for(alpha.hr)
     close_survey(alpha, program, [4, 4, 4, 4], department="Ops")  # 4 answers, k = 5
     [_, first] = rows(hr.get(url + "surveys.csv").content.decode())
-    assert first[2:4] == ["4", "4"] and first[5:] == ["withheld", "withheld"]
+    # 4 invited, all answered: fewer than k invited, so "4 of 4" would say each of them did.
+    assert first[2:5] == ["4", "withheld", "withheld"] and first[5:] == ["withheld", "withheld"]
     # A second survey is shown on its own line; it is never pooled with the first (the pool
     # minus the second would give the first's four answers).
     close_survey(alpha, program, [5, 5, 5, 5, 5, 5], department="Ops")
