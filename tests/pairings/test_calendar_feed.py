@@ -124,3 +124,36 @@ def test_feeds_of_members_removed_before_the_fix_are_deleted_by_the_migration(db
         Membership.objects.filter(pk=gone.pk).update(removed_at=timezone.now())
         migration.delete_stale_feeds(django_apps, None)
         assert list(CalendarFeed.objects.values_list("membership_id", flat=True)) == [kept.pk]
+
+
+def test_a_reactivated_account_does_not_get_its_old_feed_back(
+    alpha: Tenant, member: Membership, client_for
+) -> None:
+    """Found in review: deactivation only refused the feed; switched on again, the account's
+    old secret URL served again."""
+    path = create_feed(client_for(member.user), alpha)
+    user = User.objects.get(pk=member.user_id)
+    user.is_active = False
+    user.save()  # as the operator admin's form does
+    user.is_active = True
+    user.save()
+    assert Client().get(path).status_code == 404
+
+
+def test_a_removal_saved_in_the_operator_admin_deletes_the_feed_too(
+    alpha: Tenant, member: Membership, client_for
+) -> None:
+    """Found in review: setting "removed" in the admin's form sends no removal signal; the feed
+    survived and served again once the person was invited back."""
+    from mentorship import services as kernel
+
+    path = create_feed(client_for(member.user), alpha)
+    with across_all_organizations():
+        membership = Membership.objects.get(pk=member.pk)
+        membership.removed_at = timezone.now()
+        membership.save()
+    with alpha.scope():
+        kernel.membership_grant(
+            organization=alpha.organization, user=member.user, role=Role.PARTICIPANT
+        )
+    assert Client().get(path).status_code == 404
