@@ -117,10 +117,11 @@ def respond(
                 )
 
 
-def end_of_program(tenant: Tenant, program) -> FeedbackCycle:
+def closed_survey(program, key: str = "end-of-program") -> FeedbackCycle:
+    """A survey of the built-in template ``key``, closed now, with no answers yet."""
     cycle = services.cycle_create(
         program=program,
-        template=SurveyTemplate.objects.get(builtin_key="end-of-program"),
+        template=SurveyTemplate.objects.get(builtin_key=key),
         opens_at=timezone.now(),
     )
     FeedbackCycle.objects.filter(pk=cycle.pk).update(
@@ -243,7 +244,7 @@ def test_a_pool_of_final_ratings_never_includes_a_survey_withheld_on_its_own(
     with alpha.scope():
         program = make_cycle(alpha).program
         services.templates_ensure_builtin(organization=alpha.organization)
-        first, second = end_of_program(alpha, program), end_of_program(alpha, program)
+        first, second = closed_survey(program), closed_survey(program)
         for _ in range(3):
             respond(first, side="senior", department="Ops", topics={"Cloud": 4})
         respond(second, side="senior", department="Ops", topics={"Cloud": 1})
@@ -411,15 +412,7 @@ def test_no_combination_of_views_isolates_fewer_than_k_people(
 
 
 def _closed_check_in(alpha: Tenant, program, people: int) -> FeedbackCycle:
-    cycle = services.cycle_create(
-        program=program,
-        template=SurveyTemplate.objects.get(builtin_key="monthly-check-in"),
-        opens_at=timezone.now(),
-    )
-    FeedbackCycle.objects.filter(pk=cycle.pk).update(
-        status="closed", opened_at=timezone.now(), closed_at=timezone.now()
-    )
-    cycle.refresh_from_db()
+    cycle = closed_survey(program, "monthly-check-in")
     for _ in range(people):
         respond(cycle, side="junior", department="Ops", likert=4, text="fine")
     summarize_cycles(cycle_ids=[cycle.pk])
