@@ -237,6 +237,10 @@ def _topic_ratings(
 
 def _question(question: Question, answers: list[Answer], hide_text: bool = False) -> QuestionResult:
     item = QuestionResult(question=question)
+    if not answers:
+        # Two released groups may not meet ("juniors" of a department of seniors): say so,
+        # rather than a distribution of zeros.
+        return item
     if question.kind == Question.Kind.LIKERT:
         item.summary = summarize(
             [a.number for a in answers if a.number is not None], scale=range(1, 6)

@@ -515,3 +515,23 @@ def test_the_surveys_page_does_not_name_a_topic_one_person_chose(alpha: Tenant, 
                 )
     page = client_for(alpha.hr).get(f"/o/alpha/programs/{program.slug}/feedback/").content
     assert b"AI tools" in page and b"Quantum basket weaving" not in page
+
+
+def test_two_released_groups_that_do_not_meet_show_no_answers(alpha: Tenant) -> None:
+    """Found by the property test in CI: juniors are all in Tech and seniors all in Sales, so
+    "juniors of Sales" is nobody. The page says there are no answers, not a count of 0."""
+    from feedback.results import cycle_results
+
+    alpha.organization.anonymity_threshold = 3
+    alpha.organization.save()
+    with alpha.scope():
+        cycle = make_cycle(alpha)
+        for side, department in (("junior", "Tech"), ("senior", "Sales")):
+            for _ in range(3):
+                respond(cycle, side=side, department=department, likert=1, text="x")
+        summarize_cycles(cycle_ids=[cycle.pk])
+        result = cycle_results(
+            cycle=cycle, k=3, filters={"side": "junior", "department": "Sales"}, show_names=False
+        )
+    assert result.filters == {"side": "junior", "department": "Sales"}
+    assert all(q.summary is None and not q.texts and not q.choices for q in result.questions)
