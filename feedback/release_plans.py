@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 
 from feedback.anonymity import effective_k
 from feedback.disclosure import EVERYONE, Cell, Group, cell, decode, encode, release
@@ -61,73 +61,82 @@ class ReleasePlan:
 EMPTY = ReleasePlan(k=0, families={})
 
 
-def _cells(rows: Iterable[dict[str, Any]], *keys: str) -> dict[tuple[Any, ...], dict[Cell, int]]:
-    """Rows of (key..., side, department, n) into cells per key."""
-    result: dict[tuple[Any, ...], dict[Cell, int]] = defaultdict(dict)
-    for row in rows:
-        c = cell(side=row["side"], department=row["department"] or "")
-        result[tuple(row[key] for key in keys)][c] = row["n"]
-    return result
+def _figures(cycle_ids: list[int]) -> dict[int, dict[str, dict[Cell, int]]]:
+    """Per survey, per figure key, the people behind it by cell (side and department). Four
+    queries whatever the number of surveys: respondents, answers per question, free text,
+    ratings per topic."""
+    figures: dict[int, dict[str, dict[Cell, int]]] = defaultdict(lambda: defaultdict(dict))
 
+    def add(cycle_id: int, key: str, side: str, department: str | None, n: int) -> None:
+        c = cell(side=side, department=department or "")
+        cells = figures[cycle_id][key]
+        cells[c] = cells.get(c, 0) + n
 
-def _build(cycle: FeedbackCycle, k: int, within: dict[str, Any] | None) -> dict[str, Any]:
-    """Four queries: respondents, answers per question, free text, ratings per topic."""
-    respondents = _cells(
-        SurveyResponse.objects.filter(cycle=cycle)
-        .values("side", "department")
+    for cycle_id, side, department, n in (
+        SurveyResponse.objects.filter(cycle_id__in=cycle_ids)
+        .values_list("cycle_id", "side", "department")
         .annotate(n=Count("id"))
         .order_by()
-    )
+    ):
+        add(cycle_id, RESPONDENTS, side, department, n)
     # What each question shows is computed from these answers only: blank text and empty
-    # choices are not shown, so they are not counted either. Text is judged here, by Python's
-    # own strip() as the results page does: a database's regular expressions disagree on
-    # Unicode spaces.
-    answers = _cells(
-        Answer.objects.filter(response__cycle=cycle)
+    # choices are not shown, so they are not counted either.
+    for cycle_id, question_id, side, department, n in (
+        Answer.objects.filter(response__cycle_id__in=cycle_ids)
         .exclude(question__kind=Question.Kind.TEXT)
         .filter(Q(number__isnull=False) | ~Q(text="") | ~Q(choices=[]))
-        .values("question_id", side=F("response__side"), department=F("response__department"))
+        .values_list("response__cycle_id", "question_id", "response__side", "response__department")
         .annotate(n=Count("response_id", distinct=True))
-        .order_by(),
-        "question_id",
-    )
-    texts: dict[tuple[int, str, str], int] = defaultdict(int)
-    for question_id, side, department, text in Answer.objects.filter(
-        response__cycle=cycle, question__kind=Question.Kind.TEXT
-    ).values_list("question_id", "response__side", "response__department", "text"):
+        .order_by()
+    ):
+        add(cycle_id, question_key(question_id), side, department, n)
+    # Text is judged here by Python's own strip(), as the results page does: databases'
+    # regular expressions disagree on Unicode spaces.
+    for cycle_id, question_id, side, department, text in Answer.objects.filter(
+        response__cycle_id__in=cycle_ids, question__kind=Question.Kind.TEXT
+    ).values_list(
+        "response__cycle_id", "question_id", "response__side", "response__department", "text"
+    ):
         if text.strip():
-            texts[(question_id, side, department or "")] += 1
-    for (question_id, side, department), n in texts.items():
-        answers[(question_id,)][cell(side=side, department=department)] = n
-    ratings = _cells(
-        TopicRating.objects.filter(cycle=cycle)
-        .values("question_id", "topic_name", "side", "department")
+            add(cycle_id, question_key(question_id), side, department, 1)
+    for cycle_id, question_id, topic, side, department, n in (
+        TopicRating.objects.filter(cycle_id__in=cycle_ids)
+        .values_list("cycle_id", "question_id", "topic_name", "side", "department")
         .annotate(n=Count("id"))
-        .order_by(),
-        "question_id",
-        "topic_name",
-    )
-    figures: dict[str, dict[Cell, int]] = {RESPONDENTS: respondents.get((), {})}
-    for (question_id,), cells in answers.items():
-        figures[question_key(question_id)] = cells
-    for (question_id, topic), cells in ratings.items():
-        figures[topic_key(question_id, topic)] = cells
+        .order_by()
+    ):
+        add(cycle_id, topic_key(question_id, topic), side, department, n)
+    return figures
+
+
+def _plan(
+    figures: dict[str, dict[Cell, int]], k: int, within: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The plan of one survey; ``within`` (a stored plan) narrows, never widens: a figure it
+    did not release stays unreleased."""
     previous = (within or {}).get("families", {})
     families = {}
     for key, cells in figures.items():
-        candidates = decode(previous[key]) if within is not None and key in previous else None
-        if within is not None and key not in previous:
-            candidates = frozenset()
+        if within is None:
+            candidates = None
+        else:
+            candidates = decode(previous[key]) if key in previous else frozenset()
         families[key] = encode(release(cells, k, candidates=candidates))
     return {"k": k, "families": families}
 
 
 def plans_write(*, cycles: Iterable[FeedbackCycle], k_of: dict[int, int]) -> None:
-    """Fix the plans of these closed surveys (``k_of``: organisation id to its k). A survey
-    that has a plan keeps it: summarising again must never widen what was released."""
-    for cycle in cycles:
-        if cycle.release_plan is None:
-            _store(cycle, effective_k(k_of[cycle.organization_id]))
+    """Fix the plans of these closed surveys (``k_of``: organisation id to its k), in four
+    queries and one update. A survey that has a plan keeps it: summarising again must never
+    widen what was released. Called in the closing transaction, which holds the row."""
+    new = [c for c in cycles if c.release_plan is None]
+    if not new:
+        return
+    figures = _figures([c.pk for c in new])
+    for cycle in new:
+        k = effective_k(k_of[cycle.organization_id])
+        cycle.release_plan = _plan(figures.get(cycle.pk, {}), k, None)
+    FeedbackCycle.objects.bulk_update(new, ["release_plan"], batch_size=200)
 
 
 def _store(cycle: FeedbackCycle, k: int) -> dict[str, Any]:
@@ -142,7 +151,7 @@ def _store(cycle: FeedbackCycle, k: int) -> dict[str, Any]:
             .get()
         )
         if stored is None or stored.get("k", 0) < k:
-            stored = _build(cycle, k, stored)
+            stored = _plan(_figures([cycle.pk]).get(cycle.pk, {}), k, stored)
             FeedbackCycle.objects.filter(pk=cycle.pk).update(release_plan=stored)
     cycle.release_plan = stored
     return stored
