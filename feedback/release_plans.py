@@ -29,9 +29,18 @@ from feedback.models import Answer, FeedbackCycle, Question, SurveyResponse, Top
 RESPONDENTS = "respondents"
 
 
+# How people who gave no department are named on pages and in filters.
+NO_DEPARTMENT = "No department given"
+
+
 def department_group(department: str) -> Group:
-    """Departments as stored: "" for people who gave none (shown as "No department given")."""
+    """Departments as stored: "" for people who gave none (shown as ``NO_DEPARTMENT``)."""
     return ("department", department or "")
+
+
+def department_group_named(name: str) -> Group:
+    """The group of a department as pages name it (``NO_DEPARTMENT`` is the stored "")."""
+    return department_group("" if name == NO_DEPARTMENT else name)
 
 
 def question_key(question_id: int) -> str:
@@ -159,15 +168,22 @@ def _store(cycle: FeedbackCycle, k: int) -> dict[str, Any]:
 
 def plans_narrow_all(*, k: int) -> int:
     """Narrow the plan of every closed survey in scope whose plan was made under a smaller k
-    (or has none): called when an organisation raises k, so pages read stored plans only."""
+    (or has none), in four queries and one update: called in the transaction that raises an
+    organisation's k, so pages read stored plans only. Locks the rows, like :func:`_store`."""
     k = effective_k(k)
-    narrowed = 0
-    for cycle in FeedbackCycle.objects.filter(status=FeedbackCycle.Status.CLOSED):
-        stored = cycle.release_plan
-        if stored is None or stored.get("k", 0) < k:
-            _store(cycle, k)
-            narrowed += 1
-    return narrowed
+    with transaction.atomic():
+        stale = [
+            cycle
+            for cycle in FeedbackCycle.objects.select_for_update().filter(
+                status=FeedbackCycle.Status.CLOSED
+            )
+            if cycle.release_plan is None or cycle.release_plan.get("k", 0) < k
+        ]
+        figures = _figures([cycle.pk for cycle in stale])
+        for cycle in stale:
+            cycle.release_plan = _plan(figures.get(cycle.pk, {}), k, cycle.release_plan)
+        FeedbackCycle.objects.bulk_update(stale, ["release_plan"], batch_size=200)
+    return len(stale)
 
 
 def plans_for(*, cycles: Iterable[FeedbackCycle], k: int) -> dict[int, ReleasePlan]:

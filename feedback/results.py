@@ -29,15 +29,15 @@ from feedback.models import (
     TopicRating,
 )
 from feedback.release_plans import (
+    NO_DEPARTMENT,
     RESPONDENTS,
     ReleasePlan,
     department_group,
+    department_group_named,
     plans_for,
     question_key,
     topic_key,
 )
-
-NO_DEPARTMENT = "No department given"
 
 
 @dataclass
@@ -103,8 +103,7 @@ def filter_groups(filters: dict[str, str]) -> list[Group]:
     if filters.get("side"):
         groups.append(("side", filters["side"]))
     if filters.get("department"):
-        department = filters["department"]
-        groups.append(department_group("" if department == NO_DEPARTMENT else department))
+        groups.append(department_group_named(filters["department"]))
     return groups
 
 

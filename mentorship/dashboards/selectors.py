@@ -23,14 +23,19 @@ from django.utils import timezone
 from feedback.anonymity import effective_k
 from feedback.disclosure import Group, response_count_released
 from feedback.models import Concern, FeedbackCycle, Question, QuestionSummary, TopicRating
-from feedback.release_plans import department_group, plans_for, question_key, topic_key
+from feedback.release_plans import (
+    NO_DEPARTMENT,
+    department_group_named,
+    plans_for,
+    question_key,
+    topic_key,
+)
 from mentorship.models import Membership, Role
 from pairings.activity import week_of
 from pairings.models import Pairing, SessionWeek, TopicWeek
 from programs.models import LearningObjective, Participant, Program, ProgramSponsor, Topic
 
 ACTIVE_DAYS = 30
-NO_DEPARTMENT = "No department given"
 AT_RISK_LISTED = 50
 
 
@@ -186,7 +191,7 @@ def dashboard_departments(*, people: PeopleRows, named: bool) -> list[str]:
 def _department(filters: Filters, prefix: str = "") -> Q:
     if not filters.department:
         return Q()
-    value = "" if filters.department == NO_DEPARTMENT else filters.department
+    value = department_group_named(filters.department)[1]
     return Q(**{f"{prefix}department": value})
 
 
@@ -244,7 +249,10 @@ def _people(board: Dashboard, filters: Filters, people: PeopleRows) -> None:
     for row in people:
         # The same department as every other figure's filter (_department): "" for people who
         # gave none, never a department that happens to be called "No department given".
-        if not filters.department or (row["department"] or "") == _department_group(filters)[1]:
+        if (
+            not filters.department
+            or (row["department"] or "") == department_group_named(filters.department)[1]
+        ):
             for name in FUNNEL_FIELDS:
                 figures[name] += row[name]
                 per_program[row["program_id"]][name] += row[name]
@@ -415,7 +423,7 @@ def _surveys(board: Dashboard, program_ids: list[int], filters: Filters, k: int)
         key = (version_id, kind)
         if key not in first or (position, pk) < first[key][::-1]:
             first[key] = (pk, position)
-    groups = [_department_group(filters)] if filters.department else []
+    groups = [department_group_named(filters.department)] if filters.department else []
     chosen = Q(department=groups[0][1]) if groups else None
     totals: dict[tuple[int, str], dict[str, int]] = {}
     for row in (
@@ -469,10 +477,6 @@ def _surveys(board: Dashboard, program_ids: list[int], filters: Filters, k: int)
         )
 
 
-def _department_group(filters: Filters) -> Group:
-    return department_group("" if filters.department == NO_DEPARTMENT else filters.department)
-
-
 def _skills(board: Dashboard, program_ids: list[int], filters: Filters, k: int) -> None:
     """Pre/post self-rating per topic: the baselines of objectives, and the final ratings of
     closed "End of program" surveys, with the objective progress figures from the same pass.
@@ -483,7 +487,7 @@ def _skills(board: Dashboard, program_ids: list[int], filters: Filters, k: int) 
     where they are at least k: programs partition people, so the organisation's view and each
     program's differ by whole programs of k or more. Baselines count people: one objective per
     topic and person. A topic no group releases is not listed."""
-    groups = [_department_group(filters)] if filters.department else []
+    groups = [department_group_named(filters.department)] if filters.department else []
     rows = list(
         LearningObjective.objects.filter(
             participant__program_id__in=program_ids,
