@@ -441,6 +441,30 @@ def notification_send(
     return notification
 
 
+def notify_hr_admins(
+    *,
+    organization: Organization,
+    subject: str,
+    body: str = "",
+    url: str = "",
+    except_memberships: Iterable[int] = (),
+) -> int:
+    """Tell every current HR admin of the organisation (but those in ``except_memberships``: a
+    confidential request is never sent to the person it concerns). Returns how many."""
+    admins = (
+        Membership.objects.filter(is_hr_admin=True, removed_at__isnull=True)
+        .exclude(pk__in=list(except_memberships))
+        .select_related("user")
+    )
+    count = 0
+    for admin in admins:
+        notification_send(
+            organization=organization, recipient=admin.user, subject=subject, body=body, url=url
+        )
+        count += 1
+    return count
+
+
 def notification_email_deliver(*, notification_id: int) -> bool:
     """Email one notification at most once. Returns whether this call sent it.
 

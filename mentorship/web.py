@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+
+if TYPE_CHECKING:
+    from mentorship.models import Organization
 
 PAGE_SIZE = 25
 
@@ -58,3 +65,37 @@ def render_page_or_partial(
     response = render(request, partial if wants_partial else page, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def error_text(exc: ValidationError) -> str:
+    """Every message of a refused write, in order, as one line for a page, a flash message or a
+    command's error (a ``ValidationError`` may carry several)."""
+    return " ".join(exc.messages)
+
+
+def tenant_url(organization: Organization, name: str, **kwargs: Any) -> str:
+    """The path of an organisation's page, for links stored in notifications and emails: from the
+    URL's name, so a moved page cannot leave a stale hand-built ``/o/…`` link behind."""
+    return reverse(name, kwargs={"org_slug": organization.slug, **kwargs})
+
+
+def confirm_then_act(
+    request: HttpRequest,
+    *,
+    template: str,
+    context: dict[str, Any],
+    act: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """The page that asks before an action that cannot be taken back, and the action.
+
+    GET shows ``template``; POST calls ``act`` (a service call and the response after it). A
+    refused action (``ValidationError``; the service's transaction has written nothing) shows the
+    page again with the reason in ``error``.
+    """
+    error = ""
+    if request.method == "POST":
+        try:
+            return act()
+        except ValidationError as exc:
+            error = error_text(exc)
+    return render(request, template, {**context, "error": error})
