@@ -101,7 +101,7 @@ class Membership(TenantModel):
     is_sponsor = models.BooleanField("Executive sponsor", default=False)
     is_participant = models.BooleanField("Participant", default=False)
     # Opt-out, not opt-in: sponsorship comes with the weekly digest unless the sponsor declines
-    # it (mentorship.dashboards.digest). Meaningless without the sponsor role, and kept when the
+    # it (mentorship.frame.digest). Meaningless without the sponsor role, and kept when the
     # role comes and goes so a returning sponsor keeps their choice.
     sponsor_digest = models.BooleanField("weekly sponsor digest", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -270,7 +270,7 @@ class SignIn(models.Model):
 class DigestDelivery(TenantModel):
     """The claim of one sponsor's weekly digest: one row per membership and ISO week.
 
-    The unique pair is the idempotency key (see ``mentorship.dashboards.digest``): the row is
+    The unique pair is the idempotency key (see ``mentorship.frame.digest``): the row is
     created or found, then claimed by setting ``sent_at`` with a compare-and-set that must update
     exactly one row, in the transaction that creates the digest's notification. A rerun, a
     concurrent dispatcher or a retry finds ``sent_at`` set and sends nothing. ``sent_at`` is

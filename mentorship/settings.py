@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "programs",
     "pairings",
     "feedback",
+    "mentorship.frame",
 ]
 
 MIDDLEWARE = [
@@ -80,7 +81,7 @@ MIDDLEWARE = [
     "mentorship.tenancy.TenancyMiddleware",
 ]
 
-ROOT_URLCONF = "mentorship.urls"
+ROOT_URLCONF = "mentorship.frame.urls"
 WSGI_APPLICATION = "mentorship.wsgi.application"
 
 TEMPLATES = [
@@ -171,7 +172,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="mentorship")
 # Task modules other than the apps' tasks.py (which autodiscovery finds).
-CELERY_IMPORTS = ["pairings.meeting_tasks", "mentorship.dashboards.tasks"]
+CELERY_IMPORTS = ["pairings.meeting_tasks"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Dispatchers scan the database for due work, so a lost wake-up is caught on the next tick.

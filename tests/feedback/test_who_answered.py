@@ -25,7 +25,7 @@ from feedback.models import (
     SurveyResponse,
     SurveyTemplate,
 )
-from mentorship.dashboards.selectors import Filters, dashboard
+from mentorship.frame.dashboards import Filters, dashboard
 from mentorship.models import AuditEvent, Notification
 from mentorship.tenancy import across_all_organizations
 from programs import services as program_services

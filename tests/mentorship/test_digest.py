@@ -22,8 +22,8 @@ from feedback.models import (
     TemplateVersion,
 )
 from feedback.summaries import summarize_cycles
-from mentorship.dashboards import digest
-from mentorship.dashboards.tasks import dispatch_sponsor_digests
+from mentorship.frame import digest
+from mentorship.frame.tasks import dispatch_sponsor_digests
 from mentorship.models import DigestDelivery, Membership, Notification, Organization, Role
 from mentorship.tenancy import tenant_scope
 from pairings.models import Pairing
@@ -310,7 +310,7 @@ def test_the_beat_task_sends_each_organisation_its_own_digests(
     entry = settings.CELERY_BEAT_SCHEDULE["send-weekly-sponsor-digests"]
     assert entry["task"] == "mentorship.dashboards.tasks.dispatch_sponsor_digests"
     assert entry["schedule"] <= 3600
-    monkeypatch.setattr("mentorship.dashboards.tasks.timezone.now", lambda: MONDAY)
+    monkeypatch.setattr("mentorship.frame.tasks.timezone.now", lambda: MONDAY)
     with django_capture_on_commit_callbacks(execute=True):
         assert dispatch_sponsor_digests.apply().get() == 2
     with django_capture_on_commit_callbacks(execute=True):

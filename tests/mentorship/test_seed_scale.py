@@ -29,7 +29,7 @@ from feedback.models import (
     SurveyResponse,
     TopicRating,
 )
-from mentorship.management.commands.seed_scale import (
+from mentorship.frame.management.commands.seed_scale import (
     ANSWERED_PERCENT,
     DEFAULT_PASSWORD,
     OPEN_CHECK_IN_ANSWERED_PERCENT,

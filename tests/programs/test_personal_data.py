@@ -37,7 +37,7 @@ from feedback.models import (
 )
 from feedback.results import cycle_results
 from mentorship import services as kernel
-from mentorship.dashboards.selectors import Filters, dashboard
+from mentorship.frame.dashboards import Filters, dashboard
 from mentorship.models import AuditEvent, Invitation, Membership, Notification, Role, User
 from mentorship.tenancy import across_all_organizations
 from pairings import activity, meetings

@@ -12,6 +12,7 @@ from django.db import transaction
 from mentorship import services
 from mentorship.models import Organization, Role
 from mentorship.tenancy import tenant_scope
+from mentorship.web import error_text
 
 
 class Command(BaseCommand):
@@ -27,7 +28,7 @@ class Command(BaseCommand):
             validate_slug(slug)
             validate_email(hr_admin)
         except ValidationError as exc:
-            raise CommandError(" ".join(exc.messages)) from exc
+            raise CommandError(error_text(exc)) from exc
         if Organization.objects.filter(slug=slug).exists():
             raise CommandError(f"An organisation with the slug '{slug}' already exists.")
         with transaction.atomic():

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from feedback.anonymity import effective_k
 from mentorship import services as kernel
-from mentorship.dashboards.selectors import Dashboard, Filters, dashboard, dashboard_programs
+from mentorship.frame.dashboards import Dashboard, Filters, dashboard, dashboard_programs
 from mentorship.models import DigestDelivery, Membership, Organization
 from mentorship.tenancy import across_all_organizations
 from programs.models import Program, ProgramSponsor

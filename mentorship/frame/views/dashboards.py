@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from mentorship.csv_export import csv_writer
-from mentorship.dashboards import selectors
-from mentorship.dashboards.forms import DashboardFilterForm
+from mentorship.frame import dashboards as selectors
+from mentorship.frame.forms import DashboardFilterForm
 from mentorship.models import Role
 from mentorship.tenancy import role_required
 from mentorship.web import render_page_or_partial

@@ -9,18 +9,19 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from mentorship.dashboards import digest
+from mentorship.frame import digest
 from mentorship.tasks import ReliableTask
 from mentorship.tenancy import tenant_scope
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(base=ReliableTask)
+# Named as before the frame moved: a message queued under the old name still runs.
+@shared_task(base=ReliableTask, name="mentorship.dashboards.tasks.dispatch_sponsor_digests")
 def dispatch_sponsor_digests() -> int:
     """Beat dispatcher (hourly): the weekly sponsor digests still due, organisation by
     organisation, each inside its scope. Every digest is claimed before it is sent, so reruns
-    and overlapping runs are safe; see ``mentorship.dashboards.digest``."""
+    and overlapping runs are safe; see ``mentorship.frame.digest``."""
     now = timezone.now()
     sent = 0
     for organization in digest.organizations_due_across_organizations(now=now):

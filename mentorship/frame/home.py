@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from feedback.models import Concern, FeedbackCycle, SurveyInvitation
 from feedback.services import closes_at
-from mentorship.dashboards.selectors import at_risk, at_risk_reasons
+from mentorship.frame.dashboards import at_risk, at_risk_reasons
 from mentorship.models import Membership
 from pairings.meetings import SCHEDULABLE_STATUSES, when_in, zone_named
 from pairings.models import Meeting, Pairing

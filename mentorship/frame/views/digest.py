@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from mentorship.dashboards import digest
+from mentorship.frame import digest
+from mentorship.frame.forms import DigestSettingsForm
 from mentorship.models import Role
 from mentorship.tenancy import role_required
 from mentorship.web import posted
-
-
-class DigestSettingsForm(forms.Form):
-    sponsor_digest = forms.BooleanField(
-        label="Email me the weekly digest of the programs I sponsor",
-        required=False,  # unticked is the opt-out, a valid answer
-        help_text="Sent on Monday mornings (from 07:00 UTC), also to your notifications here.",
-    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -82,6 +82,7 @@ from feedback.summaries import summarize_cycles
 from mentorship import services
 from mentorship.models import Invitation, Membership, Organization, Role, User
 from mentorship.tenancy import TenantModel, across_all_organizations, tenant_scope
+from mentorship.web import error_text
 from pairings import activity
 from pairings.models import Meeting, Pairing, PairingEvent, SessionLog
 from programs import services as program_services
@@ -1291,7 +1292,7 @@ class Command(BaseCommand):
         try:
             validate_slug(org)
         except ValidationError as exc:
-            raise CommandError(" ".join(exc.messages)) from exc
+            raise CommandError(error_text(exc)) from exc
         if participants < MIN_PARTICIPANTS:
             raise CommandError(f"--participants must be at least {MIN_PARTICIPANTS}.")
         started = time.perf_counter()

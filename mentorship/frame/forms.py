@@ -7,7 +7,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from mentorship.dashboards.selectors import Filters
+from mentorship.frame.dashboards import Filters
 
 MAX_SPAN = timedelta(days=2 * 366)
 
@@ -47,3 +47,11 @@ class DashboardFilterForm(forms.Form):
             data = self.cleaned_data
             return Filters(start=data["start"], end=data["end"], department=data["department"])
         return Filters.default()
+
+
+class DigestSettingsForm(forms.Form):
+    sponsor_digest = forms.BooleanField(
+        label="Email me the weekly digest of the programs I sponsor",
+        required=False,  # unticked is the opt-out, a valid answer
+        help_text="Sent on Monday mornings (from 07:00 UTC), also to your notifications here.",
+    )

@@ -1,0 +1,49 @@
+"""Root URLs. Everything an organisation owns lives under ``/o/<org_slug>/``: the frame's home
+and dashboards, the kernel's pages and each app's, in that order."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from mentorship import urls as kernel_urls
+from mentorship.frame.views import dashboards, digest, home
+from mentorship.security import protect_operator_admin
+from pairings.meeting_urls import global_urlpatterns as pairings_global_urlpatterns
+
+# The operator admin signs in through allauth and needs a second factor.
+protect_operator_admin(admin.site)
+
+organization_patterns = [
+    path("", home.org_home, name="org_home"),
+    *kernel_urls.organization_patterns,
+    path("dashboard/", dashboards.organization_dashboard, name="organization_dashboard"),
+    path(
+        "dashboard/<slug:table>.csv",
+        dashboards.organization_dashboard_csv,
+        name="organization_dashboard_csv",
+    ),
+    path(
+        "programs/<slug:program_slug>/dashboard/",
+        dashboards.program_dashboard,
+        name="program_dashboard",
+    ),
+    path(
+        "programs/<slug:program_slug>/dashboard/<slug:table>.csv",
+        dashboards.program_dashboard_csv,
+        name="program_dashboard_csv",
+    ),
+    path("dashboard/digest/", digest.digest_settings, name="digest_settings"),
+    path("", include("programs.urls")),
+    path("", include("pairings.urls")),
+    path("", include("feedback.urls")),
+]
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    # Before allauth's "accounts/": the kernel's own page under it (sign-ins) must win.
+    *kernel_urls.urlpatterns,
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("o/<slug:org_slug>/", include(organization_patterns)),
+    # Calendar apps fetch the personal feed without a session: its secret token is the key.
+    *pairings_global_urlpatterns,
+]
