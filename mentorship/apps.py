@@ -7,6 +7,7 @@ class MentorshipConfig(AppConfig):
     verbose_name = "Mentorship core"
 
     def ready(self) -> None:
-        # Receivers: sign-ins into their records (signals), second-factor changes into ended
-        # sessions (authentication).
-        from mentorship import authentication, signals  # noqa: F401
+        # Receivers: sign-ins into their records (receivers), second-factor changes into ended
+        # sessions (authentication). Imported here, not at the top: they import models, which
+        # are not loaded yet when this module is.
+        from mentorship import authentication, receivers  # noqa: F401

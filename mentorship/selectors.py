@@ -84,6 +84,14 @@ def invitations_list() -> QuerySet[Invitation]:
     return Invitation.objects.select_related("invited_by").order_by("-created_at")
 
 
+def invitations_pending() -> QuerySet[Invitation]:
+    """Invitations that can still be used: the condition every compare-and-set below repeats,
+    so a parallel revoke, acceptance or expiry between read and write is never overridden."""
+    return Invitation.objects.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
 def invitation_get(*, invitation_id: int) -> Invitation:
     try:
         return Invitation.objects.get(pk=invitation_id)

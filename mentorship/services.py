@@ -7,17 +7,13 @@ background work only after the transaction commits.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from mentorship import selectors
@@ -31,16 +27,16 @@ from mentorship.models import (
     Role,
     SignIn,
     User,
-    hash_token,
 )
 from mentorship.signals import anonymity_threshold_changed, member_joined, member_removed
+from mentorship.tasks import (
+    deliver_notification_email,
+    dispatch_invitation_emails,
+    send_invitation_email,
+)
 from mentorship.tenancy import tenant_scope
 
 logger = logging.getLogger(__name__)
-
-
-def absolute_url(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
 
 
 # --- Audit ---------------------------------------------------------------------------------------
@@ -220,14 +216,6 @@ def membership_remove(*, membership: Membership, actor: User) -> Membership:
 # --- Invitations ---------------------------------------------------------------------------------
 
 
-def _pending_invitations() -> QuerySet[Invitation]:
-    """Invitations that can still be used: the condition every compare-and-set below repeats,
-    so a parallel revoke, acceptance or expiry between read and write is never overridden."""
-    return Invitation.objects.filter(
-        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
-    )
-
-
 def invitation_create(
     *, organization: Organization, email: str, role: Role, invited_by: User | None
 ) -> Invitation:
@@ -242,7 +230,7 @@ def invitation_create(
         raise ValidationError(f"{email} is already a member with the role {Role(role).label}.")
     now = timezone.now()
     with transaction.atomic():
-        _pending_invitations().filter(email=email, role=role).update(revoked_at=now)
+        selectors.invitations_pending().filter(email=email, role=role).update(revoked_at=now)
         invitation = Invitation.objects.create(
             organization=organization,
             email=email,
@@ -256,8 +244,6 @@ def invitation_create(
             summary=f"{email} invited as {Role(role).label}",
             actor=invited_by,
         )
-        from mentorship.tasks import send_invitation_email
-
         send_invitation_email.delay_on_commit(
             organization_id=organization.pk, invitation_id=invitation.pk
         )
@@ -281,7 +267,7 @@ def invitations_create_bulk(
         .select_related("user")
         .only("user__email", *ROLE_FIELDS.values())
     }
-    pending = set(_pending_invitations().filter(role=role).values_list("email", flat=True))
+    pending = set(selectors.invitations_pending().filter(role=role).values_list("email", flat=True))
     now = timezone.now()
     new = sorted(wanted - members - pending)
     Invitation.objects.bulk_create(
@@ -304,55 +290,17 @@ def invitations_create_bulk(
             summary=f"{len(new)} people invited as {Role(role).label} by import",
             actor=invited_by,
         )
-        from mentorship.tasks import dispatch_invitation_emails
-
         dispatch_invitation_emails.delay_on_commit()
     return len(new)
 
 
-def invitation_email_send(*, invitation_id: int) -> bool:
-    """Email the invitation at most once. Returns whether this call sent it.
-
-    The claim mints the link's secret and stores only its hash, so the secret exists in the
-    email alone. If sending fails the claim is released and a retry mints a new one.
-    """
-    token = secrets.token_urlsafe(32)
-    claimed = (
-        _pending_invitations()
-        .filter(pk=invitation_id, emailed_at__isnull=True)
-        .update(emailed_at=timezone.now(), token_hash=hash_token(token))
-    )
-    if claimed != 1:
-        return False
-    invitation = Invitation.objects.select_related("organization", "invited_by").get(
-        pk=invitation_id
-    )
-    inviter = invitation.invited_by.display_name if invitation.invited_by else "An HR admin"
-    try:
-        send_mail(
-            subject=f"Invitation to {invitation.organization.name}",
-            message=(
-                f"{inviter} invited you to join {invitation.organization.name} as "
-                f"{invitation.get_role_display()} on the reverse-mentoring platform.\n\n"
-                f"Accept the invitation: {invitation_link(token)}\n\n"
-                f"The link works once and expires on {invitation.expires_at:%d %B %Y}."
-            ),
-            from_email=None,
-            recipient_list=[invitation.email],
-        )
-    except Exception:
-        Invitation.objects.filter(pk=invitation_id).update(emailed_at=None, token_hash=None)
-        raise
-    return True
-
-
-def invitation_link(token: str) -> str:
-    return absolute_url(reverse("invitation_accept", kwargs={"token": token}))
-
-
 def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
     with transaction.atomic():
-        revoked = _pending_invitations().filter(pk=invitation.pk).update(revoked_at=timezone.now())
+        revoked = (
+            selectors.invitations_pending()
+            .filter(pk=invitation.pk)
+            .update(revoked_at=timezone.now())
+        )
         if revoked != 1:
             invitation.refresh_from_db()
             raise ValidationError(f"This invitation is already {invitation.status.label.lower()}.")
@@ -396,7 +344,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     organization = invitation.organization
     with tenant_scope(organization), transaction.atomic():
         claimed = (
-            _pending_invitations()
+            selectors.invitations_pending()
             .filter(pk=invitation.pk)
             .update(accepted_at=timezone.now(), accepted_by=user)
         )
@@ -422,9 +370,6 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 # --- Notifications -------------------------------------------------------------------------------
 
 
-MAX_EMAIL_ATTEMPTS = 5
-
-
 def notification_send(
     *, organization: Organization, recipient: User, subject: str, body: str = "", url: str = ""
 ) -> Notification:
@@ -433,8 +378,6 @@ def notification_send(
     notification = Notification.objects.create(
         organization=organization, recipient=recipient, subject=subject, body=body, url=url
     )
-    from mentorship.tasks import deliver_notification_email
-
     deliver_notification_email.delay_on_commit(
         organization_id=organization.pk, notification_id=notification.pk
     )
@@ -463,40 +406,6 @@ def notify_hr_admins(
         )
         count += 1
     return count
-
-
-def notification_email_deliver(*, notification_id: int) -> bool:
-    """Email one notification at most once. Returns whether this call sent it.
-
-    The compare-and-set on ``emailed_at`` is the claim: a retry or a duplicate wake-up finds it
-    taken and stops. If sending fails, the claim is released and the attempt counted; after
-    ``MAX_EMAIL_ATTEMPTS`` the message stays in the inbox only, so a bad address cannot hold
-    up everyone else's mail.
-    """
-    claimed = Notification.objects.filter(
-        pk=notification_id, emailed_at__isnull=True, email_attempts__lt=MAX_EMAIL_ATTEMPTS
-    ).update(emailed_at=timezone.now())
-    if claimed != 1:
-        return False
-    notification = Notification.objects.select_related("recipient", "organization").get(
-        pk=notification_id
-    )
-    body = notification.body
-    if notification.url:
-        body = f"{body}\n\n{absolute_url(notification.url)}".strip()
-    try:
-        send_mail(
-            subject=notification.subject,
-            message=body,
-            from_email=None,
-            recipient_list=[notification.recipient.email],
-        )
-    except Exception:
-        Notification.objects.filter(pk=notification_id).update(
-            emailed_at=None, email_attempts=F("email_attempts") + 1
-        )
-        raise
-    return True
 
 
 def notification_mark_read(*, notification: Notification) -> None:

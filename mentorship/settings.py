@@ -78,7 +78,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last: it needs the user, and it wraps the view in the organisation's scope.
-    "mentorship.tenancy.TenancyMiddleware",
+    "mentorship.middleware.TenancyMiddleware",
 ]
 
 ROOT_URLCONF = "mentorship.frame.urls"

@@ -15,7 +15,7 @@ from celery.contrib.django.task import DjangoTask
 from django.db import InterfaceError, OperationalError, transaction
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from mentorship import selectors, services
+from mentorship import delivery, selectors
 from mentorship.models import Organization
 from mentorship.tenancy import tenant_scope
 
@@ -95,19 +95,19 @@ class SendTask(TenantTask):
 
 @shared_task(base=SendTask)
 def deliver_notification_email(*, organization_id: int, notification_id: int) -> bool:
-    return services.notification_email_deliver(notification_id=notification_id)
+    return delivery.notification_email_deliver(notification_id=notification_id)
 
 
 @shared_task(base=SendTask)
 def send_invitation_email(*, organization_id: int, invitation_id: int) -> bool:
-    return services.invitation_email_send(invitation_id=invitation_id)
+    return delivery.invitation_email_send(invitation_id=invitation_id)
 
 
 @shared_task(base=ReliableTask)
 def dispatch_notification_emails() -> int:
     """Beat dispatcher: fan out one delivery per notification still waiting for its email."""
     due = selectors.notifications_due_for_email_across_organizations(
-        max_attempts=services.MAX_EMAIL_ATTEMPTS
+        max_attempts=delivery.MAX_EMAIL_ATTEMPTS
     )
     for organization_id, notification_id in due:
         deliver_notification_email.delay(

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -71,6 +72,11 @@ def error_text(exc: ValidationError) -> str:
     """Every message of a refused write, in order, as one line for a page, a flash message or a
     command's error (a ``ValidationError`` may carry several)."""
     return " ".join(exc.messages)
+
+
+def absolute_url(path: str) -> str:
+    """The full address of a path of this site, for emails and calendar files."""
+    return f"{settings.SITE_URL}{path}"
 
 
 def tenant_url(organization: Organization, name: str, **kwargs: Any) -> str:

@@ -16,12 +16,9 @@ from dataclasses import dataclass, field
 import pytest
 from django.test import Client
 
+from mentorship.middleware import ORGANIZATIONS_ENTERED_SESSION_KEY
 from mentorship.models import Membership, Organization, Role, User
-from mentorship.tenancy import (
-    ORGANIZATIONS_ENTERED_SESSION_KEY,
-    across_all_organizations,
-    tenant_scope,
-)
+from mentorship.tenancy import across_all_organizations, tenant_scope
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 PASSWORD = "correct horse battery staple"

@@ -36,6 +36,7 @@ from mentorship import services as kernel
 from mentorship.frame.dashboards import Dashboard, Filters, dashboard, dashboard_programs
 from mentorship.models import DigestDelivery, Membership, Organization
 from mentorship.tenancy import across_all_organizations
+from mentorship.web import absolute_url
 from programs.models import Program, ProgramSponsor
 
 logger = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ def digest_compose(
             )
         url = reverse("program_dashboard", kwargs={"org_slug": slug, "program_slug": program.slug})
         programs.append(
-            ProgramDigest(program=program, board=boards[program.pk], url=kernel.absolute_url(url))
+            ProgramDigest(program=program, board=boards[program.pk], url=absolute_url(url))
         )
     if not programs:
         return None
@@ -147,9 +148,7 @@ def digest_compose(
             "filters": filters,
             "programs": programs,
             "k": effective_k(organization.anonymity_threshold),
-            "settings_url": kernel.absolute_url(
-                reverse("digest_settings", kwargs={"org_slug": slug})
-            ),
+            "settings_url": absolute_url(reverse("digest_settings", kwargs={"org_slug": slug})),
         },
     ).strip()
     # The body ends with "Your dashboard:"; the notification's email appends this link made

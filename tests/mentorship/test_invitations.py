@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from mentorship import services
+from mentorship import delivery, services
 from mentorship.models import AuditEvent, Invitation, Membership, Role
 from mentorship.tenancy import across_all_organizations
 from tests.conftest import Tenant
@@ -254,7 +254,7 @@ def test_the_email_is_sent_once_and_the_secret_never_enters_the_broker(
     token = link.rstrip("/").rsplit("/", 1)[1]
     assert token not in repr(enqueued)
     with alpha.scope():
-        assert services.invitation_email_send(invitation_id=enqueued[0]["invitation_id"]) is False
+        assert delivery.invitation_email_send(invitation_id=enqueued[0]["invitation_id"]) is False
     assert len(mail.outbox) == 1
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from mentorship import services
+from mentorship import delivery, services
 from mentorship.models import Notification
 from mentorship.tasks import deliver_notification_email, dispatch_notification_emails
 from tests.conftest import Tenant
@@ -80,7 +80,7 @@ def test_empty_inbox_explains_itself(alpha: Tenant, client_for) -> None:
 def test_delivery_is_idempotent(alpha: Tenant, django_capture_on_commit_callbacks) -> None:
     n = send(alpha, django_capture_on_commit_callbacks)
     with alpha.scope():
-        assert services.notification_email_deliver(notification_id=n.pk) is False
+        assert delivery.notification_email_deliver(notification_id=n.pk) is False
     assert len(mail.outbox) == 1
 
 
@@ -111,12 +111,12 @@ def test_a_failed_send_releases_the_claim_for_a_retry(alpha: Tenant, monkeypatch
     monkeypatch.setattr(services, "send_mail", broken)
     with alpha.scope():
         with pytest.raises(ConnectionError):
-            services.notification_email_deliver(notification_id=n.pk)
+            delivery.notification_email_deliver(notification_id=n.pk)
         n.refresh_from_db()
         assert n.emailed_at is None
     monkeypatch.undo()
     with alpha.scope():
-        assert services.notification_email_deliver(notification_id=n.pk) is True
+        assert delivery.notification_email_deliver(notification_id=n.pk) is True
     assert len(mail.outbox) == 1
 
 
@@ -164,18 +164,18 @@ def test_a_message_that_keeps_failing_stops_blocking_the_queue(alpha: Tenant, mo
         raise SMTPException("550 mailbox unavailable")
 
     monkeypatch.setattr(services, "send_mail", refuse)
-    for _ in range(services.MAX_EMAIL_ATTEMPTS):
+    for _ in range(delivery.MAX_EMAIL_ATTEMPTS):
         with alpha.scope(), pytest.raises(SMTPException):
-            services.notification_email_deliver(notification_id=bad.pk)
+            delivery.notification_email_deliver(notification_id=bad.pk)
     monkeypatch.undo()
     with alpha.scope():
         good = Notification.objects.create(
             organization=alpha.organization, recipient=alpha.hr, subject="Good", created_at=old
         )
-        assert services.notification_email_deliver(notification_id=bad.pk) is False
+        assert delivery.notification_email_deliver(notification_id=bad.pk) is False
     assert dispatch_notification_emails() == 1
     assert [m.subject for m in mail.outbox] == ["Good"]
     with alpha.scope():
         bad.refresh_from_db()
         good.refresh_from_db()
-    assert bad.email_attempts == services.MAX_EMAIL_ATTEMPTS and good.emailed_at is not None
+    assert bad.email_attempts == delivery.MAX_EMAIL_ATTEMPTS and good.emailed_at is not None
