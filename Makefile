@@ -17,7 +17,7 @@ help:
 	@echo "make test    install, then run the whole test suite"
 	@echo "make bench   print performance figures"
 	@echo "make load    32 signed-in users for 60 s on gunicorn + PostgreSQL + Redis (tests/load/run.py)"
-	@echo "make lint    ruff"
+	@echo "make lint    ruff, and import-linter (layers, no cycles)"
 
 var/tools/bin/uv:
 	@echo "uv is not installed: installing it into var/tools"
@@ -50,9 +50,11 @@ bench: install
 load: install
 	$(VENV)/bin/python -m tests.load.run
 
+# ruff, then import-linter: the layers and cycles of pyproject.toml's [tool.importlinter].
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(VENV)/bin/ruff format .

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from mentorship.models import Organization
 
 PAGE_SIZE = 25
+# The invitation a visitor opened before signing in (its token): after sign-up or sign-in, the
+# home page sends them back to it.
+PENDING_INVITATION_SESSION_KEY = "pending_invitation_token"
 
 
 def posted(request: HttpRequest) -> QueryDict | None:

@@ -15,10 +15,13 @@ from mentorship.forms import (
 )
 from mentorship.models import Role
 from mentorship.tenancy import role_required
-from mentorship.web import confirm_then_act, error_text, paginate, posted
-
-# The invitation a visitor opened before signing in: the home page sends them back to it.
-PENDING_INVITATION_SESSION_KEY = "pending_invitation_token"
+from mentorship.web import (
+    PENDING_INVITATION_SESSION_KEY,
+    confirm_then_act,
+    error_text,
+    paginate,
+    posted,
+)
 
 
 @require_http_methods(["GET", "POST"])

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from mentorship import selectors
 from mentorship.frame import home as home_pages
 from mentorship.tenancy import member_required
-from mentorship.views.invitations import PENDING_INVITATION_SESSION_KEY
+from mentorship.web import PENDING_INVITATION_SESSION_KEY
 
 
 @require_GET
