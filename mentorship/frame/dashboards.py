@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from feedback.anonymity import effective_k
@@ -119,6 +120,12 @@ def program_rows(*, program_ids: list[int], board: Dashboard) -> list[dict[str, 
         }
         for program in Program.objects.filter(pk__in=program_ids).order_by("name")
     ]
+
+
+def dashboard_program(*, slug: str) -> Program:
+    """The program of a dashboard's URL, or 404 (whether the viewer may see it is
+    :func:`dashboard_programs`'s to say)."""
+    return get_object_or_404(Program, slug=slug)
 
 
 def dashboard_programs(*, membership: Membership) -> QuerySet[Program]:

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from mentorship.csv_export import csv_writer
@@ -64,10 +63,6 @@ def _board(request: HttpRequest, program: Program | None) -> dict[str, Any]:
     }
 
 
-def _program(program_slug: str) -> Program:
-    return get_object_or_404(Program, slug=program_slug)
-
-
 @require_GET
 @role_required(Role.HR_ADMIN, Role.SPONSOR)
 def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
@@ -80,7 +75,7 @@ def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
 @require_GET
 @role_required(Role.HR_ADMIN, Role.SPONSOR)
 def program_dashboard(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
-    context = _board(request, _program(program_slug))
+    context = _board(request, selectors.dashboard_program(slug=program_slug))
     return render_page_or_partial(
         request, "mentorship/dashboard.html", "mentorship/_dashboard_body.html", context
     )
@@ -97,7 +92,7 @@ def organization_dashboard_csv(request: HttpRequest, org_slug: str, table: str) 
 def program_dashboard_csv(
     request: HttpRequest, org_slug: str, program_slug: str, table: str
 ) -> HttpResponse:
-    return _csv(request, _board(request, _program(program_slug)), table)
+    return _csv(request, _board(request, selectors.dashboard_program(slug=program_slug)), table)
 
 
 def _csv(request: HttpRequest, context: dict[str, Any], table: str) -> HttpResponse:

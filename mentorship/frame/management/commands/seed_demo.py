@@ -9,9 +9,13 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from feedback.demo import seed_demo_feedback
 from mentorship import services
 from mentorship.models import Organization, Role, User
 from mentorship.tenancy import tenant_scope
+from mentorship.web import tenant_url
+from pairings.demo import seed_demo_pairs
+from programs.demo import seed_demo_program
 
 DEFAULT_PASSWORD = "demo-mentoring-2026"
 DEMO_ORGANIZATIONS = {"acme": "Acme Corporation", "globex": "Globex Industries"}
@@ -64,17 +68,11 @@ class Command(BaseCommand):
                 user = self._user(email, first, last, password_hash)
                 services.membership_grant(organization=organization, user=user, role=role)
                 admin = admin or user
-            # Apps above the kernel add their demo content through their own seed module.
-            from programs.demo import seed_demo_program
-
+            # Each app adds its demo content through its own seed module.
             seed_demo_program(organization=organization)
             if created:
                 # Time-relative items (meetings, logs) only when the organisation is new.
-                from pairings.demo import seed_demo_pairs
-
                 seed_demo_pairs(organization=organization)
-                from feedback.demo import seed_demo_feedback
-
                 seed_demo_feedback(organization=organization)
             if created and admin is not None:
                 # Time-relative items are made only once, when the organisation is new.
@@ -83,7 +81,7 @@ class Command(BaseCommand):
                     recipient=admin,
                     subject=f"Welcome to the reverse-mentoring space of {name}",
                     body="Invite your colleagues from the Invitations page to get started.",
-                    url=f"/o/{slug}/invitations/",
+                    url=tenant_url(organization, "invitations"),
                 )
 
     @staticmethod
