@@ -12,8 +12,15 @@ class PairingsConfig(AppConfig):
         from mentorship.signals import member_removed
         from pairings import privacy, receivers
         from programs.privacy import register_personal_data
+        from programs.references import objective_reference_register, topic_reference_register
 
         register_personal_data(privacy.CONTRIBUTOR)
+        # A topic merge moves these too (programs never names pairings' relations).
+        topic_reference_register("pairings.SessionLog.topics", receivers.session_log_topics_move)
+        topic_reference_register("pairings.TopicWeek.topic", receivers.topic_weeks_move)
+        objective_reference_register(
+            "pairings.SessionLog.objectives", receivers.session_log_objectives_move
+        )
         member_removed.connect(receivers.revoke_calendar_feed, dispatch_uid="pairings.feed")
         post_save.connect(
             receivers.revoke_feed_of_removed_membership,

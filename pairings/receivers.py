@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models.functions import Greatest
 
 from mentorship.models import Membership, User
 from mentorship.tenancy import across_all_organizations, tenant_scope
 from pairings import meetings
+from pairings.activity import week_of
+from pairings.models import SessionLog, TopicWeek
+from programs.models import LearningObjective, Topic
+from programs.references import many_to_many_move
 
 
 def revoke_calendar_feed(sender: Any, membership: Membership, **kwargs: Any) -> None:
@@ -40,3 +48,46 @@ def revoke_feeds_of_deactivated_account(
     for membership in memberships:
         with tenant_scope(membership.organization):
             meetings.calendar_feed_revoke(membership=membership)
+
+
+# --- Merges of topics and objectives (handlers registered with programs.references) -------------
+
+
+def session_log_topics_move(source: Topic, target: Topic) -> None:
+    """Logs tagged with ``source`` are tagged with ``target``. A log tagged with both counted
+    once under each topic in its week's totals and is one session of ``target`` now: that total
+    loses one (on the key :func:`pairings.activity.record_session` wrote, from the author's side
+    and department), so the merged total is what logging it under ``target`` alone gives."""
+    both = Counter(
+        (
+            row["pairing__program_id"],
+            week_of(row["date"]),
+            row["author__side"],
+            row["author__department"],
+        )
+        for row in SessionLog.objects.filter(topics=source)
+        .filter(topics=target)
+        .values("pairing__program_id", "date", "author__side", "author__department")
+    )
+    for (program_id, week, side, department), n in both.items():
+        TopicWeek.objects.filter(
+            program_id=program_id, week=week, side=side, department=department, topic=target
+        ).update(sessions=Greatest(F("sessions") - n, 0))
+    many_to_many_move(SessionLog.topics, source=source, target=target)
+
+
+def topic_weeks_move(source: Topic, target: Topic) -> None:
+    """Weekly totals of ``source`` are added to ``target``'s on the same program, week, side and
+    department (one row per key, as the unique constraint wants); the others become ``target``'s."""
+    same_key = {name: OuterRef(name) for name in ("program_id", "week", "side", "department")}
+    sources = TopicWeek.objects.filter(topic=source)
+    TopicWeek.objects.filter(topic=target).filter(Exists(sources.filter(**same_key))).update(
+        sessions=F("sessions") + Subquery(sources.filter(**same_key).values("sessions")[:1])
+    )
+    sources.filter(Exists(TopicWeek.objects.filter(topic=target, **same_key))).delete()
+    sources.update(topic=target)
+
+
+def session_log_objectives_move(source: LearningObjective, target: LearningObjective) -> None:
+    """Logs that touched an objective folded into another touched that one."""
+    many_to_many_move(SessionLog.objectives, source=source, target=target)

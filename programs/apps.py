@@ -1,12 +1,22 @@
 from django.apps import AppConfig
 
+from mentorship.signals import member_joined
+
 
 class ProgramsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "programs"
 
     def ready(self) -> None:
-        from mentorship.signals import member_joined
-        from programs import receivers
+        # Here, not at the top: these import the models, not loaded yet when this module is.
+        from programs import receivers, services
+        from programs.references import topic_reference_register
 
         member_joined.connect(receivers.link_participants, dispatch_uid="programs.link")
+        for label, handler in (
+            ("programs.Program.topics", services.program_topics_move),
+            ("programs.Participant.offers", services.offers_move),
+            ("programs.Participant.wants", services.wants_move),
+            ("programs.LearningObjective.topic", services.objectives_topic_move),
+        ):
+            topic_reference_register(label, handler)

@@ -27,6 +27,7 @@ from programs.models import (
     TrainingCompletion,
     TrainingModule,
 )
+from programs.references import many_to_many_move, objective_references, topic_references
 
 # Sent after a program closes, with ``program``: later apps (pairings, feedback) hang their
 # end-of-program steps here instead of this app importing them.
@@ -79,27 +80,16 @@ def topic_rename(*, topic: Topic, name: str) -> Topic:
 
 
 def topic_merge(*, source: Topic, target: Topic, actor: User) -> Topic:
-    """Move every reference of ``source`` to ``target``, then delete ``source``."""
+    """Move every reference of ``source`` to ``target``, then delete ``source``.
+
+    Every relation to a topic, in any app, has its handler (:mod:`programs.references`): while one
+    has none the merge refuses, before writing anything, rather than let the deletion cascade."""
     if source.pk == target.pk:
         raise ValidationError("Choose a different topic to merge into.")
+    topic_references.require_handlers()
+    objective_references.require_handlers()  # two objectives of one person may be folded
     with transaction.atomic():
-        for relation in (Participant.offers, Participant.wants, Program.topics):
-            through = relation.through
-            owner = relation.field.m2m_field_name()
-            already = set(
-                through.objects.filter(topic=target).values_list(f"{owner}_id", flat=True)
-            )
-            rows = through.objects.filter(topic=source)
-            rows.filter(**{f"{owner}_id__in": already}).delete()
-            rows.update(topic=target)
-        # Someone with an objective on both topics keeps one: the target's, with the other's
-        # success criteria appended, the higher progress and the session logs of both.
-        for duplicate in LearningObjective.objects.filter(
-            topic=source, participant__objectives__topic=target
-        ).distinct():
-            kept = LearningObjective.objects.get(participant=duplicate.participant, topic=target)
-            _objective_absorb(kept=kept, other=duplicate)
-        LearningObjective.objects.filter(topic=source).update(topic=target)
+        topic_references.move(source=source, target=target)
         kernel.audit_record(
             organization=target.organization,
             action=AuditEvent.Action.TOPICS_MERGED,
@@ -108,6 +98,30 @@ def topic_merge(*, source: Topic, target: Topic, actor: User) -> Topic:
         )
         source.delete()
     return target
+
+
+def program_topics_move(source: Topic, target: Topic) -> None:
+    many_to_many_move(Program.topics, source=source, target=target)
+
+
+def offers_move(source: Topic, target: Topic) -> None:
+    many_to_many_move(Participant.offers, source=source, target=target)
+
+
+def wants_move(source: Topic, target: Topic) -> None:
+    many_to_many_move(Participant.wants, source=source, target=target)
+
+
+def objectives_topic_move(source: Topic, target: Topic) -> None:
+    """Objectives on ``source`` move to ``target``. Someone with an objective on both topics
+    keeps one: the target's, with the other's success criteria appended, the higher progress
+    and everything that referred to either (see :func:`objective_absorb`)."""
+    for duplicate in LearningObjective.objects.filter(
+        topic=source, participant__objectives__topic=target
+    ).distinct():
+        kept = LearningObjective.objects.get(participant=duplicate.participant, topic=target)
+        objective_absorb(kept=kept, other=duplicate)
+    LearningObjective.objects.filter(topic=source).update(topic=target)
 
 
 # --- Programs -------------------------------------------------------------------------------------
@@ -733,13 +747,14 @@ def participants_link_membership(*, membership: Membership) -> int:
 # --- Learning objectives --------------------------------------------------------------------------
 
 
-def _objective_absorb(*, kept: LearningObjective, other: LearningObjective) -> None:
-    """Fold ``other`` into ``kept`` (same person, same topic after a merge), then delete it."""
+def objective_absorb(*, kept: LearningObjective, other: LearningObjective) -> None:
+    """Fold ``other`` into ``kept`` (same person, same topic after a merge), then delete it.
+    What refers to ``other`` (a session log that touched it, say) moves to ``kept`` through the
+    handlers of :data:`programs.references.objective_references`."""
     kept.success_criteria = f"{kept.success_criteria}\n\n{other.success_criteria}"[:1000]
     kept.progress = max(kept.progress, other.progress)
     kept.save(update_fields=["success_criteria", "progress", "updated_at"])
-    for log in other.session_logs.all():
-        log.objectives.add(kept)
+    objective_references.move(source=other, target=kept)
     other.delete()
 
 
