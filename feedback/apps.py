@@ -1,15 +1,19 @@
 from django.apps import AppConfig
 
+from mentorship.signals import anonymity_threshold_changed
+from programs.signals import program_closed
+
 
 class FeedbackConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "feedback"
 
     def ready(self) -> None:
+        # These modules import models (feedback's and programs'), which cannot be imported
+        # before the app registry is ready: importing them here, once it is, is what ready()
+        # is for (AppRegistryNotReady at the top of this module), not a guard against a cycle.
         from feedback import privacy, receivers
-        from mentorship.signals import anonymity_threshold_changed
         from programs.privacy import register_personal_data
-        from programs.services import program_closed
 
         program_closed.connect(receivers.open_end_of_program_survey, dispatch_uid="feedback.end")
         anonymity_threshold_changed.connect(

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from feedback import services
 from feedback.models import (
     FeedbackCycle,
     Question,
@@ -15,6 +14,8 @@ from feedback.models import (
     SurveyResponse,
     SurveyTemplate,
 )
+from feedback.services import cycles as cycle_services
+from feedback.services import templates as template_services
 from feedback.summaries import summarize_cycles
 from mentorship.models import Organization
 from programs.models import Program
@@ -34,7 +35,7 @@ def seed_demo_feedback(*, organization: Organization) -> None:
     fewer than k, so their figures are withheld), and a monthly check-in on the demo program
     opening now, whose invitations arrive within a minute or two of `make run`."""
     rnd = random.Random(organization.slug)
-    services.templates_ensure_builtin(organization=organization)
+    template_services.templates_ensure_builtin(organization=organization)
     monthly = SurveyTemplate.objects.get(builtin_key="monthly-check-in")
     pilot = Program.objects.get(slug="pilot")
     now = timezone.now()
@@ -101,6 +102,6 @@ def seed_demo_feedback(*, organization: Organization) -> None:
     # that no longer say when anyone was invited or who answered.
     SurveyInvitation.objects.filter(cycle_id__in=closed).update(sent_at=None, answered=False)
     program = Program.objects.get(slug="digital-fluency")
-    services.cycle_create(
+    cycle_services.cycle_create(
         program=program, template=monthly, opens_at=now, repeat_weeks=4, title="Monthly check-in"
     )

@@ -1,4 +1,5 @@
-"""The survey form, built from a template version's questions."""
+"""Every form of the feedback app: the survey (built from a template version's questions), a
+cycle's schedule, a template and its questions, and a concern."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from typing import Any
 
 from django import forms
 
-from feedback.models import Question
+from feedback import selectors
+from feedback.models import Concern, FeedbackCycle, Question
+from mentorship.models import Membership
+from programs.models import Participant
 
 
 class SurveyForm(forms.Form):
@@ -118,10 +122,8 @@ class CycleForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from feedback.models import FeedbackCycle, SurveyTemplate
-
         super().__init__(*args, **kwargs)
-        self.fields["template"].queryset = SurveyTemplate.objects.order_by("name")
+        self.fields["template"].queryset = selectors.templates_by_name()
         self.fields["audience"].choices = FeedbackCycle.Audience.choices
 
     def clean(self) -> dict[str, Any]:
@@ -135,3 +137,47 @@ class CycleForm(forms.Form):
                 "remind_after_days", "The reminder must go out before the survey closes."
             )
         return data
+
+
+class TemplateForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    attributed = forms.BooleanField(
+        required=False, label="Answers by name (not anonymous), for HR to act on"
+    )
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(max_length=300, label="Question")
+    kind = forms.ChoiceField(choices=Question.Kind.choices, label="Kind of answer")
+    required = forms.BooleanField(required=False, initial=True)
+    choices = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For choice questions: one choice per line.",
+    )
+
+    def clean_choices(self) -> list[str]:
+        return [
+            line.strip()[:100] for line in self.cleaned_data["choices"].splitlines() if line.strip()
+        ]
+
+
+class ConcernForm(forms.Form):
+    participation = forms.ModelChoiceField(queryset=Participant.objects.none(), label="Program")
+    kind = forms.ChoiceField(
+        choices=Concern.Kind.choices, label="What is it about?", widget=forms.RadioSelect
+    )
+    text = forms.CharField(
+        label="Tell HR more (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["participation"].queryset = selectors.participations_open_to_concerns(
+            membership=membership
+        )
+        self.fields["participation"].label_from_instance = lambda p: p.program.name

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from feedback import release_plans, services
-from feedback.models import SurveyTemplate
+from feedback import release_plans, selectors
+from feedback.services import cycles as cycle_services
+from feedback.services import templates as template_services
 from mentorship.tenancy import tenant_scope
 from programs.models import Program
 
@@ -17,12 +18,12 @@ def open_end_of_program_survey(sender: Any, program: Program, **kwargs: Any) -> 
     self-rating per objective topic that gives the pre/post change)."""
     # Sent after commit, possibly outside the request: enter the program's scope explicitly.
     with tenant_scope(program.organization):
-        services.templates_ensure_builtin(organization=program.organization)
-        template = SurveyTemplate.objects.get(builtin_key="end-of-program")
-        cycle = services.cycle_create_for_closed_program(
+        template_services.templates_ensure_builtin(organization=program.organization)
+        template = selectors.template_builtin(key="end-of-program")
+        cycle = cycle_services.cycle_create_for_closed_program(
             program=program, template=template, opens_at=timezone.now()
         )
-        services.cycles_dispatch(organization=program.organization, only=cycle)
+        cycle_services.cycles_dispatch(organization=program.organization, only=cycle)
 
 
 def narrow_release_plans(sender: Any, organization: Any, k: int, **kwargs: Any) -> None:

@@ -38,6 +38,7 @@ from feedback.release_plans import (
     question_key,
     topic_key,
 )
+from programs.models import LearningObjective, Participant
 
 
 @dataclass
@@ -287,8 +288,6 @@ def program_results(*, program: Any, k: int) -> ProgramResults:
     """Across the program's closed and open cycles: the trend of the first 1-5 question and of
     NPS, and the pre/post self-rating per objective topic. Survey figures come from each
     survey's release plan; a pooled final rating adds up only topics released on their own."""
-    from programs.models import LearningObjective, Participant
-
     # Anonymous surveys only, and each row names its survey: quick checks and by-name
     # surveys are not mixed into a check-in trend.
     cycles = list(

@@ -2,34 +2,24 @@
 
 from django.urls import path
 
-from feedback import views, views_concerns, views_results, views_templates
+from feedback.views import answers, concerns, cycles, results, templates
 
 P = "programs/<slug:program_slug>/feedback/"
 
 urlpatterns = [
-    path("surveys/<int:survey_id>/", views.survey_answer, name="survey_answer"),
-    path("pairs/<int:pairing_id>/after-session/", views.after_session, name="after_session"),
-    path("surveys/", views_templates.templates, name="survey_templates"),
-    path(
-        "surveys/templates/<int:template_id>/",
-        views_templates.template_edit,
-        name="survey_template",
-    ),
+    path("surveys/<int:survey_id>/", answers.survey_answer, name="survey_answer"),
+    path("pairs/<int:pairing_id>/after-session/", answers.after_session, name="after_session"),
+    path("surveys/", templates.templates, name="survey_templates"),
+    path("surveys/templates/<int:template_id>/", templates.template_edit, name="survey_template"),
     path(
         "surveys/templates/<int:template_id>/remove-question/",
-        views_templates.question_remove,
+        templates.question_remove,
         name="survey_question_remove",
     ),
-    path("concerns/", views_concerns.concerns, name="concerns"),
-    path("concerns/new/", views_concerns.concern_new, name="concern_new"),
-    path(
-        "concerns/<int:concern_id>/resolve/", views_concerns.concern_resolve, name="concern_resolve"
-    ),
-    path(P, views_results.cycles, name="feedback_cycles"),
-    path(P + "<int:cycle_id>/", views_results.cycle_results, name="feedback_results"),
-    path(
-        P + "<int:cycle_id>/results.csv",
-        views_results.cycle_results_csv,
-        name="feedback_results_csv",
-    ),
+    path("concerns/", concerns.concerns, name="concerns"),
+    path("concerns/new/", concerns.concern_new, name="concern_new"),
+    path("concerns/<int:concern_id>/resolve/", concerns.concern_resolve, name="concern_resolve"),
+    path(P, cycles.cycles, name="feedback_cycles"),
+    path(P + "<int:cycle_id>/", results.cycle_results, name="feedback_results"),
+    path(P + "<int:cycle_id>/results.csv", results.cycle_results_csv, name="feedback_results_csv"),
 ]

@@ -59,8 +59,8 @@ def test_closing_writes_anonymous_answers_in_random_order_on_one_day(alpha, db) 
 
     from django.utils import timezone
 
-    from feedback import services
     from feedback.models import FeedbackCycle
+    from feedback.services import responses as response_services
     from tests.feedback.test_results import make_cycle
 
     with alpha.scope():
@@ -71,7 +71,7 @@ def test_closing_writes_anonymous_answers_in_random_order_on_one_day(alpha, db) 
                 organization=alpha.organization, cycle=cycle, side="junior", department=f"D{n:02d}"
             )
         stdlib_random.seed(1)
-        services.materialize_pending(cycle=cycle)
+        response_services.materialize_pending(cycle=cycle)
         order = list(SurveyResponse.objects.order_by("pk").values_list("department", flat=True))
         # Default database order (insertion) too: it must not be the order of submission.
         inserted = list(SurveyResponse.objects.values_list("department", flat=True))

@@ -10,7 +10,6 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from feedback import services
 from feedback.models import (
     FeedbackCycle,
     PendingResponse,
@@ -19,8 +18,12 @@ from feedback.models import (
     SurveyResponse,
     SurveyTemplate,
 )
-from programs import services as program_services
+from feedback.services import cycles as cycle_services
+from feedback.services import responses as response_services
+from feedback.services import templates as template_services
 from programs.models import Program
+from programs.services import participants as participant_services
+from programs.services import programs as program_services
 from tests.conftest import Tenant
 
 
@@ -30,7 +33,7 @@ def program(alpha: Tenant) -> Program:
         program = program_services.program_create(organization=alpha.organization, name="Cohort")
         Program.objects.filter(pk=program.pk).update(status=Program.Status.ACTIVE)
         program.refresh_from_db()
-        program_services.participant_add(
+        participant_services.participant_add(
             program=program,
             email=alpha.participant.email,
             invited_by=None,
@@ -39,7 +42,7 @@ def program(alpha: Tenant) -> Program:
             side="junior",
             department="Sales",
         )
-        program_services.participant_add(
+        participant_services.participant_add(
             program=program,
             email=alpha.sponsor.email,
             invited_by=None,
@@ -48,7 +51,7 @@ def program(alpha: Tenant) -> Program:
             side="senior",
             level=9,
         )
-        services.templates_ensure_builtin(organization=alpha.organization)
+        template_services.templates_ensure_builtin(organization=alpha.organization)
     return program
 
 
@@ -58,7 +61,7 @@ def template(key: str) -> SurveyTemplate:
 
 def dispatch(alpha: Tenant, capture, now=None) -> dict[str, int]:
     with alpha.scope(), capture(execute=True):
-        return services.cycles_dispatch(organization=alpha.organization, now=now)
+        return cycle_services.cycles_dispatch(organization=alpha.organization, now=now)
 
 
 def test_a_cycle_opens_invites_reminds_and_closes_once_each(
@@ -66,7 +69,7 @@ def test_a_cycle_opens_invites_reminds_and_closes_once_each(
 ) -> None:
     start = timezone.now()
     with alpha.scope():
-        services.cycle_create(
+        cycle_services.cycle_create(
             program=program, template=template("monthly-check-in"), opens_at=start, repeat_weeks=4
         )
     assert dispatch(alpha, django_capture_on_commit_callbacks) == {
@@ -100,7 +103,7 @@ def test_answers_are_anonymous_and_given_once(
     alpha: Tenant, program, client_for, django_capture_on_commit_callbacks
 ) -> None:
     with alpha.scope():
-        cycle = services.cycle_create(
+        cycle = cycle_services.cycle_create(
             program=program, template=template("monthly-check-in"), opens_at=timezone.now()
         )
     dispatch(alpha, django_capture_on_commit_callbacks)
@@ -152,7 +155,7 @@ def test_attributed_cycles_keep_the_name_and_closed_ones_say_so(
     alpha: Tenant, program, client_for, django_capture_on_commit_callbacks
 ) -> None:
     with alpha.scope():
-        cycle = services.cycle_create(
+        cycle = cycle_services.cycle_create(
             program=program, template=template("pairing-fit"), opens_at=timezone.now()
         )
         assert not cycle.anonymous
@@ -163,13 +166,17 @@ def test_attributed_cycles_keep_the_name_and_closed_ones_say_so(
             q.pk: (4 if q.kind == "likert" else q.choices[0] if q.kind == "single" else "")
             for q in cycle.version.questions.all()
         }
-        services.response_submit(invitation=invitation, answers=answers, actor=alpha.participant)
+        response_services.response_submit(
+            invitation=invitation, answers=answers, actor=alpha.participant
+        )
         assert SurveyResponse.objects.get().attributed_to.email == alpha.participant.email
         other = SurveyInvitation.objects.exclude(pk=invitation.pk).get()
         FeedbackCycle.objects.filter(pk=cycle.pk).update(status="closed")
         other.refresh_from_db()
         with pytest.raises(ValidationError, match="closed"):
-            services.response_submit(invitation=other, answers=answers, actor=alpha.sponsor)
+            response_services.response_submit(
+                invitation=other, answers=answers, actor=alpha.sponsor
+            )
     assert (
         "This survey has closed."
         in client_for(alpha.sponsor).get(f"/o/alpha/surveys/{other.pk}/").content.decode()
@@ -179,10 +186,10 @@ def test_attributed_cycles_keep_the_name_and_closed_ones_say_so(
 def test_editing_a_template_in_use_makes_a_new_version(alpha: Tenant, program) -> None:
     with alpha.scope():
         monthly = template("monthly-check-in")
-        first = services.template_version_for_edit(template=monthly)
+        first = template_services.template_version_for_edit(template=monthly)
         assert first.number == 1  # unused: edit in place
-        services.cycle_create(program=program, template=monthly, opens_at=timezone.now())
-        second = services.template_version_for_edit(template=monthly)
+        cycle_services.cycle_create(program=program, template=monthly, opens_at=timezone.now())
+        second = template_services.template_version_for_edit(template=monthly)
         assert second.number == 2 and second.questions.count() == first.questions.count()
 
 
@@ -190,7 +197,7 @@ def test_nothing_opens_for_a_closed_program(
     alpha: Tenant, program, django_capture_on_commit_callbacks
 ) -> None:
     with alpha.scope():
-        services.cycle_create(
+        cycle_services.cycle_create(
             program=program, template=template("monthly-check-in"), opens_at=timezone.now()
         )
         Program.objects.filter(pk=program.pk).update(status=Program.Status.CLOSED)
@@ -203,7 +210,7 @@ def test_the_beat_dispatcher_runs_each_organisation(
     from feedback.tasks import dispatch_feedback_cycles
 
     with alpha.scope():
-        services.cycle_create(
+        cycle_services.cycle_create(
             program=program, template=template("monthly-check-in"), opens_at=timezone.now()
         )
     with django_capture_on_commit_callbacks(execute=True):

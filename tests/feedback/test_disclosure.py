@@ -17,13 +17,16 @@ from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from feedback import services
 from feedback.disclosure import EVERYONE, atoms, cell, release, small_atoms
 from feedback.models import FeedbackCycle, Question, SurveyResponse, SurveyTemplate, TopicRating
+from feedback.services import cycles as cycle_services
+from feedback.services import templates as template_services
 from feedback.summaries import summarize_cycles
 from mentorship.models import Role
-from programs import services as program_services
 from programs.models import Participant
+from programs.services import participants as participant_services
+from programs.services import sponsors as sponsor_services
+from programs.services import topics as topic_services
 from tests.conftest import Tenant
 from tests.feedback.test_results import make_cycle
 
@@ -119,7 +122,7 @@ def respond(
 
 def closed_survey(program, key: str = "end-of-program") -> FeedbackCycle:
     """A survey of the built-in template ``key``, closed now, with no answers yet."""
-    cycle = services.cycle_create(
+    cycle = cycle_services.cycle_create(
         program=program,
         template=SurveyTemplate.objects.get(builtin_key=key),
         opens_at=timezone.now(),
@@ -157,7 +160,7 @@ def test_juniors_minus_a_department_never_gives_one_persons_answers(
         for n in range(3):
             respond(cycle, side="senior", department="Sales", likert=3, text=f"senior {n}")
         summarize_cycles(cycle_ids=[cycle.pk])
-        program_services.program_sponsor_add(
+        sponsor_services.program_sponsor_add(
             program=cycle.program, membership=alpha.members[Role.SPONSOR]
         )
     base = f"/o/alpha/programs/{cycle.program.slug}/feedback/{cycle.pk}/results.csv"
@@ -190,7 +193,7 @@ def test_everyone_minus_two_departments_on_a_dashboard_never_gives_a_third(
     with alpha.scope():
         cycle = make_cycle(alpha)
         program = cycle.program
-        program_services.program_sponsor_add(
+        sponsor_services.program_sponsor_add(
             program=program, membership=alpha.members[Role.SPONSOR]
         )
         for department in ("Ops", "Sales", "Legal"):
@@ -243,7 +246,7 @@ def test_a_pool_of_final_ratings_never_includes_a_survey_withheld_on_its_own(
     alpha.organization.save()
     with alpha.scope():
         program = make_cycle(alpha).program
-        services.templates_ensure_builtin(organization=alpha.organization)
+        template_services.templates_ensure_builtin(organization=alpha.organization)
         first, second = closed_survey(program), closed_survey(program)
         for _ in range(3):
             respond(first, side="senior", department="Ops", topics={"Cloud": 4})
@@ -361,11 +364,11 @@ def test_no_combination_of_views_isolates_fewer_than_k_people(
     with transaction.atomic():
         with alpha.scope():
             cycle = make_cycle(alpha)
-            program_services.program_sponsor_add(
+            sponsor_services.program_sponsor_add(
                 program=cycle.program, membership=alpha.members[Role.SPONSOR]
             )
             # The end-of-program survey's questions (a scale, a comment, topic ratings).
-            services.templates_ensure_builtin(organization=alpha.organization)
+            template_services.templates_ensure_builtin(organization=alpha.organization)
             version = SurveyTemplate.objects.get(builtin_key="end-of-program").versions.first()
             FeedbackCycle.objects.filter(pk=cycle.pk).update(
                 version=version, closed_at=timezone.now()
@@ -494,11 +497,11 @@ def test_the_surveys_page_does_not_name_a_topic_one_person_chose(alpha: Tenant, 
 
     with alpha.scope():
         program = make_cycle(alpha).program
-        common, rare = program_services.topics_get_or_create(
+        common, rare = topic_services.topics_get_or_create(
             organization=alpha.organization, names=["AI tools", "Quantum basket weaving"]
         )
         for n in range(6):
-            person = program_services.participant_add(
+            person = participant_services.participant_add(
                 program=program,
                 email=f"s{n}@example.com",
                 invited_by=None,

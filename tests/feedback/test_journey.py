@@ -8,11 +8,14 @@ import re
 from django.core import mail
 from django.utils import timezone
 
-from feedback import services
 from feedback.models import Question, SurveyTemplate
+from feedback.services import cycles as cycle_services
+from feedback.services import templates as template_services
 from mentorship.models import Role
-from programs import services as program_services
 from programs.models import Program
+from programs.services import participants as participant_services
+from programs.services import programs as program_services
+from programs.services import sponsors as sponsor_services
 from tests.conftest import Tenant
 from tests.factories import MembershipFactory
 
@@ -27,7 +30,7 @@ def test_monthly_check_in_from_scheduling_to_a_sponsors_results(
         program = program_services.program_create(organization=alpha.organization, name="Cohort")
         Program.objects.filter(pk=program.pk).update(status=Program.Status.ACTIVE)
         for n, m in enumerate(members):
-            program_services.participant_add(
+            participant_services.participant_add(
                 program=program,
                 email=m.user.email,
                 invited_by=None,
@@ -36,10 +39,10 @@ def test_monthly_check_in_from_scheduling_to_a_sponsors_results(
                 side="junior" if n % 2 else "senior",
                 level=1 if n % 2 else 9,
             )
-        program_services.program_sponsor_add(
+        sponsor_services.program_sponsor_add(
             program=program, membership=alpha.members[Role.SPONSOR]
         )
-        services.templates_ensure_builtin(organization=alpha.organization)
+        template_services.templates_ensure_builtin(organization=alpha.organization)
         monthly = SurveyTemplate.objects.get(builtin_key="monthly-check-in")
     hr = client_for(alpha.hr)
     scheduled = hr.post(
@@ -57,7 +60,7 @@ def test_monthly_check_in_from_scheduling_to_a_sponsors_results(
     assert scheduled.status_code == 302
     for _ in range(3):  # beat ticks
         with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
-            services.cycles_dispatch(
+            cycle_services.cycles_dispatch(
                 organization=alpha.organization, now=timezone.now() + timezone.timedelta(minutes=1)
             )
     invitations = [m for m in mail.outbox if m.subject == "Check-in: Monthly check-in"]
@@ -87,7 +90,7 @@ def test_monthly_check_in_from_scheduling_to_a_sponsors_results(
     # While open, nothing is shown: the figures changing after each answer would tell.
     assert "Results appear when the survey closes" in sponsor.get(results).content.decode()
     with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
-        services.cycles_dispatch(
+        cycle_services.cycles_dispatch(
             organization=alpha.organization, now=timezone.now() + timezone.timedelta(days=8)
         )
     page = sponsor.get(results).content.decode()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from feedback import services
 from feedback.models import (
     FeedbackCycle,
     Question,
@@ -13,9 +12,14 @@ from feedback.models import (
     SurveyTemplate,
 )
 from feedback.results import cycle_results
+from feedback.services import cycles as cycle_services
+from feedback.services import responses as response_services
+from feedback.services import templates as template_services
 from mentorship.models import Role
-from programs import services as program_services
 from programs.models import Program
+from programs.services import participants as participant_services
+from programs.services import programs as program_services
+from programs.services import sponsors as sponsor_services
 from tests.conftest import Tenant
 from tests.feedback.test_results import answer, make_cycle
 
@@ -64,12 +68,12 @@ def test_results_only_after_closing_and_names_and_texts_of_by_name_surveys_for_h
 ) -> None:
     with alpha.scope():
         cycle = make_cycle(alpha, "pairing-fit")
-        program_services.program_sponsor_add(
+        sponsor_services.program_sponsor_add(
             program=cycle.program, membership=alpha.members[Role.SPONSOR]
         )
         text_q = cycle.version.questions.get(kind=Question.Kind.TEXT)
         for n in range(5):
-            person = program_services.participant_add(
+            person = participant_services.participant_add(
                 program=cycle.program,
                 email=f"n{n}@example.com",
                 invited_by=None,
@@ -97,7 +101,7 @@ def test_a_sponsor_of_another_program_sees_nothing(alpha: Tenant, client_for) ->
     with alpha.scope():
         cycle = make_cycle(alpha)
         other = program_services.program_create(organization=alpha.organization, name="Other")
-        program_services.program_sponsor_add(program=other, membership=alpha.members[Role.SPONSOR])
+        sponsor_services.program_sponsor_add(program=other, membership=alpha.members[Role.SPONSOR])
     url = f"/o/alpha/programs/{cycle.program.slug}/feedback/{cycle.pk}/"
     assert client_for(alpha.sponsor).get(url).status_code == 404
     assert client_for(alpha.sponsor).get(url + "results.csv").status_code == 404
@@ -109,7 +113,7 @@ def test_closing_forgets_when_people_were_invited_and_reminded(
     with alpha.scope():
         program = program_services.program_create(organization=alpha.organization, name="P")
         Program.objects.filter(pk=program.pk).update(status=Program.Status.ACTIVE)
-        program_services.participant_add(
+        participant_services.participant_add(
             program=program,
             email=alpha.participant.email,
             invited_by=None,
@@ -117,16 +121,16 @@ def test_closing_forgets_when_people_were_invited_and_reminded(
             last_name="B",
             side="junior",
         )
-        services.templates_ensure_builtin(organization=alpha.organization)
-        services.cycle_create(
+        template_services.templates_ensure_builtin(organization=alpha.organization)
+        cycle_services.cycle_create(
             program=program,
             template=SurveyTemplate.objects.get(builtin_key="monthly-check-in"),
             opens_at=timezone.now(),
         )
         with django_capture_on_commit_callbacks(execute=True):
-            services.cycles_dispatch(organization=alpha.organization)
+            cycle_services.cycles_dispatch(organization=alpha.organization)
             # Someone approved after the survey opened is invited on the next tick.
-            program_services.participant_add(
+            participant_services.participant_add(
                 program=program,
                 email=alpha.sponsor.email,
                 invited_by=None,
@@ -135,9 +139,9 @@ def test_closing_forgets_when_people_were_invited_and_reminded(
                 side="senior",
                 level=9,
             )
-            services.cycles_dispatch(organization=alpha.organization)
+            cycle_services.cycles_dispatch(organization=alpha.organization)
         assert SurveyInvitation.objects.filter(sent_at__isnull=False).count() == 2
-        services.cycles_dispatch(
+        cycle_services.cycles_dispatch(
             organization=alpha.organization, now=timezone.now() + timezone.timedelta(days=8)
         )
         assert not SurveyInvitation.objects.filter(sent_at__isnull=False).exists()
@@ -146,18 +150,18 @@ def test_closing_forgets_when_people_were_invited_and_reminded(
 
 def test_question_positions_stay_unique_after_removals(alpha: Tenant) -> None:
     with alpha.scope():
-        template = services.template_create(
+        template = template_services.template_create(
             organization=alpha.organization, name="T", description="", attributed=False
         )
         for text in ("Q0", "Q1", "Q2"):
-            services.question_add(
+            template_services.question_add(
                 template=template, text=text, kind="likert", required=True, choices=[]
             )
-        services.question_remove(template=template, position=1)
-        services.question_add(
+        template_services.question_remove(template=template, position=1)
+        template_services.question_add(
             template=template, text="Q3", kind="likert", required=True, choices=[]
         )
-        services.question_remove(template=template, position=2)
+        template_services.question_remove(template=template, position=2)
         version = template.versions.order_by("-number").first()
         assert [q.text for q in version.questions.all()] == ["Q0", "Q3"]
 
@@ -167,7 +171,7 @@ def test_someone_without_objectives_can_finish_the_end_of_program_survey(alpha: 
         cycle = make_cycle(alpha, "end-of-program")
         FeedbackCycle.objects.filter(pk=cycle.pk).update(status="open")
         cycle.refresh_from_db()
-        person = program_services.participant_add(
+        person = participant_services.participant_add(
             program=cycle.program,
             email=alpha.participant.email,
             invited_by=None,
@@ -182,6 +186,8 @@ def test_someone_without_objectives_can_finish_the_end_of_program_survey(alpha: 
             q.pk: (4 if q.kind == "likert" else 9 if q.kind == "nps" else None)
             for q in cycle.version.questions.all()
         }
-        services.response_submit(invitation=invitation, answers=answers, actor=alpha.participant)
+        response_services.response_submit(
+            invitation=invitation, answers=answers, actor=alpha.participant
+        )
         invitation.refresh_from_db()
         assert invitation.answered

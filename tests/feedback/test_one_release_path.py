@@ -15,7 +15,7 @@ ANSWER_TABLES = {"Answer", "SurveyResponse", "TopicRating", "QuestionSummary", "
 # with the reason it may touch the tables directly.
 WRITERS = {
     "feedback/models.py": "defines the tables",
-    "feedback/services.py": "writes answers as people submit them",
+    "feedback/services/responses.py": "writes answers as people submit them",
     "feedback/summaries.py": "writes totals and the plan at closing",
     "feedback/release_plans.py": "builds the plan itself",
     "feedback/privacy.py": "a person's own answers by name, for export and erasure",

@@ -12,7 +12,6 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedback import services
 from feedback.models import (
     FeedbackCycle,
     Question,
@@ -21,18 +20,23 @@ from feedback.models import (
     TopicRating,
 )
 from feedback.results import cycle_results
+from feedback.services import cycles as cycle_services
+from feedback.services import templates as template_services
 from feedback.summaries import summarize_cycles
 from mentorship.models import Role
-from programs import services as program_services
 from programs.models import Program
+from programs.services import participants as participant_services
+from programs.services import programs as program_services
+from programs.services import sponsors as sponsor_services
+from programs.services import topics as topic_services
 from tests.conftest import Tenant
 
 
 def make_cycle(alpha: Tenant, key: str = "monthly-check-in") -> FeedbackCycle:
     program = program_services.program_create(organization=alpha.organization, name="Cohort")
     Program.objects.filter(pk=program.pk).update(status=Program.Status.ACTIVE)
-    services.templates_ensure_builtin(organization=alpha.organization)
-    cycle = services.cycle_create(
+    template_services.templates_ensure_builtin(organization=alpha.organization)
+    cycle = cycle_services.cycle_create(
         program=program,
         template=SurveyTemplate.objects.get(builtin_key=key),
         opens_at=timezone.now(),
@@ -56,7 +60,7 @@ def answer(cycle: FeedbackCycle, *, side: str, department: str, likert: int, tex
 def test_a_sponsor_sees_results_only_where_k_answered(alpha: Tenant, client_for) -> None:
     with alpha.scope():
         cycle = make_cycle(alpha)
-        program_services.program_sponsor_add(
+        sponsor_services.program_sponsor_add(
             program=cycle.program, membership=alpha.members[Role.SPONSOR]
         )
         for n in range(4):
@@ -88,11 +92,11 @@ def test_a_sponsor_sees_results_only_where_k_answered(alpha: Tenant, client_for)
 def test_names_of_attributed_answers_are_for_hr_admins_only(alpha: Tenant, client_for) -> None:
     with alpha.scope():
         cycle = make_cycle(alpha, "pairing-fit")
-        program_services.program_sponsor_add(
+        sponsor_services.program_sponsor_add(
             program=cycle.program, membership=alpha.members[Role.SPONSOR]
         )
         for n in range(5):
-            person = program_services.participant_add(
+            person = participant_services.participant_add(
                 program=cycle.program,
                 email=f"p{n}@example.com",
                 invited_by=None,
@@ -183,18 +187,18 @@ def test_trend_and_skills_across_surveys_respect_k(alpha: Tenant, client_for) ->
         for _ in range(5):
             answer(cycle, side="junior", department="Sales", likert=4, text="")
         program = cycle.program
-        end = services.cycle_create(
+        end = cycle_services.cycle_create(
             program=program,
             template=SurveyTemplate.objects.get(builtin_key="end-of-program"),
             opens_at=timezone.now(),
         )
         FeedbackCycle.objects.filter(pk=end.pk).update(status="closed", opened_at=timezone.now())
         ratings_q = end.version.questions.get(kind=Question.Kind.OBJECTIVE_RATINGS)
-        topic = program_services.topics_get_or_create(
+        topic = topic_services.topics_get_or_create(
             organization=alpha.organization, names=["AI tools"]
         )[0]
         for n in range(5):
-            person = program_services.participant_add(
+            person = participant_services.participant_add(
                 program=program,
                 email=f"p{n}@example.com",
                 invited_by=None,
@@ -252,7 +256,7 @@ def test_the_surveys_page_costs_the_same_queries_for_any_number_of_surveys(
     one = queries()
     with alpha.scope():
         for _ in range(5):
-            services.cycle_create(
+            cycle_services.cycle_create(
                 program=cycle.program,
                 template=SurveyTemplate.objects.get(builtin_key="monthly-check-in"),
                 opens_at=timezone.now(),

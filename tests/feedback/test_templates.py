@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from feedback import services
 from feedback.models import FeedbackCycle, SurveyTemplate
-from programs import services as program_services
+from feedback.services import cycles as cycle_services
+from feedback.services import templates as template_services
+from programs.services import programs as program_services
 from tests.conftest import Tenant
 
 
@@ -34,7 +35,9 @@ def test_hr_writes_a_survey_and_editing_it_later_keeps_past_questions(
     hr.post(page, {"text": "How useful?", "kind": "likert", "required": "on"})
     with alpha.scope():
         program = program_services.program_create(organization=alpha.organization, name="P")
-        cycle = services.cycle_create(program=program, template=template, opens_at=timezone.now())
+        cycle = cycle_services.cycle_create(
+            program=program, template=template, opens_at=timezone.now()
+        )
         assert [q.text for q in cycle.version.questions.all()] == ["Which tool?", "How useful?"]
     # Now in use: a change makes version 2; the scheduled cycle keeps version 1.
     assert "creates version 2" in hr.get(page).content.decode()
@@ -52,7 +55,7 @@ def test_removing_a_question_that_is_gone_says_so_and_makes_no_version(
 ) -> None:
 
     with alpha.scope():
-        services.templates_ensure_builtin(organization=alpha.organization)
+        template_services.templates_ensure_builtin(organization=alpha.organization)
         template = SurveyTemplate.objects.get(builtin_key="monthly-check-in")
         versions = template.versions.count()
     url = f"/o/alpha/surveys/templates/{template.pk}/remove-question/"

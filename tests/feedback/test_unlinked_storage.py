@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.db import connection
 
-from feedback import services
 from feedback.models import (
     FeedbackCycle,
     PendingResponse,
@@ -16,9 +15,11 @@ from feedback.models import (
     TopicRating,
 )
 from feedback.results import cycle_results
+from feedback.services import responses as response_services
 from mentorship.models import Membership, User
-from programs import services as program_services
 from programs.models import LearningObjective, Participant
+from programs.services import participants as participant_services
+from programs.services import topics as topic_services
 from tests.conftest import Tenant
 from tests.feedback.test_results import make_cycle
 
@@ -28,7 +29,7 @@ def _person(
 ) -> tuple[User, Participant]:
     user = User.objects.create_user(email=f"rater{n}@example.com", password="x")
     membership = Membership.objects.create(organization=cycle.organization, user=user)
-    person = program_services.participant_add(
+    person = participant_services.participant_add(
         program=cycle.program,
         email=user.email,
         invited_by=None,
@@ -49,7 +50,9 @@ def _answer_end_of_program(
     invitation = SurveyInvitation.objects.create(
         organization=cycle.organization, cycle=cycle, participant=person
     )
-    services.response_submit(invitation=invitation, answers=_answers(cycle, topics), actor=user)
+    response_services.response_submit(
+        invitation=invitation, answers=_answers(cycle, topics), actor=user
+    )
 
 
 def _answers(cycle: FeedbackCycle, topics: dict[str, int]) -> dict[int, object]:
@@ -89,7 +92,7 @@ def test_topic_ratings_are_stored_apart_from_responses_and_filtered_by_k(
             with django_capture_on_commit_callbacks(execute=True):
                 _answer_end_of_program(cycle, user, person, topics)
         assert not TopicRating.objects.exists()  # nothing is written while the survey is open
-        services.materialize_pending(cycle=cycle)
+        response_services.materialize_pending(cycle=cycle)
         FeedbackCycle.objects.filter(pk=cycle.pk).update(status="closed")
         cycle.refresh_from_db()
         assert TopicRating.objects.count() == 9
@@ -124,7 +127,7 @@ def test_an_open_surveys_submissions_share_one_transaction_id_with_every_answere
                 organization=cycle.organization, cycle=cycle, participant=person
             )
             with django_capture_on_commit_callbacks(execute=True) as callbacks:
-                services.response_submit(
+                response_services.response_submit(
                     invitation=invitation, answers=_answers(cycle, {}), actor=user
                 )
             assert len(callbacks) == 1
@@ -149,7 +152,7 @@ def test_baseline_and_final_ratings_make_the_skill_change(alpha: Tenant) -> None
     with alpha.scope():
         cycle = make_cycle(alpha, "end-of-program")
         question = cycle.version.questions.get(kind=Question.Kind.OBJECTIVE_RATINGS)
-        topic = program_services.topics_get_or_create(
+        topic = topic_services.topics_get_or_create(
             organization=alpha.organization, names=["Cloud"]
         )[0]
         for n in range(5):

@@ -17,7 +17,6 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from feedback import services
 from feedback.models import (
     FeedbackCycle,
     PendingResponse,
@@ -25,11 +24,15 @@ from feedback.models import (
     SurveyResponse,
     SurveyTemplate,
 )
+from feedback.services import cycles as cycle_services
+from feedback.services import responses as response_services
+from feedback.services import templates as template_services
 from mentorship.frame.dashboards import Filters, dashboard
 from mentorship.models import AuditEvent, Notification
 from mentorship.tenancy import across_all_organizations
-from programs import services as program_services
 from programs.models import Participant, Program
+from programs.services import participants as participant_services
+from programs.services import programs as program_services
 from tests.conftest import Tenant
 
 REMINDER = "Check-in reminder: Monthly check-in"
@@ -44,7 +47,7 @@ def cohort(alpha: Tenant) -> Program:
         Program.objects.filter(pk=program.pk).update(status=Program.Status.ACTIVE)
         program.refresh_from_db()
         for user, side, level in ((alpha.participant, "junior", 1), (alpha.sponsor, "senior", 9)):
-            program_services.participant_add(
+            participant_services.participant_add(
                 program=program,
                 email=user.email,
                 invited_by=None,
@@ -53,19 +56,19 @@ def cohort(alpha: Tenant) -> Program:
                 side=side,
                 level=level,
             )
-        services.templates_ensure_builtin(organization=alpha.organization)
+        template_services.templates_ensure_builtin(organization=alpha.organization)
     return program
 
 
 def _schedule(program: Program, key: str, opens_at: datetime) -> FeedbackCycle:
-    return services.cycle_create(
+    return cycle_services.cycle_create(
         program=program, template=SurveyTemplate.objects.get(builtin_key=key), opens_at=opens_at
     )
 
 
 def _dispatch(alpha: Tenant, capture, now: datetime) -> None:
     with alpha.scope(), capture(execute=True):
-        services.cycles_dispatch(organization=alpha.organization, now=now)
+        cycle_services.cycles_dispatch(organization=alpha.organization, now=now)
 
 
 def _answer(alpha: Tenant, cycle: FeedbackCycle, capture) -> None:
@@ -82,7 +85,9 @@ def _answer(alpha: Tenant, cycle: FeedbackCycle, capture) -> None:
                 answers[q.pk] = 9
             elif q.kind == "single":
                 answers[q.pk] = q.choices[0]
-        services.response_submit(invitation=invitation, answers=answers, actor=alpha.participant)
+        response_services.response_submit(
+            invitation=invitation, answers=answers, actor=alpha.participant
+        )
 
 
 def _export(alpha: Tenant, client_for, program: Program, email: str) -> dict[str, Any]:
@@ -206,7 +211,9 @@ def test_a_submission_racing_the_closing_is_refused_and_leaves_nothing(
     with alpha.scope():
         likert = {q.pk: 4 for q in cycle.version.questions.filter(required=True)}
         with pytest.raises(ValidationError, match="This survey has closed"):
-            services.response_submit(invitation=stale, answers=likert, actor=alpha.participant)
+            response_services.response_submit(
+                invitation=stale, answers=likert, actor=alpha.participant
+            )
         assert not PendingResponse.objects.filter(cycle=cycle).exists()
         assert not SurveyInvitation.objects.filter(cycle=cycle, answered=True).exists()
 

@@ -1,4 +1,4 @@
-"""Answering a survey from the link in its invitation."""
+"""Answering a survey from the link in its invitation, or right after a session log."""
 
 from __future__ import annotations
 
@@ -9,32 +9,29 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from feedback import services
+from feedback import selectors
 from feedback.forms import SurveyForm
-from feedback.models import SurveyInvitation
+from feedback.services import after_session as after_session_services
+from feedback.services import responses as response_services
 from mentorship.tenancy import member_required
 from mentorship.web import posted
+from pairings import selectors as pairing_selectors
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 @member_required
 def survey_answer(request: HttpRequest, org_slug: str, survey_id: int) -> HttpResponse:
-    try:
-        invitation = SurveyInvitation.objects.select_related(
-            "cycle__version", "cycle__program", "participant__membership"
-        ).get(pk=survey_id, participant__membership=request.membership)
-    except SurveyInvitation.DoesNotExist as exc:
-        raise Http404("No such survey") from exc  # someone else's invitation looks missing
-    problem = services.survey_problem(invitation=invitation)
-    questions = list(invitation.cycle.version.questions.all())
-    topics = sorted(
-        {o.topic.name for o in invitation.participant.objectives.select_related("topic")}
+    invitation = selectors.invitation_get_for_member(
+        membership=request.membership, invitation_id=survey_id
     )
+    problem = selectors.survey_problem(invitation=invitation)
+    questions = selectors.version_questions(version=invitation.cycle.version)
+    topics = selectors.objective_topic_names(participant=invitation.participant)
     form = SurveyForm(posted(request), questions=questions, topics=topics)
     if request.method == "POST" and not problem and form.is_valid():
         try:
-            services.response_submit(
+            response_services.response_submit(
                 invitation=invitation, answers=form.answers(), actor=request.user
             )
         except ValidationError as exc:
@@ -53,15 +50,13 @@ def survey_answer(request: HttpRequest, org_slug: str, survey_id: int) -> HttpRe
 @member_required
 def after_session(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpResponse:
     """Where a session log leads: the short survey to offer now, if any."""
-    from pairings import selectors as pairing_selectors
-
     pairing = pairing_selectors.pairing_get_for_member(
         membership=request.membership, pairing_id=pairing_id
     )
     side = pairing_selectors.pairing_side_of(pairing=pairing, membership=request.membership)
     if not side:
         raise Http404("Only the partners log sessions")
-    invitation = services.after_session_invitation(
+    invitation = after_session_services.after_session_invitation(
         participant=getattr(pairing, side), pairing=pairing
     )
     if invitation is None:

@@ -1,0 +1,207 @@
+"""Writes of feedback cycles: scheduling them, and their dispatch.
+
+Every step of the dispatch is idempotent like the meeting reminders: a cycle opens, closes and
+spawns its next round through compare-and-set updates, and each invitation's send and reminder
+is claimed on its row before the notification is made (in the same transaction).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from feedback import selectors
+from feedback.models import FeedbackCycle, SurveyInvitation, SurveyTemplate
+from feedback.services.responses import materialize_pending
+from feedback.summaries import summarize_cycles
+from mentorship import services as kernel
+from mentorship.models import Organization
+from mentorship.web import tenant_url
+from programs.models import Program
+
+
+def cycle_create_for_closed_program(
+    *, program: Program, template: SurveyTemplate, opens_at: datetime
+) -> FeedbackCycle:
+    """The one survey a closed program still runs: its end-of-program survey (idempotent)."""
+    existing = selectors.cycle_of_template(program=program, template=template)
+    if existing is not None:
+        FeedbackCycle.objects.filter(
+            pk=existing.pk, status=FeedbackCycle.Status.SCHEDULED, opens_at__gt=opens_at
+        ).update(opens_at=opens_at)
+        existing.refresh_from_db()
+        return existing
+    return FeedbackCycle.objects.create(
+        organization=program.organization,
+        program=program,
+        version=selectors.template_latest_version(template=template),
+        title=template.name,
+        anonymous=not template.attributed_by_default,
+        opens_at=opens_at,
+        open_days=14,
+        remind_after_days=7,
+    )
+
+
+def cycle_create(
+    *,
+    program: Program,
+    template: SurveyTemplate,
+    opens_at: datetime,
+    title: str = "",
+    audience: str = FeedbackCycle.Audience.BOTH,
+    repeat_weeks: int = 0,
+    open_days: int = 7,
+    remind_after_days: int = 4,
+    anonymous: bool | None = None,
+) -> FeedbackCycle:
+    if program.status == Program.Status.CLOSED or program.archived_at:
+        raise ValidationError("This program has ended: it cannot run new surveys.")
+    if remind_after_days >= open_days:
+        raise ValidationError("The reminder must go out before the survey closes.")
+    version = selectors.template_latest_version(template=template)
+    if version is None or not version.questions.exists():
+        raise ValidationError("This template has no questions yet.")
+    cycle = FeedbackCycle(
+        organization=program.organization,
+        program=program,
+        version=version,
+        title=title or template.name,
+        audience=audience,
+        repeat_weeks=repeat_weeks,
+        open_days=open_days,
+        remind_after_days=remind_after_days,
+        anonymous=not template.attributed_by_default if anonymous is None else anonymous,
+        opens_at=opens_at,
+    )
+    cycle.full_clean(exclude=["organization", "program", "version", "series"])
+    cycle.save()
+    return cycle
+
+
+def _notify(invitation: SurveyInvitation, subject: str, body: str) -> None:
+    membership = invitation.participant.membership
+    if membership is None or not membership.is_active:
+        return
+    kernel.notification_send(
+        organization=invitation.organization,
+        recipient=membership.user,
+        subject=subject,
+        body=body,
+        url=tenant_url(invitation.organization, "survey_answer", survey_id=invitation.pk),
+    )
+
+
+def cycles_dispatch(
+    *, organization: Organization, now: datetime | None = None, only: FeedbackCycle | None = None
+) -> dict[str, int]:
+    """Open due cycles (with one invitation per person), send invitations, remind
+    non-responders once, close cycles and schedule recurring rounds. Safe to repeat."""
+    now = now or timezone.now()
+    counts = {"opened": 0, "sent": 0, "reminded": 0, "closed": 0}
+    live_programs = Program.objects.exclude(status=Program.Status.CLOSED).filter(
+        archived_at__isnull=True
+    )
+    due = FeedbackCycle.objects.filter(status=FeedbackCycle.Status.SCHEDULED, opens_at__lte=now)
+    # Closed programs run no new surveys, except the end-of-program one opened at closing.
+    due = due.filter(pk=only.pk) if only is not None else due.filter(program__in=live_programs)
+    for cycle in due.select_related("program"):
+        with transaction.atomic():
+            if FeedbackCycle.objects.filter(
+                pk=cycle.pk, status=FeedbackCycle.Status.SCHEDULED
+            ).update(status=FeedbackCycle.Status.OPEN, opened_at=now):
+                SurveyInvitation.objects.bulk_create(
+                    (
+                        SurveyInvitation(organization=organization, cycle=cycle, participant=p)
+                        for p in selectors.cycle_audience(cycle=cycle)
+                    ),
+                    ignore_conflicts=True,
+                )
+                counts["opened"] += 1
+
+    # People approved after a survey opened are invited too.
+    for cycle in FeedbackCycle.objects.filter(status=FeedbackCycle.Status.OPEN, on_demand=False):
+        SurveyInvitation.objects.bulk_create(
+            (
+                SurveyInvitation(organization=organization, cycle=cycle, participant=p)
+                for p in selectors.cycle_audience(cycle=cycle)
+            ),
+            ignore_conflicts=True,
+        )
+
+    for invitation in SurveyInvitation.objects.filter(
+        sent_at__isnull=True, cycle__status=FeedbackCycle.Status.OPEN
+    ).select_related("cycle", "participant__membership__user"):
+        with transaction.atomic():
+            if SurveyInvitation.objects.filter(pk=invitation.pk, sent_at__isnull=True).update(
+                sent_at=now
+            ):
+                cycle = invitation.cycle
+                _notify(
+                    invitation,
+                    f"Check-in: {cycle.title}",
+                    f"{'Your answers are anonymous. ' if cycle.anonymous else ''}"
+                    f"The survey is open until {selectors.closes_at(cycle):%d %B}.",
+                )
+                counts["sent"] += 1
+
+    for cycle in FeedbackCycle.objects.filter(status=FeedbackCycle.Status.OPEN):
+        if now >= selectors.closes_at(cycle):
+            with transaction.atomic():
+                if FeedbackCycle.objects.filter(
+                    pk=cycle.pk, status=FeedbackCycle.Status.OPEN
+                ).update(status=FeedbackCycle.Status.CLOSED, closed_at=now):
+                    materialize_pending(cycle=cycle)
+                    summarize_cycles(cycle_ids=[cycle.pk])  # the cycle keeps the counts
+                    # Then what tells people apart goes: send and reminder times (set beside
+                    # answer days) and, if anonymous, who answered. All read "not answered":
+                    # a late click on the link then says "This survey has closed." to anyone.
+                    forget = {"answered": False} if cycle.anonymous else {}
+                    cycle.invitations.update(sent_at=None, reminded_at=None, **forget)
+                    counts["closed"] += 1
+                    _schedule_next_round(cycle)
+            continue
+        if now < cycle.opened_at + timedelta(days=cycle.remind_after_days):
+            continue
+        for invitation in cycle.invitations.filter(
+            answered=False, reminded_at__isnull=True, sent_at__isnull=False
+        ).select_related("participant__membership__user"):
+            with transaction.atomic():
+                if SurveyInvitation.objects.filter(
+                    pk=invitation.pk, reminded_at__isnull=True, answered=False
+                ).update(reminded_at=now):
+                    invitation.cycle = cycle
+                    _notify(
+                        invitation,
+                        f"Check-in reminder: {cycle.title}",
+                        f"A minute of your time helps the program. It closes on "
+                        f"{selectors.closes_at(cycle):%d %B}.",
+                    )
+                    counts["reminded"] += 1
+    return counts
+
+
+def _schedule_next_round(cycle: FeedbackCycle) -> None:
+    """A recurring cycle's next round, once, while the program is active."""
+    if not cycle.repeat_weeks or cycle.program.status == Program.Status.CLOSED:
+        return
+    series = cycle.series or cycle
+    opens_at = cycle.opens_at + timedelta(weeks=cycle.repeat_weeks)
+    if FeedbackCycle.objects.filter(series=series, opens_at=opens_at).exists():
+        return
+    FeedbackCycle.objects.create(
+        organization=cycle.organization,
+        program=cycle.program,
+        version=selectors.template_latest_version(template=cycle.version.template),
+        series=series,
+        title=cycle.title,
+        audience=cycle.audience,
+        repeat_weeks=cycle.repeat_weeks,
+        open_days=cycle.open_days,
+        remind_after_days=cycle.remind_after_days,
+        anonymous=cycle.anonymous,
+        opens_at=opens_at,
+    )
