@@ -29,13 +29,12 @@ from feedback.models import (
     SurveyResponse,
     TopicRating,
 )
-from mentorship.frame.management.commands.seed_scale import (
+from mentorship.frame.management.commands.seed_scale import DEFAULT_PASSWORD
+from mentorship.frame.seeding.programs import PROGRAMS, ProgramSpec
+from mentorship.frame.seeding.surveys import (
     ANSWERED_PERCENT,
-    DEFAULT_PASSWORD,
     OPEN_CHECK_IN_ANSWERED_PERCENT,
-    PROGRAMS,
     TEXT_EVERY,
-    ProgramSpec,
 )
 from mentorship.models import Invitation, Organization, User
 from mentorship.tenancy import across_all_organizations, tenant_scope

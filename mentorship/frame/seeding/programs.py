@@ -1,0 +1,97 @@
+"""The programs of the seed: their table (name, status, first and last day), the topics, each
+program made from the built-in template with seven of the topics and the sponsor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.text import slugify
+
+from mentorship.frame.seeding.context import Context
+from mentorship.models import Membership
+from programs.models import Program, TrainingModule
+from programs.services.configs import program_create_from_template
+from programs.services.sponsors import program_sponsor_add
+from programs.services.topics import topics_get_or_create
+
+ACTIVE, MATCHING, CLOSED = Program.Status.ACTIVE, Program.Status.MATCHING, Program.Status.CLOSED
+
+
+@dataclass(frozen=True)
+class ProgramSpec:
+    name: str
+    status: str
+    start: int  # first day, relative to today (negative: in the past)
+    end: int  # last day; for the closed program, the day it closed
+
+
+PROGRAMS: tuple[ProgramSpec, ...] = (
+    ProgramSpec("Digital fluency — Headquarters", ACTIVE, -364, 56),
+    ProgramSpec("AI at work", ACTIVE, -350, 70),
+    ProgramSpec("Social media for leaders", ACTIVE, -336, 28),
+    ProgramSpec("Data-informed decisions", ACTIVE, -308, 84),
+    ProgramSpec("Hybrid work", ACTIVE, -280, 98),
+    ProgramSpec("Digital fluency — Sales", ACTIVE, -252, 112),
+    ProgramSpec("Digital fluency — Operations", ACTIVE, -224, 140),
+    ProgramSpec("Customer voice", ACTIVE, -196, 168),
+    ProgramSpec("Digital fluency — Autumn cohort", MATCHING, 14, 196),
+    ProgramSpec("Pilot cohort", CLOSED, -350, -56),
+)
+TOPICS = [
+    "Social media",
+    "AI tools",
+    "Collaboration tools",
+    "Data literacy",
+    "Generational perspectives",
+    "Personal branding online",
+    "Cybersecurity habits",
+    "Remote leadership",
+    "Video storytelling",
+    "Low-code automation",
+    "Online communities",
+    "Digital wellbeing",
+    "Inclusive language",
+    "Gaming culture",
+]
+
+
+@dataclass(frozen=True)
+class Programs:
+    """The programs made, by their position in ``PROGRAMS``."""
+
+    ids: list[int]
+    topics: list[list[str]]  # the names of each program's topics
+    # each program's training modules: (id, required for juniors, required for seniors)
+    modules: list[list[tuple[int, bool, bool]]]
+    topic_ids: dict[str, int]  # every topic's id by name
+
+
+def programs_create(ctx: Context, *, sponsor: Membership) -> Programs:
+    """The topics and the programs of ``PROGRAMS`` (with their training modules), each with
+    seven topics drawn at random and ``sponsor`` as its sponsor."""
+    topics = topics_get_or_create(organization=ctx.organization, names=TOPICS)
+    made = Programs(ids=[], topics=[], modules=[], topic_ids={t.name: t.pk for t in topics})
+    for spec in PROGRAMS:
+        program = program_create_from_template(
+            organization=ctx.organization, template="digital-fluency", name=spec.name
+        )
+        program.slug = slugify(spec.name)
+        program.status = spec.status
+        program.start_date, program.end_date = ctx.day(spec.start), ctx.day(spec.end)
+        program.created_at = ctx.at(spec.start - 60, 10)
+        if spec.status == CLOSED:
+            program.closed_at = ctx.at(spec.end, 16)
+        program.save()
+        chosen = sorted(ctx.rng.sample(TOPICS, 7))
+        program.topics.set([made.topic_ids[name] for name in chosen])
+        program_sponsor_add(program=program, membership=sponsor)
+        made.ids.append(program.pk)
+        made.topics.append(chosen)
+        made.modules.append(
+            list(
+                TrainingModule.objects.filter(program=program)
+                .order_by("position")
+                .values_list("pk", "required_for_juniors", "required_for_seniors")
+            )
+        )
+    return made
