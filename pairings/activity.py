@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.db import IntegrityError, models, transaction
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
+from mentorship.tenancy import across_all_organizations
 from pairings.models import Meeting, SessionLog, SessionWeek, TopicWeek
 from programs.models import Topic
 
@@ -70,8 +71,6 @@ def record_cancellation(*, meeting: Meeting) -> None:
 
 def rebuild(*, organization_id: int) -> None:
     """Recompute an organisation's weekly totals from its logs (two INSERT … SELECT)."""
-    from mentorship.tenancy import across_all_organizations
-
     with across_all_organizations(), transaction.atomic():
         SessionWeek.objects.filter(organization_id=organization_id).delete()
         TopicWeek.objects.filter(organization_id=organization_id).delete()
@@ -127,8 +126,6 @@ def rebuild(*, organization_id: int) -> None:
 
 def _weekly(queryset: models.QuerySet, prefix: str) -> models.QuerySet:
     """Rows grouped by program, week (Monday), author side and department."""
-    from django.db.models.functions import TruncWeek
-
     return (
         queryset.annotate(
             program_id=models.F(f"{prefix}pairing__program_id"),
