@@ -171,8 +171,6 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="mentorship")
-# Task modules other than the apps' tasks.py (which autodiscovery finds).
-CELERY_IMPORTS = ["pairings.meeting_tasks"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Dispatchers scan the database for due work, so a lost wake-up is caught on the next tick.

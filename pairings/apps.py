@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
+
+from mentorship.signals import member_removed
 
 
 class PairingsConfig(AppConfig):
@@ -6,10 +9,9 @@ class PairingsConfig(AppConfig):
     name = "pairings"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
-
+        # Here, not at the top: these import models, which cannot load while the app registry
+        # is being populated (this module is imported to populate it).
         from mentorship.models import Membership, User
-        from mentorship.signals import member_removed
         from pairings import privacy, receivers
         from programs.privacy import register_personal_data
         from programs.references import objective_reference_register, topic_reference_register

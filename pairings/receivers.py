@@ -10,9 +10,9 @@ from django.db.models.functions import Greatest
 
 from mentorship.models import Membership, User
 from mentorship.tenancy import across_all_organizations, tenant_scope
-from pairings import meetings
 from pairings.activity import week_of
 from pairings.models import SessionLog, TopicWeek
+from pairings.services import meetings
 from programs.models import LearningObjective, Topic
 from programs.references import many_to_many_move
 

@@ -3,7 +3,7 @@ when a pair goes quiet (to both, then to HR admins).
 
 Every send is claimed first: a ``ReminderDelivery`` row with a unique key is created in the same
 transaction as the in-app notification (whose email then goes out once, see
-``mentorship.services.notification_email_deliver``). A second dispatch, a task retry or a broker
+``mentorship.delivery.notification_email_deliver``). A second dispatch, a task retry or a broker
 redelivery finds the key taken and sends nothing. Everything runs inside one organisation's
 scope; the dispatcher in ``pairings.tasks`` fans out one task per organisation.
 """
@@ -20,8 +20,10 @@ from django.utils import timezone
 
 from mentorship import services as kernel
 from mentorship.models import Membership, Organization, User
-from pairings.meetings import meeting_ends_at, when_in, zone_named
+from mentorship.tenancy import across_all_organizations
 from pairings.models import Meeting, Pairing, ReminderDelivery, SessionLog
+from pairings.selectors import meeting_ends_at
+from pairings.timezones import when_in, zone_named
 from programs.models import Participant, Program
 
 LOG_PROMPT_WINDOW = timedelta(days=2)
@@ -217,8 +219,6 @@ def reminders_send_due(*, organization: Organization, now: datetime | None = Non
 
 def organizations_with_pairs_across_organizations() -> list[int]:
     """Organisations that have a pair that can receive reminders (for the dispatcher)."""
-    from mentorship.tenancy import across_all_organizations
-
     with across_all_organizations():
         return list(
             Pairing.objects.filter(status__in=MEETING_STATUSES)

@@ -1,22 +1,34 @@
 """Reads of the pairings app (inside the organisation's scope). Getters answer 404 for missing
-rows and rows the viewer may not see alike."""
+rows and rows the viewer may not see alike.
+
+Exception: :func:`calendar_feed_events_across_organizations` must first find which organisation
+a feed token belongs to."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from mentorship.models import Membership
-from pairings.models import MatchRun, Pairing, PairingEvent
-from programs.models import Participant
+from mentorship.models import Membership, User, hash_token
+from mentorship.tenancy import across_all_organizations, tenant_scope
+from pairings.models import CalendarFeed, MatchRun, Meeting, Pairing, PairingEvent, SessionLog
+from pairings.timezones import zone_named
+from programs.models import LearningObjective, Participant, Program
 
 LIVE_STATUSES = (Pairing.Status.PROPOSED, Pairing.Status.CONFIRMED, Pairing.Status.ACTIVE)
 # Each partner's confidential exit request, by their side of the pair.
 EXIT_FIELDS = {"mentor": "mentor_exit_requested_at", "mentee": "mentee_exit_requested_at"}
 EXIT_NOTE = "Exit requested."
+# A pair can schedule meetings (and log sessions) in these statuses.
+SCHEDULABLE_STATUSES = (Pairing.Status.CONFIRMED, Pairing.Status.ACTIVE)
+FEED_DAYS_BACK = 60
+
+# --- Pairs ---------------------------------------------------------------------------------------
 
 
 def pairings_of_member(*, membership: Membership) -> QuerySet[Pairing]:
@@ -24,6 +36,11 @@ def pairings_of_member(*, membership: Membership) -> QuerySet[Pairing]:
     return Pairing.objects.filter(
         Q(mentor__membership=membership) | Q(mentee__membership=membership)
     ).select_related("program", "mentor", "mentee")
+
+
+def live_pairings_of_member(*, membership: Membership) -> QuerySet[Pairing]:
+    """The member's running pairs (proposed, confirmed or active)."""
+    return pairings_of_member(membership=membership).filter(status__in=LIVE_STATUSES)
 
 
 def pairing_get_for_member(*, membership: Membership, pairing_id: int) -> Pairing:
@@ -50,6 +67,27 @@ def pairing_side_of(*, pairing: Pairing, membership: Membership) -> str:
     return ""
 
 
+def partners_with_accounts(pairing: Pairing) -> list[tuple[Participant, User]]:
+    """Each partner with an active account in the organisation, and that account."""
+    found = []
+    for participant in (pairing.mentor, pairing.mentee):
+        membership = participant.membership
+        if membership is not None and membership.is_active:
+            found.append((participant, membership.user))
+    return found
+
+
+def pairing_events_for(*, pairing: Pairing, membership: Membership) -> list[PairingEvent]:
+    """The pair's history as the member may see it. An exit request is confidential: only HR
+    admins and the partner who asked see it. A partner who is also an HR admin sees their own
+    pair as a partner, never as HR."""
+    events = list(pairing.events.select_related("actor"))
+    side = pairing_side_of(pairing=pairing, membership=membership)
+    if side or not membership.is_hr_admin:
+        events = [e for e in events if not e.confidential or e.actor_id == membership.user_id]
+    return events
+
+
 @dataclass(frozen=True)
 class ExitRequest:
     """A partner's confidential request to end the pair."""
@@ -71,7 +109,7 @@ def pairing_exit_requests_for(*, pairing: Pairing, membership: Membership) -> li
     asked = [(s, at) for s, at in asked if at is not None]
     if not asked:
         return []
-    # The note is kept on the request's confidential event (see services.pairing_request_exit).
+    # The note is kept on the request's confidential event (see services.exits).
     notes: dict[int | None, str] = {}
     for actor_id, note in PairingEvent.objects.filter(
         pairing=pairing, confidential=True, note__startswith=EXIT_NOTE
@@ -85,8 +123,157 @@ def pairing_exit_requests_for(*, pairing: Pairing, membership: Membership) -> li
     return rows
 
 
+# --- Matching ------------------------------------------------------------------------------------
+
+
+def match_run_latest(*, program: Program) -> MatchRun | None:
+    """The program's newest proposal, the one HR edits and publishes."""
+    return program.match_runs.order_by("-created_at", "-id").first()
+
+
+def matching_people(*, program: Program) -> list[Participant]:
+    """The program's approved participants, for choosing a pair by hand."""
+    return list(
+        program.participants.filter(status=Participant.Status.APPROVED).only(
+            # program_id too: the related manager sets it on each row, deferring it costs a
+            # query per participant.
+            "pk",
+            "program_id",
+            "first_name",
+            "last_name",
+            "email",
+            "side",
+        )
+    )
+
+
+def program_has_pairings(*, program: Program) -> bool:
+    return program.pairings.exists()
+
+
 def match_run_get(*, program_id: int, run_id: int) -> MatchRun:
     try:
         return MatchRun.objects.get(program_id=program_id, pk=run_id)
     except MatchRun.DoesNotExist as exc:
         raise Http404("No such matching run") from exc
+
+
+# --- Session logs --------------------------------------------------------------------------------
+
+
+def session_logs_of_pairing(*, pairing: Pairing) -> QuerySet[SessionLog]:
+    return pairing.session_logs.select_related("author").prefetch_related("topics")
+
+
+def objectives_of(*, participant: Participant) -> list[LearningObjective]:
+    """The participant's learning objectives, with their topics."""
+    return list(participant.objectives.select_related("topic"))
+
+
+# --- Meetings and calendar feeds -----------------------------------------------------------------
+
+
+def viewer_timezone(*, pairing: Pairing, membership: Membership) -> ZoneInfo:
+    """The timezone the member sees this pair's meetings in: their side's, else UTC."""
+    side = pairing_side_of(pairing=pairing, membership=membership)
+    if not side:
+        return ZoneInfo("UTC")
+    participant: Participant = getattr(pairing, side)
+    return zone_named(participant.timezone)
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    """A meeting with its end, for lists (the model stores the start and the duration)."""
+
+    meeting: Meeting
+    ends_at: datetime
+
+
+def meeting_ends_at(meeting: Meeting) -> datetime:
+    return meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
+
+
+def meetings_of_pairing(*, pairing: Pairing) -> tuple[list[MeetingRow], list[MeetingRow]]:
+    """The pair's meetings, cancelled ones included: (upcoming soonest first, past latest first).
+
+    One query. A meeting counts as past once it has ended."""
+    now = timezone.now()
+    upcoming: list[MeetingRow] = []
+    past: list[MeetingRow] = []
+    for meeting in pairing.meetings.select_related("created_by", "cancelled_by").order_by(
+        "starts_at", "id"
+    ):
+        row = MeetingRow(meeting=meeting, ends_at=meeting_ends_at(meeting))
+        (upcoming if row.ends_at > now else past).append(row)
+    past.reverse()
+    return upcoming, past
+
+
+def meeting_get(*, pairing: Pairing, meeting_id: int) -> Meeting:
+    """A meeting of this pair; 404 otherwise. Through the pair's related manager, so
+    ``meeting.pairing`` is the pair already loaded (with both partners)."""
+    try:
+        return pairing.meetings.select_related("created_by", "cancelled_by").get(pk=meeting_id)
+    except Meeting.DoesNotExist as exc:
+        raise Http404("No such meeting") from exc
+
+
+def meeting_schedule_problem(*, pairing: Pairing) -> str:
+    """Why this pair cannot schedule meetings now, or "" when it can."""
+    if pairing.status in SCHEDULABLE_STATUSES:
+        return ""
+    return (
+        "Meetings can be scheduled only once the pairing is confirmed or active; this pairing "
+        f"is {pairing.get_status_display().lower()}."
+    )
+
+
+def meeting_change_problem(*, meeting: Meeting) -> str:
+    """Why the meeting can no longer be moved or cancelled, or "" when it can."""
+    if meeting.cancelled_at is not None:
+        return "This meeting was cancelled. Schedule a new one instead."
+    if meeting.starts_at <= timezone.now():
+        return "This meeting has already started, so it can no longer change."
+    return ""
+
+
+def calendar_feed_of(*, membership: Membership) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(membership=membership).first()
+
+
+def _feed_meetings(membership: Membership) -> list[Meeting]:
+    since = timezone.now() - timedelta(days=FEED_DAYS_BACK)
+    return list(
+        Meeting.objects.filter(
+            Q(pairing__mentor__membership=membership) | Q(pairing__mentee__membership=membership),
+            cancelled_at__isnull=True,
+            starts_at__gte=since,
+        )
+        .select_related("pairing__program", "pairing__mentor", "pairing__mentee")
+        .order_by("starts_at", "id")
+    )
+
+
+def calendar_feed_events_across_organizations(*, token: str) -> tuple[Membership, list[Meeting]]:
+    """The feed owner and their meetings (60 days back and all ahead, cancelled ones left out).
+
+    The token is the only credential and names no organisation, so the feed is looked up across
+    organisations by the token's hash; the meetings are then read inside the feed's organisation
+    only. An unknown or revoked token, a member who has left or a deactivated account is a 404.
+    """
+    if not token:
+        raise Http404("No such calendar feed")
+    with across_all_organizations():
+        feed = (
+            CalendarFeed.objects.select_related("membership__organization", "membership__user")
+            .filter(token_hash=hash_token(token))
+            .first()
+        )
+    if feed is None or not (feed.membership.is_active and feed.membership.user.is_active):
+        raise Http404("No such calendar feed")
+    membership = feed.membership
+    if feed.organization_id != membership.organization_id:
+        raise Http404("No such calendar feed")
+    with tenant_scope(membership.organization):
+        return membership, _feed_meetings(membership)

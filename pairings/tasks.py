@@ -1,12 +1,22 @@
-"""Background work of the pairings app: matching proposals and reminders."""
+"""Background work of the pairings app: matching proposals, reminders and meeting invitations.
+
+Tasks call the module that does the work (``match_computation``, ``reminders``,
+``invitations``) and never the services that enqueue them, so imports run one way:
+``services`` → ``tasks`` → the work.
+
+Meeting invitations are sent after commit, and a dispatcher catches up a lost wake-up (beat:
+``dispatch_meeting_invitations`` every minute).
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
 
 from mentorship.models import Organization
-from mentorship.tasks import ReliableTask, TenantTask
-from pairings import reminders, services
+from mentorship.tasks import ReliableTask, SendTask, TenantTask
+from pairings import invitations, reminders
+from pairings.ics import Method
+from pairings.match_computation import match_run_compute
 from pairings.models import MatchRun
 
 
@@ -15,7 +25,7 @@ def compute_match_run(*, organization_id: int, run_id: int) -> str:
     """Compute one proposal. Idempotent: a finished run is left as it is."""
     run = MatchRun.objects.select_related("program").get(pk=run_id)
     try:
-        return services.match_run_compute(run=run).status
+        return match_run_compute(run=run).status
     except Exception:
         MatchRun.objects.filter(pk=run.pk, status=MatchRun.Status.RUNNING).update(
             status=MatchRun.Status.FAILED
@@ -36,3 +46,27 @@ def dispatch_reminders() -> int:
 def send_due_reminders(*, organization_id: int) -> int:
     """Send what is due in one organisation; every send is claimed first, so reruns are safe."""
     return reminders.reminders_send_due(organization=Organization.objects.get(pk=organization_id))
+
+
+# Claim and send in one transaction (see SendTask): a worker killed between them loses nothing.
+# Named as in its old module (pairings.meeting_tasks): messages queued before a deploy still run.
+@shared_task(base=SendTask, name="pairings.meeting_tasks.send_meeting_invitation")
+def send_meeting_invitation(
+    *, organization_id: int, meeting_id: int, sequence: int, method: Method
+) -> int:
+    """Email one change of a meeting (its calendar file) to both partners, once each."""
+    return invitations.meeting_invitation_deliver(
+        meeting_id=meeting_id, sequence=sequence, method=method
+    )
+
+
+# Named as in its old module: the beat schedule (settings) and queued messages use this name.
+@shared_task(base=ReliableTask, name="pairings.meeting_tasks.dispatch_meeting_invitations")
+def dispatch_meeting_invitations() -> int:
+    """Beat dispatcher: one send per recent meeting change whose invitations are not all out."""
+    due = invitations.meeting_invitations_due_across_organizations()
+    for organization_id, meeting_id, sequence, method in due:
+        send_meeting_invitation.delay(
+            organization_id=organization_id, meeting_id=meeting_id, sequence=sequence, method=method
+        )
+    return len(due)

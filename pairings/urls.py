@@ -1,10 +1,16 @@
-"""URLs of the pairings app, included under /o/<org_slug>/."""
+"""URLs of the pairings app.
 
-from django.urls import include, path
+``urlpatterns`` are included under /o/<org_slug>/. ``global_urlpatterns`` hold the public
+calendar feed a calendar app subscribes to: it cannot live under an organisation's URL (calendar
+apps do not sign in), so the root URLconf includes it on its own.
+"""
 
-from pairings.views import matching, pairs, sessions
+from django.urls import path
+
+from pairings.views import matching, meetings, pairs, sessions
 
 P = "programs/<slug:program_slug>/"
+M = "pairs/<int:pairing_id>/meetings/"
 
 urlpatterns = [
     path(P + "matching/", matching.matching, name="matching"),
@@ -17,5 +23,15 @@ urlpatterns = [
     path("pairs/<int:pairing_id>/dissolve/", pairs.pair_dissolve, name="pair_dissolve"),
     path("pairs/<int:pairing_id>/sessions/", sessions.session_list, name="session_list"),
     path("pairs/<int:pairing_id>/sessions/new/", sessions.session_new, name="session_new"),
-    path("", include("pairings.meeting_urls")),
+    path(M, meetings.meeting_list, name="meeting_list"),
+    path(M + "new/", meetings.meeting_new, name="meeting_new"),
+    path(M + "<int:meeting_id>/edit/", meetings.meeting_edit, name="meeting_edit"),
+    path(M + "<int:meeting_id>/cancel/", meetings.meeting_cancel, name="meeting_cancel"),
+    path(M + "<int:meeting_id>/invite.ics", meetings.meeting_invite, name="meeting_invite"),
+    path("calendar/", meetings.calendar_settings, name="calendar_settings"),
+    path("calendar/revoke/", meetings.calendar_revoke, name="calendar_revoke"),
+]
+
+global_urlpatterns = [
+    path("calendar/<str:token>.ics", meetings.calendar_feed, name="calendar_feed"),
 ]

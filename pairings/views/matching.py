@@ -10,15 +10,21 @@ from django.views.decorators.http import require_GET, require_POST
 
 from mentorship.models import Role
 from mentorship.tenancy import role_required
-from mentorship.web import render_page_or_partial
-from pairings import selectors, services
+from mentorship.web import error_text, render_page_or_partial
+from pairings import selectors
 from pairings.forms import PairChoiceForm, SwapForm, WeightsForm
 from pairings.matching import CRITERIA, CRITERIA_LABELS
 from pairings.models import MatchRun
-from programs.models import Participant, Program
-from programs.views._common import program_for
+from pairings.services import match_runs as match_run_services
+from programs.models import Program
+from programs.selectors import program_get_for_member
 
 hr_only = role_required(Role.HR_ADMIN)
+
+
+def _program(request: HttpRequest, program_slug: str) -> Program:
+    """The program, if the viewer may see it; 404 otherwise (missing or not theirs alike)."""
+    return program_get_for_member(membership=request.membership, slug=program_slug)
 
 
 def _matching_page(request: HttpRequest, program: Program) -> HttpResponse:
@@ -28,21 +34,9 @@ def _matching_page(request: HttpRequest, program: Program) -> HttpResponse:
 @require_GET
 @hr_only
 def matching(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
-    program = program_for(request, program_slug)
-    run = program.match_runs.order_by("-created_at", "-id").first()
-    people = {
-        p.pk: p
-        for p in program.participants.filter(status=Participant.Status.APPROVED).only(
-            # program_id too: the related manager sets it on each row, deferring it costs a
-            # query per participant.
-            "pk",
-            "program_id",
-            "first_name",
-            "last_name",
-            "email",
-            "side",
-        )
-    }
+    program = _program(request, program_slug)
+    run = selectors.match_run_latest(program=program)
+    people = selectors.matching_people(program=program)
     pairs = run.result.get("pairs", []) if run else []
     context = {
         "program": program,
@@ -51,9 +45,9 @@ def matching(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResp
         "unmatched": run.result.get("unmatched", []) if run else [],
         "criteria": [(c, CRITERIA_LABELS[c]) for c in CRITERIA],
         "weights_form": WeightsForm(initial_weights=run.weights if run else None),
-        "juniors": [p for p in people.values() if p.side == "junior"],
-        "seniors": [p for p in people.values() if p.side == "senior"],
-        "published": program.pairings.exists(),
+        "juniors": [p for p in people if p.side == "junior"],
+        "seniors": [p for p in people if p.side == "senior"],
+        "published": selectors.program_has_pairings(program=program),
         "has_fixed": any(p.get("locked") for p in pairs),
         "improvement": (
             run.result.get("total_score", 0) - run.result.get("greedy_total_score", 0)
@@ -70,19 +64,23 @@ def matching(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResp
 @hr_only
 def matching_run(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     """Start a proposal, with the weights of the form (the what-if)."""
-    program = program_for(request, program_slug)
-    latest = program.match_runs.order_by("-created_at", "-id").first()
+    program = _program(request, program_slug)
+    latest = selectors.match_run_latest(program=program)
     form = WeightsForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Each weight is a number from 0 to 20.")
         return _matching_page(request, program)
     try:
         if latest is not None and latest.status == MatchRun.Status.DONE:
-            services.match_run_edit(run=latest, actor=request.user, weights=form.cleaned_data)
+            match_run_services.match_run_edit(
+                run=latest, actor=request.user, weights=form.cleaned_data
+            )
         else:
-            services.match_run_start(program=program, actor=request.user, weights=form.cleaned_data)
+            match_run_services.match_run_start(
+                program=program, actor=request.user, weights=form.cleaned_data
+            )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
     return _matching_page(request, program)
 
 
@@ -92,7 +90,7 @@ def matching_edit(
     request: HttpRequest, org_slug: str, program_slug: str, run_id: int
 ) -> HttpResponse:
     """Lock, remove, add or swap pairs: each makes a new proposal that keeps the others."""
-    program = program_for(request, program_slug)
+    program = _program(request, program_slug)
     run = selectors.match_run_get(program_id=program.pk, run_id=run_id)
     action = request.POST.get("action")
     try:
@@ -100,15 +98,17 @@ def matching_edit(
             swap = SwapForm(request.POST)
             if not swap.is_valid():
                 raise ValidationError(swap.errors.get("__all__", ["Choose two pairs to swap."]))
-            services.match_run_edit(run=run, actor=request.user, swap=swap.cleaned_data["pairs"])
+            match_run_services.match_run_edit(
+                run=run, actor=request.user, swap=swap.cleaned_data["pairs"]
+            )
         elif action in ("lock", "remove", "add"):
             form = PairChoiceForm(request.POST)
             if not form.is_valid():
                 raise ValidationError("Choose a junior and a senior.")
             pair = (form.cleaned_data["junior"], form.cleaned_data["senior"])
-            services.match_run_edit(run=run, actor=request.user, **{action: pair})
+            match_run_services.match_run_edit(run=run, actor=request.user, **{action: pair})
         elif action == "publish":
-            pairings = services.match_run_publish(run=run, actor=request.user)
+            pairings = match_run_services.match_run_publish(run=run, actor=request.user)
             messages.success(
                 request,
                 f"{len(pairings)} pairs published. Each senior is asked to confirm their pairing.",
@@ -116,5 +116,5 @@ def matching_edit(
         else:
             raise ValidationError("Unknown action.")
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
     return _matching_page(request, program)

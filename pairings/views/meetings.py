@@ -13,11 +13,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from mentorship.tenancy import member_required, tenant_scope
-from mentorship.web import posted
-from pairings import meetings
-from pairings.meeting_forms import MeetingForm
+from mentorship.web import confirm_then_act, error_text, posted
+from pairings import calendars, selectors
+from pairings.forms import MeetingForm
 from pairings.models import Pairing
 from pairings.selectors import pairing_get_for_member, pairing_side_of
+from pairings.services import meetings as meeting_services
+from pairings.timezones import when_in
 
 CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
@@ -40,17 +42,17 @@ def _to_list(request: HttpRequest, pairing: Pairing) -> HttpResponse:
 def meeting_list(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpResponse:
     pairing = pairing_get_for_member(membership=request.membership, pairing_id=pairing_id)
     is_partner = bool(pairing_side_of(pairing=pairing, membership=request.membership))
-    upcoming, past = meetings.meetings_of_pairing(pairing=pairing)
+    upcoming, past = selectors.meetings_of_pairing(pairing=pairing)
     return render(
         request,
         "pairings/meeting_list.html",
         {
             "pairing": pairing,
             "is_partner": is_partner,
-            "tz": meetings.viewer_timezone(pairing=pairing, membership=request.membership),
+            "tz": selectors.viewer_timezone(pairing=pairing, membership=request.membership),
             "upcoming": upcoming,
             "past": past,
-            "schedule_problem": meetings.meeting_schedule_problem(pairing=pairing),
+            "schedule_problem": selectors.meeting_schedule_problem(pairing=pairing),
         },
     )
 
@@ -59,17 +61,19 @@ def meeting_list(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRe
 @member_required
 def meeting_new(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpResponse:
     pairing = _pair_of_partner(request, pairing_id)
-    tz = meetings.viewer_timezone(pairing=pairing, membership=request.membership)
+    tz = selectors.viewer_timezone(pairing=pairing, membership=request.membership)
     form = MeetingForm(posted(request), tz=tz)
     if request.method == "POST" and form.is_valid():
         try:
-            meeting = meetings.meeting_schedule(pairing=pairing, actor=request.user, **form.slot())
+            meeting = meeting_services.meeting_schedule(
+                pairing=pairing, actor=request.user, **form.slot()
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(
                 request,
-                f"Meeting scheduled for {meetings.when_in(meeting.starts_at, tz)}. A calendar "
+                f"Meeting scheduled for {when_in(meeting.starts_at, tz)}. A calendar "
                 "invitation is on its way to you both.",
             )
             return _to_list(request, pairing)
@@ -80,7 +84,7 @@ def meeting_new(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRes
             "pairing": pairing,
             "form": form,
             "tz": tz,
-            "problem": meetings.meeting_schedule_problem(pairing=pairing),
+            "problem": selectors.meeting_schedule_problem(pairing=pairing),
         },
     )
 
@@ -91,18 +95,18 @@ def meeting_edit(
     request: HttpRequest, org_slug: str, pairing_id: int, meeting_id: int
 ) -> HttpResponse:
     pairing = _pair_of_partner(request, pairing_id)
-    meeting = meetings.meeting_get(pairing=pairing, meeting_id=meeting_id)
-    tz = meetings.viewer_timezone(pairing=pairing, membership=request.membership)
+    meeting = selectors.meeting_get(pairing=pairing, meeting_id=meeting_id)
+    tz = selectors.viewer_timezone(pairing=pairing, membership=request.membership)
     form = MeetingForm(posted(request), tz=tz, meeting=meeting)
     if request.method == "POST" and form.is_valid():
         try:
-            meetings.meeting_reschedule(meeting=meeting, actor=request.user, **form.slot())
+            meeting_services.meeting_reschedule(meeting=meeting, actor=request.user, **form.slot())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(
                 request,
-                f"Meeting moved to {meetings.when_in(meeting.starts_at, tz)}. The updated "
+                f"Meeting moved to {when_in(meeting.starts_at, tz)}. The updated "
                 "invitation is on its way to you both.",
             )
             return _to_list(request, pairing)
@@ -114,8 +118,8 @@ def meeting_edit(
             "form": form,
             "tz": tz,
             "meeting": meeting,
-            "problem": meetings.meeting_change_problem(meeting=meeting)
-            or meetings.meeting_schedule_problem(pairing=pairing),
+            "problem": selectors.meeting_change_problem(meeting=meeting)
+            or selectors.meeting_schedule_problem(pairing=pairing),
         },
     )
 
@@ -126,26 +130,29 @@ def meeting_cancel(
     request: HttpRequest, org_slug: str, pairing_id: int, meeting_id: int
 ) -> HttpResponse:
     pairing = _pair_of_partner(request, pairing_id)
-    meeting = meetings.meeting_get(pairing=pairing, meeting_id=meeting_id)
-    tz = meetings.viewer_timezone(pairing=pairing, membership=request.membership)
-    problem = meetings.meeting_change_problem(meeting=meeting)
+    meeting = selectors.meeting_get(pairing=pairing, meeting_id=meeting_id)
+    tz = selectors.viewer_timezone(pairing=pairing, membership=request.membership)
+    problem = selectors.meeting_change_problem(meeting=meeting)
     if request.method == "GET" and problem:
         messages.error(request, problem)
         return _to_list(request, pairing)
-    if request.method == "POST":
+
+    def cancel() -> HttpResponse:
         try:
-            meetings.meeting_cancel(meeting=meeting, actor=request.user)
+            meeting_services.meeting_cancel(meeting=meeting, actor=request.user)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            # Started or cancelled meanwhile: the list says why, as the GET would have.
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, "Meeting cancelled. Your partner has been told.")
         return _to_list(request, pairing)
-    return render(
+
+    return confirm_then_act(
         request,
-        "pairings/meeting_confirm.html",
-        {
+        template="pairings/meeting_confirm.html",
+        context={
             "title": "Cancel this meeting?",
-            "text": f"The meeting on {meetings.when_in(meeting.starts_at, tz)} is cancelled for "
+            "text": f"The meeting on {when_in(meeting.starts_at, tz)} is cancelled for "
             "you both, and your calendars are updated. Your partner sees that you cancelled it.",
             "button": "Cancel the meeting",
             "back": "Keep it",
@@ -154,6 +161,7 @@ def meeting_cancel(
                 kwargs={"org_slug": request.organization.slug, "pairing_id": pairing.pk},
             ),
         },
+        act=cancel,
     )
 
 
@@ -164,8 +172,8 @@ def meeting_invite(
 ) -> HttpResponse:
     """The meeting's current calendar file, for either partner to add by hand."""
     pairing = _pair_of_partner(request, pairing_id)
-    meeting = meetings.meeting_get(pairing=pairing, meeting_id=meeting_id)
-    response = HttpResponse(meetings.meeting_ics_for(meeting=meeting), CALENDAR_CONTENT_TYPE)
+    meeting = selectors.meeting_get(pairing=pairing, meeting_id=meeting_id)
+    response = HttpResponse(calendars.meeting_ics_for(meeting=meeting), CALENDAR_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="invite.ics"'
     return response
 
@@ -177,13 +185,13 @@ def calendar_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
     """The member's personal feed: create or replace it (POST), with its URL shown this once."""
     feed_url = ""
     if request.method == "POST":
-        token = meetings.calendar_feed_token_create(membership=request.membership)
-        feed_url = meetings.calendar_feed_url(token=token)
+        token = meeting_services.calendar_feed_token_create(membership=request.membership)
+        feed_url = calendars.calendar_feed_url(token=token)
     return render(
         request,
         "pairings/calendar_feed.html",
         {
-            "feed": meetings.calendar_feed_of(membership=request.membership),
+            "feed": selectors.calendar_feed_of(membership=request.membership),
             "feed_url": feed_url,
         },
     )
@@ -192,16 +200,21 @@ def calendar_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @member_required
 def calendar_revoke(request: HttpRequest, org_slug: str) -> HttpResponse:
-    if request.method == "POST":
-        if meetings.calendar_feed_revoke(membership=request.membership):
+    if (
+        request.method == "GET"
+        and selectors.calendar_feed_of(membership=request.membership) is None
+    ):
+        return redirect("calendar_settings", org_slug=request.organization.slug)
+
+    def revoke() -> HttpResponse:
+        if meeting_services.calendar_feed_revoke(membership=request.membership):
             messages.success(request, "Your calendar feed is turned off. Its URL no longer works.")
         return redirect("calendar_settings", org_slug=request.organization.slug)
-    if meetings.calendar_feed_of(membership=request.membership) is None:
-        return redirect("calendar_settings", org_slug=request.organization.slug)
-    return render(
+
+    return confirm_then_act(
         request,
-        "pairings/meeting_confirm.html",
-        {
+        template="pairings/meeting_confirm.html",
+        context={
             "title": "Turn off your calendar feed?",
             "text": "Calendars subscribed to it stop receiving your meetings. You can create "
             "a new feed at any time; it gets a new URL.",
@@ -211,6 +224,7 @@ def calendar_revoke(request: HttpRequest, org_slug: str) -> HttpResponse:
                 "calendar_settings", kwargs={"org_slug": request.organization.slug}
             ),
         },
+        act=revoke,
     )
 
 
@@ -218,9 +232,9 @@ def calendar_revoke(request: HttpRequest, org_slug: str) -> HttpResponse:
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The public feed a calendar app subscribes to. The secret token is the only credential
     (calendar apps cannot sign in); it finds one member of one organisation."""
-    membership, items = meetings.calendar_feed_events_across_organizations(token=token)
+    membership, items = selectors.calendar_feed_events_across_organizations(token=token)
     with tenant_scope(membership.organization):
-        body = meetings.calendar_feed_render(membership=membership, meetings=items)
+        body = calendars.calendar_feed_render(membership=membership, meetings=items)
     response = HttpResponse(body, CALENDAR_CONTENT_TYPE)
     response["Content-Disposition"] = 'inline; filename="reverse-mentoring.ics"'
     response["X-Robots-Tag"] = "noindex, nofollow"

@@ -9,10 +9,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mentorship.tenancy import member_required
-from mentorship.web import posted
-from pairings import selectors, services
+from mentorship.web import confirm_then_act, error_text, posted
+from pairings import selectors
 from pairings.forms import ExitForm
 from pairings.models import Pairing
+from pairings.services import exits as exit_services
+from pairings.services import pairs as pair_services
 
 
 def _pair_page(request: HttpRequest, pairing: Pairing) -> HttpResponse:
@@ -22,9 +24,7 @@ def _pair_page(request: HttpRequest, pairing: Pairing) -> HttpResponse:
 @require_GET
 @member_required
 def my_pairs(request: HttpRequest, org_slug: str) -> HttpResponse:
-    pairs = selectors.pairings_of_member(membership=request.membership).filter(
-        status__in=selectors.LIVE_STATUSES
-    )
+    pairs = selectors.live_pairings_of_member(membership=request.membership)
     return render(request, "pairings/my_pairs.html", {"pairs": pairs})
 
 
@@ -33,11 +33,7 @@ def my_pairs(request: HttpRequest, org_slug: str) -> HttpResponse:
 def pair_detail(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpResponse:
     pairing = selectors.pairing_get_for_member(membership=request.membership, pairing_id=pairing_id)
     side = selectors.pairing_side_of(pairing=pairing, membership=request.membership)
-    events = list(pairing.events.select_related("actor"))
-    if side or not request.membership.is_hr_admin:
-        # An exit request is confidential: only HR admins and the partner who asked see it. A
-        # partner who is also an HR admin sees their own pair as a partner, never as HR.
-        events = [e for e in events if not e.confidential or e.actor_id == request.user.pk]
+    events = selectors.pairing_events_for(pairing=pairing, membership=request.membership)
     accepted = {
         "mentor": pairing.mentor_accepted_at,
         "mentee": pairing.mentee_accepted_at,
@@ -66,19 +62,19 @@ def pair_action(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRes
     action = request.POST.get("action")
     try:
         if action in ("confirm", "decline"):
-            services.pairing_confirm(
+            pair_services.pairing_confirm(
                 pairing=pairing, membership=request.membership, confirm=action == "confirm"
             )
             messages.success(
                 request, "Pairing confirmed." if action == "confirm" else "Pairing declined."
             )
         elif action == "accept":
-            services.pairing_accept_agreement(pairing=pairing, membership=request.membership)
+            pair_services.pairing_accept_agreement(pairing=pairing, membership=request.membership)
             messages.success(request, "You accepted the agreement.")
         else:
             raise ValidationError("Choose what to do with this pairing.")
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
     return _pair_page(request, pairing)
 
 
@@ -91,25 +87,27 @@ def pair_exit(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRespo
         raise Http404("Only the partners ask for an exit")
     field = selectors.EXIT_FIELDS[side]
     form = ExitForm(posted(request))
-    # Asking twice records nothing: the page says when this partner asked instead.
-    if request.method == "POST" and not getattr(pairing, field) and form.is_valid():
+    context = {"pairing": pairing, "form": form, "asked_at": getattr(pairing, field)}
+
+    def ask() -> HttpResponse:
+        # Asking twice records nothing: the page says when this partner asked instead.
+        if context["asked_at"] or not form.is_valid():
+            return render(request, "pairings/pair_exit.html", {**context, "error": ""})
         try:
-            services.pairing_request_exit(
+            exit_services.pairing_request_exit(
                 pairing=pairing, membership=request.membership, note=form.cleaned_data["note"]
             )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(
-                request,
-                "Your request went to the HR admins, in confidence. No blame, no reason needed.",
-            )
-            return _pair_page(request, pairing)
-    return render(
-        request,
-        "pairings/pair_exit.html",
-        {"pairing": pairing, "form": form, "asked_at": getattr(pairing, field)},
-    )
+        except ValidationError:
+            # Refused because this partner asked meanwhile (another tab): the page says when.
+            context["asked_at"] = getattr(pairing, field)
+            raise
+        messages.success(
+            request,
+            "Your request went to the HR admins, in confidence. No blame, no reason needed.",
+        )
+        return _pair_page(request, pairing)
+
+    return confirm_then_act(request, template="pairings/pair_exit.html", context=context, act=ask)
 
 
 @require_http_methods(["GET", "POST"])
@@ -118,16 +116,15 @@ def pair_dissolve(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpR
     if not request.membership.is_hr_admin:
         raise Http404("HR admins dissolve pairs")
     pairing = selectors.pairing_get_for_member(membership=request.membership, pairing_id=pairing_id)
-    error = ""
-    if request.method == "POST":
-        try:
-            services.pairing_dissolve(pairing=pairing, actor=request.user)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            messages.success(
-                request,
-                "The pair was dissolved. Both people can be matched again from the matching page.",
-            )
-            return _pair_page(request, pairing)
-    return render(request, "pairings/pair_dissolve.html", {"pairing": pairing, "error": error})
+
+    def dissolve() -> HttpResponse:
+        pair_services.pairing_dissolve(pairing=pairing, actor=request.user)
+        messages.success(
+            request,
+            "The pair was dissolved. Both people can be matched again from the matching page.",
+        )
+        return _pair_page(request, pairing)
+
+    return confirm_then_act(
+        request, template="pairings/pair_dissolve.html", context={"pairing": pairing}, act=dissolve
+    )

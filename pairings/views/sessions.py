@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from mentorship.tenancy import member_required
 from mentorship.web import posted
-from pairings import selectors, services
+from pairings import selectors
 from pairings.forms import SessionLogForm
 from pairings.models import Pairing
+from pairings.services.session_logs import LikelyDuplicate, session_log_create
 from programs.models import Participant
 
 
@@ -29,7 +30,7 @@ def _partner_participant(request: HttpRequest, pairing: Pairing) -> Participant:
 def session_list(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpResponse:
     pairing = selectors.pairing_get_for_member(membership=request.membership, pairing_id=pairing_id)
     side = selectors.pairing_side_of(pairing=pairing, membership=request.membership)
-    logs = pairing.session_logs.select_related("author").prefetch_related("topics")
+    logs = selectors.session_logs_of_pairing(pairing=pairing)
     return render(
         request,
         "pairings/session_list.html",
@@ -48,12 +49,12 @@ def session_list(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRe
 def session_new(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpResponse:
     pairing = selectors.pairing_get_for_member(membership=request.membership, pairing_id=pairing_id)
     author = _partner_participant(request, pairing)
-    objectives = list(author.objectives.select_related("topic"))
+    objectives = selectors.objectives_of(participant=author)
     form = SessionLogForm(posted(request), objectives=objectives)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.session_log_create(
+            session_log_create(
                 pairing=pairing,
                 author=author,
                 date=data["date"],
@@ -66,7 +67,7 @@ def session_new(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRes
                 private_notes=data["private_notes"],
                 confirm_duplicate=data["confirm_duplicate"],
             )
-        except services.LikelyDuplicate as exc:
+        except LikelyDuplicate as exc:
             form.show_duplicate_confirmation()
             form.add_error(None, exc)
         except ValidationError as exc:

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pairings import activity
-from pairings.meetings import meeting_cancel, meetings_cancel_upcoming
 from pairings.models import Meeting, Pairing, SessionWeek, TopicWeek
-from pairings.services import session_log_create
+from pairings.services.meetings import meeting_cancel, meetings_cancel_upcoming
+from pairings.services.session_logs import session_log_create
 from tests.conftest import Tenant
 from tests.pairings.test_session_logs import active_pair
 

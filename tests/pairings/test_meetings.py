@@ -10,18 +10,17 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-import mentorship.urls
 from mentorship.models import Membership, Notification, Role, User, hash_token
 from mentorship.tasks import dispatch_notification_emails
-from pairings import meetings
+from pairings import invitations, selectors, timezones
 from pairings.ics import FeedEvent, feed_ics, meeting_ics
-from pairings.meeting_tasks import dispatch_meeting_invitations, send_meeting_invitation
-from pairings.meeting_urls import global_urlpatterns
 from pairings.models import CalendarFeed, Meeting, Pairing, ReminderDelivery
+from pairings.services import meetings
+from pairings.tasks import dispatch_meeting_invitations, send_meeting_invitation
 from programs.models import Participant, Program
 from tests.conftest import Tenant
 from tests.factories import MembershipFactory, UserFactory
@@ -30,19 +29,9 @@ LONDON = "Europe/London"
 NEW_YORK = "America/New_York"
 
 
-def _root_serves_the_feed() -> bool:
-    try:
-        reverse("calendar_feed", kwargs={"token": "x"})
-    except NoReverseMatch:
-        return False
-    return True
-
-
-# The public feed is a global route the root URLconf includes from pairings.meeting_urls; until
-# it does, this module serves as the URLconf (the root's routes plus the feed).
-urlpatterns = [*mentorship.urls.urlpatterns, *global_urlpatterns]
-if not _root_serves_the_feed():
-    pytestmark = pytest.mark.urls(__name__)
+def test_the_root_urlconf_serves_the_feed_outside_any_organisation() -> None:
+    """Calendar apps cannot sign in: the feed is the global route pairings.urls exposes."""
+    assert reverse("calendar_feed", kwargs={"token": "x"}) == "/calendar/x.ics"
 
 
 # --- World -----------------------------------------------------------------------------------
@@ -399,7 +388,9 @@ def test_an_invitation_superseded_by_a_later_change_sends_nothing(
     mail.outbox.clear()
     with alpha.scope():
         assert (
-            meetings.meeting_invitation_deliver(meeting_id=meeting.pk, sequence=0, method="REQUEST")
+            invitations.meeting_invitation_deliver(
+                meeting_id=meeting.pk, sequence=0, method="REQUEST"
+            )
             == 0
         )
     assert mail.outbox == []
@@ -423,11 +414,11 @@ def test_a_failed_send_releases_its_claim_so_the_retry_sends_it(
 
     monkeypatch.setattr(EmailMessage, "send", broken)
     with alpha.scope(), pytest.raises(SMTPException):
-        meetings.meeting_invitation_deliver(meeting_id=meeting.pk, sequence=0, method="REQUEST")
+        invitations.meeting_invitation_deliver(meeting_id=meeting.pk, sequence=0, method="REQUEST")
     monkeypatch.setattr(EmailMessage, "send", real_send)
     with alpha.scope():
         assert not ReminderDelivery.objects.filter(sent_at__isnull=False).exists()
-        sent = meetings.meeting_invitation_deliver(
+        sent = invitations.meeting_invitation_deliver(
             meeting_id=meeting.pk, sequence=0, method="REQUEST"
         )
     assert sent == 2
@@ -496,11 +487,11 @@ def test_either_partner_downloads_the_current_calendar_file(
 def test_local_times_around_the_2027_clock_changes_in_london() -> None:
     london = ZoneInfo(LONDON)
     with pytest.raises(ValidationError) as gap:
-        meetings.local_to_utc(local=datetime(2027, 3, 28, 1, 30), tz=london)
-    assert gap.value.messages == [meetings.DST_GAP_MESSAGE]
-    ambiguous = meetings.local_to_utc(local=datetime(2027, 10, 31, 1, 30), tz=london)
+        timezones.local_to_utc(local=datetime(2027, 3, 28, 1, 30), tz=london)
+    assert gap.value.messages == [timezones.DST_GAP_MESSAGE]
+    ambiguous = timezones.local_to_utc(local=datetime(2027, 10, 31, 1, 30), tz=london)
     assert ambiguous == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)  # the first 01:30, in BST
-    assert meetings.local_to_utc(local=datetime(2027, 7, 1, 10), tz=london) == datetime(
+    assert timezones.local_to_utc(local=datetime(2027, 7, 1, 10), tz=london) == datetime(
         2027, 7, 1, 9, tzinfo=UTC
     )
 
@@ -552,7 +543,7 @@ def test_an_unknown_timezone_falls_back_to_utc(alpha: Tenant, pair: Pairing) -> 
         Participant.objects.filter(pk=pair.mentor_id).update(timezone="Mars/Olympus")
         pair.refresh_from_db()
         pairing = Pairing.objects.select_related("mentor", "mentee").get(pk=pair.pk)
-        tz = meetings.viewer_timezone(pairing=pairing, membership=pair.mentor.membership)
+        tz = selectors.viewer_timezone(pairing=pairing, membership=pair.mentor.membership)
     assert tz.key == "UTC"
 
 

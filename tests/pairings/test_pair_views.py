@@ -5,17 +5,17 @@ from __future__ import annotations
 from django.test import Client
 
 from mentorship.models import Membership, Notification, Role
-from pairings import services
 from pairings.models import Pairing, PairingEvent
+from pairings.services import match_runs
 from tests.conftest import Tenant
 
 
 def published(alpha: Tenant, program, capture) -> Pairing:
     with alpha.scope(), capture(execute=True):
-        run = services.match_run_start(program=program, actor=alpha.hr)
+        run = match_runs.match_run_start(program=program, actor=alpha.hr)
     with alpha.scope(), capture(execute=True):
         run.refresh_from_db()
-        services.match_run_publish(run=run, actor=alpha.hr)
+        match_runs.match_run_publish(run=run, actor=alpha.hr)
         return Pairing.objects.get(mentor__membership=alpha.members[Role.PARTICIPANT])
 
 

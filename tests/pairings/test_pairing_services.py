@@ -10,8 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from mentorship.models import Notification, Role
-from pairings import services
+from pairings.match_computation import run_matching
 from pairings.models import MatchRun, Pairing, PairingEvent
+from pairings.services import exits as exit_services
+from pairings.services import match_runs
+from pairings.services import pairs as pair_services
 from programs.models import Participant, Program
 from tests.conftest import Tenant
 
@@ -49,11 +52,11 @@ def test_untrained_and_unapproved_people_are_left_out_with_the_reason(
         Program.objects.filter(pk=matching_program.pk).update(training_required=True)
         matching_program.refresh_from_db()
         matching_program.modules.create(organization=alpha.organization, title="M", body="b")
-        from programs.services import refresh_training_done
+        from programs.services.training import refresh_training_done
 
         refresh_training_done(program=matching_program)
         Participant.objects.filter(email="s2@example.com").update(status=Participant.Status.APPLIED)
-        result = services.run_matching(program=matching_program)
+        result = run_matching(program=matching_program)
     reasons = {u.email: u.reason for u in result.unmatched}
     assert reasons["j2@example.com"].startswith("Mentor training is not complete")
     assert reasons["s2@example.com"] == "The application is not approved yet."
@@ -80,10 +83,10 @@ def test_reporting_lines_come_from_the_whole_organisation(alpha: Tenant, matchin
             level=9,
             manager_email=senior,
         )
-        with_rule = services.run_matching(program=matching_program)
+        with_rule = run_matching(program=matching_program)
         Program.objects.filter(pk=matching_program.pk).update(exclude_reporting_line=False)
         matching_program.refresh_from_db()
-        without_rule = services.run_matching(program=matching_program)
+        without_rule = run_matching(program=matching_program)
     assert ("j2@example.com", senior) not in {
         (p.junior_email, p.senior_email) for p in with_rule.pairs
     }
@@ -94,7 +97,7 @@ def test_reporting_lines_come_from_the_whole_organisation(alpha: Tenant, matchin
 
 def make_run(alpha: Tenant, program: Program, capture, **kwargs) -> MatchRun:
     with alpha.scope(), capture(execute=True):
-        run = services.match_run_start(program=program, actor=alpha.hr, **kwargs)
+        run = match_runs.match_run_start(program=program, actor=alpha.hr, **kwargs)
     with alpha.scope():
         run.refresh_from_db()
     assert run.status == MatchRun.Status.DONE
@@ -111,7 +114,7 @@ def test_swap_remove_and_add_make_new_proposals(
     s1, s2 = p[matching_program.senior_member.user.email.split("@")[0]], p["s2"]
     assert {(x["junior_id"], x["senior_id"]) for x in run.result["pairs"]} == {(j1, s1), (j2, s2)}
     with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
-        swapped = services.match_run_edit(run=run, actor=alpha.hr, swap=((j1, s1), (j2, s2)))
+        swapped = match_runs.match_run_edit(run=run, actor=alpha.hr, swap=((j1, s1), (j2, s2)))
     with alpha.scope():
         swapped.refresh_from_db()
         assert {(x["junior_id"], x["senior_id"], x["locked"]) for x in swapped.result["pairs"]} == {
@@ -119,9 +122,9 @@ def test_swap_remove_and_add_make_new_proposals(
             (j2, s1, True),
         }
         with pytest.raises(ValidationError, match="no longer the latest"):
-            services.match_run_edit(run=run, actor=alpha.hr, remove=(j1, s1))
+            match_runs.match_run_edit(run=run, actor=alpha.hr, remove=(j1, s1))
     with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
-        removed = services.match_run_edit(run=swapped, actor=alpha.hr, remove=(j1, s2))
+        removed = match_runs.match_run_edit(run=swapped, actor=alpha.hr, remove=(j1, s2))
     with alpha.scope():
         removed.refresh_from_db()
     assert (j1, s2) not in {(x["junior_id"], x["senior_id"]) for x in removed.result["pairs"]}
@@ -130,7 +133,7 @@ def test_swap_remove_and_add_make_new_proposals(
         with pytest.raises(
             ValidationError, match=r"cannot be paired\. They do not have a seniority gap"
         ):
-            services.match_run_edit(run=removed, actor=alpha.hr, add=(j1, s2))
+            match_runs.match_run_edit(run=removed, actor=alpha.hr, add=(j1, s2))
 
 
 def test_publishing_then_confirming_and_accepting_makes_a_pair_active(
@@ -140,9 +143,9 @@ def test_publishing_then_confirming_and_accepting_makes_a_pair_active(
     senior = matching_program.senior_member
     junior = alpha.members[Role.PARTICIPANT]
     with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
-        services.match_run_publish(run=run, actor=alpha.hr)
+        match_runs.match_run_publish(run=run, actor=alpha.hr)
         with pytest.raises(ValidationError):
-            services.match_run_publish(run=run, actor=alpha.hr)
+            match_runs.match_run_publish(run=run, actor=alpha.hr)
         pairing = Pairing.objects.get(mentee__membership=senior)
         assert pairing.status == Pairing.Status.PROPOSED and pairing.explanation["topic_fit"] > 0
         assert Participant.objects.filter(matched=True).count() == 4
@@ -150,11 +153,11 @@ def test_publishing_then_confirming_and_accepting_makes_a_pair_active(
             recipient=senior.user, subject__startswith="Your reverse mentor"
         ).exists()
         with pytest.raises(ValidationError, match="Only the senior"):
-            services.pairing_confirm(pairing=pairing, membership=junior, confirm=True)
-        services.pairing_accept_agreement(pairing=pairing, membership=junior)
-        services.pairing_confirm(pairing=pairing, membership=senior, confirm=True)
+            pair_services.pairing_confirm(pairing=pairing, membership=junior, confirm=True)
+        pair_services.pairing_accept_agreement(pairing=pairing, membership=junior)
+        pair_services.pairing_confirm(pairing=pairing, membership=senior, confirm=True)
         assert pairing.status == Pairing.Status.CONFIRMED  # the senior has not accepted yet
-        services.pairing_accept_agreement(pairing=pairing, membership=senior)
+        pair_services.pairing_accept_agreement(pairing=pairing, membership=senior)
         pairing.refresh_from_db()
         assert pairing.status == Pairing.Status.ACTIVE
         history = list(
@@ -169,9 +172,11 @@ def test_a_confidential_exit_reaches_hr_only_and_hr_dissolves(
     run = make_run(alpha, matching_program, django_capture_on_commit_callbacks)
     senior = matching_program.senior_member
     with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
-        services.match_run_publish(run=run, actor=alpha.hr)
+        match_runs.match_run_publish(run=run, actor=alpha.hr)
         pairing = Pairing.objects.get(mentee__membership=senior)
-        services.pairing_request_exit(pairing=pairing, membership=senior, note="We don't click")
+        exit_services.pairing_request_exit(
+            pairing=pairing, membership=senior, note="We don't click"
+        )
         assert Notification.objects.filter(
             recipient=alpha.hr, subject__contains="asks to end"
         ).exists()
@@ -180,11 +185,11 @@ def test_a_confidential_exit_reaches_hr_only_and_hr_dissolves(
         ).exists()
         event = PairingEvent.objects.filter(pairing=pairing).last()
         assert event.confidential and event.note == "Exit requested. We don't click"
-        services.pairing_dissolve(pairing=pairing, actor=alpha.hr)
+        pair_services.pairing_dissolve(pairing=pairing, actor=alpha.hr)
         assert not Participant.objects.get(pk=pairing.mentee_id).matched
         # Dissolved pairs are "paired before": they are not proposed again.
         Program.objects.filter(pk=matching_program.pk).update(status=Program.Status.MATCHING)
-        result = services.run_matching(program=matching_program)
+        result = run_matching(program=matching_program)
     assert (pairing.mentor_id, pairing.mentee_id) not in {
         (p.junior_id, p.senior_id) for p in result.pairs
     }
@@ -196,14 +201,16 @@ def test_each_partner_asks_for_an_exit_once_and_hr_hears_of_both(
     run = make_run(alpha, matching_program, django_capture_on_commit_callbacks)
     senior, junior = matching_program.senior_member, alpha.members[Role.PARTICIPANT]
     with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
-        services.match_run_publish(run=run, actor=alpha.hr)
+        match_runs.match_run_publish(run=run, actor=alpha.hr)
         pairing = Pairing.objects.get(mentee__membership=senior)
         # The junior's copy is loaded before the senior asks: it must not matter.
         stale = Pairing.objects.get(pk=pairing.pk)
-        services.pairing_request_exit(pairing=pairing, membership=senior, note="We don't click")
-        services.pairing_request_exit(pairing=stale, membership=junior, note="Me neither")
+        exit_services.pairing_request_exit(
+            pairing=pairing, membership=senior, note="We don't click"
+        )
+        exit_services.pairing_request_exit(pairing=stale, membership=junior, note="Me neither")
         with pytest.raises(ValidationError, match="You already asked"):
-            services.pairing_request_exit(pairing=pairing, membership=senior, note="Again")
+            exit_services.pairing_request_exit(pairing=pairing, membership=senior, note="Again")
         events = PairingEvent.objects.filter(pairing=pairing, confidential=True)
         assert sorted(events.values_list("actor", "note")) == sorted(
             [
@@ -226,7 +233,7 @@ def test_matching_needs_the_matching_state(alpha: Tenant, matching_program) -> N
         Program.objects.filter(pk=matching_program.pk).update(status=Program.Status.DRAFT)
         matching_program.refresh_from_db()
         with pytest.raises(ValidationError, match="matching state"):
-            services.match_run_start(program=matching_program, actor=alpha.hr)
+            match_runs.match_run_start(program=matching_program, actor=alpha.hr)
 
 
 def test_two_acceptances_at_once_both_count(
@@ -235,14 +242,14 @@ def test_two_acceptances_at_once_both_count(
     run = make_run(alpha, matching_program, django_capture_on_commit_callbacks)
     senior, junior = matching_program.senior_member, alpha.members[Role.PARTICIPANT]
     with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
-        services.match_run_publish(run=run, actor=alpha.hr)
+        match_runs.match_run_publish(run=run, actor=alpha.hr)
         pairing = Pairing.objects.get(mentee__membership=senior)
-        services.pairing_confirm(pairing=pairing, membership=senior, confirm=True)
+        pair_services.pairing_confirm(pairing=pairing, membership=senior, confirm=True)
         # Both partners loaded the page before either accepted (stale copies).
         seen_by_junior = Pairing.objects.get(pk=pairing.pk)
         seen_by_senior = Pairing.objects.get(pk=pairing.pk)
-        services.pairing_accept_agreement(pairing=seen_by_junior, membership=junior)
-        services.pairing_accept_agreement(pairing=seen_by_senior, membership=senior)
+        pair_services.pairing_accept_agreement(pairing=seen_by_junior, membership=junior)
+        pair_services.pairing_accept_agreement(pairing=seen_by_senior, membership=senior)
         pairing.refresh_from_db()
     assert pairing.mentor_accepted_at and pairing.mentee_accepted_at
     assert pairing.status == Pairing.Status.ACTIVE
@@ -259,11 +266,11 @@ def test_live_and_declined_pairs_are_never_proposed_again(
     run = make_run(alpha, matching_program, django_capture_on_commit_callbacks)
     senior = matching_program.senior_member
     with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
-        services.match_run_publish(run=run, actor=alpha.hr)
+        match_runs.match_run_publish(run=run, actor=alpha.hr)
         declined = Pairing.objects.filter(mentee__membership=senior).first()
-        services.pairing_confirm(pairing=declined, membership=senior, confirm=False)
+        pair_services.pairing_confirm(pairing=declined, membership=senior, confirm=False)
         live = set(Pairing.objects.exclude(pk=declined.pk).values_list("mentor_id", "mentee_id"))
-        again = services.run_matching(program=matching_program)
+        again = run_matching(program=matching_program)
     proposed = {(p.junior_id, p.senior_id) for p in again.pairs}
     assert not proposed & live
     assert (declined.mentor_id, declined.mentee_id) not in proposed
@@ -282,7 +289,7 @@ def test_after_dissolving_hr_can_re_pair_in_an_active_program(
 
     run = make_run(alpha, matching_program, django_capture_on_commit_callbacks)
     with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
-        services.match_run_publish(run=run, actor=alpha.hr)
+        match_runs.match_run_publish(run=run, actor=alpha.hr)
         pairing = Pairing.objects.get(mentee__membership=matching_program.senior_member)
         Pairing.objects.filter(pk=pairing.pk).update(status=Pairing.Status.ACTIVE)
         pairing.refresh_from_db()
@@ -295,7 +302,7 @@ def test_after_dissolving_hr_can_re_pair_in_an_active_program(
         Program.objects.filter(pk=matching_program.pk).update(status=Program.Status.ACTIVE)
         matching_program.refresh_from_db()
         mail.outbox.clear()
-        services.pairing_dissolve(pairing=pairing, actor=alpha.hr)
+        pair_services.pairing_dissolve(pairing=pairing, actor=alpha.hr)
     with alpha.scope():
         meeting.refresh_from_db()
         assert meeting.cancelled_at and meeting.cancelled_by == alpha.hr
@@ -305,7 +312,7 @@ def test_after_dissolving_hr_can_re_pair_in_an_active_program(
         pairing.mentee.email,
     }
     with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
-        rerun = services.match_run_start(program=matching_program, actor=alpha.hr)
+        rerun = match_runs.match_run_start(program=matching_program, actor=alpha.hr)
     assert rerun.pk
 
 
@@ -319,7 +326,7 @@ def test_a_proposal_whose_people_changed_is_not_published(
             status=Participant.Status.WITHDRAWN
         )
         with pytest.raises(ValidationError) as refused:
-            services.match_run_publish(run=run, actor=alpha.hr)
+            match_runs.match_run_publish(run=run, actor=alpha.hr)
         assert "is no longer an approved participant" in " ".join(refused.value.messages)
         assert "The program changed since this proposal" in " ".join(refused.value.messages)
         # Nothing was written: no pair, nobody marked matched, the run still publishable.
@@ -345,7 +352,7 @@ def test_a_proposal_is_not_published_over_a_pair_made_since(
             status=Pairing.Status.ACTIVE,
         )
         with pytest.raises(ValidationError, match="Already paired in this program"):
-            services.match_run_publish(run=run, actor=alpha.hr)
+            match_runs.match_run_publish(run=run, actor=alpha.hr)
         assert Pairing.objects.count() == 1
 
 
@@ -359,6 +366,6 @@ def test_a_proposal_is_not_published_against_the_rules_as_they_are_now(
         junior = Participant.objects.get(pk=pair["junior_id"])
         Participant.objects.filter(pk=pair["senior_id"]).update(level=junior.level)
         with pytest.raises(ValidationError) as refused:
-            services.match_run_publish(run=run, actor=alpha.hr)
+            match_runs.match_run_publish(run=run, actor=alpha.hr)
         assert "do not have a seniority gap of at least" in " ".join(refused.value.messages)
         assert not Pairing.objects.exists()

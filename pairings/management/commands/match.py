@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from mentorship.models import Organization
 from mentorship.tenancy import tenant_scope
-from pairings import services
+from pairings.match_computation import run_matching
 from programs.models import Program
 
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
             target = Program.objects.filter(slug=program).first()
             if target is None:
                 raise CommandError(f"No program with the slug '{program}' in {organization.name}.")
-            result = services.run_matching(program=target)
+            result = run_matching(program=target)
         output = {
             "total_score": round(result.total_score, 3),
             "greedy_total_score": round(result.greedy_total_score, 3),

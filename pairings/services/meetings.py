@@ -1,0 +1,224 @@
+"""Writes of meetings and of personal calendar feeds.
+
+Every function runs inside the organisation's scope. Times arrive in UTC (the forms turn the
+viewer's wall-clock time into UTC, see ``pairings.timezones``).
+
+Invitations: every change (schedule, reschedule, cancel) bumps nothing but ``sequence`` on a
+meeting whose ``uid`` never changes, and enqueues one task after commit that emails both partners
+the calendar file (``pairings.invitations``, through ``pairings.tasks``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from mentorship.models import Membership, Notification, User, hash_token
+from pairings import activity
+from pairings.calendars import meeting_page_url
+from pairings.ics import Method
+from pairings.models import CalendarFeed, Meeting, Pairing
+from pairings.selectors import (
+    meeting_change_problem,
+    meeting_schedule_problem,
+    partners_with_accounts,
+)
+from pairings.tasks import send_meeting_invitation
+from pairings.timezones import when_in, zone_named
+
+MIN_DURATION_MINUTES = 15
+MAX_DURATION_MINUTES = 240
+
+
+def _require_partner(pairing: Pairing, actor: User) -> None:
+    if not any(user.pk == actor.pk for _, user in partners_with_accounts(pairing)):
+        raise ValidationError("Only the two partners of a pair can change its meetings.")
+
+
+def _validate_slot(*, starts_at: datetime, duration_minutes: int, location: str) -> None:
+    if starts_at.tzinfo is None or starts_at.utcoffset() is None:
+        raise ValueError("starts_at must be timezone-aware")
+    if starts_at <= timezone.now():
+        raise ValidationError("That time has already passed. Pick a time in the future.")
+    if not MIN_DURATION_MINUTES <= duration_minutes <= MAX_DURATION_MINUTES:
+        raise ValidationError(
+            f"A meeting lasts between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes."
+        )
+    if len(location) > Meeting._meta.get_field("location").max_length:
+        raise ValidationError("The location is too long.")
+
+
+def _lock_changeable(meeting: Meeting) -> Meeting:
+    """The meeting's row, locked for the change, if it can still change."""
+    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    problem = meeting_change_problem(meeting=locked)
+    if problem:
+        raise ValidationError(problem)
+    return locked
+
+
+def _announce(*, meeting: Meeting, actor: User, method: Method, verb: str) -> None:
+    """Tell the partner in the inbox, and send both partners the calendar file after commit.
+
+    The inbox message is marked as emailed: the invitation email (with the file) is its email,
+    and the notification dispatcher must not send a second one.
+    """
+    pairing = meeting.pairing
+    now = timezone.now()
+    url = meeting_page_url(meeting)
+    for participant, user in partners_with_accounts(pairing):
+        if user.pk == actor.pk:
+            continue  # they just did it and saw the confirmation
+        when = when_in(meeting.starts_at, zone_named(participant.timezone))
+        Notification.objects.create(
+            organization_id=meeting.organization_id,
+            recipient=user,
+            subject=f"{actor.display_name} {verb} a meeting: {when}"[:200],
+            body=(
+                "The calendar invitation is in your email."
+                if method == "REQUEST"
+                else "The calendar cancellation is in your email."
+            ),
+            url=url,
+            emailed_at=now,
+        )
+    send_meeting_invitation.delay_on_commit(
+        organization_id=meeting.organization_id,
+        meeting_id=meeting.pk,
+        sequence=meeting.sequence,
+        method=method,
+    )
+
+
+def meeting_schedule(
+    *, pairing: Pairing, starts_at: datetime, duration_minutes: int, location: str, actor: User
+) -> Meeting:
+    """Schedule a meeting of a confirmed or active pair, by one of its partners."""
+    _require_partner(pairing, actor)
+    problem = meeting_schedule_problem(pairing=pairing)
+    if problem:
+        raise ValidationError(problem)
+    location = location.strip()
+    _validate_slot(starts_at=starts_at, duration_minutes=duration_minutes, location=location)
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            organization_id=pairing.organization_id,
+            pairing=pairing,
+            starts_at=starts_at.astimezone(UTC),
+            duration_minutes=duration_minutes,
+            location=location,
+            uid=f"meeting-{uuid4()}@reverse-mentoring",
+            sequence=0,
+            created_by=actor,
+        )
+        _announce(meeting=meeting, actor=actor, method="REQUEST", verb="scheduled")
+    return meeting
+
+
+def meeting_reschedule(
+    *, meeting: Meeting, starts_at: datetime, duration_minutes: int, location: str, actor: User
+) -> Meeting:
+    """Move a meeting: same UID, next SEQUENCE, and a new invitation to both partners."""
+    pairing = meeting.pairing
+    _require_partner(pairing, actor)
+    problem = meeting_schedule_problem(pairing=pairing)
+    if problem:
+        raise ValidationError(problem)
+    location = location.strip()
+    _validate_slot(starts_at=starts_at, duration_minutes=duration_minutes, location=location)
+    with transaction.atomic():
+        locked = _lock_changeable(meeting)
+        meeting.starts_at = starts_at.astimezone(UTC)
+        meeting.duration_minutes = duration_minutes
+        meeting.location = location
+        meeting.sequence = locked.sequence + 1
+        meeting.save(
+            update_fields=["starts_at", "duration_minutes", "location", "sequence", "updated_at"]
+        )
+        _announce(meeting=meeting, actor=actor, method="REQUEST", verb="moved")
+    return meeting
+
+
+def _side_of(pairing: Pairing, user: User) -> str:
+    """The side of the partner who is ``user``, or "" for anyone else (an HR admin)."""
+    for participant, side in ((pairing.mentor, "junior"), (pairing.mentee, "senior")):
+        if participant.membership_id and participant.membership.user_id == user.pk:
+            return side
+    return ""
+
+
+def meeting_cancel(*, meeting: Meeting, actor: User) -> Meeting:
+    """Cancel a meeting (who and when is recorded) and send both partners the cancellation."""
+    _require_partner(meeting.pairing, actor)
+    with transaction.atomic():
+        locked = _lock_changeable(meeting)
+        meeting.cancelled_at = timezone.now()
+        meeting.cancelled_by = actor
+        meeting.cancelled_by_side = _side_of(meeting.pairing, actor)
+        meeting.sequence = locked.sequence + 1
+        meeting.save(
+            update_fields=[
+                "cancelled_at",
+                "cancelled_by",
+                "cancelled_by_side",
+                "sequence",
+                "updated_at",
+            ]
+        )
+        activity.record_cancellation(meeting=meeting)
+        _announce(meeting=meeting, actor=actor, method="CANCEL", verb="cancelled")
+    return meeting
+
+
+def calendar_feed_token_create(*, membership: Membership) -> str:
+    """Create the member's calendar feed, or replace its secret (the old URL stops working).
+
+    Returns the secret: only its hash is stored, so this is the one time it can be shown.
+    """
+    token = secrets.token_urlsafe(32)
+    CalendarFeed.objects.update_or_create(
+        membership=membership,
+        defaults={
+            "organization_id": membership.organization_id,
+            "token_hash": hash_token(token),
+            "created_at": timezone.now(),
+        },
+    )
+    return token
+
+
+def calendar_feed_revoke(*, membership: Membership) -> bool:
+    """Delete the member's feed: its URL answers 404 from now on. Returns whether one existed."""
+    deleted, _ = CalendarFeed.objects.filter(membership=membership).delete()
+    return bool(deleted)
+
+
+def meetings_cancel_upcoming(*, pairing: Pairing, actor: User) -> int:
+    """When a pair ends, its future meetings are cancelled and both partners get the calendar
+    cancellation (the actor, an HR admin, is recorded as who cancelled)."""
+    now = timezone.now()
+    cancelled = 0
+    side = _side_of(pairing, actor)
+    for meeting in pairing.meetings.filter(cancelled_at__isnull=True, starts_at__gt=now):
+        with transaction.atomic():
+            # Compare-and-set: a partner cancelling this meeting at the same moment wins, and
+            # the cancellation is counted once.
+            if not Meeting.objects.filter(pk=meeting.pk, cancelled_at__isnull=True).update(
+                cancelled_at=now,
+                cancelled_by=actor,
+                cancelled_by_side=side,
+                sequence=F("sequence") + 1,
+                updated_at=now,
+            ):
+                continue
+            meeting.refresh_from_db()
+            activity.record_cancellation(meeting=meeting)
+        _announce(meeting=meeting, actor=actor, method="CANCEL", verb="cancelled")
+        cancelled += 1
+    return cancelled

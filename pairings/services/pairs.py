@@ -1,0 +1,155 @@
+"""Writes of a pair's life: the senior's confirmation, the agreement, activation, dissolving.
+
+Everything runs inside the organisation's scope. Pairs are created by publishing a match run
+(``pairings.services.match_runs``); a partner's confidential exit request is in
+``pairings.services.exits``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from mentorship import services as kernel
+from mentorship.models import AuditEvent, Membership, User
+from mentorship.web import tenant_url
+from pairings.models import Pairing, PairingEvent
+from pairings.selectors import LIVE_STATUSES
+from pairings.services.meetings import meetings_cancel_upcoming
+from programs.models import Participant
+
+
+def event_record(
+    pairing: Pairing, actor: User | None, note: str = "", confidential: bool = False
+) -> None:
+    """A line of the pair's history, with the status it has now."""
+    PairingEvent.objects.create(
+        organization=pairing.organization,
+        pairing=pairing,
+        status=pairing.status,
+        actor=actor,
+        note=note,
+        confidential=confidential,
+    )
+
+
+def _set_status(pairing: Pairing, status: str, actor: User | None, **kwargs: Any) -> Pairing:
+    pairing.status = status
+    pairing.save(update_fields=["status"])
+    event_record(pairing, actor, **kwargs)
+    return pairing
+
+
+def _activate_if_ready(pairing: Pairing, actor: User) -> Pairing:
+    """A pair goes live once the senior confirmed and both accepted the agreement (compare-and-
+    set, so two partners acting at the same moment activate it once)."""
+    pairing.refresh_from_db(fields=["status", "mentor_accepted_at", "mentee_accepted_at"])
+    if pairing.mentor_accepted_at and pairing.mentee_accepted_at:
+        moved = Pairing.objects.filter(pk=pairing.pk, status=Pairing.Status.CONFIRMED).update(
+            status=Pairing.Status.ACTIVE
+        )
+        if moved:
+            pairing.status = Pairing.Status.ACTIVE
+            event_record(pairing, actor)
+    return pairing
+
+
+def pairing_confirm(*, pairing: Pairing, membership: Membership, confirm: bool) -> Pairing:
+    """The senior confirms (or declines) the proposed pairing before it goes live."""
+    if pairing.mentee.membership_id != membership.pk:
+        raise ValidationError("Only the senior of the pair confirms it.")
+    with transaction.atomic():
+        new = Pairing.Status.CONFIRMED if confirm else Pairing.Status.DECLINED
+        moved = Pairing.objects.filter(pk=pairing.pk, status=Pairing.Status.PROPOSED).update(
+            status=new
+        )
+        if not moved:
+            raise ValidationError("This pairing is not waiting for confirmation.")
+        pairing.status = new
+        event_record(pairing, membership.user)
+        partner = pairing.mentor.membership
+        if not confirm:
+            _release(pairing)
+        if partner is not None and partner.is_active:
+            kernel.notification_send(
+                organization=pairing.organization,
+                recipient=partner.user,
+                subject=(
+                    f"{pairing.mentee.full_name} confirmed your pairing"
+                    if confirm
+                    else f"Your proposed pairing in {pairing.program.name} will not go ahead"
+                ),
+                body=(
+                    "Accept the program's agreement, if you have not yet, and schedule your "
+                    "first session."
+                    if confirm
+                    else "HR admins will look for another partner for you."
+                ),
+                url=tenant_url(pairing.organization, "pair_detail", pairing_id=pairing.pk),
+            )
+        return _activate_if_ready(pairing, membership.user) if confirm else pairing
+
+
+def pairing_accept_agreement(*, pairing: Pairing, membership: Membership) -> Pairing:
+    """Each side accepts the program's agreement; with both, a confirmed pair becomes active.
+    Only the acting side's field is written, so two acceptances at once both count."""
+    if pairing.mentor.membership_id == membership.pk:
+        field = "mentor_accepted_at"
+    elif pairing.mentee.membership_id == membership.pk:
+        field = "mentee_accepted_at"
+    else:
+        raise ValidationError("Only the two partners accept the agreement.")
+    with transaction.atomic():
+        Pairing.objects.filter(
+            pk=pairing.pk,
+            status__in=(Pairing.Status.PROPOSED, Pairing.Status.CONFIRMED),
+            **{f"{field}__isnull": True},
+        ).update(**{field: timezone.now()})
+        pairing.refresh_from_db(fields=["status", "mentor_accepted_at", "mentee_accepted_at"])
+        if not getattr(pairing, field):
+            raise ValidationError("The agreement is accepted before the pairing starts.")
+        return _activate_if_ready(pairing, membership.user)
+
+
+def _release(pairing: Pairing) -> None:
+    """The two people are free for matching again unless they have other live pairs."""
+    for participant_id in (pairing.mentor_id, pairing.mentee_id):
+        still = (
+            Pairing.objects.filter(status__in=LIVE_STATUSES)
+            .exclude(pk=pairing.pk)
+            .filter(program=pairing.program)
+            .filter(Q(mentor_id=participant_id) | Q(mentee_id=participant_id))
+            .exists()
+        )
+        if not still:
+            Participant.objects.filter(pk=participant_id).update(matched=False)
+
+
+def pairing_dissolve(*, pairing: Pairing, actor: User, note: str = "") -> Pairing:
+    if pairing.status in (Pairing.Status.DISSOLVED, Pairing.Status.DECLINED):
+        raise ValidationError("This pairing has already ended.")
+    with transaction.atomic():
+        _release(pairing)
+        _set_status(pairing, Pairing.Status.DISSOLVED, actor, note=note[:500])
+        meetings_cancel_upcoming(pairing=pairing, actor=actor)
+        for person in (pairing.mentor, pairing.mentee):
+            if person.membership is not None and person.membership.is_active:
+                kernel.notification_send(
+                    organization=pairing.organization,
+                    recipient=person.membership.user,
+                    subject=f"Your pairing in {pairing.program.name} has ended",
+                    body="HR admins ended the pairing, with no fault on anyone. Upcoming "
+                    "meetings were cancelled. HR may propose a new partner.",
+                    url=tenant_url(pairing.organization, "my_pairs"),
+                )
+        kernel.audit_record(
+            organization=pairing.organization,
+            action=AuditEvent.Action.PAIRING_DISSOLVED,
+            summary=f"Pair {pairing.mentor.email} / {pairing.mentee.email} dissolved",
+            actor=actor,
+        )
+    return pairing

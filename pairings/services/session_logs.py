@@ -1,0 +1,80 @@
+"""Writes of session logs: either partner logs a session of their pair, with the topics and
+the progress on their learning objectives; the weekly totals count it in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, time
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from pairings import activity
+from pairings.models import Pairing, SessionLog
+from pairings.timezones import zone_named
+from programs.models import Participant
+
+
+class LikelyDuplicate(ValidationError):
+    """A session of this pair is already logged for that day; the author may still save."""
+
+
+def session_log_create(
+    *,
+    pairing: Pairing,
+    author: Participant,
+    date: Any,
+    minutes: int,
+    topics: Iterable[Any] = (),
+    progress: Mapping[int, int] | None = None,
+    taught: str = "",
+    learned: str = "",
+    shared_notes: str = "",
+    private_notes: str = "",
+    confirm_duplicate: bool = False,
+) -> SessionLog:
+    """Log a session of the pair. ``progress`` maps the author's objectives touched to their
+    progress now (0-100). The same pair on the same day is flagged unless confirmed."""
+    if author.pk not in (pairing.mentor_id, pairing.mentee_id):
+        raise ValidationError("Only the two partners log their sessions.")
+    if pairing.status not in (Pairing.Status.ACTIVE, Pairing.Status.CONFIRMED):
+        raise ValidationError("Sessions are logged once the pairing has started.")
+    if date > timezone.now().astimezone(zone_named(author.timezone)).date():
+        raise ValidationError({"date": "A session is logged after it happened."})
+    if not confirm_duplicate:
+        same_day = (
+            SessionLog.objects.filter(pairing=pairing, date=date).select_related("author").first()
+        )
+        if same_day is not None:
+            raise LikelyDuplicate(
+                f"{same_day.author.full_name} already logged a session of this pair on "
+                f"{date:%d %B %Y}. If this is a different session, tick “This is another "
+                "session” and save again."
+            )
+    progress_by_id = {int(k): int(v) for k, v in (progress or {}).items()}
+    touched = [o for o in author.objectives.all() if o.pk in progress_by_id]
+    with transaction.atomic():
+        log = SessionLog.objects.create(
+            organization=pairing.organization,
+            pairing=pairing,
+            author=author,
+            date=date,
+            minutes=minutes,
+            taught=taught,
+            learned=learned,
+            shared_notes=shared_notes,
+            private_notes=private_notes,
+        )
+        topics = list(topics)
+        log.topics.set(topics)
+        log.objectives.set(touched)
+        activity.record_session(log=log, topics=topics)
+        for objective in touched:
+            objective.progress = max(0, min(100, progress_by_id[objective.pk]))
+            objective.save(update_fields=["progress", "updated_at"])
+        met = datetime.combine(date, time(12), tzinfo=UTC)
+        if pairing.last_met_at is None or pairing.last_met_at < met:
+            Pairing.objects.filter(pk=pairing.pk).update(last_met_at=met)
+    return log
