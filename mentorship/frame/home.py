@@ -17,12 +17,12 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from feedback.models import Concern, FeedbackCycle, SurveyInvitation
-from feedback.services import closes_at
+from feedback.selectors import closes_at
 from mentorship.frame.dashboards import at_risk, at_risk_reasons
 from mentorship.models import Membership
-from pairings.meetings import SCHEDULABLE_STATUSES, when_in, zone_named
 from pairings.models import Meeting, Pairing
-from pairings.selectors import LIVE_STATUSES, pairings_of_member
+from pairings.selectors import LIVE_STATUSES, SCHEDULABLE_STATUSES, pairings_of_member
+from pairings.timezones import when_in, zone_named
 from programs.models import (
     LearningObjective,
     Participant,
@@ -330,7 +330,7 @@ def _pairs_at_risk(now: datetime) -> tuple[int, list[AtRiskPair]]:
 def _cycles_closing(now: datetime) -> list[ClosingCycle]:
     """Open surveys that close within a week, soonest first. One query.
 
-    The closing moment is computed by ``feedback.services.closes_at``, the function the
+    The closing moment is computed by ``feedback.selectors.closes_at``, the function the
     dispatcher closes cycles with, so the date shown is the date it happens. Only open cycles
     are read (a handful per program). On-demand surveys (offered after a session log, a week
     each) are left out: HR did not schedule them and nothing is to be done about them."""

@@ -7,7 +7,7 @@ from django.urls import include, path
 from mentorship import urls as kernel_urls
 from mentorship.frame.views import dashboards, digest, home
 from mentorship.security import protect_operator_admin
-from pairings.meeting_urls import global_urlpatterns as pairings_global_urlpatterns
+from pairings.urls import global_urlpatterns as pairings_global_urlpatterns
 
 # The operator admin signs in through allauth and needs a second factor.
 protect_operator_admin(admin.site)
