@@ -74,6 +74,14 @@ def membership_get(*, membership_id: int) -> Membership:
         raise Http404("No such member") from exc
 
 
+def hr_admins() -> QuerySet[Membership]:
+    """The organisation's current HR admins, with their accounts: whom to tell about what needs
+    a person in charge."""
+    return Membership.objects.filter(is_hr_admin=True, removed_at__isnull=True).select_related(
+        "user"
+    )
+
+
 def hr_admin_count_locked() -> int:
     """Active HR admins, their rows locked until the surrounding transaction ends."""
     qs = Membership.objects.filter(is_hr_admin=True, removed_at__isnull=True).select_for_update()

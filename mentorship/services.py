@@ -394,11 +394,7 @@ def notify_hr_admins(
 ) -> int:
     """Tell every current HR admin of the organisation (but those in ``except_memberships``: a
     confidential request is never sent to the person it concerns). Returns how many."""
-    admins = (
-        Membership.objects.filter(is_hr_admin=True, removed_at__isnull=True)
-        .exclude(pk__in=list(except_memberships))
-        .select_related("user")
-    )
+    admins = selectors.hr_admins().exclude(pk__in=list(except_memberships))
     count = 0
     for admin in admins:
         notification_send(

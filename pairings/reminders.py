@@ -18,8 +18,9 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from mentorship import selectors as kernel_selectors
 from mentorship import services as kernel
-from mentorship.models import Membership, Organization, User
+from mentorship.models import Organization, User
 from mentorship.tenancy import across_all_organizations
 from pairings.models import Meeting, Pairing, ReminderDelivery, SessionLog
 from pairings.selectors import meeting_ends_at
@@ -188,12 +189,7 @@ def inactivity_nudges(*, organization: Organization, now: datetime) -> int:
             )
         if quiet >= timedelta(days=2 * n):
             if hr_users is None:
-                hr_users = [
-                    m.user
-                    for m in Membership.objects.filter(
-                        is_hr_admin=True, removed_at__isnull=True
-                    ).select_related("user")
-                ]
+                hr_users = [m.user for m in kernel_selectors.hr_admins()]
             for hr in hr_users:
                 sent += _claim_and_notify(
                     organization=organization,

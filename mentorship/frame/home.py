@@ -52,8 +52,8 @@ class PairRow:
 
     @property
     def can_log(self) -> bool:
-        # The statuses in which pairings.services.session_log_create accepts a log (and meetings
-        # can be scheduled): offering the form earlier would only lead to an error.
+        # The statuses in which pairings.services.session_logs.session_log_create accepts a log
+        # (and meetings can be scheduled): offering the form earlier would only lead to an error.
         return self.pairing.status in SCHEDULABLE_STATUSES
 
     @property

@@ -108,7 +108,7 @@ def test_a_failed_send_releases_the_claim_for_a_retry(alpha: Tenant, monkeypatch
     def broken(*args: object, **kwargs: object) -> None:
         raise ConnectionError("SMTP down")
 
-    monkeypatch.setattr(services, "send_mail", broken)
+    monkeypatch.setattr(delivery, "send_mail", broken)
     with alpha.scope():
         with pytest.raises(ConnectionError):
             delivery.notification_email_deliver(notification_id=n.pk)
@@ -135,7 +135,7 @@ def test_the_task_retries_a_transient_mail_failure_and_sends_once(
         n = Notification.objects.create(
             organization=alpha.organization, recipient=alpha.hr, subject="Flaky"
         )
-    real_send = services.send_mail
+    real_send = delivery.send_mail
     calls = []
 
     def flaky(*args: object, **kwargs: object) -> int:
@@ -144,7 +144,7 @@ def test_the_task_retries_a_transient_mail_failure_and_sends_once(
             raise SMTPException("421 try again later")
         return real_send(*args, **kwargs)
 
-    monkeypatch.setattr(services, "send_mail", flaky)
+    monkeypatch.setattr(delivery, "send_mail", flaky)
     # Through the task itself: Celery rebuilds the retry from the arguments it recorded.
     deliver_notification_email.apply(
         kwargs={"organization_id": alpha.organization.pk, "notification_id": n.pk}, throw=False
@@ -163,7 +163,7 @@ def test_a_message_that_keeps_failing_stops_blocking_the_queue(alpha: Tenant, mo
     def refuse(*args: object, **kwargs: object) -> int:
         raise SMTPException("550 mailbox unavailable")
 
-    monkeypatch.setattr(services, "send_mail", refuse)
+    monkeypatch.setattr(delivery, "send_mail", refuse)
     for _ in range(delivery.MAX_EMAIL_ATTEMPTS):
         with alpha.scope(), pytest.raises(SMTPException):
             delivery.notification_email_deliver(notification_id=bad.pk)

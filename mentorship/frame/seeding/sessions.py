@@ -43,7 +43,7 @@ LEARNED = (
     "Giving hard feedback kindly",
 )
 
-# The surveys offered right after a log (see feedback.services.after_session_invitation), by
+# The surveys offered right after a log (see feedback.services.after_session), by
 # (program, template key, week): {participant id: (person, when offered)}.
 Offers = dict[tuple[int, str, int], dict[int, tuple[Person, datetime]]]
 # A session to log: (pair, day, start, meeting id); no meeting for sessions not booked.
