@@ -9,14 +9,15 @@ class ProgramsConfig(AppConfig):
 
     def ready(self) -> None:
         # Here, not at the top: these import the models, not loaded yet when this module is.
-        from programs import receivers, services
+        from programs import receivers
         from programs.references import topic_reference_register
+        from programs.services import objectives, topics
 
         member_joined.connect(receivers.link_participants, dispatch_uid="programs.link")
         for label, handler in (
-            ("programs.Program.topics", services.program_topics_move),
-            ("programs.Participant.offers", services.offers_move),
-            ("programs.Participant.wants", services.wants_move),
-            ("programs.LearningObjective.topic", services.objectives_topic_move),
+            ("programs.Program.topics", topics.program_topics_move),
+            ("programs.Participant.offers", topics.offers_move),
+            ("programs.Participant.wants", topics.wants_move),
+            ("programs.LearningObjective.topic", objectives.objectives_topic_move),
         ):
             topic_reference_register(label, handler)

@@ -7,7 +7,6 @@ from datetime import timedelta
 from django.utils import timezone
 
 from mentorship.models import Membership, Organization
-from programs import services
 from programs.models import (
     LearningObjective,
     Participant,
@@ -16,6 +15,10 @@ from programs.models import (
     Side,
     TrainingCompletion,
 )
+from programs.services import configs as config_services
+from programs.services import participants as participant_services
+from programs.services import topics as topic_services
+from programs.services import training as training_services
 
 DEMO_SLUG = "digital-fluency"
 DEPARTMENTS = ["Marketing", "Engineering", "Sales", "Finance"]
@@ -63,7 +66,7 @@ def seed_demo_program(*, organization: Organization) -> Program:
     program = Program.objects.filter(slug=DEMO_SLUG).first()
     if program is not None:
         return program
-    program = services.program_create_from_template(
+    program = config_services.program_create_from_template(
         organization=organization, template="digital-fluency"
     )
     today = timezone.localdate()
@@ -95,15 +98,15 @@ def seed_demo_program(*, organization: Organization) -> Program:
                 manager = f"senior2@{slug}.example"
             elif not junior:
                 manager = "ceo@" + f"{slug}.example"
-            participant = services.participant_add(
+            participant = participant_services.participant_add(
                 program=program,
                 email=email,
                 invited_by=None,
-                offers=services.topics_get_or_create(
+                offers=topic_services.topics_get_or_create(
                     organization=organization,
                     names=JUNIOR_OFFERS[n - 1] if junior else SENIOR_OFFERS[n - 1],
                 ),
-                wants=services.topics_get_or_create(
+                wants=topic_services.topics_get_or_create(
                     organization=organization,
                     names=["Generational perspectives"] if junior else SENIOR_WANTS[n - 1],
                 ),
@@ -137,12 +140,12 @@ def seed_demo_program(*, organization: Organization) -> Program:
         for m in modules
         if (m.required_for_juniors if p.side == Side.JUNIOR else m.required_for_seniors)
     )
-    services.refresh_training_done(program=program)
+    training_services.refresh_training_done(program=program)
     return program
 
 
 def objectives_for(participant: Participant, topic_names: list[str]) -> None:
-    for topic in services.topics_get_or_create(
+    for topic in topic_services.topics_get_or_create(
         organization=participant.organization, names=topic_names
     ):
         LearningObjective.objects.create(

@@ -10,9 +10,10 @@ from typing import Any
 from django import forms
 
 from mentorship.models import Membership
+from programs.fields import ABOUT_FIELDS, IMPORTED_FIELDS
 from programs.library import TEMPLATE_CHOICES
 from programs.models import LearningObjective, Participant, Program, Side, Topic, TrainingModule
-from programs.services import PROGRAM_SETTINGS, reminder_offsets_clean
+from programs.services.programs import PROGRAM_SETTINGS, reminder_offsets_clean
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
 # An exported configuration is a few kilobytes; a megabyte leaves room for long agreements.
@@ -192,21 +193,7 @@ class PersonFieldsMixin(forms.ModelForm):
 class ParticipantForm(PersonFieldsMixin):
     class Meta:
         model = Participant
-        fields = [
-            "email",
-            "first_name",
-            "last_name",
-            "side",
-            "department",
-            "title",
-            "level",
-            "manager_email",
-            "timezone",
-            "offers",
-            "wants",
-            "availability",
-            "bio",
-        ]
+        fields = ["email", *IMPORTED_FIELDS, "offers", "wants", *ABOUT_FIELDS]
         widgets = {"bio": forms.Textarea(attrs={"rows": 3})}
 
     def validate_unique(self) -> None:
@@ -216,17 +203,9 @@ class ParticipantForm(PersonFieldsMixin):
 class ApplicationForm(PersonFieldsMixin):
     class Meta:
         model = Participant
+        # The name comes from the applicant's account.
         fields = [
-            "side",
-            "department",
-            "title",
-            "level",
-            "manager_email",
-            "timezone",
-            "offers",
-            "wants",
-            "availability",
-            "bio",
+            f for f in ParticipantForm.Meta.fields if f not in ("email", "first_name", "last_name")
         ]
         labels = {
             "side": "I join as",

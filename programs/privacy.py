@@ -48,6 +48,7 @@ from mentorship.models import (
     Organization,
     User,
 )
+from programs.fields import PARTICIPANT_FIELDS
 from programs.models import ImportJob, LearningObjective, Participant
 
 EXPORT_FORMAT = "reverse-mentoring/personal-data"
@@ -203,17 +204,8 @@ def iso(value: date | datetime | None) -> str | None:
 def _participant_row(p: Participant) -> dict[str, Any]:
     return {
         "id": p.pk,
-        "first_name": p.first_name,
-        "last_name": p.last_name,
         "email": p.email,
-        "side": p.side,
-        "department": p.department,
-        "title": p.title,
-        "level": p.level,
-        "manager_email": p.manager_email,
-        "timezone": p.timezone,
-        "availability": p.availability,
-        "bio": p.bio,
+        **{name: getattr(p, name) for name in PARTICIPANT_FIELDS},
         "status": p.status,
         "training_done": p.training_done,
         "matched": p.matched,

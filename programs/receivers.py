@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from mentorship.models import Membership
-from programs import services
+from programs.services import participants as participant_services
 
 
 def link_participants(sender: Any, membership: Membership, **kwargs: Any) -> None:
-    services.participants_link_membership(membership=membership)
+    participant_services.participants_link_membership(membership=membership)

@@ -209,3 +209,12 @@ def import_job_get(*, program: Program, job_id: int) -> ImportJob:
         return program.imports.get(pk=job_id)
     except ImportJob.DoesNotExist as exc:
         raise Http404("No such import") from exc
+
+
+def import_jobs_recent(*, program: Program) -> QuerySet[ImportJob]:
+    return program.imports.all()[:5]
+
+
+def import_job_to_run(*, job_id: int) -> ImportJob:
+    """An import job for the task that runs it (inside its organisation's scope)."""
+    return ImportJob.objects.select_related("program", "created_by").get(pk=job_id)

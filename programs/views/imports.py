@@ -11,10 +11,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from mentorship.models import Role
 from mentorship.tenancy import role_required
-from mentorship.web import posted, render_page_or_partial
-from programs import selectors, services
+from mentorship.web import error_text, posted, render_page_or_partial
+from programs import selectors
 from programs.forms import CsvUploadForm
 from programs.models import ImportJob
+from programs.services import imports as import_services
+from programs.services.programs import ensure_open_for_participants
 from programs.tasks import progress_key, run_participant_import
 from programs.views._common import program_for
 
@@ -24,13 +26,11 @@ hr_only = role_required(Role.HR_ADMIN)
 @require_http_methods(["GET", "POST"])
 @hr_only
 def import_upload(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
-    from programs.importer import import_preview, parse_participants_csv
-
     program = program_for(request, program_slug)
     try:
-        services.ensure_open_for_participants(program)
+        ensure_open_for_participants(program)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
         return redirect("program_detail", org_slug=org_slug, program_slug=program.slug)
     form = CsvUploadForm(posted(request), request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -40,27 +40,14 @@ def import_upload(request: HttpRequest, org_slug: str, program_slug: str) -> Htt
         except UnicodeDecodeError:
             form.add_error("file", "The file is not UTF-8 text. Save it as “CSV UTF-8” and retry.")
         else:
-            parsed = parse_participants_csv(text)
-            job = ImportJob.objects.create(
-                organization=request.organization,
-                program=program,
-                created_by=request.user,
-                filename=upload.name[:200],
-                status=ImportJob.Status.PREVIEW if parsed.is_clean else ImportJob.Status.INVALID,
-                rows=[row.to_dict() for row in parsed.rows] if parsed.is_clean else [],
-                errors=[list(e) for e in parsed.errors],
-                total=len(parsed.rows),
-                summary=(
-                    import_preview(program=program, rows=parsed.rows).to_dict()
-                    if parsed.is_clean
-                    else {}
-                ),
+            job = import_services.import_job_create(
+                program=program, created_by=request.user, filename=upload.name, text=text
             )
             return _job_redirect(request, program.slug, job.pk)
     return render(
         request,
         "programs/import_upload.html",
-        {"program": program, "form": form, "recent": program.imports.all()[:5]},
+        {"program": program, "form": form, "recent": selectors.import_jobs_recent(program=program)},
     )
 
 
@@ -102,12 +89,9 @@ def import_confirm(
     if job.status == ImportJob.Status.INVALID:
         messages.error(request, "This file has errors: fix them and upload it again.")
         return _job_redirect(request, program.slug, job.pk)
-    # Compare-and-set: a double click or a second tab cannot start the same import twice.
-    # A failed import can be tried again.
-    started = ImportJob.objects.filter(
-        pk=job.pk, status__in=[ImportJob.Status.PREVIEW, ImportJob.Status.FAILED]
-    ).update(status=ImportJob.Status.RUNNING, summary={**job.summary, "error": ""})
-    if started:
+    # A double click or a second tab cannot start the same import twice; a failed import can be
+    # tried again.
+    if import_services.import_job_start(job=job):
         run_participant_import.delay_on_commit(
             organization_id=request.organization.pk, job_id=job.pk
         )

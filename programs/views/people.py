@@ -13,8 +13,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mentorship.models import Role
 from mentorship.tenancy import member_required, role_required
-from mentorship.web import paginate, posted, querystring_without_page, render_page_or_partial
-from programs import selectors, services
+from mentorship.web import (
+    error_text,
+    paginate,
+    posted,
+    querystring_without_page,
+    render_page_or_partial,
+)
+from programs import selectors
 from programs.forms import (
     ApplicationForm,
     DirectoryFilterForm,
@@ -25,7 +31,9 @@ from programs.forms import (
     ProfileForm,
 )
 from programs.models import Participant, Program
-from programs.views._common import confirm_page, program_for, to_program
+from programs.services import objectives as objective_services
+from programs.services import participants as participant_services
+from programs.views._common import confirm, program_for, to_program
 
 hr_only = role_required(Role.HR_ADMIN)
 
@@ -57,7 +65,7 @@ def participant_add(request: HttpRequest, org_slug: str, program_slug: str) -> H
     form = ParticipantForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            participant = services.participant_add(
+            participant = participant_services.participant_add(
                 program=program,
                 email=form.cleaned_data["email"],
                 invited_by=request.user,
@@ -101,9 +109,11 @@ def participant_decide(
     participant = selectors.participant_get(program=program, participant_id=participant_id)
     approve = request.POST.get("decision") == "approve"
     try:
-        services.participant_decide(participant=participant, approve=approve, actor=request.user)
+        participant_services.participant_decide(
+            participant=participant, approve=approve, actor=request.user
+        )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
     else:
         verb = "approved" if approve else "declined"
         messages.success(request, f"The application of {participant.full_name} was {verb}.")
@@ -117,25 +127,20 @@ def participant_remove(
 ) -> HttpResponse:
     program = program_for(request, program_slug)
     participant = selectors.participant_get(program=program, participant_id=participant_id)
-    error = ""
-    if request.method == "POST":
-        try:
-            services.participant_remove(participant=participant, actor=request.user)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            messages.success(
-                request, f"{participant.full_name} was removed. Their history is kept."
-            )
-            return to_program(request, program, "participant_directory")
-    return confirm_page(
+
+    def remove() -> HttpResponse:
+        participant_services.participant_remove(participant=participant, actor=request.user)
+        messages.success(request, f"{participant.full_name} was removed. Their history is kept.")
+        return to_program(request, program, "participant_directory")
+
+    return confirm(
         request,
         program,
+        act=remove,
         title=f"Remove {participant.full_name} from {program.name}?",
         text="They leave the program and its matching at once. Their history "
         "(objectives, sessions, answers) is kept.",
         button="Remove participant",
-        error=error,
         danger=True,
     )
 
@@ -149,7 +154,7 @@ def program_apply(request: HttpRequest, org_slug: str, program_slug: str) -> Htt
     form = ApplicationForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.participant_apply(
+            participant_services.participant_apply(
                 program=program,
                 membership=request.membership,
                 offers=form.cleaned_data["offers"],
@@ -204,22 +209,19 @@ def my_participation(request: HttpRequest, org_slug: str, program_slug: str) -> 
 def my_withdraw(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = program_for(request, program_slug)
     participant = _my_participation(request, program)
-    error = ""
-    if request.method == "POST":
-        try:
-            services.participant_withdraw(participant=participant)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            messages.success(request, f"You have left {program.name}.")
-            return to_program(request, program)
-    return confirm_page(
+
+    def withdraw() -> HttpResponse:
+        participant_services.participant_withdraw(participant=participant)
+        messages.success(request, f"You have left {program.name}.")
+        return to_program(request, program)
+
+    return confirm(
         request,
         program,
+        act=withdraw,
         title=f"Leave {program.name}?",
         text="You leave the program and its matching. No reason needed, no blame.",
         button="Leave the program",
-        error=error,
         danger=True,
     )
 
@@ -232,7 +234,7 @@ def objective_new(request: HttpRequest, org_slug: str, program_slug: str) -> Htt
     form = ObjectiveForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.objective_create(participant=participant, **form.cleaned_data)
+            objective_services.objective_create(participant=participant, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -252,7 +254,7 @@ def objective_edit(
     form = ObjectiveProgressForm(posted(request), instance=objective)
     if request.method == "POST" and form.is_valid():
         try:
-            services.objective_update(objective=objective, **form.cleaned_data)
+            objective_services.objective_update(objective=objective, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -301,7 +303,7 @@ def _save_person(
     request: HttpRequest, program: Program, participant: Participant, form: Any, then: str
 ) -> HttpResponse:
     try:
-        services.participant_update(
+        participant_services.participant_update(
             participant=participant,
             actor=request.user,
             offers=form.cleaned_data["offers"],

@@ -7,13 +7,13 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from mentorship.models import Role
 from mentorship.tenancy import member_required, role_required
+from mentorship.web import confirm_then_act
 from programs import privacy, selectors
 from programs.views._common import program_for
 
@@ -55,32 +55,29 @@ def participant_erase(
     """GET explains what erasure removes and keeps; POST erases."""
     program = program_for(request, program_slug)
     participant = selectors.participant_get(program=program, participant_id=participant_id)
-    error = ""
-    if request.method == "POST":
-        try:
-            privacy.participant_erase(participant=participant, actor=request.user)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            messages.success(
-                request,
-                f"The personal data of participant #{participant.pk} was erased. "
-                "The figures they counted in are unchanged.",
-            )
-            return redirect(
-                "participant_detail",
-                org_slug=request.organization.slug,
-                program_slug=program.slug,
-                participant_id=participant.pk,
-            )
-    return render(
+
+    def erase() -> HttpResponse:
+        privacy.participant_erase(participant=participant, actor=request.user)
+        messages.success(
+            request,
+            f"The personal data of participant #{participant.pk} was erased. "
+            "The figures they counted in are unchanged.",
+        )
+        return redirect(
+            "participant_detail",
+            org_slug=request.organization.slug,
+            program_slug=program.slug,
+            participant_id=participant.pk,
+        )
+
+    return confirm_then_act(
         request,
-        "programs/participant_erase.html",
-        {
+        template="programs/participant_erase.html",
+        context={
             "program": program,
             "participant": participant,
             "erased": privacy.participant_is_erased(participant),
             "blockers": privacy.participant_erase_blockers(participant),
-            "error": error,
         },
+        act=erase,
     )

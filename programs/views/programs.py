@@ -12,11 +12,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from mentorship.models import Role
 from mentorship.tenancy import member_required, role_required
-from mentorship.web import posted, posted_number
-from programs import selectors, services
+from mentorship.web import error_text, posted, posted_number
+from programs import selectors
 from programs.forms import ConfigImportForm, ProgramCreateForm, ProgramForm, SponsorForm
 from programs.models import Program
-from programs.views._common import confirm_page, program_for, to_program
+from programs.services import configs as config_services
+from programs.services import programs as program_services
+from programs.services import sponsors as sponsor_services
+from programs.views._common import confirm, confirm_page, program_for, to_program
 
 hr_only = role_required(Role.HR_ADMIN)
 
@@ -42,14 +45,14 @@ def program_new(request: HttpRequest, org_slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         template, name = form.cleaned_data["template"], form.cleaned_data["name"]
         if template:
-            program = services.program_create_from_template(
+            program = config_services.program_create_from_template(
                 organization=request.organization, template=template, name=name
             )
             messages.success(
                 request, "Program created from the template. Review the settings and dates."
             )
         else:
-            program = services.program_create(organization=request.organization, name=name)
+            program = program_services.program_create(organization=request.organization, name=name)
             messages.success(request, "Program created. Fill in its settings.")
         return to_program(request, program, "program_edit")
     return render(request, "programs/program_new.html", {"form": form})
@@ -62,7 +65,7 @@ def program_import(request: HttpRequest, org_slug: str) -> HttpResponse:
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            program = services.program_create_from_config(
+            program = config_services.program_create_from_config(
                 organization=request.organization,
                 data=form.cleaned_data["file"].read(),
                 name=form.cleaned_data["name"],
@@ -95,9 +98,9 @@ def program_detail(request: HttpRequest, org_slug: str, program_slug: str) -> Ht
             (
                 target,
                 Program.Status(target).label,
-                services.program_transition_problems(program=program, target=target),
+                program_services.program_transition_problems(program=program, target=target),
             )
-            for target in sorted(services.TRANSITIONS[program.status])
+            for target in sorted(program_services.TRANSITIONS[program.status])
         ]
         context["sponsor_form"] = SponsorForm(
             candidates=selectors.sponsor_candidates(program=program)
@@ -112,11 +115,12 @@ def program_edit(request: HttpRequest, org_slug: str, program_slug: str) -> Http
     form = ProgramForm(posted(request), instance=program)
     if request.method == "POST" and form.is_valid():
         try:
-            services.program_update(program=program, data=form.settings())
+            program_services.program_update(
+                program=program, data=form.settings(), topics=form.cleaned_data["topics"]
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            program.topics.set(form.cleaned_data["topics"])
             messages.success(request, "Settings saved.")
             return to_program(request, program)
     return render(request, "programs/program_edit.html", {"program": program, "form": form})
@@ -126,13 +130,16 @@ def program_edit(request: HttpRequest, org_slug: str, program_slug: str) -> Http
 @hr_only
 def program_duplicate(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = program_for(request, program_slug)
-    if request.method == "POST":
-        copy = services.program_duplicate(program=program)
+
+    def duplicate() -> HttpResponse:
+        copy = program_services.program_duplicate(program=program)
         messages.success(request, f"“{copy.name}” is a draft copy with the same settings.")
         return to_program(request, copy, "program_edit")
-    return confirm_page(
+
+    return confirm(
         request,
         program,
+        act=duplicate,
         title=f"Copy “{program.name}”?",
         text="The copy gets the same settings, topics and training modules, "
         "but no participants. It starts as a draft.",
@@ -144,35 +151,35 @@ def program_duplicate(request: HttpRequest, org_slug: str, program_slug: str) ->
 @hr_only
 def program_archive(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = program_for(request, program_slug)
-    error = ""
     if program.archived_at:
-        if request.method == "POST":
-            services.program_restore(program=program)
+
+        def restore() -> HttpResponse:
+            program_services.program_restore(program=program)
             messages.success(request, f"“{program.name}” was restored.")
             return to_program(request, program)
-        return confirm_page(
+
+        return confirm(
             request,
             program,
+            act=restore,
             title=f"Restore “{program.name}”?",
             text="It comes back to the list of programs, in the state it had.",
             button="Restore",
         )
-    if request.method == "POST":
-        try:
-            services.program_archive(program=program)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            messages.success(request, f"“{program.name}” was archived.")
-            return redirect("program_list", org_slug=org_slug)
-    return confirm_page(
+
+    def archive() -> HttpResponse:
+        program_services.program_archive(program=program)
+        messages.success(request, f"“{program.name}” was archived.")
+        return redirect("program_list", org_slug=org_slug)
+
+    return confirm(
         request,
         program,
+        act=archive,
         title=f"Archive “{program.name}”?",
         text="Archived programs leave the list (HR admins can still show them). "
         "Nothing is deleted.",
         button="Archive",
-        error=error,
         danger=True,
     )
 
@@ -197,29 +204,31 @@ def program_transition(
     program = program_for(request, program_slug)
     if target not in Program.Status.values:
         raise Http404("No such status")
-    problems = services.program_transition_problems(program=program, target=target)
-    if request.method == "POST" and not problems:
-        services.program_transition(program=program, target=target, actor=request.user)
+    problems = program_services.program_transition_problems(program=program, target=target)
+    page = {
+        "title": f"Move “{program.name}” to {Program.Status(target).label.lower()}?",
+        "text": STATUS_CONFIRMATIONS[Program.Status(target)],
+        "button": f"Yes, move to {Program.Status(target).label.lower()}",
+        "danger": target == Program.Status.CLOSED,
+    }
+    if problems:  # said on the page, which offers no button
+        return confirm_page(request, program, problems=problems, **page)
+
+    def move() -> HttpResponse:
+        program_services.program_transition(program=program, target=target, actor=request.user)
         messages.success(
             request, f"“{program.name}” is now {program.get_status_display().lower()}."
         )
         return to_program(request, program)
-    return confirm_page(
-        request,
-        program,
-        title=f"Move “{program.name}” to {Program.Status(target).label.lower()}?",
-        text=STATUS_CONFIRMATIONS[Program.Status(target)],
-        button=f"Yes, move to {Program.Status(target).label.lower()}",
-        problems=problems,
-        danger=target == Program.Status.CLOSED,
-    )
+
+    return confirm(request, program, act=move, **page)
 
 
 @require_GET
 @hr_only
 def program_export(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = program_for(request, program_slug)
-    body = json.dumps(services.program_export(program=program), indent=2, ensure_ascii=False)
+    body = json.dumps(config_services.program_export(program=program), indent=2, ensure_ascii=False)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{program.slug}.program.json"'
     return response
@@ -234,17 +243,17 @@ def program_sponsors(request: HttpRequest, org_slug: str, program_slug: str) -> 
         if membership_id is None:
             messages.error(request, "That sponsor is no longer on the program.")
         else:
-            services.program_sponsor_remove(program=program, membership_id=membership_id)
+            sponsor_services.program_sponsor_remove(program=program, membership_id=membership_id)
             messages.success(request, "Sponsor removed.")
         return to_program(request, program)
     form = SponsorForm(request.POST, candidates=selectors.sponsor_candidates(program=program))
     if form.is_valid():
         try:
-            services.program_sponsor_add(
+            sponsor_services.program_sponsor_add(
                 program=program, membership=form.cleaned_data["membership"]
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, "Sponsor added.")
     else:

@@ -11,8 +11,9 @@ from django.views.decorators.http import require_http_methods
 from mentorship.models import Role
 from mentorship.tenancy import role_required
 from mentorship.web import posted
-from programs import selectors, services
+from programs import selectors
 from programs.forms import TopicForm, TopicMergeForm
+from programs.services import topics as topic_services
 
 hr_only = role_required(Role.HR_ADMIN)
 
@@ -23,7 +24,7 @@ def topics(request: HttpRequest, org_slug: str) -> HttpResponse:
     form = TopicForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            topic = services.topic_create(
+            topic = topic_services.topic_create(
                 organization=request.organization, name=form.cleaned_data["name"]
             )
         except ValidationError as exc:
@@ -43,7 +44,7 @@ def topic_edit(request: HttpRequest, org_slug: str, topic_id: int) -> HttpRespon
     form = TopicForm(posted(request), initial={"name": topic.name})
     if request.method == "POST" and form.is_valid():
         try:
-            services.topic_rename(topic=topic, name=form.cleaned_data["name"])
+            topic_services.topic_rename(topic=topic, name=form.cleaned_data["name"])
         except ValidationError as exc:
             form.add_error("name", exc)
         else:
@@ -59,7 +60,7 @@ def topic_merge(request: HttpRequest, org_slug: str, topic_id: int) -> HttpRespo
     form = TopicMergeForm(posted(request), source=source)
     if request.method == "POST" and form.is_valid():
         try:
-            target = services.topic_merge(
+            target = topic_services.topic_merge(
                 source=source, target=form.cleaned_data["target"], actor=request.user
             )
         except ValidationError as exc:

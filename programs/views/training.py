@@ -11,10 +11,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from mentorship.models import Role
 from mentorship.tenancy import member_required, role_required
 from mentorship.web import posted
-from programs import selectors, services
+from programs import selectors
 from programs.forms import ModuleForm
 from programs.markdown import render_markdown
-from programs.views._common import confirm_page, program_for, to_program
+from programs.services import training as training_services
+from programs.views._common import confirm, program_for, to_program
 
 hr_only = role_required(Role.HR_ADMIN)
 
@@ -48,7 +49,7 @@ def module_edit(
     form = ModuleForm(posted(request), instance=module)
     if request.method == "POST" and form.is_valid():
         try:
-            services.module_save(program=program, module=module, **form.cleaned_data)
+            training_services.module_save(program=program, module=module, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -95,7 +96,7 @@ def module_complete(
     participant = selectors.participant_of_member(program=program, membership=request.membership)
     if participant is None or participant.status not in selectors.ACTIVE_PARTICIPANT_STATUSES:
         raise Http404("Not in this program")
-    services.module_complete(module=module, participant=participant)
+    training_services.module_complete(module=module, participant=participant)
     messages.success(request, f"“{module.title}” marked as done.")
     return to_program(request, program, "my_participation")
 
@@ -107,13 +108,16 @@ def module_delete(
 ) -> HttpResponse:
     program = program_for(request, program_slug)
     module = selectors.module_get(program=program, module_id=module_id)
-    if request.method == "POST":
-        services.module_delete(module=module)
+
+    def delete() -> HttpResponse:
+        training_services.module_delete(module=module)
         messages.success(request, f"Module “{module.title}” deleted.")
         return to_program(request, program, "training")
-    return confirm_page(
+
+    return confirm(
         request,
         program,
+        act=delete,
         title=f"Delete the module “{module.title}”?",
         text="Its text and the record of who completed it are deleted. Participants' "
         "training status is recomputed from the modules that remain.",

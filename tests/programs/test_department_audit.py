@@ -4,8 +4,8 @@ survey is how a targeted subtraction would be set up, so every move is on the re
 from __future__ import annotations
 
 from mentorship.models import AuditEvent
-from programs.importer import participants_import_from_text
 from programs.models import Program
+from programs.services.imports import participants_import_from_text
 from tests.conftest import Tenant
 from tests.programs.conftest import add_person
 
@@ -75,20 +75,20 @@ def test_coming_back_on_an_old_row_with_another_department_is_audited(
     """Found in review: HR adding back someone who withdrew, and a member applying again, both
     reuse the old row; a new department there was moved without a trace."""
     from mentorship.models import Role
-    from programs import services
+    from programs.services import participants as participant_services
 
     with alpha.scope():
         Program.objects.filter(pk=program.pk).update(status=Program.Status.ENROLLING)
         program.refresh_from_db()
         person = add_person(program, "x@example.com", department="Legal")
-        services.participant_withdraw(participant=person)
+        participant_services.participant_withdraw(participant=person)
         add_person(program, "x@example.com", department="Sales")
         member = alpha.members[Role.PARTICIPANT]
-        applied = services.participant_apply(
+        applied = participant_services.participant_apply(
             program=program, membership=member, side="junior", department="Legal", level=1
         )
-        services.participant_withdraw(participant=applied)
-        services.participant_apply(
+        participant_services.participant_withdraw(participant=applied)
+        participant_services.participant_apply(
             program=program, membership=member, side="junior", department="Ops", level=1
         )
     moves = events(alpha)

@@ -19,17 +19,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mentorship.models import AuditEvent, Invitation, Membership, Role
-from programs import importer
-from programs.importer import (
-    COLUMNS,
+from programs.csv_parser import COLUMNS, ParticipantRow, parse_participants_csv
+from programs.models import Participant, Program, Topic, TrainingModule
+from programs.services import imports as importer
+from programs.services.imports import (
     ImportPreview,
     ImportSummary,
-    ParticipantRow,
     import_preview,
-    parse_participants_csv,
     participants_import,
 )
-from programs.models import Participant, Program, Topic, TrainingModule
 from tests.conftest import Tenant
 from tests.factories import MembershipFactory, UserFactory
 

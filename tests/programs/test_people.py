@@ -8,16 +8,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from mentorship.models import Invitation, Membership, Notification, Role
-from programs import services
 from programs.models import LearningObjective, Participant, Program, Topic, TrainingModule
+from programs.services import participants as participant_services
+from programs.services import topics as topic_services
 from tests.conftest import Tenant
 from tests.factories import MembershipFactory, UserFactory
-from tests.programs.conftest import add_person
-
-
-def url(p: Program, suffix: str = "") -> str:
-    return f"/o/{p.organization.slug}/programs/{p.slug}/{suffix}"
-
+from tests.programs.conftest import add_person, url
 
 # --- Topics
 
@@ -41,7 +37,7 @@ def test_renaming_a_topic_changes_it_everywhere(alpha: Tenant, program, client_f
 
 def test_merging_moves_every_reference(alpha: Tenant, program, client_for) -> None:
     with alpha.scope():
-        a, b = services.topics_get_or_create(
+        a, b = topic_services.topics_get_or_create(
             organization=alpha.organization, names=["Chatbots", "AI tools"]
         )
         both = add_person(program, "both@example.com", offers=[a, b])
@@ -148,7 +144,7 @@ def test_an_application_can_be_declined(alpha: Tenant, program, client_for) -> N
     with alpha.scope():
         Program.objects.filter(pk=program.pk).update(status=Program.Status.ENROLLING)
         program.refresh_from_db()
-        row = services.participant_apply(
+        row = participant_services.participant_apply(
             program=program, membership=applicant, side="junior", level=1, timezone="UTC"
         )
     client_for(alpha.hr).post(
@@ -333,3 +329,66 @@ def test_the_demo_program_is_seeded(db) -> None:
                 == f"senior1@{slug}.example"
             )
             assert program.sponsors.count() == 1
+
+
+def test_people_who_left_can_be_added_back_and_imports_approve_them(
+    alpha: Tenant, program, client_for
+) -> None:
+    with alpha.scope():
+        gone = add_person(program, "gone@example.com")
+        participant_services.participant_remove(participant=gone, actor=alpha.hr)
+        again = add_person(program, "gone@example.com", first_name="Back")
+        assert again.pk == gone.pk and again.status == Participant.Status.APPROVED
+        participant_services.participant_withdraw(participant=again)
+    from programs.csv_parser import parse_participants_csv
+    from programs.services.imports import participants_import
+
+    parsed = parse_participants_csv(
+        "email,first_name,last_name,side\ngone@example.com,Back,Test,junior\n"
+    )
+    with alpha.scope():
+        summary = participants_import(program=program, rows=parsed.rows, invited_by=alpha.hr)
+        again.refresh_from_db()
+    assert summary.updated == 1 and again.status == Participant.Status.APPROVED
+
+
+def test_hr_edits_a_participant_and_a_participant_edits_their_profile(
+    alpha: Tenant, program, client_for
+) -> None:
+    with alpha.scope():
+        me = add_person(program, alpha.participant.email, department="Sales")
+        topic = program.topics.first()
+    hr_form = {
+        "first_name": "Fixed",
+        "last_name": "Name",
+        "side": "junior",
+        "level": 3,
+        "timezone": "UTC",
+        "department": "Legal",
+        "offers": [topic.pk],
+    }
+    client_for(alpha.hr).post(url(program, f"participants/{me.pk}/edit/"), hr_form)
+    client_for(alpha.participant).post(
+        url(program, "me/profile/"),
+        {"timezone": "Asia/Tokyo", "availability": "Fridays", "wants": [topic.pk]},
+    )
+    with alpha.scope():
+        me.refresh_from_db()
+        assert (me.first_name, me.department, me.level) == ("Fixed", "Legal", 3)
+        assert (me.timezone, me.availability) == ("Asia/Tokyo", "Fridays")
+        assert list(me.wants.all()) == [topic]
+
+
+def test_deleting_a_module_asks_first(alpha: Tenant, program, client_for) -> None:
+    with alpha.scope():
+        module = program.modules.first()
+    client = client_for(alpha.hr)
+    assert (
+        "record of who completed it"
+        in client.get(url(program, f"training/{module.pk}/delete/")).content.decode()
+    )
+    with alpha.scope():
+        assert TrainingModule.objects.filter(pk=module.pk).exists()
+    client.post(url(program, f"training/{module.pk}/delete/"))
+    with alpha.scope():
+        assert not TrainingModule.objects.filter(pk=module.pk).exists()

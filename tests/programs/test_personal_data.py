@@ -44,7 +44,11 @@ from pairings import activity, meetings
 from pairings import services as pairing_services
 from pairings.models import Meeting, Pairing, PairingEvent, SessionLog, SessionWeek, TopicWeek
 from programs import privacy
-from programs import services as program_services
+from programs.services import objectives as objective_services
+from programs.services import participants as participant_services
+from programs.services import programs as program_services
+from programs.services import topics as topic_services
+from programs.services import training as training_services
 from programs.models import ImportJob, LearningObjective, Participant, Program
 from tests.conftest import Tenant
 from tests.factories import MembershipFactory, UserFactory
@@ -102,7 +106,7 @@ def tell_story(alpha: Tenant, *, member: bool) -> Story:
         program = program_services.program_create(organization=org, name="Pilot")
         Program.objects.filter(pk=program.pk).update(status=Program.Status.ENROLLING)
         program.refresh_from_db()
-        ai, social = program_services.topics_get_or_create(organization=org, names=["AI", "Social"])
+        ai, social = topic_services.topics_get_or_create(organization=org, names=["AI", "Social"])
         details = {
             "side": "junior",
             "department": "Finance",
@@ -116,10 +120,12 @@ def tell_story(alpha: Tenant, *, member: bool) -> Story:
             "wants": [social],
         }
         if member:
-            quin = program_services.participant_apply(program=program, membership=quin_m, **details)
-            program_services.participant_decide(participant=quin, approve=True, actor=hr)
+            quin = participant_services.participant_apply(
+                program=program, membership=quin_m, **details
+            )
+            participant_services.participant_decide(participant=quin, approve=True, actor=hr)
         else:
-            quin = program_services.participant_add(
+            quin = participant_services.participant_add(
                 program=program,
                 email=EMAIL,
                 invited_by=hr,
@@ -127,7 +133,7 @@ def tell_story(alpha: Tenant, *, member: bool) -> Story:
                 last_name=LAST_NAME,
                 **details,
             )
-        add = program_services.participant_add
+        add = participant_services.participant_add
         sol = add(
             program=program,
             email=sol_user.email,
@@ -152,14 +158,14 @@ def tell_story(alpha: Tenant, *, member: bool) -> Story:
             # Her manager is Quintessa: a reporting line names her.
             manager_email="" if member else EMAIL,
         )
-        module = program_services.module_save(
+        module = training_services.module_save(
             program=program, module=None, title="Basics", body="b"
         )
-        program_services.module_complete(module=module, participant=quin)
-        program_services.objective_create(
+        training_services.module_complete(module=module, participant=quin)
+        objective_services.objective_create(
             participant=quin, topic=social, success_criteria="Q criteria", baseline_rating=2
         )
-        program_services.objective_create(
+        objective_services.objective_create(
             participant=sol,
             topic=ai,
             success_criteria=f"Learn prompting from {FULL_NAME}",
@@ -452,7 +458,7 @@ def test_a_running_pair_ends_first(alpha: Tenant, client_for) -> None:
     with alpha.scope():
         program = program_services.program_create(organization=alpha.organization, name="Pilot")
         people = [
-            program_services.participant_add(
+            participant_services.participant_add(
                 program=program,
                 email=email,
                 invited_by=None,
@@ -523,7 +529,7 @@ def _if_only_removed(story: Story, alpha: Tenant) -> Any:
     board = None
     try:
         with transaction.atomic():
-            program_services.participant_remove(participant=story.quin, actor=story.hr)
+            participant_services.participant_remove(participant=story.quin, actor=story.hr)
             board = _aggregates(story, alpha)["board"]
             raise Rollback
     except Rollback:

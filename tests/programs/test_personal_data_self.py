@@ -14,7 +14,8 @@ import pytest
 
 from mentorship.models import AuditEvent, Role
 from programs import privacy
-from programs import services as program_services
+from programs.services import participants as participant_services
+from programs.services import programs as program_services
 from tests.conftest import Tenant
 from tests.factories import MembershipFactory
 from tests.programs.test_personal_data import EMAIL, FULL_NAME, Story, tell_story
@@ -138,7 +139,7 @@ def test_only_the_organisation_in_the_url_is_exported(
     MembershipFactory(organization=beta.organization, user=story.quin_user, is_participant=True)
     with beta.scope():
         program = program_services.program_create(organization=beta.organization, name="Beta P")
-        person = program_services.participant_add(
+        person = participant_services.participant_add(
             program=program,
             email=EMAIL,
             invited_by=None,

@@ -9,15 +9,12 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from mentorship.models import Role
-from programs import services
+from programs import signals
 from programs.models import Participant, Program, Topic
+from programs.services import programs as program_services
 from tests.conftest import Tenant
 from tests.factories import MembershipFactory
-from tests.programs.conftest import add_person
-
-
-def url(p: Program, suffix: str = "") -> str:
-    return f"/o/{p.organization.slug}/programs/{p.slug}/{suffix}"
+from tests.programs.conftest import add_person, url
 
 
 def test_the_template_fills_every_setting(alpha: Tenant, client_for) -> None:
@@ -138,7 +135,7 @@ def test_closing_triggers_the_end_of_program_steps(
     alpha: Tenant, program, client_for, django_capture_on_commit_callbacks
 ) -> None:
     received = []
-    services.program_closed.connect(
+    signals.program_closed.connect(
         lambda sender, program, **kw: received.append(program.pk), weak=False, dispatch_uid="t"
     )
     try:
@@ -147,7 +144,7 @@ def test_closing_triggers_the_end_of_program_steps(
         with django_capture_on_commit_callbacks(execute=True):
             client_for(alpha.hr).post(url(program, "status/closed/"))
     finally:
-        services.program_closed.disconnect(dispatch_uid="t")
+        signals.program_closed.disconnect(dispatch_uid="t")
     assert received == [program.pk]
     with alpha.scope():
         program.refresh_from_db()
@@ -156,7 +153,7 @@ def test_closing_triggers_the_end_of_program_steps(
 
 def test_a_move_the_lifecycle_does_not_allow_is_refused(alpha: Tenant, program) -> None:
     with alpha.scope(), pytest.raises(ValidationError, match="cannot move"):
-        services.program_transition(program=program, target="active", actor=alpha.hr)
+        program_services.program_transition(program=program, target="active", actor=alpha.hr)
 
 
 def test_export_then_import_into_another_organisation(
@@ -282,7 +279,7 @@ def test_sponsors_are_assigned_per_program_and_see_only_theirs(
     alpha: Tenant, program, client_for
 ) -> None:
     with alpha.scope():
-        other = services.program_create(organization=alpha.organization, name="Other")
+        other = program_services.program_create(organization=alpha.organization, name="Other")
     client = client_for(alpha.hr)
     sponsor_membership = alpha.members[Role.SPONSOR]
     client.post(url(program, "sponsors/"), {"membership": sponsor_membership.pk})
@@ -302,7 +299,9 @@ def test_sponsors_are_assigned_per_program_and_see_only_theirs(
 
 def test_participants_see_their_programs_and_open_ones(alpha: Tenant, program, client_for) -> None:
     with alpha.scope():
-        draft = services.program_create(organization=alpha.organization, name="Hidden draft")
+        draft = program_services.program_create(
+            organization=alpha.organization, name="Hidden draft"
+        )
         Program.objects.filter(pk=program.pk).update(status=Program.Status.ENROLLING)
     body = client_for(alpha.participant).get("/o/alpha/programs/").content.decode()
     assert program.name in body and draft.name not in body
@@ -313,3 +312,10 @@ def test_participants_see_their_programs_and_open_ones(alpha: Tenant, program, c
 def test_program_pages_are_for_hr_admins(alpha: Tenant, program, client_for) -> None:
     for suffix in ("edit/", "participants/", "participants/import/", "export/"):
         assert client_for(alpha.sponsor).get(url(program, suffix)).status_code == 404
+
+
+def test_a_program_called_new_still_opens(alpha: Tenant, client_for) -> None:
+    with alpha.scope():
+        program = program_services.program_create(organization=alpha.organization, name="New")
+    assert program.slug != "new"
+    assert "<h1>New</h1>" in client_for(alpha.hr).get(url(program)).content.decode()

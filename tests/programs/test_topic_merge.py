@@ -21,9 +21,12 @@ from mentorship.tenancy import across_all_organizations
 from pairings import activity
 from pairings.models import Pairing, SessionLog, TopicWeek
 from pairings.services.session_logs import session_log_create
-from programs import services as program_services
 from programs.models import LearningObjective, Participant, Program, Topic
 from programs.references import objective_references, topic_references
+from programs.services import objectives as objective_services
+from programs.services import participants as participant_services
+from programs.services import programs as program_services
+from programs.services import topics as topic_services
 from tests.conftest import Tenant
 
 TODAY = timezone.localdate()
@@ -65,7 +68,7 @@ def build(alpha: Tenant) -> tuple[Program, Topic, Topic]:
         program = program_services.program_create(organization=alpha.organization, name="Merge")
         Program.objects.filter(pk=program.pk).update(status=Program.Status.ACTIVE)
         program.refresh_from_db()
-        python, programming, sql = program_services.topics_get_or_create(
+        python, programming, sql = topic_services.topics_get_or_create(
             organization=alpha.organization, names=["Python", "Programming", "SQL"]
         )
         program.topics.set([python, programming, sql])
@@ -73,7 +76,7 @@ def build(alpha: Tenant) -> tuple[Program, Topic, Topic]:
         for n, (offers, wants) in enumerate(
             [([python], []), ([programming], [sql]), ([python, programming], [])]
         ):
-            people[f"j{n}"] = program_services.participant_add(
+            people[f"j{n}"] = participant_services.participant_add(
                 program=program,
                 email=f"j{n}@example.com",
                 invited_by=None,
@@ -85,7 +88,7 @@ def build(alpha: Tenant) -> tuple[Program, Topic, Topic]:
                 offers=offers,
                 wants=wants,
             )
-            people[f"s{n}"] = program_services.participant_add(
+            people[f"s{n}"] = participant_services.participant_add(
                 program=program,
                 email=f"s{n}@example.com",
                 invited_by=None,
@@ -108,7 +111,7 @@ def build(alpha: Tenant) -> tuple[Program, Topic, Topic]:
             for n in range(3)
         ]
         goals = [
-            program_services.objective_create(
+            objective_services.objective_create(
                 participant=people[f"s{n}"],
                 topic=python,
                 success_criteria=f"Goal {n}",
@@ -232,7 +235,7 @@ def test_a_merge_keeps_every_row_and_figure_with_the_source_read_as_the_target(
         weeks_before = TopicWeek.objects.count()
 
     with alpha.scope():
-        program_services.topic_merge(source=python, target=programming, actor=alpha.hr)
+        topic_services.topic_merge(source=python, target=programming, actor=alpha.hr)
 
     assert topic_rows({}) == rows
     assert figures(alpha, program, now, {}) == board
@@ -260,7 +263,7 @@ def test_a_log_tagged_with_both_topics_is_one_session_of_the_target(alpha: Tenan
             minutes=30,
             topics=[python, programming],
         )
-        program_services.topic_merge(source=python, target=programming, actor=alpha.hr)
+        topic_services.topic_merge(source=python, target=programming, actor=alpha.hr)
     merged = topic_rows({})["pairings.TopicWeek"]
     activity.rebuild(organization_id=alpha.organization.pk)
     assert topic_rows({})["pairings.TopicWeek"] == merged
@@ -271,13 +274,13 @@ def test_objectives_folded_by_a_merge_keep_the_sessions_that_touched_them(alpha:
     with alpha.scope():
         log = SessionLog.objects.filter(objectives__isnull=False).get()
         touched = log.objectives.get()  # on "Python"
-        kept = program_services.objective_create(
+        kept = objective_services.objective_create(
             participant=touched.participant,
             topic=programming,
             success_criteria="Kept",
             baseline_rating=1,
         )
-        program_services.topic_merge(source=python, target=programming, actor=alpha.hr)
+        topic_services.topic_merge(source=python, target=programming, actor=alpha.hr)
         assert list(log.objectives.all()) == [kept]
         assert not LearningObjective.objects.filter(pk=touched.pk).exists()
 
@@ -292,5 +295,5 @@ def test_a_relation_without_a_handler_stops_the_merge_before_anything_is_written
             with monkeypatch.context() as patch:
                 patch.delitem(registry.handlers, label)
                 with alpha.scope(), pytest.raises(ValidationError, match=label):
-                    program_services.topic_merge(source=python, target=programming, actor=alpha.hr)
+                    topic_services.topic_merge(source=python, target=programming, actor=alpha.hr)
             assert (table_counts(), topic_rows({})) == (counts, rows), label

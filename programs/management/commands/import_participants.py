@@ -1,7 +1,7 @@
 """Import a program's participants from a CSV file: every row, or nothing at all.
 
-The same service the browser import uses (programs.importer); this only reads the file, picks
-the organisation and program by slug, and prints what happened.
+The same service the browser import uses (programs.services.imports); this only reads the file,
+picks the organisation and program by slug, and prints what happened.
 """
 
 from __future__ import annotations
@@ -17,13 +17,11 @@ from django.db import transaction
 from mentorship import services as kernel
 from mentorship.models import AuditEvent, Organization
 from mentorship.tenancy import tenant_scope
-from programs.importer import (
-    OPTIONAL_COLUMNS,
-    REQUIRED_COLUMNS,
-    participants_import_from_text,
-)
+from mentorship.web import error_text
+from programs.csv_parser import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from programs.models import Program
-from programs.services import ensure_open_for_participants
+from programs.services.imports import participants_import_from_text
+from programs.services.programs import ensure_open_for_participants
 
 
 def read_text(path: str) -> str:
@@ -72,7 +70,7 @@ class Command(BaseCommand):
             try:
                 ensure_open_for_participants(target)
             except ValidationError as exc:
-                raise CommandError(" ".join(exc.messages)) from exc
+                raise CommandError(error_text(exc)) from exc
             with transaction.atomic():
                 outcome = participants_import_from_text(
                     program=target, text=text, invited_by=None, dry_run=dry_run

@@ -1,361 +1,37 @@
-"""Participant CSV import: one service behind the command line and the browser.
+"""Participant CSV import, the writing half (:mod:`programs.csv_parser` reads the file): one
+service behind the command line and the browser.
 
-Two halves, kept apart on purpose:
-
-1. **Parsing** (:func:`parse_participants_csv`) takes text and gives validated rows plus every
-   problem, by the line number the user sees in the file. It touches no database, so an upload
-   can be checked before anything is written, and the rules can be tested on their own.
-2. **Writing** (:func:`participants_import`, :func:`import_preview`) upserts the rows into one
-   program inside the organisation's scope, all or nothing, in a number of queries that does not
-   depend on the number of rows (apart from the database's own batch limits).
+:func:`participants_import` and :func:`import_preview` upsert validated rows into one program
+inside the organisation's scope, all or nothing, in a number of queries that does not depend on
+the number of rows (apart from the database's own batch limits). :func:`import_job_run` runs a
+confirmed browser import (the task ``run_participant_import``).
 """
 
 from __future__ import annotations
 
-import csv
-import functools
-import io
-import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
-from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django_scopes import get_scope
 
 from mentorship import services as kernel
-from mentorship.models import Membership, Role, User
-from programs.models import Participant, Program, Topic, TrainingCompletion
-
-# --- Parsing (text only, no database) -------------------------------------------------------------
-
-REQUIRED_COLUMNS = ("email", "first_name", "last_name", "side")
-OPTIONAL_COLUMNS = (
-    "department",
-    "title",
-    "level",
-    "manager_email",
-    "timezone",
-    "offers",
-    "wants",
-)
-COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-
-# The limits of programs.models.Participant and Topic, repeated here so parsing needs no ORM.
-EMAIL_MAX = 254
-NAME_MAX = 80
-DEPARTMENT_MAX = 80
-TITLE_MAX = 120
-TOPIC_MAX = 80
-LEVEL_MIN, LEVEL_MAX = 1, 30
-SIDES = ("junior", "senior")  # programs.models.Side
-DEFAULT_TIMEZONE = "UTC"
-
-# C0 controls (line breaks and tabs included), DEL and lone surrogates: none belongs in a name or
-# an address, some break emails or PostgreSQL (NUL), and surrogates cannot be stored as UTF-8.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
-_LEVEL = re.compile(r"[0-9]{1,4}")
-_SHOWN_MAX = 40
-
-
-@dataclass(frozen=True, slots=True)
-class ParticipantRow:
-    """One valid line of the file, normalised (emails lowercased, defaults filled in)."""
-
-    line: int
-    email: str
-    first_name: str
-    last_name: str
-    side: str
-    department: str = ""
-    title: str = ""
-    level: int = 1
-    manager_email: str = ""
-    timezone: str = DEFAULT_TIMEZONE
-    offers: tuple[str, ...] = ()
-    wants: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (what ``ImportJob.rows`` stores)."""
-        return {
-            "line": self.line,
-            "email": self.email,
-            "first_name": self.first_name,
-            "last_name": self.last_name,
-            "side": self.side,
-            "department": self.department,
-            "title": self.title,
-            "level": self.level,
-            "manager_email": self.manager_email,
-            "timezone": self.timezone,
-            "offers": list(self.offers),
-            "wants": list(self.wants),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ParticipantRow:
-        return cls(
-            line=int(data["line"]),
-            email=data["email"],
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            side=data["side"],
-            department=data.get("department", ""),
-            title=data.get("title", ""),
-            level=int(data.get("level", 1)),
-            manager_email=data.get("manager_email", ""),
-            timezone=data.get("timezone", DEFAULT_TIMEZONE),
-            offers=tuple(data.get("offers", ())),
-            wants=tuple(data.get("wants", ())),
-        )
-
-
-@dataclass
-class ParseResult:
-    """The valid rows, and ``(line, reason)`` for every line that is not."""
-
-    rows: list[ParticipantRow] = field(default_factory=list)
-    errors: list[tuple[int, str]] = field(default_factory=list)
-
-    @property
-    def is_clean(self) -> bool:
-        return not self.errors
-
-
-@functools.cache
-def _timezones() -> dict[str, str]:
-    """IANA zone names by their lowercase spelling (scanning the zone database is slow)."""
-    zones = {name.lower(): name for name in available_timezones()}
-    zones.setdefault(DEFAULT_TIMEZONE.lower(), DEFAULT_TIMEZONE)
-    return zones
-
-
-def _shown(value: str) -> str:
-    """The value quoted for a message, cut short so a hostile cell cannot flood the report."""
-    if len(value) > _SHOWN_MAX:
-        value = value[:_SHOWN_MAX] + "…"
-    return f"“{value}”"
-
-
-def _email_problem(column: str, value: str) -> str:
-    if len(value) > EMAIL_MAX:
-        return f"{column} is longer than {EMAIL_MAX} characters"
-    try:
-        validate_email(value)
-    except ValidationError:
-        return f"{column} {_shown(value)} is not a valid email address"
-    return ""
-
-
-def _topics(column: str, value: str, problems: list[str]) -> tuple[str, ...]:
-    """``;``-separated topic names: spaces tidied, empties dropped, first spelling kept."""
-    names: dict[str, str] = {}
-    for part in value.split(";"):
-        name = " ".join(part.split())
-        if not name:
-            continue
-        if len(name) > TOPIC_MAX:
-            problems.append(f"{column} topic {_shown(name)} is longer than {TOPIC_MAX} characters")
-            continue
-        names.setdefault(name.lower(), name)
-    return tuple(names.values())
-
-
-def _check_row(
-    line: int, values: dict[str, str], seen: dict[str, int]
-) -> tuple[ParticipantRow | None, list[str]]:
-    """Validate one line; ``seen`` maps each email met so far to its first line."""
-    problems: list[str] = []
-    # A cell with control characters is reported once and skips its other checks.
-    broken = {column for column, value in values.items() if _CONTROL.search(value)}
-    problems.extend(
-        f"{column} contains control characters (such as line breaks)"
-        for column in COLUMNS
-        if column in broken
-    )
-
-    def usable(column: str) -> str:
-        return "" if column in broken else values[column]
-
-    email = usable("email").lower()
-    if not values["email"]:
-        problems.append("email is required")
-    elif email:
-        problem = _email_problem("email", email)
-        if problem:
-            problems.append(problem)
-        elif email in seen:
-            problems.append(f"email also on line {seen[email]}")
-        else:
-            seen[email] = line
-
-    for column in ("first_name", "last_name"):
-        if not values[column]:
-            problems.append(f"{column} is required")
-        elif len(values[column]) > NAME_MAX:
-            problems.append(f"{column} is longer than {NAME_MAX} characters")
-
-    side = usable("side").lower()
-    if not values["side"]:
-        problems.append("side is required (junior or senior)")
-    elif side and side not in SIDES:
-        problems.append(f"side must be junior or senior, not {_shown(values['side'])}")
-
-    level = LEVEL_MIN
-    raw_level = usable("level")
-    if raw_level:
-        if _LEVEL.fullmatch(raw_level) and LEVEL_MIN <= int(raw_level) <= LEVEL_MAX:
-            level = int(raw_level)
-        else:
-            problems.append(
-                f"level must be a whole number from {LEVEL_MIN} to {LEVEL_MAX}, "
-                f"not {_shown(raw_level)}"
-            )
-
-    manager_email = usable("manager_email").lower()
-    if manager_email:
-        problem = _email_problem("manager_email", manager_email)
-        if problem:
-            problems.append(problem)
-        elif manager_email == email:
-            problems.append("manager_email is the participant's own email")
-
-    timezone = DEFAULT_TIMEZONE
-    if usable("timezone"):
-        timezone = _timezones().get(values["timezone"].lower(), "")
-        if not timezone:
-            problems.append(
-                f"timezone {_shown(values['timezone'])} is not a known time zone "
-                "(such as Europe/Paris)"
-            )
-
-    for column, limit in (("department", DEPARTMENT_MAX), ("title", TITLE_MAX)):
-        if len(values[column]) > limit:
-            problems.append(f"{column} is longer than {limit} characters")
-
-    offers = _topics("offers", usable("offers"), problems)
-    wants = _topics("wants", usable("wants"), problems)
-
-    if problems:
-        return None, problems
-    return (
-        ParticipantRow(
-            line=line,
-            email=email,
-            first_name=values["first_name"],
-            last_name=values["last_name"],
-            side=side,
-            department=values["department"],
-            title=values["title"],
-            level=level,
-            manager_email=manager_email,
-            timezone=timezone,
-            offers=offers,
-            wants=wants,
-        ),
-        problems,
-    )
-
-
-def _records(text: str) -> Iterator[tuple[int, list[str] | None, str]]:
-    """``(first line, cells, "")`` per CSV record, or ``(line, None, reason)`` when the csv
-    module cannot read it (a cell over its size limit, say); reading goes on after it."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    last = 0
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield last + 1, None, f"this line could not be read ({exc})"
-            if reader.line_num == last:  # no progress: stop rather than loop
-                return
-            last = reader.line_num
-            continue
-        # A quoted cell may span lines: the record starts on the line after the previous one.
-        yield last + 1, cells, ""
-        last = reader.line_num
-
-
-def parse_participants_csv(text: str) -> ParseResult:
-    """Read a participants CSV (header row first) and validate every line.
-
-    Never raises on bad content: every problem becomes an error, and every bad line is reported
-    (all of its problems joined with "; "), so the file can be fixed in one go.
-    """
-    result = ParseResult()
-    text = text.removeprefix("\ufeff")
-    records = _records(text)
-
-    header_line, header = 1, None
-    for line, cells, problem in records:
-        if cells is None:
-            result.errors.append((line, f"the header {problem}"))
-            return result
-        if any(cell.strip() for cell in cells):
-            header_line, header = line, cells
-            break
-    if header is None:
-        result.errors.append((1, "the file is empty"))
-        return result
-
-    positions: dict[str, int] = {}
-    for position, cell in enumerate(header):
-        name = cell.strip().lower()
-        if name in COLUMNS:
-            if name in positions:
-                result.errors.append((header_line, f"column {name} appears more than once"))
-                return result
-            positions[name] = position
-    missing = [column for column in REQUIRED_COLUMNS if column not in positions]
-    if missing:
-        label = "column" if len(missing) == 1 else "columns"
-        result.errors.append((header_line, f"missing required {label}: {', '.join(missing)}"))
-        return result
-
-    wanted = [(column, positions.get(column)) for column in COLUMNS]
-    seen: dict[str, int] = {}
-    for line, cells, problem in records:
-        if cells is None:
-            result.errors.append((line, problem))
-            continue
-        if not any(cell.strip() for cell in cells):
-            continue
-        width = len(cells)
-        values = {
-            column: cells[position].strip() if position is not None and position < width else ""
-            for column, position in wanted
-        }
-        row, problems = _check_row(line, values, seen)
-        if row is None:
-            result.errors.append((line, "; ".join(problems)))
-        else:
-            result.rows.append(row)
-    return result
-
-
-# --- Writing (inside the organisation's scope) ----------------------------------------------------
+from mentorship.models import AuditEvent, Membership, Role, User
+from mentorship.web import error_text
+from programs.csv_parser import ParseResult, ParticipantRow, parse_participants_csv
+from programs.fields import IMPORTED_FIELDS
+from programs.models import ImportJob, Participant, Program, Topic, TrainingCompletion
+from programs.services.participants import department_changes_audit
+from programs.services.programs import ensure_open_for_participants
+from programs.services.training import modules_required, training_is_done
 
 # Rows written between two progress reports (and the unit of work of each write round).
 CHUNK_SIZE = 500
 # Objects per INSERT/UPDATE; Django lowers it further where the database needs (SQLite).
 BATCH_SIZE = 1000
-# Compared to decide between "updated" and "unchanged" (topics are compared as sets).
-COMPARED_FIELDS = (
-    "first_name",
-    "last_name",
-    "side",
-    "department",
-    "title",
-    "level",
-    "manager_email",
-    "timezone",
-)
 
 
 @dataclass(frozen=True)
@@ -485,7 +161,8 @@ def _plan(*, program: Program, rows: Sequence[ParticipantRow]) -> _Plan:
             continue
         member = members.get(row.email)
         changed = (
-            any(getattr(participant, name) != getattr(row, name) for name in COMPARED_FIELDS)
+            # Topics are compared as sets.
+            any(getattr(participant, name) != getattr(row, name) for name in IMPORTED_FIELDS)
             or names(offers.get(participant.pk, {})) != {n.lower() for n in row.offers}
             or names(wants.get(participant.pk, {})) != {n.lower() for n in row.wants}
             or (member is not None and participant.membership_id != member.membership_id)
@@ -530,18 +207,6 @@ def _create_topics(*, program: Program, plan: _Plan) -> dict[str, int]:
     for topic in created:
         topic_ids.setdefault(topic.name.lower(), topic.pk)
     return topic_ids
-
-
-def _required_modules(program: Program) -> dict[str, set[int]]:
-    required: dict[str, set[int]] = {"junior": set(), "senior": set()}
-    for pk, juniors, seniors in program.modules.values_list(
-        "pk", "required_for_juniors", "required_for_seniors"
-    ):
-        if juniors:
-            required["junior"].add(pk)
-        if seniors:
-            required["senior"].add(pk)
-    return required
 
 
 def _sync_links(
@@ -599,12 +264,13 @@ def _write_chunk(
                 participant.status = Participant.Status.APPROVED
                 participant.status_changed_at = timezone.now()
             updated.append((participant, row))
-        for name in COMPARED_FIELDS:
+        for name in IMPORTED_FIELDS:
             setattr(participant, name, getattr(row, name))
         if member is not None:
             participant.membership_id = member.membership_id
-        # The same rule as programs.services keeps: done when every required module is.
-        participant.training_done = required[row.side] <= completions.get(participant.pk, set())
+        participant.training_done = training_is_done(
+            required=required, side=row.side, completed=completions.get(participant.pk, set())
+        )
 
     if created:
         Participant.objects.bulk_create([p for p, _ in created], batch_size=BATCH_SIZE)
@@ -619,7 +285,7 @@ def _write_chunk(
     if updated:
         Participant.objects.bulk_update(
             [p for p, _ in updated],
-            [*COMPARED_FIELDS, "membership", "training_done", "status", "status_changed_at"],
+            [*IMPORTED_FIELDS, "membership", "training_done", "status", "status_changed_at"],
             batch_size=BATCH_SIZE,
         )
 
@@ -678,10 +344,8 @@ def participants_import(
     as a participant, the emails going out after commit. ``progress(n)`` is told the number of
     rows written so far, every ``CHUNK_SIZE`` rows and at the end.
 
-    The caller records the audit event: it knows the file name (see programs.tasks).
+    The caller records the audit event: it knows the file name (see :func:`import_job_run`).
     """
-    from programs.services import department_changes_audit, ensure_open_for_participants
-
     ensure_open_for_participants(program)
     _require_scope(program)
     organization = program.organization
@@ -696,7 +360,7 @@ def participants_import(
             invited_by=invited_by,
         )
         writes = CREATE in plan.actions or UPDATE in plan.actions
-        required = _required_modules(program) if writes else {}
+        required = modules_required(program=program) if writes else {}
         completions: dict[int, set[int]] = {}
         moved: list[tuple[str, str, str]] = []
         if UPDATE in plan.actions and any(required.values()):
@@ -747,3 +411,71 @@ def participants_import_from_text(
         )
     summary = participants_import(program=program, rows=parsed.rows, invited_by=invited_by)
     return ImportOutcome(parse=parsed, summary=summary)
+
+
+# --- Imports in the browser: a job per uploaded file, run by a task once confirmed ---------------
+
+
+def import_job_create(*, program: Program, created_by: User, filename: str, text: str) -> ImportJob:
+    """Check an uploaded file and keep what the preview page shows: the rows and what importing
+    them would do, or every invalid line. Nothing is imported yet."""
+    parsed = parse_participants_csv(text)
+    return ImportJob.objects.create(
+        organization_id=program.organization_id,
+        program=program,
+        created_by=created_by,
+        filename=filename[:200],
+        status=ImportJob.Status.PREVIEW if parsed.is_clean else ImportJob.Status.INVALID,
+        rows=[row.to_dict() for row in parsed.rows] if parsed.is_clean else [],
+        errors=[list(e) for e in parsed.errors],
+        total=len(parsed.rows),
+        summary=(
+            import_preview(program=program, rows=parsed.rows).to_dict() if parsed.is_clean else {}
+        ),
+    )
+
+
+def import_job_start(*, job: ImportJob) -> bool:
+    """Mark a previewed (or failed) import as running; whether this call did. Compare-and-set:
+    a double click or a second tab cannot start the same import twice."""
+    return bool(
+        ImportJob.objects.filter(
+            pk=job.pk, status__in=[ImportJob.Status.PREVIEW, ImportJob.Status.FAILED]
+        ).update(status=ImportJob.Status.RUNNING, summary={**job.summary, "error": ""})
+    )
+
+
+def import_job_run(*, job: ImportJob, progress: Callable[[int], None]) -> str:
+    """Write a confirmed import. The rows and the job's "done" state commit together, so a
+    redelivered or retried task finds the job done and stops; a crash writes nothing."""
+    rows = [ParticipantRow.from_dict(r) for r in job.rows]
+    with transaction.atomic():
+        summary = participants_import(
+            program=job.program, rows=rows, invited_by=job.created_by, progress=progress
+        )
+        job.status = ImportJob.Status.DONE
+        job.summary = summary.to_dict()
+        job.processed = len(rows)
+        job.rows = []  # the people are in the program now; no second copy of their data
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "summary", "processed", "rows", "finished_at"])
+        kernel.audit_record(
+            organization=job.organization,
+            action=AuditEvent.Action.PARTICIPANTS_IMPORTED,
+            summary=f"{job.filename}: {summary.created} created, {summary.updated} updated, "
+            f"{summary.unchanged} unchanged into {job.program.name}",
+            actor=job.created_by,
+        )
+    return job.status
+
+
+def import_job_fail(*, job: ImportJob, exc: Exception) -> None:
+    """A failure that will not be retried: the job says why, so the page stops waiting."""
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED,
+        summary={
+            **job.summary,
+            "error": error_text(exc) if isinstance(exc, ValidationError) else str(exc),
+        },
+        finished_at=timezone.now(),
+    )

@@ -1,0 +1,351 @@
+"""Participant CSV parsing: text in, validated rows and every problem out, by the line number the
+user sees in the file.
+
+It touches no database and imports nothing from Django (an import-linter contract), so an upload
+can be checked before anything is written and the rules tested on their own. The writer,
+:mod:`programs.services.imports`, upserts the rows into a program.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import ipaddress
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import available_timezones
+
+from programs.fields import IMPORTED_FIELDS
+
+REQUIRED_COLUMNS = ("email", "first_name", "last_name", "side")
+COLUMNS = ("email", *IMPORTED_FIELDS, "offers", "wants")
+OPTIONAL_COLUMNS = tuple(column for column in COLUMNS if column not in REQUIRED_COLUMNS)
+
+# The limits of programs.models.Participant and Topic, repeated here so parsing needs no ORM.
+EMAIL_MAX = 254
+NAME_MAX = 80
+DEPARTMENT_MAX = 80
+TITLE_MAX = 120
+TOPIC_MAX = 80
+LEVEL_MIN, LEVEL_MAX = 1, 30
+SIDES = ("junior", "senior")  # programs.models.Side
+DEFAULT_TIMEZONE = "UTC"
+
+# C0 controls (line breaks and tabs included), DEL and lone surrogates: none belongs in a name or
+# an address, some break emails or PostgreSQL (NUL), and surrogates cannot be stored as UTF-8.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+_LEVEL = re.compile(r"[0-9]{1,4}")
+_SHOWN_MAX = 40
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantRow:
+    """One valid line of the file, normalised (emails lowercased, defaults filled in)."""
+
+    line: int
+    email: str
+    first_name: str
+    last_name: str
+    side: str
+    department: str = ""
+    title: str = ""
+    level: int = 1
+    manager_email: str = ""
+    timezone: str = DEFAULT_TIMEZONE
+    offers: tuple[str, ...] = ()
+    wants: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (what ``ImportJob.rows`` stores)."""
+        return {
+            "line": self.line,
+            "email": self.email,
+            **{name: getattr(self, name) for name in IMPORTED_FIELDS},
+            "offers": list(self.offers),
+            "wants": list(self.wants),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ParticipantRow:
+        values: dict[str, Any] = {name: data[name] for name in IMPORTED_FIELDS if name in data}
+        values.update({name: data[name] for name in ("email", "first_name", "last_name", "side")})
+        values["level"] = int(values.get("level", 1))
+        return cls(
+            **values,
+            line=int(data["line"]),
+            offers=tuple(data.get("offers", ())),
+            wants=tuple(data.get("wants", ())),
+        )
+
+
+@dataclass
+class ParseResult:
+    """The valid rows, and ``(line, reason)`` for every line that is not."""
+
+    rows: list[ParticipantRow] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def is_clean(self) -> bool:
+        return not self.errors
+
+
+@functools.cache
+def _timezones() -> dict[str, str]:
+    """IANA zone names by their lowercase spelling (scanning the zone database is slow)."""
+    zones = {name.lower(): name for name in available_timezones()}
+    zones.setdefault(DEFAULT_TIMEZONE.lower(), DEFAULT_TIMEZONE)
+    return zones
+
+
+def _shown(value: str) -> str:
+    """The value quoted for a message, cut short so a hostile cell cannot flood the report."""
+    if len(value) > _SHOWN_MAX:
+        value = value[:_SHOWN_MAX] + "…"
+    return f"“{value}”"
+
+
+# Django's email validator (``django.core.validators.EmailValidator``), restated without Django;
+# tests/programs/test_csv_parser.py checks that the two agree.
+_LETTERS = "\u00a1-\uffff"  # letters beyond ASCII (not a raw string)
+_HOSTNAME = rf"[a-z{_LETTERS}0-9](?:[a-z{_LETTERS}0-9-]{{0,61}}[a-z{_LETTERS}0-9])?"
+_LABELS = rf"(?:\.(?!-)[a-z{_LETTERS}0-9-]{{1,63}}(?<!-))*"
+_TLD = rf"\.(?!-)(?:[a-z{_LETTERS}-]{{2,63}}|xn--[a-z0-9]{{1,59}})(?<!-)"
+_EMAIL_USER = re.compile(
+    # dot-atom
+    r"(^[-!#$%&'*+/=?^_`{}|~0-9A-Z]+(\.[-!#$%&'*+/=?^_`{}|~0-9A-Z]+)*\Z"
+    # quoted-string
+    r'|^"([\001-\010\013\014\016-\037!#-\[\]-\177]|\\[\001-\011\013\014\016-\177])*"\Z)',
+    re.IGNORECASE,
+)
+_EMAIL_DOMAIN = re.compile(rf"^{_HOSTNAME}{_LABELS}{_TLD}\Z", re.IGNORECASE)
+_EMAIL_LITERAL = re.compile(r"\[([A-F0-9:.]+)\]\Z", re.IGNORECASE)  # [IPv4 or IPv6]
+_IPV6_MAX = 39
+
+
+def _ip_address(value: str) -> bool:
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        pass
+    else:
+        return True
+    if len(value) > _IPV6_MAX:
+        return False
+    try:
+        ipaddress.IPv6Address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def email_valid(value: str) -> bool:
+    """Whether ``value`` is an email address by the rules of Django's ``validate_email``."""
+    if not value or "@" not in value or len(value) > 320:
+        return False
+    user, domain = value.rsplit("@", 1)
+    if not _EMAIL_USER.match(user):
+        return False
+    if domain == "localhost" or _EMAIL_DOMAIN.match(domain):
+        return True
+    literal = _EMAIL_LITERAL.match(domain)
+    return literal is not None and _ip_address(literal[1])
+
+
+def _email_problem(column: str, value: str) -> str:
+    if len(value) > EMAIL_MAX:
+        return f"{column} is longer than {EMAIL_MAX} characters"
+    if not email_valid(value):
+        return f"{column} {_shown(value)} is not a valid email address"
+    return ""
+
+
+def _topics(column: str, value: str, problems: list[str]) -> tuple[str, ...]:
+    """``;``-separated topic names: spaces tidied, empties dropped, first spelling kept."""
+    names: dict[str, str] = {}
+    for part in value.split(";"):
+        name = " ".join(part.split())
+        if not name:
+            continue
+        if len(name) > TOPIC_MAX:
+            problems.append(f"{column} topic {_shown(name)} is longer than {TOPIC_MAX} characters")
+            continue
+        names.setdefault(name.lower(), name)
+    return tuple(names.values())
+
+
+def _check_row(
+    line: int, values: dict[str, str], seen: dict[str, int]
+) -> tuple[ParticipantRow | None, list[str]]:
+    """Validate one line; ``seen`` maps each email met so far to its first line."""
+    problems: list[str] = []
+    # A cell with control characters is reported once and skips its other checks.
+    broken = {column for column, value in values.items() if _CONTROL.search(value)}
+    problems.extend(
+        f"{column} contains control characters (such as line breaks)"
+        for column in COLUMNS
+        if column in broken
+    )
+
+    def usable(column: str) -> str:
+        return "" if column in broken else values[column]
+
+    email = usable("email").lower()
+    if not values["email"]:
+        problems.append("email is required")
+    elif email:
+        problem = _email_problem("email", email)
+        if problem:
+            problems.append(problem)
+        elif email in seen:
+            problems.append(f"email also on line {seen[email]}")
+        else:
+            seen[email] = line
+
+    for column in ("first_name", "last_name"):
+        if not values[column]:
+            problems.append(f"{column} is required")
+        elif len(values[column]) > NAME_MAX:
+            problems.append(f"{column} is longer than {NAME_MAX} characters")
+
+    side = usable("side").lower()
+    if not values["side"]:
+        problems.append("side is required (junior or senior)")
+    elif side and side not in SIDES:
+        problems.append(f"side must be junior or senior, not {_shown(values['side'])}")
+
+    level = LEVEL_MIN
+    raw_level = usable("level")
+    if raw_level:
+        if _LEVEL.fullmatch(raw_level) and LEVEL_MIN <= int(raw_level) <= LEVEL_MAX:
+            level = int(raw_level)
+        else:
+            problems.append(
+                f"level must be a whole number from {LEVEL_MIN} to {LEVEL_MAX}, "
+                f"not {_shown(raw_level)}"
+            )
+
+    manager_email = usable("manager_email").lower()
+    if manager_email:
+        problem = _email_problem("manager_email", manager_email)
+        if problem:
+            problems.append(problem)
+        elif manager_email == email:
+            problems.append("manager_email is the participant's own email")
+
+    timezone = DEFAULT_TIMEZONE
+    if usable("timezone"):
+        timezone = _timezones().get(values["timezone"].lower(), "")
+        if not timezone:
+            problems.append(
+                f"timezone {_shown(values['timezone'])} is not a known time zone "
+                "(such as Europe/Paris)"
+            )
+
+    for column, limit in (("department", DEPARTMENT_MAX), ("title", TITLE_MAX)):
+        if len(values[column]) > limit:
+            problems.append(f"{column} is longer than {limit} characters")
+
+    offers = _topics("offers", usable("offers"), problems)
+    wants = _topics("wants", usable("wants"), problems)
+
+    if problems:
+        return None, problems
+    return (
+        ParticipantRow(
+            line=line,
+            email=email,
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+            side=side,
+            department=values["department"],
+            title=values["title"],
+            level=level,
+            manager_email=manager_email,
+            timezone=timezone,
+            offers=offers,
+            wants=wants,
+        ),
+        problems,
+    )
+
+
+def _records(text: str) -> Iterator[tuple[int, list[str] | None, str]]:
+    """``(first line, cells, "")`` per CSV record, or ``(line, None, reason)`` when the csv
+    module cannot read it (a cell over its size limit, say); reading goes on after it."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    last = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield last + 1, None, f"this line could not be read ({exc})"
+            if reader.line_num == last:  # no progress: stop rather than loop
+                return
+            last = reader.line_num
+            continue
+        # A quoted cell may span lines: the record starts on the line after the previous one.
+        yield last + 1, cells, ""
+        last = reader.line_num
+
+
+def parse_participants_csv(text: str) -> ParseResult:
+    """Read a participants CSV (header row first) and validate every line.
+
+    Never raises on bad content: every problem becomes an error, and every bad line is reported
+    (all of its problems joined with "; "), so the file can be fixed in one go.
+    """
+    result = ParseResult()
+    text = text.removeprefix("\ufeff")
+    records = _records(text)
+
+    header_line, header = 1, None
+    for line, cells, problem in records:
+        if cells is None:
+            result.errors.append((line, f"the header {problem}"))
+            return result
+        if any(cell.strip() for cell in cells):
+            header_line, header = line, cells
+            break
+    if header is None:
+        result.errors.append((1, "the file is empty"))
+        return result
+
+    positions: dict[str, int] = {}
+    for position, cell in enumerate(header):
+        name = cell.strip().lower()
+        if name in COLUMNS:
+            if name in positions:
+                result.errors.append((header_line, f"column {name} appears more than once"))
+                return result
+            positions[name] = position
+    missing = [column for column in REQUIRED_COLUMNS if column not in positions]
+    if missing:
+        label = "column" if len(missing) == 1 else "columns"
+        result.errors.append((header_line, f"missing required {label}: {', '.join(missing)}"))
+        return result
+
+    wanted = [(column, positions.get(column)) for column in COLUMNS]
+    seen: dict[str, int] = {}
+    for line, cells, problem in records:
+        if cells is None:
+            result.errors.append((line, problem))
+            continue
+        if not any(cell.strip() for cell in cells):
+            continue
+        width = len(cells)
+        values = {
+            column: cells[position].strip() if position is not None and position < width else ""
+            for column, position in wanted
+        }
+        row, problems = _check_row(line, values, seen)
+        if row is None:
+            result.errors.append((line, "; ".join(problems)))
+        else:
+            result.rows.append(row)
+    return result

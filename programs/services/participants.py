@@ -1,0 +1,262 @@
+"""Writes of participants: added by HR admins, applying themselves, decisions, withdrawal and
+removal, and the details they or HR admins keep up to date."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from mentorship import services as kernel
+from mentorship.models import AuditEvent, Membership, Role, User
+from mentorship.web import tenant_url
+from programs.models import (
+    Participant,
+    Program,
+    Topic,
+)
+from programs.services.programs import ensure_open_for_participants
+from programs.services.training import refresh_training_done
+
+
+def _active_membership(email: str) -> Membership | None:
+    return (
+        Membership.objects.select_related("user")
+        .filter(user__email__iexact=email, removed_at__isnull=True)
+        .first()
+    )
+
+
+def participant_add(
+    *,
+    program: Program,
+    email: str,
+    invited_by: User | None,
+    offers: Iterable[Topic] = (),
+    wants: Iterable[Topic] = (),
+    **fields: Any,
+) -> Participant:
+    """HR admin adds one person: approved at once; invited when they are not a member yet.
+    Someone who withdrew, was declined or was removed comes back on the same row."""
+    ensure_open_for_participants(program)
+    email = email.strip().lower()
+    participant = Participant.objects.filter(program=program, email=email).first()
+    if participant is not None and participant.status in (
+        Participant.Status.APPROVED,
+        Participant.Status.APPLIED,
+    ):
+        raise ValidationError(f"{email} is already in this program.")
+    with transaction.atomic():
+        before = participant.department if participant is not None else None
+        participant = participant or Participant(
+            organization=program.organization, program=program, email=email
+        )
+        for field, value in fields.items():
+            setattr(participant, field, value)
+        if before is not None:  # someone coming back on their old row
+            department_changes_audit(
+                program=program,
+                changes=[(participant.full_name, before, participant.department)],
+                actor=invited_by,
+            )
+        participant.status = Participant.Status.APPROVED
+        participant.status_changed_at = timezone.now()
+        participant.full_clean(exclude=["organization", "program", "membership"])
+        membership = _active_membership(email)
+        if membership is not None:
+            participant.membership = kernel.membership_grant(
+                organization=program.organization, user=membership.user, role=Role.PARTICIPANT
+            )
+        participant.save()
+        participant.offers.set(offers)
+        participant.wants.set(wants)
+        if membership is None:
+            kernel.invitations_create_bulk(
+                organization=program.organization,
+                emails=[email],
+                role=Role.PARTICIPANT,
+                invited_by=invited_by,
+            )
+        refresh_training_done(program=program, participants=[participant])
+    return participant
+
+
+def department_changes_audit(
+    *, program: Program, changes: list[tuple[str, str, str]], actor: User | None
+) -> None:
+    """Audit each (name, old, new) department change of the program's participants."""
+    kernel.audit_record_many(
+        organization=program.organization,
+        action=AuditEvent.Action.DEPARTMENT_CHANGED,
+        summaries=[
+            f"{name} in {program.name}: department {old or 'none'} → {new or 'none'}"
+            for name, old, new in changes
+            if old != new
+        ],
+        actor=actor,
+    )
+
+
+def participant_update(
+    *,
+    participant: Participant,
+    offers: Iterable[Topic],
+    wants: Iterable[Topic],
+    actor: User | None = None,
+    **fields: Any,
+) -> Participant:
+    """Change a participant's details (by an HR admin, or by the participant on their profile).
+    A department change is audited."""
+    with transaction.atomic():
+        # From the database: a model form has already copied its data onto ``participant``.
+        before = (
+            Participant.objects.filter(pk=participant.pk)
+            .values_list("department", flat=True)
+            .first()
+        )
+        for field, value in fields.items():
+            setattr(participant, field, value)
+        participant.full_clean(exclude=["organization", "program", "membership"])
+        participant.save()
+        participant.offers.set(offers)
+        participant.wants.set(wants)
+        refresh_training_done(program=participant.program, participants=[participant])
+        department_changes_audit(
+            program=participant.program,
+            changes=[(participant.full_name, before or "", participant.department)],
+            actor=actor,
+        )
+    return participant
+
+
+def participant_apply(
+    *,
+    program: Program,
+    membership: Membership,
+    offers: Iterable[Topic] = (),
+    wants: Iterable[Topic] = (),
+    **fields: Any,
+) -> Participant:
+    """Self-enrolment by a member while the program is enrolling; an HR admin decides."""
+    if program.status != Program.Status.ENROLLING or program.archived_at:
+        raise ValidationError("This program is not taking applications right now.")
+    ensure_open_for_participants(program)
+    email = membership.user.email.lower()
+    existing = Participant.objects.filter(program=program, email=email).first()
+    if existing and existing.status == Participant.Status.REMOVED:
+        raise ValidationError(
+            "An HR admin removed you from this program; ask them to add you back."
+        )
+    if existing and existing.status not in (
+        Participant.Status.WITHDRAWN,
+        Participant.Status.DECLINED,
+    ):
+        raise ValidationError("You have already applied to this program.")
+    with transaction.atomic():
+        before = existing.department if existing is not None else None
+        participant = existing or Participant(
+            organization=program.organization, program=program, email=email
+        )
+        for field, value in fields.items():
+            setattr(participant, field, value)
+        if before is not None:  # applying again on their old row
+            department_changes_audit(
+                program=program,
+                changes=[(participant.full_name, before, participant.department)],
+                actor=membership.user,
+            )
+        participant.first_name = membership.user.first_name or email.split("@")[0]
+        participant.last_name = membership.user.last_name
+        participant.membership = membership
+        participant.status = Participant.Status.APPLIED
+        participant.status_changed_at = timezone.now()
+        participant.full_clean(exclude=["organization", "program", "membership"])
+        participant.save()
+        participant.offers.set(offers)
+        participant.wants.set(wants)
+        refresh_training_done(program=program, participants=[participant])
+        kernel.notify_hr_admins(
+            organization=program.organization,
+            subject=f"New application to {program.name}",
+            body=f"{participant.full_name} applied as {participant.get_side_display()}.",
+            url=tenant_url(
+                program.organization,
+                "participant_detail",
+                program_slug=program.slug,
+                participant_id=participant.pk,
+            ),
+        )
+    return participant
+
+
+def participant_decide(*, participant: Participant, approve: bool, actor: User) -> Participant:
+    if participant.status != Participant.Status.APPLIED:
+        raise ValidationError(
+            "Only applications waiting for a decision can be approved or declined."
+        )
+    with transaction.atomic():
+        participant.status = Participant.Status.APPROVED if approve else Participant.Status.DECLINED
+        participant.status_changed_at = timezone.now()
+        participant.save(update_fields=["status", "status_changed_at"])
+        if participant.membership_id and approve:
+            kernel.membership_grant(
+                organization=participant.organization,
+                user=participant.membership.user,
+                role=Role.PARTICIPANT,
+            )
+        if participant.membership_id:
+            program = participant.program
+            kernel.notification_send(
+                organization=participant.organization,
+                recipient=participant.membership.user,
+                subject=(
+                    f"You are in: {program.name}"
+                    if approve
+                    else f"Your application to {program.name}"
+                ),
+                body=(
+                    "Your application was approved. Set your learning objectives to get ready."
+                    if approve
+                    else "Your application was not accepted this time. Your HR team can tell "
+                    "you more."
+                ),
+                url=tenant_url(
+                    participant.organization, "my_participation", program_slug=program.slug
+                ),
+            )
+    return participant
+
+
+def participant_withdraw(*, participant: Participant) -> Participant:
+    if participant.status in (Participant.Status.WITHDRAWN, Participant.Status.REMOVED):
+        raise ValidationError("You are no longer in this program.")
+    participant.status = Participant.Status.WITHDRAWN
+    participant.status_changed_at = timezone.now()
+    participant.save(update_fields=["status", "status_changed_at"])
+    return participant
+
+
+def participant_remove(*, participant: Participant, actor: User) -> Participant:
+    if participant.status == Participant.Status.REMOVED:
+        raise ValidationError("This participant was already removed.")
+    with transaction.atomic():
+        participant.status = Participant.Status.REMOVED
+        participant.status_changed_at = timezone.now()
+        participant.save(update_fields=["status", "status_changed_at"])
+        kernel.audit_record(
+            organization=participant.organization,
+            action=AuditEvent.Action.PARTICIPANT_REMOVED,
+            summary=f"{participant.email} removed from {participant.program.name}",
+            actor=actor,
+        )
+    return participant
+
+
+def participants_link_membership(*, membership: Membership) -> int:
+    """Attach the rows that waited for this person by email (imports, invitations)."""
+    return Participant.objects.filter(
+        email__iexact=membership.user.email, membership__isnull=True
+    ).update(membership=membership)

@@ -1,0 +1,98 @@
+"""Writes of the organisation's topic taxonomy: topics named, renamed and merged.
+
+A merge moves every reference to the merged topic through the handlers of
+:mod:`programs.references`; those of this app are the ones below and
+:func:`programs.services.objectives.objectives_topic_move`, registered in ``programs.apps``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models.functions import Lower
+
+from mentorship import services as kernel
+from mentorship.models import AuditEvent, Organization, User
+from programs.models import (
+    Participant,
+    Program,
+    Topic,
+)
+from programs.references import many_to_many_move, objective_references, topic_references
+
+
+def topics_get_or_create(*, organization: Organization, names: Iterable[str]) -> list[Topic]:
+    """The topics with these names (ignoring case), creating the missing ones."""
+    wanted: dict[str, str] = {}
+    for name in names:
+        clean = " ".join(name.split())[:80]
+        if clean:
+            wanted.setdefault(clean.lower(), clean)
+    if not wanted:
+        return []
+    existing = {
+        t.name.lower(): t
+        for t in Topic.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=wanted)
+    }
+    missing = [
+        Topic(organization=organization, name=name)
+        for key, name in wanted.items()
+        if key not in existing
+    ]
+    Topic.objects.bulk_create(missing)
+    existing.update({t.name.lower(): t for t in missing})
+    return [existing[key] for key in wanted]
+
+
+def topic_create(*, organization: Organization, name: str) -> Topic:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("Give the topic a name.")
+    if Topic.objects.filter(name__iexact=name).exists():
+        raise ValidationError(f"There is already a topic called “{name}”.")
+    return Topic.objects.create(organization=organization, name=name)
+
+
+def topic_rename(*, topic: Topic, name: str) -> Topic:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("Give the topic a name.")
+    if Topic.objects.filter(name__iexact=name).exclude(pk=topic.pk).exists():
+        raise ValidationError(f"There is already a topic called “{name}”. Merge the two instead.")
+    topic.name = name
+    topic.save(update_fields=["name"])
+    return topic
+
+
+def topic_merge(*, source: Topic, target: Topic, actor: User) -> Topic:
+    """Move every reference of ``source`` to ``target``, then delete ``source``.
+
+    Every relation to a topic, in any app, has its handler (:mod:`programs.references`): while one
+    has none the merge refuses, before writing anything, rather than let the deletion cascade."""
+    if source.pk == target.pk:
+        raise ValidationError("Choose a different topic to merge into.")
+    topic_references.require_handlers()
+    objective_references.require_handlers()  # two objectives of one person may be folded
+    with transaction.atomic():
+        topic_references.move(source=source, target=target)
+        kernel.audit_record(
+            organization=target.organization,
+            action=AuditEvent.Action.TOPICS_MERGED,
+            summary=f"Topic “{source.name}” merged into “{target.name}”",
+            actor=actor,
+        )
+        source.delete()
+    return target
+
+
+def program_topics_move(source: Topic, target: Topic) -> None:
+    many_to_many_move(Program.topics, source=source, target=target)
+
+
+def offers_move(source: Topic, target: Topic) -> None:
+    many_to_many_move(Participant.offers, source=source, target=target)
+
+
+def wants_move(source: Topic, target: Topic) -> None:
+    many_to_many_move(Participant.wants, source=source, target=target)
