@@ -44,12 +44,12 @@ from pairings import activity, meetings
 from pairings import services as pairing_services
 from pairings.models import Meeting, Pairing, PairingEvent, SessionLog, SessionWeek, TopicWeek
 from programs import privacy
+from programs.models import ImportJob, LearningObjective, Participant, Program
 from programs.services import objectives as objective_services
 from programs.services import participants as participant_services
 from programs.services import programs as program_services
 from programs.services import topics as topic_services
 from programs.services import training as training_services
-from programs.models import ImportJob, LearningObjective, Participant, Program
 from tests.conftest import Tenant
 from tests.factories import MembershipFactory, UserFactory
 from tests.programs.conftest import add_person
