@@ -1,11 +1,27 @@
-"""factory_boy factories. Tenant rows need an organisation; pass it explicitly."""
+"""factory_boy factories.
+
+Every tenant row takes its organisation from its parent (a participant's from its program, a
+meeting's from its pair, a survey's version from its template), so a row can never belong to
+another organisation than the rows it points at. Pass ``organization=`` only to the top of a
+chain (a program, a topic, a survey template); without it a new organisation is made.
+
+Creating rows runs no query on a tenant model, so no scope is needed to build them; reading
+them back (and a post-generation step such as ``offers``) does, as in the code under test.
+"""
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
+from feedback.models import FeedbackCycle, Question, SurveyTemplate, TemplateVersion
 from mentorship.models import Membership, Organization, User
+from pairings.models import Meeting, Pairing, SessionLog
+from programs.models import Participant, Program, Side, Topic
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -39,3 +55,144 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
     organization = factory.SubFactory(OrganizationFactory)
     user = factory.SubFactory(UserFactory)
+
+
+# --- Programs ------------------------------------------------------------------------------------
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Topic {n}")
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    """A program, a draft unless ``status`` says otherwise (as a program HR has just made)."""
+
+    class Meta:
+        model = Program
+
+    organization = factory.SubFactory(OrganizationFactory)
+    slug = factory.Sequence(lambda n: f"program-{n}")
+    name = factory.Sequence(lambda n: f"Program {n}")
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    """A person in a program: a junior unless ``side`` says otherwise. With ``membership`` the
+    email is the member's. ``offers`` and ``wants`` take topics (set after saving)."""
+
+    class Meta:
+        model = Participant
+        skip_postgeneration_save = True
+
+    program = factory.SubFactory(ProgramFactory)
+    organization = factory.SelfAttribute("program.organization")
+    membership = None
+    email = factory.LazyAttributeSequence(
+        lambda o, n: o.membership.user.email if o.membership else f"person{n}@example.com"
+    )
+    first_name = "Pat"
+    last_name = factory.Sequence(lambda n: f"Person {n}")
+    side = Side.JUNIOR
+
+    @factory.post_generation
+    def offers(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create and extracted:
+            self.offers.set(extracted)
+
+    @factory.post_generation
+    def wants(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create and extracted:
+            self.wants.set(extracted)
+
+
+class PairingFactory(factory.django.DjangoModelFactory):
+    """An active pair of a junior (``mentor``) and a senior (``mentee``) of one program."""
+
+    class Meta:
+        model = Pairing
+
+    program = factory.SubFactory(ProgramFactory)
+    organization = factory.SelfAttribute("program.organization")
+    mentor = factory.SubFactory(
+        ParticipantFactory, program=factory.SelfAttribute("..program"), side=Side.JUNIOR
+    )
+    mentee = factory.SubFactory(
+        ParticipantFactory, program=factory.SelfAttribute("..program"), side=Side.SENIOR
+    )
+    status = Pairing.Status.ACTIVE
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    """A meeting of a pair, in two days unless ``starts_at`` says otherwise."""
+
+    class Meta:
+        model = Meeting
+
+    pairing = factory.SubFactory(PairingFactory)
+    organization = factory.SelfAttribute("pairing.organization")
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=2))
+    uid = factory.LazyFunction(lambda: f"{uuid.uuid4()}@test")
+
+
+class SessionLogFactory(factory.django.DjangoModelFactory):
+    """A session log of a pair, written by its junior unless ``author`` says otherwise."""
+
+    class Meta:
+        model = SessionLog
+
+    pairing = factory.SubFactory(PairingFactory)
+    organization = factory.SelfAttribute("pairing.organization")
+    author = factory.SelfAttribute("pairing.mentor")
+    date = factory.LazyFunction(timezone.localdate)
+    minutes = 45
+
+
+# --- Surveys -------------------------------------------------------------------------------------
+
+
+class SurveyTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SurveyTemplate
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Survey {n}")
+
+
+class TemplateVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TemplateVersion
+
+    template = factory.SubFactory(SurveyTemplateFactory)
+    organization = factory.SelfAttribute("template.organization")
+    number = 1
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    """A question of a survey version: a 1-to-5 scale unless ``kind`` says otherwise."""
+
+    class Meta:
+        model = Question
+
+    version = factory.SubFactory(TemplateVersionFactory)
+    organization = factory.SelfAttribute("version.organization")
+    position = factory.Sequence(lambda n: n)
+    text = factory.Sequence(lambda n: f"Question {n}?")
+    kind = Question.Kind.LIKERT
+
+
+class FeedbackCycleFactory(factory.django.DjangoModelFactory):
+    """A survey of a program, on a version of a template of the program's organisation."""
+
+    class Meta:
+        model = FeedbackCycle
+
+    program = factory.SubFactory(ProgramFactory)
+    organization = factory.SelfAttribute("program.organization")
+    version = factory.SubFactory(
+        TemplateVersionFactory, template__organization=factory.SelfAttribute("...organization")
+    )
+    title = factory.Sequence(lambda n: f"Survey {n}")
+    opens_at = factory.LazyFunction(timezone.now)

@@ -9,24 +9,32 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from feedback import services as feedback_services
+from feedback import selectors as feedback_selectors
 from feedback.models import Concern, FeedbackCycle, SurveyInvitation, SurveyTemplate
+from feedback.services import templates as template_services
 from mentorship.models import Membership, Role
 from pairings.models import Meeting, Pairing
 from programs.models import (
     LearningObjective,
     Participant,
     Program,
-    Topic,
     TrainingCompletion,
     TrainingModule,
 )
 from tests.conftest import Tenant
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import (
+    FeedbackCycleFactory,
+    MeetingFactory,
+    MembershipFactory,
+    PairingFactory,
+    ParticipantFactory,
+    ProgramFactory,
+    TopicFactory,
+    UserFactory,
+)
+from tests.queries import assert_same_queries, run
 
 LONDON = "Europe/London"
 
@@ -55,8 +63,7 @@ def _person(
     status: str = Participant.Status.APPROVED,
     matched: bool = False,
 ) -> Participant:
-    return Participant.objects.create(
-        organization=tenant.organization,
+    return ParticipantFactory(
         program=program,
         membership=membership,
         email=membership.user.email if membership else f"{first}.{last}@example.com".lower(),
@@ -79,14 +86,14 @@ def grow(tenant: Tenant, n: int, *, start: int = 0, meeting_at: datetime | None 
     now = timezone.now()
     org = tenant.organization
     with tenant.scope():
-        feedback_services.templates_ensure_builtin(organization=org)
+        template_services.templates_ensure_builtin(organization=org)
         version = (
             SurveyTemplate.objects.get(builtin_key="monthly-check-in")
             .versions.order_by("-number")
             .first()
         )
         for i in range(start, start + n):
-            program = Program.objects.create(
+            program = ProgramFactory(
                 organization=org,
                 slug=f"{org.slug}-program-{i}",
                 name=f"{org.slug.capitalize()} program {i}",
@@ -112,8 +119,7 @@ def grow(tenant: Tenant, n: int, *, start: int = 0, meeting_at: datetime | None 
             )
             partner.membership = senior
             partner.save(update_fields=["membership"])
-            pair = Pairing.objects.create(
-                organization=org,
+            pair = PairingFactory(
                 program=program,
                 mentor=me,
                 mentee=partner,
@@ -122,14 +128,13 @@ def grow(tenant: Tenant, n: int, *, start: int = 0, meeting_at: datetime | None 
             )
             world.pairs.append(pair)
             world.meetings.append(
-                Meeting.objects.create(
-                    organization=org,
+                MeetingFactory(
                     pairing=pair,
                     starts_at=(meeting_at or now + timedelta(days=3)) + timedelta(days=i),
                     uid=f"meeting-{uuid.uuid4()}@test",
                 )
             )
-            topic = Topic.objects.create(organization=org, name=f"{org.slug} topic {i}")
+            topic = TopicFactory(organization=org, name=f"{org.slug} topic {i}")
             LearningObjective.objects.create(
                 organization=org,
                 participant=me,
@@ -147,8 +152,7 @@ def grow(tenant: Tenant, n: int, *, start: int = 0, meeting_at: datetime | None 
                     required_for_juniors=True,
                 )
             )
-            cycle = FeedbackCycle.objects.create(
-                organization=org,
+            cycle = FeedbackCycleFactory(
                 program=program,
                 version=version,
                 title=f"{org.slug} check-in {i}",
@@ -172,8 +176,7 @@ def grow(tenant: Tenant, n: int, *, start: int = 0, meeting_at: datetime | None 
                 status=Participant.Status.APPLIED,
             )
             _person(tenant, program, first="Una", last=f"Unmatched{i}", side="senior")
-            quiet = Pairing.objects.create(
-                organization=org,
+            quiet = PairingFactory(
                 program=program,
                 mentor=_person(
                     tenant, program, first="Quinn", last=f"Quiet{i}", side="junior", matched=True
@@ -246,7 +249,7 @@ def test_done_things_leave_the_participant_home(alpha: Tenant, client_for) -> No
 
 def test_a_participant_without_a_pair_is_told_what_happens_next(alpha: Tenant, client_for) -> None:
     with alpha.scope():
-        program = Program.objects.create(
+        program = ProgramFactory(
             organization=alpha.organization,
             slug="waiting",
             name="Waiting room",
@@ -307,7 +310,7 @@ def test_an_hr_admin_sees_what_needs_attention_each_linked(alpha: Tenant, client
     # The partner of the junior raised a concern: their pair is at risk for that reason.
     assert f'href="/o/alpha/pairs/{world.pairs[0].pk}/"' in page and "an open concern" in page
     assert f'href="/o/alpha/programs/{program.slug}/feedback/{cycle.pk}/"' in page
-    closes = feedback_services.closes_at(cycle)
+    closes = feedback_selectors.closes_at(cycle)
     assert (
         f'alpha check-in 0 in Alpha program 0</a>, closes on <time datetime="{closes:%Y-%m-%d}'
         in page
@@ -320,18 +323,17 @@ def test_an_hr_admin_sees_what_needs_attention_each_linked(alpha: Tenant, client
 
 def test_an_hr_admin_with_nothing_to_do_is_told_so(alpha: Tenant, client_for) -> None:
     with alpha.scope():
-        program = Program.objects.create(
+        program = ProgramFactory(
             organization=alpha.organization, slug="calm", name="Calm", status=Program.Status.ACTIVE
         )
         # Not due yet: closes in ten days. And an on-demand survey HR never scheduled.
         version = (
-            feedback_services.templates_ensure_builtin(organization=alpha.organization)[0]
+            template_services.templates_ensure_builtin(organization=alpha.organization)[0]
             .versions.order_by("-number")
             .first()
         )
         for on_demand, days in ((False, 10), (True, 7)):
-            FeedbackCycle.objects.create(
-                organization=alpha.organization,
+            FeedbackCycleFactory(
                 program=program,
                 version=version,
                 title=f"Later {on_demand}",
@@ -385,16 +387,11 @@ PINNED = {Role.PARTICIPANT: 10, Role.HR_ADMIN: 10}
 def test_home_queries_do_not_grow_with_data(alpha: Tenant, client_for, role: Role) -> None:
     client = client_for(alpha.user(role))
 
-    def queries() -> tuple[int, str]:
-        with CaptureQueriesContext(connection) as ctx:
-            page = page_of(client, alpha)
-        return len(ctx.captured_queries), page
-
     grow(alpha, 1)
-    small, small_page = queries()
+    small = run(lambda: page_of(client, alpha))
     grow(alpha, 4, start=1)
-    large, large_page = queries()
+    large = run(lambda: page_of(client, alpha))
     # The larger page really shows more (so the count is pinned over real rows).
     marker = "alpha module 4" if role == Role.PARTICIPANT else "5 open concerns"
-    assert marker in large_page and marker not in small_page
-    assert small == large == PINNED[role], (small, large)
+    assert marker in large.result and marker not in small.result
+    assert_same_queries(small, large, pinned=PINNED[role])

@@ -6,12 +6,11 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from mentorship.models import AuditEvent, Invitation, Notification, Role
 from tests.conftest import Tenant
 from tests.factories import MembershipFactory
+from tests.queries import assert_queries_do_not_grow
 
 
 def add_members(t: Tenant, n: int) -> None:
@@ -66,13 +65,8 @@ def test_list_page_queries_do_not_grow_with_rows(
     client = client_for(alpha.hr)
     url = f"/o/{alpha.organization.slug}/{page}"
 
-    def queries() -> int:
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(url).status_code == 200
-        return len(ctx.captured_queries)
+    def page() -> None:
+        assert client.get(url).status_code == 200
 
     grow(alpha, 2)
-    small = queries()
-    grow(alpha, 40)
-    large = queries()
-    assert small == large == pinned, (small, large)
+    assert_queries_do_not_grow(page, grow=lambda: grow(alpha, 40), pinned=pinned)
