@@ -16,10 +16,7 @@ from django.utils import timezone
 from feedback.models import (
     Answer,
     FeedbackCycle,
-    Question,
     SurveyResponse,
-    SurveyTemplate,
-    TemplateVersion,
 )
 from feedback.summaries import summarize_cycles
 from mentorship.frame import digest
@@ -27,10 +24,18 @@ from mentorship.frame.tasks import dispatch_sponsor_digests
 from mentorship.models import DigestDelivery, Membership, Notification, Organization, Role
 from mentorship.tenancy import tenant_scope
 from pairings.models import Pairing
-from pairings.services import session_log_create
+from pairings.services.session_logs import session_log_create
 from programs.models import Participant, Program, ProgramSponsor
 from tests.conftest import Tenant, make_tenant
-from tests.factories import MembershipFactory
+from tests.factories import (
+    FeedbackCycleFactory,
+    MembershipFactory,
+    PairingFactory,
+    ParticipantFactory,
+    ProgramFactory,
+    QuestionFactory,
+    TemplateVersionFactory,
+)
 
 # This week's Monday, 09:00 UTC: the digest is due (from 07:00). Built on the real date so rows
 # stamped with the real time (created_at defaults) sit where the tests expect them.
@@ -44,8 +49,7 @@ AT_RISK_NAMES = ("Zebedee", "Quartermaine", "Ottoline", "Featherstonehaugh")
 
 
 def person(program: Program, first: str, last: str, side: str, **extra: object) -> Participant:
-    return Participant.objects.create(
-        organization=program.organization,
+    return ParticipantFactory(
         program=program,
         email=f"{first.lower()}@people.test",
         first_name=first,
@@ -61,7 +65,7 @@ def build_program(tenant: Tenant, name: str = "Digital Fluency", slug: str = "fl
     (3 hours) logged last week plus 1 the week before."""
     organization = tenant.organization
     with tenant.scope():
-        program = Program.objects.create(
+        program = ProgramFactory(
             organization=organization, slug=slug, name=name, status=Program.Status.ACTIVE
         )
         ProgramSponsor.objects.create(
@@ -72,8 +76,7 @@ def build_program(tenant: Tenant, name: str = "Digital Fluency", slug: str = "fl
         zeb = person(program, "Zebedee", "Quartermaine", "junior")
         ott = person(program, "Ottoline", "Featherstonehaugh", "senior", level=9)
         person(program, "Appli", "Cant", "junior", status=Participant.Status.APPLIED)
-        met = Pairing.objects.create(
-            organization=organization,
+        met = PairingFactory(
             program=program,
             mentor=ada,
             mentee=bea,
@@ -81,8 +84,7 @@ def build_program(tenant: Tenant, name: str = "Digital Fluency", slug: str = "fl
             last_met_at=MONDAY - timedelta(days=2),
         )
         # Never met in 40 days: at risk on the dashboard.
-        Pairing.objects.create(
-            organization=organization,
+        PairingFactory(
             program=program,
             mentor=zeb,
             mentee=ott,
@@ -106,18 +108,12 @@ def add_closed_survey(tenant: Tenant, program: Program, answers: int) -> None:
     NPS is 20 (with 5 answers), from ``answers`` people."""
     organization = tenant.organization
     with tenant.scope():
-        template = SurveyTemplate.objects.create(organization=organization, name="Check-in")
-        version = TemplateVersion.objects.create(
-            organization=organization, template=template, number=1
+        version = TemplateVersionFactory(
+            template__organization=organization, template__name="Check-in", number=1
         )
-        likert = Question.objects.create(
-            organization=organization, version=version, position=0, text="Value?", kind="likert"
-        )
-        nps = Question.objects.create(
-            organization=organization, version=version, position=1, text="Recommend?", kind="nps"
-        )
-        cycle = FeedbackCycle.objects.create(
-            organization=organization,
+        likert = QuestionFactory(version=version, position=0, text="Value?", kind="likert")
+        nps = QuestionFactory(version=version, position=1, text="Recommend?", kind="nps")
+        cycle = FeedbackCycleFactory(
             program=program,
             version=version,
             title="Check-in",
@@ -348,7 +344,7 @@ def test_only_active_sponsors_of_a_live_program_get_one(
     archived_only = MembershipFactory(organization=organization, is_sponsor=True)
     with alpha.scope():
         Membership.objects.filter(pk=removed.pk).update(removed_at=MONDAY - timedelta(days=1))
-        archived = Program.objects.create(
+        archived = ProgramFactory(
             organization=organization, slug="old", name="Old", archived_at=MONDAY
         )
         for membership, sponsored in (
@@ -369,7 +365,7 @@ def test_an_hr_admin_who_sponsors_gets_only_the_programs_they_sponsor(
     hr = alpha.members[Role.HR_ADMIN]
     with alpha.scope():
         Membership.objects.filter(pk=hr.pk).update(is_sponsor=True)
-        other = Program.objects.create(organization=alpha.organization, slug="o", name="Other")
+        other = ProgramFactory(organization=alpha.organization, slug="o", name="Other")
         ProgramSponsor.objects.create(organization=alpha.organization, program=other, membership=hr)
     assert dispatch(alpha, django_capture_on_commit_callbacks) == 2
     (to_hr,) = digests_to(alpha.hr.email)
