@@ -4,7 +4,6 @@ them, a real worker runs them inside the tenant's scope, and each email goes out
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -17,8 +16,9 @@ from django.core import mail
 from django.utils import timezone
 
 from mentorship.celery import app as celery_app
-from mentorship.models import Notification
+from mentorship.models import Notification, Role
 from tests.conftest import make_tenant
+from tests.factories import MeetingFactory
 
 pytestmark = pytest.mark.worker
 
@@ -74,41 +74,17 @@ def test_beat_and_a_real_worker_deliver_a_notification_whose_wake_up_was_lost(
 def test_a_real_worker_sends_each_meeting_reminder_exactly_once(
     transactional_db: None, tmp_path
 ) -> None:
-    from pairings.models import Meeting, Pairing
-    from programs.models import Participant, Program
-
     alpha = make_tenant("alpha")
-    with alpha.scope():
-        program = Program.objects.create(organization=alpha.organization, slug="p", name="P")
-        junior, senior = (
-            Participant.objects.create(
-                organization=alpha.organization,
-                program=program,
-                membership=alpha.members[role],
-                email=alpha.members[role].user.email,
-                first_name=side,
-                last_name="X",
-                side=side,
-            )
-            for role, side in (
-                (next(iter(alpha.members)), "junior"),
-                (list(alpha.members)[2], "senior"),
-            )
-        )
-        pairing = Pairing.objects.create(
-            organization=alpha.organization,
-            program=program,
-            mentor=junior,
-            mentee=senior,
-            status=Pairing.Status.ACTIVE,
-            last_met_at=timezone.now(),
-        )
-        Meeting.objects.create(
-            organization=alpha.organization,
-            pairing=pairing,
-            uid=f"{uuid.uuid4()}@test",
-            starts_at=timezone.now() + timedelta(minutes=50),
-        )
+    # Two members of alpha in a pair (HR admin and participant, any two accounts), meeting in
+    # 50 minutes: each gets the 1-hour reminder.
+    pairing = MeetingFactory(
+        pairing__program__organization=alpha.organization,
+        pairing__mentor__membership=alpha.members[Role.HR_ADMIN],
+        pairing__mentee__membership=alpha.members[Role.PARTICIPANT],
+        pairing__last_met_at=timezone.now(),
+        starts_at=timezone.now() + timedelta(minutes=50),
+    ).pairing
+    junior, senior = pairing.mentor, pairing.mentee
 
     def reminders() -> list[str]:
         return [m.to[0] for m in mail.outbox if m.subject.startswith("Reminder")]
@@ -123,17 +99,19 @@ def test_a_real_worker_sends_each_meeting_reminder_exactly_once(
 def test_a_real_worker_sends_each_check_in_invitation_exactly_once(
     transactional_db: None, tmp_path
 ) -> None:
-    from feedback import services as feedback_services
     from feedback.models import SurveyTemplate
-    from programs import services as program_services
+    from feedback.services import cycles as cycle_services
+    from feedback.services import templates as template_services
     from programs.models import Program
+    from programs.services import participants as participant_services
+    from programs.services import programs as program_services
 
     alpha = make_tenant("alpha")
     with alpha.scope():
         program = program_services.program_create(organization=alpha.organization, name="Cohort")
         Program.objects.filter(pk=program.pk).update(status=Program.Status.ACTIVE)
         for email, side in ((alpha.participant.email, "junior"), (alpha.sponsor.email, "senior")):
-            program_services.participant_add(
+            participant_services.participant_add(
                 program=program,
                 email=email,
                 invited_by=None,
@@ -142,8 +120,8 @@ def test_a_real_worker_sends_each_check_in_invitation_exactly_once(
                 side=side,
                 level=1 if side == "junior" else 9,
             )
-        feedback_services.templates_ensure_builtin(organization=alpha.organization)
-        feedback_services.cycle_create(
+        template_services.templates_ensure_builtin(organization=alpha.organization)
+        cycle_services.cycle_create(
             program=program,
             template=SurveyTemplate.objects.get(builtin_key="monthly-check-in"),
             opens_at=timezone.now(),

@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 
 from mentorship.models import Role
-from programs import services as program_services
+from pairings.models import Pairing
 from programs.models import Program
+from programs.services import participants as participant_services
+from programs.services import programs as program_services
+from programs.services import topics as topic_services
 from tests.conftest import Tenant
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, PairingFactory
 
 
 @pytest.fixture
@@ -21,10 +24,10 @@ def matching_program(alpha: Tenant) -> Program:
         )
         Program.objects.filter(pk=program.pk).update(status=Program.Status.MATCHING)
         program.refresh_from_db()
-        ai, social = program_services.topics_get_or_create(
+        ai, social = topic_services.topics_get_or_create(
             organization=alpha.organization, names=["AI", "Social"]
         )
-        add = program_services.participant_add
+        add = participant_services.participant_add
         add(
             program=program,
             email=alpha.members[Role.PARTICIPANT].user.email,
@@ -71,3 +74,16 @@ def matching_program(alpha: Tenant) -> Program:
         )
     program.senior_member = senior_member  # type: ignore[attr-defined]
     return program
+
+
+def active_pair(alpha: Tenant, program: Program) -> Pairing:
+    """An active pair in ``matching_program``: alpha's participant (junior j1) mentors the
+    other member (senior s1)."""
+    with alpha.scope():
+        people = {p.email: p for p in program.participants.all()}
+        return PairingFactory(
+            program=program,
+            mentor=people[alpha.participant.email],
+            mentee=people[program.senior_member.user.email],
+            status=Pairing.Status.ACTIVE,
+        )

@@ -15,7 +15,8 @@ from pairings.models import Meeting, Pairing, SessionWeek, TopicWeek
 from pairings.services.meetings import meeting_cancel, meetings_cancel_upcoming
 from pairings.services.session_logs import session_log_create
 from tests.conftest import Tenant
-from tests.pairings.test_session_logs import active_pair
+from tests.factories import MeetingFactory
+from tests.pairings.conftest import active_pair
 
 
 def _totals() -> tuple[set, set]:
@@ -77,8 +78,7 @@ def test_a_cancellation_records_which_side_cancelled(
     with alpha.scope():
         soon = timezone.now() + timedelta(days=3)
         first, second, _third = (
-            Meeting.objects.create(
-                organization=alpha.organization,
+            MeetingFactory(
                 pairing=pairing,
                 starts_at=soon + timedelta(hours=n),
                 uid=f"m{n}@test",

@@ -17,6 +17,7 @@ from pairings.services import match_runs
 from pairings.services import pairs as pair_services
 from programs.models import Participant, Program
 from tests.conftest import Tenant
+from tests.factories import MeetingFactory, PairingFactory, ParticipantFactory, ProgramFactory
 
 
 def ids(program: Program) -> dict[str, int]:
@@ -72,9 +73,8 @@ def test_reporting_lines_come_from_the_whole_organisation(alpha: Tenant, matchin
         j2.save()
         Participant.objects.get(email=senior).wants.set(j2.offers.all())
         Participant.objects.get(email="s2@example.com").wants.clear()
-        other = Program.objects.create(organization=alpha.organization, slug="other", name="Other")
-        Participant.objects.create(
-            organization=alpha.organization,
+        other = ProgramFactory(organization=alpha.organization, slug="other", name="Other")
+        ParticipantFactory(
             program=other,
             email="director@example.com",
             first_name="D",
@@ -285,16 +285,13 @@ def test_after_dissolving_hr_can_re_pair_in_an_active_program(
     from django.core import mail
     from django.utils import timezone
 
-    from pairings.models import Meeting
-
     run = make_run(alpha, matching_program, django_capture_on_commit_callbacks)
     with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
         match_runs.match_run_publish(run=run, actor=alpha.hr)
         pairing = Pairing.objects.get(mentee__membership=matching_program.senior_member)
         Pairing.objects.filter(pk=pairing.pk).update(status=Pairing.Status.ACTIVE)
         pairing.refresh_from_db()
-        meeting = Meeting.objects.create(
-            organization=alpha.organization,
+        meeting = MeetingFactory(
             pairing=pairing,
             uid=f"{uuid.uuid4()}@t",
             starts_at=timezone.now() + timedelta(days=3),
@@ -344,8 +341,7 @@ def test_a_proposal_is_not_published_over_a_pair_made_since(
     with alpha.scope():
         program = Program.objects.get(pk=matching_program.pk)
         people = {p.pk: p for p in program.participants.all()}
-        Pairing.objects.create(
-            organization=alpha.organization,
+        PairingFactory(
             program=program,
             mentor=people[pair["junior_id"]],
             mentee=people[pair["senior_id"]],

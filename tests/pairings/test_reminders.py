@@ -10,23 +10,18 @@ from django.core import mail
 from django.utils import timezone
 
 from mentorship.models import Notification
-from pairings.models import Meeting, Pairing, PairingEvent, ReminderDelivery, SessionLog
+from pairings.models import Meeting, Pairing, PairingEvent, ReminderDelivery
 from pairings.reminders import reminders_send_due
 from pairings.tasks import dispatch_reminders
 from tests.conftest import Tenant
+from tests.factories import MeetingFactory, SessionLogFactory
+from tests.pairings.conftest import active_pair
 
 
 @pytest.fixture
 def pair(alpha: Tenant, matching_program) -> Pairing:
+    pairing = active_pair(alpha, matching_program)
     with alpha.scope():
-        people = {p.email: p for p in matching_program.participants.all()}
-        pairing = Pairing.objects.create(
-            organization=alpha.organization,
-            program=matching_program,
-            mentor=people[alpha.participant.email],
-            mentee=people[matching_program.senior_member.user.email],
-            status=Pairing.Status.ACTIVE,
-        )
         PairingEvent.objects.create(
             organization=alpha.organization, pairing=pairing, status="active"
         )
@@ -35,8 +30,7 @@ def pair(alpha: Tenant, matching_program) -> Pairing:
 
 def meeting(alpha: Tenant, pairing: Pairing, starts_in: timedelta, minutes: int = 60) -> Meeting:
     with alpha.scope():
-        return Meeting.objects.create(
-            organization=alpha.organization,
+        return MeetingFactory(
             pairing=pairing,
             starts_at=timezone.now() + starts_in,
             duration_minutes=minutes,
@@ -101,8 +95,7 @@ def test_after_a_meeting_each_partner_is_asked_to_log_it_unless_they_did(
 ) -> None:
     m = meeting(alpha, pair, -timedelta(hours=2))
     with alpha.scope():
-        SessionLog.objects.create(
-            organization=alpha.organization,
+        SessionLogFactory(
             pairing=pair,
             author=pair.mentor,
             date=m.starts_at.astimezone(timezone.get_current_timezone()).date(),

@@ -7,21 +7,10 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from mentorship.models import Role
-from pairings.models import Pairing, SessionLog
-from programs import services as program_services
+from pairings.models import SessionLog
+from programs.services import objectives as program_services
 from tests.conftest import Tenant
-
-
-def active_pair(alpha: Tenant, program) -> Pairing:
-    with alpha.scope():
-        people = {p.email: p for p in program.participants.all()}
-        return Pairing.objects.create(
-            organization=alpha.organization,
-            program=program,
-            mentor=people[alpha.participant.email],
-            mentee=people[program.senior_member.user.email],
-            status=Pairing.Status.ACTIVE,
-        )
+from tests.pairings.conftest import active_pair
 
 
 def test_notes_stay_with_the_pair_and_private_notes_with_the_author(
@@ -120,7 +109,7 @@ def test_after_logging_a_short_survey_is_offered(
         fit = SurveyInvitation.objects.get(cycle__title="Pairing fit")
         assert fit.sent_at and fit.reminded_at  # offered, never emailed or chased
         assert fit.cycle.on_demand
-        from feedback.services import cycles_dispatch
+        from feedback.services.cycles import cycles_dispatch
 
         cycles_dispatch(organization=alpha.organization)  # a beat tick invites nobody else
         assert SurveyInvitation.objects.filter(cycle=fit.cycle).count() == 1

@@ -5,7 +5,6 @@ so messages queued before the move still run) and computes a match run."""
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -15,10 +14,11 @@ from django.utils import timezone
 
 from mentorship.celery import app as celery_app
 from mentorship.models import Role
-from pairings.models import MatchRun, Meeting, Pairing
+from pairings.models import MatchRun, Meeting
 from pairings.services import match_runs
-from programs.models import Participant, Program
+from programs.models import Program
 from tests.conftest import make_tenant
+from tests.factories import MeetingFactory, ProgramFactory
 from tests.mentorship.test_worker import run_beat_and_worker
 
 pytestmark = pytest.mark.worker
@@ -39,34 +39,14 @@ def test_a_real_worker_catches_up_a_lost_meeting_invitation_once(
     transactional_db: None, tmp_path
 ) -> None:
     alpha = make_tenant("alpha")
+    # Scheduled two minutes ago without its wake-up, as if the broker had been down.
+    meeting = MeetingFactory(
+        pairing__program__organization=alpha.organization,
+        pairing__mentor__membership=alpha.members[Role.PARTICIPANT],
+        pairing__mentee__membership=alpha.members[Role.SPONSOR],
+    )
+    junior, senior = meeting.pairing.mentor, meeting.pairing.mentee
     with alpha.scope():
-        program = Program.objects.create(organization=alpha.organization, slug="p", name="P")
-        junior, senior = (
-            Participant.objects.create(
-                organization=alpha.organization,
-                program=program,
-                membership=alpha.members[role],
-                email=alpha.members[role].user.email,
-                first_name=side,
-                last_name="X",
-                side=side,
-            )
-            for role, side in ((Role.PARTICIPANT, "junior"), (Role.SPONSOR, "senior"))
-        )
-        pairing = Pairing.objects.create(
-            organization=alpha.organization,
-            program=program,
-            mentor=junior,
-            mentee=senior,
-            status=Pairing.Status.ACTIVE,
-        )
-        # Scheduled two minutes ago without its wake-up, as if the broker had been down.
-        meeting = Meeting.objects.create(
-            organization=alpha.organization,
-            pairing=pairing,
-            uid=f"{uuid.uuid4()}@test",
-            starts_at=timezone.now() + timedelta(days=2),
-        )
         Meeting.objects.filter(pk=meeting.pk).update(
             updated_at=timezone.now() - timedelta(minutes=2)
         )
@@ -86,7 +66,7 @@ def test_a_real_worker_catches_up_a_lost_meeting_invitation_once(
 def test_a_real_worker_computes_a_match_run(transactional_db: None) -> None:
     alpha = make_tenant("alpha")
     with alpha.scope():
-        program = Program.objects.create(
+        program = ProgramFactory(
             organization=alpha.organization,
             slug="p",
             name="P",
