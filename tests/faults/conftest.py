@@ -26,10 +26,17 @@ from django.utils import timezone
 
 from mentorship.celery import app as celery_app
 from mentorship.models import Notification
-from pairings.models import Meeting, Pairing
-from programs.models import Participant, Program
+from pairings.models import Pairing
+from programs.models import Program
 from tests.conftest import Tenant
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import (
+    MeetingFactory,
+    MembershipFactory,
+    PairingFactory,
+    ParticipantFactory,
+    ProgramFactory,
+    UserFactory,
+)
 
 
 class WorkerKilled(BaseException):
@@ -107,7 +114,7 @@ def pairs_meeting_soon(tenant: Tenant, count: int) -> list[Pairing]:
     """``count`` active pairs of people with accounts, each meeting in 50 minutes: two 1-hour
     reminders due per pair, and nothing else (they met today, so no inactivity nudge)."""
     with tenant.scope():
-        program = Program.objects.create(
+        program = ProgramFactory(
             organization=tenant.organization,
             slug=f"faults-{uuid.uuid4().hex[:8]}",
             name="Faults",
@@ -122,8 +129,7 @@ def pairs_meeting_soon(tenant: Tenant, count: int) -> list[Pairing]:
                     organization=tenant.organization, user=user, is_participant=True
                 )
                 people.append(
-                    Participant.objects.create(
-                        organization=tenant.organization,
+                    ParticipantFactory(
                         program=program,
                         membership=membership,
                         email=user.email,
@@ -132,16 +138,14 @@ def pairs_meeting_soon(tenant: Tenant, count: int) -> list[Pairing]:
                         side=side,
                     )
                 )
-            pairing = Pairing.objects.create(
-                organization=tenant.organization,
+            pairing = PairingFactory(
                 program=program,
                 mentor=people[0],
                 mentee=people[1],
                 status=Pairing.Status.ACTIVE,
                 last_met_at=timezone.now(),
             )
-            Meeting.objects.create(
-                organization=tenant.organization,
+            MeetingFactory(
                 pairing=pairing,
                 uid=f"{uuid.uuid4()}@faults.test",
                 starts_at=timezone.now() + timedelta(minutes=50),

@@ -18,16 +18,21 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from feedback.models import Concern, FeedbackCycle, SurveyInvitation, SurveyTemplate
 from mentorship.models import Invitation, Membership, Notification, Role, User
-from pairings.models import MatchRun, Meeting, Pairing, SessionLog
+from pairings.models import MatchRun, Pairing
 from programs.models import (
     ImportJob,
     LearningObjective,
-    Participant,
-    Program,
-    Topic,
     TrainingModule,
 )
 from tests.conftest import Tenant
+from tests.factories import (
+    MeetingFactory,
+    PairingFactory,
+    ParticipantFactory,
+    ProgramFactory,
+    SessionLogFactory,
+    TopicFactory,
+)
 
 # Prefixes of routes that carry no organisation's data, and why.
 GLOBAL_PATTERNS: dict[str, str] = {
@@ -74,15 +79,14 @@ def _object_fillers() -> dict[str, Callable[[Tenant, User], object]]:
                 membership = (
                     Membership.objects.filter(user=viewer).first() or t.members[Role.PARTICIPANT]
                 )
-                program = Program.objects.create(
+                program = ProgramFactory(
                     organization=t.organization,
                     slug=f"prog-{t.organization.slug}",
                     name="Prog",
                     status="enrolling",
                 )
-                topic = Topic.objects.create(organization=t.organization, name="Topic")
-                participant = Participant.objects.create(
-                    organization=t.organization,
+                topic = TopicFactory(organization=t.organization, name="Topic")
+                participant = ParticipantFactory(
                     program=program,
                     membership=membership,
                     email=membership.user.email,
@@ -108,8 +112,7 @@ def _object_fillers() -> dict[str, Callable[[Tenant, User], object]]:
                         organization=t.organization, program=program, filename="f.csv"
                     ).pk,
                 }
-                senior = Participant.objects.create(
-                    organization=t.organization,
+                senior = ParticipantFactory(
                     program=program,
                     email=f"senior@{t.organization.slug}.test",
                     first_name="S",
@@ -118,28 +121,26 @@ def _object_fillers() -> dict[str, Callable[[Tenant, User], object]]:
                     level=9,
                 )
                 # The viewer is the junior of an active pair, so their pair pages are reachable.
-                pairing = Pairing.objects.create(
-                    organization=t.organization,
+                pairing = PairingFactory(
                     program=program,
                     mentor=participant,
                     mentee=senior,
                     status=Pairing.Status.ACTIVE,
                 )
                 _WORLDS[key]["pairing_id"] = pairing.pk
-                _WORLDS[key]["meeting_id"] = Meeting.objects.create(
-                    organization=t.organization,
+                _WORLDS[key]["meeting_id"] = MeetingFactory(
                     pairing=pairing,
                     starts_at="2030-01-01T10:00:00Z",
                     uid=f"m-{t.organization.slug}-{viewer.pk}@test",
                 ).pk
-                _WORLDS[key]["log_id"] = SessionLog.objects.create(
-                    organization=t.organization,
+                _WORLDS[key]["log_id"] = SessionLogFactory(
                     pairing=pairing,
                     author=participant,
                     date="2029-12-01",
                     minutes=45,
                 ).pk
-                from feedback.services import cycle_create, templates_ensure_builtin
+                from feedback.services.cycles import cycle_create
+                from feedback.services.templates import templates_ensure_builtin
 
                 templates_ensure_builtin(organization=t.organization)
                 cycle = cycle_create(
