@@ -1,6 +1,6 @@
-"""The release plan holds under every combination of views (issue 12).
+"""The release plan holds under every combination of views.
 
-Each leak the review reproduced has its test here, written to fail on the per-view checks that
+Each leak found so far has its test here, written to fail on the per-view checks that
 came before; the adversarial property test then collects every survey figure that HR admins
 and sponsors can obtain from results pages, their CSVs and both dashboards at every filter, and
 checks the atoms of the groups behind them.
@@ -28,7 +28,9 @@ from programs.services import participants as participant_services
 from programs.services import sponsors as sponsor_services
 from programs.services import topics as topic_services
 from tests.conftest import Tenant
+from tests.factories import ParticipantFactory
 from tests.feedback.test_results import make_cycle
+from tests.queries import Run, assert_same_queries, run
 
 # --- The pure rule --------------------------------------------------------------------------------
 
@@ -198,8 +200,7 @@ def test_everyone_minus_two_departments_on_a_dashboard_never_gives_a_third(
         )
         for department in ("Ops", "Sales", "Legal"):
             for n in range(4):
-                Participant.objects.create(
-                    organization=alpha.organization,
+                ParticipantFactory(
                     program=program,
                     email=f"{department}{n}@example.com",
                     first_name="P",
@@ -387,8 +388,7 @@ def test_no_combination_of_views_isolates_fewer_than_k_people(
                     topics=dict.fromkeys(topics, 1 + n % 5),
                 )
                 # People behind the dashboards' department filters: enough of each to offer it.
-                Participant.objects.create(
-                    organization=alpha.organization,
+                ParticipantFactory(
                     program=cycle.program,
                     email=f"p{n}@example.com",
                     first_name="P",
@@ -411,7 +411,7 @@ def test_no_combination_of_views_isolates_fewer_than_k_people(
         transaction.set_rollback(True)
 
 
-# --- Found in review -----------------------------------------------------------------------------
+# --- Changing k, blank answers, topics one person chose, groups that do not meet --------------
 
 
 def _closed_check_in(alpha: Tenant, program, people: int) -> FeedbackCycle:
@@ -428,28 +428,29 @@ def test_raising_k_narrows_every_plan_at_once_so_no_page_rebuilds_them(
 ) -> None:
     """Plans were narrowed lazily on the first page after k rose: 4 queries per survey inside
     a GET (20 queries with 1 survey, 52 with 9). The settings change narrows them instead."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     from mentorship.services import organization_update
 
     with alpha.scope():
         program = make_cycle(alpha).program
     client = client_for(alpha.hr)
 
-    def first_view_after_raising_k_to(k: int) -> tuple[int, int]:
+    def first_view_after_raising_k_to(k: int) -> tuple[Run, Run]:
         """Queries of the settings change (which narrows every plan), then of the page."""
-        with alpha.scope(), CaptureQueriesContext(connection) as settings_change:
-            organization_update(
-                organization=alpha.organization,
-                actor=alpha.hr,
-                name=alpha.organization.name,
-                anonymity_threshold=k,
-                mfa_required=alpha.organization.mfa_required,
-            )
-        with CaptureQueriesContext(connection) as page:
+
+        def change() -> None:
+            with alpha.scope():
+                organization_update(
+                    organization=alpha.organization,
+                    actor=alpha.hr,
+                    name=alpha.organization.name,
+                    anonymity_threshold=k,
+                    mfa_required=alpha.organization.mfa_required,
+                )
+
+        def page() -> None:
             assert client.get("/o/alpha/dashboard/").status_code == 200
-        return len(settings_change.captured_queries), len(page.captured_queries)
+
+        return run(change), run(page)
 
     with alpha.scope():
         _closed_check_in(alpha, program, 8)
@@ -458,7 +459,8 @@ def test_raising_k_narrows_every_plan_at_once_so_no_page_rebuilds_them(
         for _ in range(8):
             _closed_check_in(alpha, program, 8)
     many = first_view_after_raising_k_to(7)
-    assert many == one
+    assert_same_queries(one[0], many[0])
+    assert_same_queries(one[1], many[1])
     with alpha.scope():
         assert {c.release_plan["k"] for c in FeedbackCycle.objects.filter(status="closed")} == {7}
 
