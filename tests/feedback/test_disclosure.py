@@ -411,7 +411,7 @@ def test_no_combination_of_views_isolates_fewer_than_k_people(
         transaction.set_rollback(True)
 
 
-# --- Changing k, blank answers, topics one person chose, groups that do not meet --------------
+# --- Changing k, blank answers, topics one person chose, groups that do not meet ------------------
 
 
 def _closed_check_in(alpha: Tenant, program, people: int) -> FeedbackCycle:
