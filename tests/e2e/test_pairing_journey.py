@@ -1,7 +1,7 @@
-"""The journey of issue 4, as real people in Chromium: the HR admin runs matching on the demo
-program, reads an explanation, swaps two people and publishes; the senior confirms; both accept
-the agreement; the junior schedules a meeting (the invitation carries an ICS) and logs a
-session; the meeting's reminder arrives exactly once."""
+"""A pairing from matching to the first session, as real people in Chromium: the HR admin runs
+matching on the demo program, reads an explanation, swaps two people and publishes; the senior
+confirms; both accept the agreement; the junior schedules a meeting (the invitation carries an
+ICS) and logs a session; the meeting's reminder arrives exactly once."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def test_from_matching_to_a_reminded_meeting(page, browser, live_server, transac
 
     # The junior schedules a meeting 50 minutes from now, in their own timezone.
     with tenant_scope(acme):
-        from pairings.meetings import viewer_timezone
+        from pairings.selectors import viewer_timezone
 
         tz = viewer_timezone(pairing=pairing, membership=pairing.mentor.membership)
     start = (timezone.now() + timedelta(minutes=50)).astimezone(tz)

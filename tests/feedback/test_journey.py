@@ -1,5 +1,6 @@
-"""Issue 5's story: an HR admin schedules a monthly check-in, the invitations arrive exactly
-once, participants answer, and a sponsor sees results only where at least k answered."""
+"""A survey from start to end: an HR admin schedules a monthly check-in, the invitations
+arrive exactly once, participants answer, and a sponsor sees results only where at least k
+answered."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The ways the anonymity review found to trace answers, each shut."""
+"""Ways to trace an anonymous answer back to its person, each shut."""
 
 from __future__ import annotations
 

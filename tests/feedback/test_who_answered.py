@@ -1,4 +1,4 @@
-"""Issue 12: who answered an anonymous survey, and who was reminded, is the person's own business.
+"""Who answered an anonymous survey, and who was reminded, is the person's own business.
 
 While the survey is open HR admins see counts only; once it closes no row says, person by
 person, who answered or who was reminded. Each reminder stays in its recipient's inbox, and

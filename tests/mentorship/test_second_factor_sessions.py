@@ -1,4 +1,4 @@
-"""Issue 12 (A): the second factor is asked of each session, not only of the account.
+"""The second factor is asked of each session, not only of the account.
 
 The MFA gates (an organisation's policy, the operator admin) let a session in only if that
 session itself passed a second factor. Adding or removing one ends the account's other sessions.

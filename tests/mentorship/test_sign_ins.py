@@ -1,4 +1,4 @@
-"""Issue 12 (B): a sign-in is the person's own record; an organisation sees only that they came in.
+"""A sign-in is the person's own record; an organisation sees only that they came in.
 
 A consultant who belongs to two organisations and signs in to work for one of them must leave no
 trace (time, address) in the other's audit log.
