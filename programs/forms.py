@@ -332,4 +332,4 @@ class ProfileForm(ParticipantEditForm):
     """What a participant keeps up to date themselves."""
 
     class Meta(ParticipantEditForm.Meta):
-        fields = ["title", "timezone", "offers", "wants", "availability", "bio"]
+        fields = ["title", "timezone", "offers", "wants", *ABOUT_FIELDS]
