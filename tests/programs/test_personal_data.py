@@ -23,7 +23,6 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from feedback import services as feedback_services
 from feedback.models import (
     Answer,
     Concern,
@@ -36,13 +35,22 @@ from feedback.models import (
     SurveyTemplate,
 )
 from feedback.results import cycle_results
+from feedback.services import after_session as after_session_services
+from feedback.services import concerns as concern_services
+from feedback.services import cycles as cycle_services
+from feedback.services import responses as response_services
 from mentorship import services as kernel
 from mentorship.frame.dashboards import Filters, dashboard
 from mentorship.models import AuditEvent, Invitation, Membership, Notification, Role, User
 from mentorship.tenancy import across_all_organizations
-from pairings import activity, meetings
-from pairings import services as pairing_services
+from pairings import activity
+from pairings.match_computation import match_run_compute
 from pairings.models import Meeting, Pairing, PairingEvent, SessionLog, SessionWeek, TopicWeek
+from pairings.services import exits as exit_services
+from pairings.services import match_runs as match_run_services
+from pairings.services import meetings
+from pairings.services import pairs as pair_services
+from pairings.services import session_logs as session_log_services
 from programs import privacy
 from programs.models import ImportJob, LearningObjective, Participant, Program
 from programs.services import objectives as objective_services
@@ -86,7 +94,7 @@ def _answer(invitation: SurveyInvitation, user: User, text: str) -> None:
     answers: dict[int, Any] = {}
     for q in invitation.cycle.version.questions.all():
         answers[q.pk] = q.choices[0] if q.choices else values.get(q.kind)
-    feedback_services.response_submit(invitation=invitation, answers=answers, actor=user)
+    response_services.response_submit(invitation=invitation, answers=answers, actor=user)
 
 
 def tell_story(alpha: Tenant, *, member: bool) -> Story:
@@ -173,18 +181,18 @@ def tell_story(alpha: Tenant, *, member: bool) -> Story:
         )
         Program.objects.filter(pk=program.pk).update(status=Program.Status.MATCHING)
         program.refresh_from_db()
-        run = pairing_services.match_run_start(
+        run = match_run_services.match_run_start(
             program=program, actor=hr, locked=[[quin.pk, sol.pk]]
         )
-        pairing_services.match_run_compute(run=run)
+        match_run_compute(run=run)
         run.refresh_from_db()
-        (pairing,) = pairing_services.match_run_publish(run=run, actor=hr)
+        (pairing,) = match_run_services.match_run_publish(run=run, actor=hr)
         Program.objects.filter(pk=program.pk).update(status=Program.Status.ACTIVE)
         pairing = Pairing.objects.get(pk=pairing.pk)
-        pairing_services.pairing_confirm(pairing=pairing, membership=sol_m, confirm=True)
+        pair_services.pairing_confirm(pairing=pairing, membership=sol_m, confirm=True)
         if member:
-            pairing_services.pairing_accept_agreement(pairing=pairing, membership=sol_m)
-            pairing_services.pairing_accept_agreement(pairing=pairing, membership=quin_m)
+            pair_services.pairing_accept_agreement(pairing=pairing, membership=sol_m)
+            pair_services.pairing_accept_agreement(pairing=pairing, membership=quin_m)
         else:
             Pairing.objects.filter(pk=pairing.pk).update(status=Pairing.Status.ACTIVE)
         pairing = Pairing.objects.get(pk=pairing.pk)
@@ -192,7 +200,7 @@ def tell_story(alpha: Tenant, *, member: bool) -> Story:
         quin.refresh_from_db()
         sol.refresh_from_db()
         today = timezone.localdate()
-        pairing_services.session_log_create(
+        session_log_services.session_log_create(
             pairing=pairing,
             author=quin,
             date=today - timedelta(days=1),
@@ -203,7 +211,7 @@ def tell_story(alpha: Tenant, *, member: bool) -> Story:
             shared_notes="Q shared",
             private_notes="Q private thought",
         )
-        pairing_services.session_log_create(
+        session_log_services.session_log_create(
             pairing=pairing,
             author=sol,
             date=today - timedelta(days=2),
@@ -227,8 +235,8 @@ def tell_story(alpha: Tenant, *, member: bool) -> Story:
                 location=f"{FULL_NAME}'s desk",
                 actor=quin_user,
             )
-        feedback_services.concern_raise(participant=quin, kind="help", text="Q concern text")
-        feedback_services.concern_raise(
+        concern_services.concern_raise(participant=quin, kind="help", text="Q concern text")
+        concern_services.concern_raise(
             participant=sol, kind="other", text=f"{FULL_NAME} does not always reply"
         )
         # The partner's own confidential event: never in Quintessa's export.
@@ -243,12 +251,10 @@ def tell_story(alpha: Tenant, *, member: bool) -> Story:
         story = Story(program, quin, sol, olive, pairing, hr, quin_user, sol_user)
         if member:
             _surveys(story, alpha, now)
-            pairing_services.pairing_request_exit(
+            exit_services.pairing_request_exit(
                 pairing=pairing, membership=quin_m, note="Q exit note"
             )
-        pairing_services.pairing_dissolve(
-            pairing=pairing, actor=hr, note=f"Talked with {FULL_NAME}"
-        )
+        pair_services.pairing_dissolve(pairing=pairing, actor=hr, note=f"Talked with {FULL_NAME}")
         ImportJob.objects.create(
             organization=org,
             program=program,
@@ -279,29 +285,31 @@ def _surveys(story: Story, alpha: Tenant, now: datetime) -> None:
     """Pairing fit (by name) answered by both, a closed anonymous check-in answered by both,
     and an open one with Sol's pending answer naming Quintessa."""
     org = alpha.organization
-    fit = feedback_services.after_session_invitation(participant=story.quin, pairing=story.pairing)
+    fit = after_session_services.after_session_invitation(
+        participant=story.quin, pairing=story.pairing
+    )
     _answer(fit, story.quin_user, "Q fit text")
-    fit_sol = feedback_services.after_session_invitation(
+    fit_sol = after_session_services.after_session_invitation(
         participant=story.sol, pairing=story.pairing
     )
     _answer(fit_sol, story.sol_user, f"{FULL_NAME} is a great fit")
     monthly = SurveyTemplate.objects.get(builtin_key="monthly-check-in")
-    checkin = feedback_services.cycle_create(
+    checkin = cycle_services.cycle_create(
         program=story.program, template=monthly, opens_at=now, title="Check-in 1"
     )
-    feedback_services.cycles_dispatch(organization=org, now=now + timedelta(minutes=1))
+    cycle_services.cycles_dispatch(organization=org, now=now + timedelta(minutes=1))
     for person, user, text in (
         (story.quin, story.quin_user, "Q anonymous text"),
         (story.sol, story.sol_user, f"{FULL_NAME} is a great mentor"),
     ):
         _answer(SurveyInvitation.objects.get(cycle=checkin, participant=person), user, text)
     later = now + timedelta(days=30)
-    feedback_services.cycles_dispatch(organization=org, now=later)
+    cycle_services.cycles_dispatch(organization=org, now=later)
     assert FeedbackCycle.objects.filter(status=FeedbackCycle.Status.CLOSED).count() == 2
-    second = feedback_services.cycle_create(
+    second = cycle_services.cycle_create(
         program=story.program, template=monthly, opens_at=later, title="Check-in 2"
     )
-    feedback_services.cycles_dispatch(organization=org, now=later + timedelta(minutes=1))
+    cycle_services.cycles_dispatch(organization=org, now=later + timedelta(minutes=1))
     _answer(
         SurveyInvitation.objects.get(cycle=second, participant=story.sol),
         story.sol_user,
