@@ -44,13 +44,15 @@ from hypothesis import strategies as st
 
 from feedback.models import FeedbackCycle
 from mentorship.models import Membership, Notification, Role
-from pairings.meetings import calendar_feed_token_create
 from pairings.models import Pairing
+from pairings.services.meetings import calendar_feed_token_create
 from programs.library import TEMPLATES
-from programs.models import Participant, Program, Topic
-from programs.services import PROGRAM_SETTINGS, program_sponsor_add
+from programs.models import Participant, Program
+from programs.services.programs import PROGRAM_SETTINGS
+from programs.services.sponsors import program_sponsor_add
 from tests.conftest import Tenant
 from tests.dbstate import changed, snapshot
+from tests.factories import TopicFactory
 from tests.feedback.test_results import answer
 from tests.isolation import test_url_isolation as isolation
 
@@ -446,7 +448,7 @@ def _participant_applied(tenant: Tenant, world: dict[str, Any]) -> None:
 
 def _second_topic(tenant: Tenant, world: dict[str, Any]) -> None:
     """A topic to merge the world's one into."""
-    Topic.objects.create(organization=tenant.organization, name="Other topic")
+    TopicFactory(organization=tenant.organization, name="Other topic")
 
 
 def _sponsor(tenant: Tenant, world: dict[str, Any]) -> None:

@@ -29,11 +29,12 @@ from hypothesis import strategies as st
 
 from feedback.models import Question
 from mentorship.csv_export import FORMULA_STARTS, csv_writer, neutralise
-from programs.importer import parse_participants_csv
+from programs.csv_parser import parse_participants_csv
 from programs.library import TEMPLATES
 from programs.models import ImportJob, Participant, Program, Topic
 from tests.conftest import Tenant
 from tests.dbstate import changed, snapshot
+from tests.factories import ProgramFactory
 from tests.feedback.test_results import answer, make_cycle
 from tests.programs.test_importer import HEADERS, ROWS, render
 from tests.security.test_hostile_forms import IMG, SCRIPT, unescaped
@@ -54,7 +55,7 @@ NOT_UTF8 = "The file is not UTF-8 text"
 @pytest.fixture
 def program(alpha: Tenant) -> Program:
     with alpha.scope():
-        return Program.objects.create(organization=alpha.organization, slug="p", name="P")
+        return ProgramFactory(organization=alpha.organization, slug="p", name="P")
 
 
 def upload_url(program: Program) -> str:
@@ -405,7 +406,7 @@ def test_survey_answers_and_texts_in_the_results_csv_are_neutralised(
 
 
 def test_program_names_in_the_dashboard_csv_are_neutralised(alpha: Tenant, client_for) -> None:
-    from programs import services as program_services
+    from programs.services import programs as program_services
 
     with alpha.scope():
         program_services.program_create(organization=alpha.organization, name=FORMULAS[1])
