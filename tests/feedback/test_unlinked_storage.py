@@ -16,19 +16,22 @@ from feedback.models import (
 )
 from feedback.results import cycle_results
 from feedback.services import responses as response_services
-from mentorship.models import Membership, User
+from mentorship.models import User
 from programs.models import LearningObjective, Participant
 from programs.services import participants as participant_services
 from programs.services import topics as topic_services
 from tests.conftest import Tenant
+from tests.factories import MembershipFactory
 from tests.feedback.test_results import make_cycle
 
 
 def _person(
     cycle: FeedbackCycle, n: int, *, side: str, department: str
 ) -> tuple[User, Participant]:
-    user = User.objects.create_user(email=f"rater{n}@example.com", password="x")
-    membership = Membership.objects.create(organization=cycle.organization, user=user)
+    membership = MembershipFactory(
+        organization=cycle.organization, user__email=f"rater{n}@example.com"
+    )
+    user = membership.user
     person = participant_services.participant_add(
         program=cycle.program,
         email=user.email,
