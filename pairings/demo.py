@@ -10,8 +10,8 @@ from django.utils import timezone
 from mentorship.models import Organization
 from pairings import activity
 from pairings.models import Meeting, Pairing, PairingEvent, SessionLog
-from programs import services as program_services
 from programs.models import Participant, Program, ProgramSponsor
+from programs.services import configs as program_services
 
 PILOT_SLUG = "pilot"
 # (junior number, senior number) of the pilot's pairs; they count as "paired before" when the

@@ -141,8 +141,8 @@ def demo(transactional_db) -> dict[str, int]:
     """The demo, with the digital-fluency check-in opened so that junior3 has a survey to answer;
     returns the ids the pages need."""
     call_command("seed_demo", "--password", PASSWORD, stdout=StringIO())
-    from feedback import services
     from feedback.models import FeedbackCycle, SurveyInvitation
+    from feedback.services import cycles as services
     from mentorship.models import Organization
     from mentorship.tenancy import tenant_scope
     from pairings.models import Pairing

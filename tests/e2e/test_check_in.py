@@ -9,10 +9,12 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from feedback import services
 from feedback.models import PendingResponse, SurveyResponse, SurveyTemplate
-from programs import services as program_services
+from feedback.services import cycles as cycle_services
+from feedback.services import templates as template_services
 from programs.models import Program
+from programs.services import participants as participant_services
+from programs.services import programs as program_services
 from tests.conftest import PASSWORD, make_tenant
 
 pytestmark = pytest.mark.browser
@@ -23,7 +25,7 @@ def test_answering_a_check_in_from_the_email_link(page, live_server, transaction
     with tenant.scope():
         program = program_services.program_create(organization=tenant.organization, name="Cohort")
         Program.objects.filter(pk=program.pk).update(status=Program.Status.ACTIVE)
-        program_services.participant_add(
+        participant_services.participant_add(
             program=program,
             email=tenant.participant.email,
             invited_by=None,
@@ -31,13 +33,13 @@ def test_answering_a_check_in_from_the_email_link(page, live_server, transaction
             last_name="Junior",
             side="junior",
         )
-        services.templates_ensure_builtin(organization=tenant.organization)
-        services.cycle_create(
+        template_services.templates_ensure_builtin(organization=tenant.organization)
+        cycle_services.cycle_create(
             program=program,
             template=SurveyTemplate.objects.get(builtin_key="monthly-check-in"),
             opens_at=timezone.now(),
         )
-        services.cycles_dispatch(organization=tenant.organization)
+        cycle_services.cycles_dispatch(organization=tenant.organization)
     [email] = [m for m in mail.outbox if m.subject.startswith("Check-in")]
     link = re.search(r"http://testserver(/o/alpha/surveys/\d+/)", email.body).group(1)
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from feedback.models import PendingResponse
-from feedback.services import cycles_dispatch
+from feedback.services.cycles import cycles_dispatch
 from mentorship.models import Organization
 from mentorship.tenancy import tenant_scope
 from pairings.models import Meeting, Pairing, SessionLog

@@ -15,11 +15,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, OperationalError, connection
 
 from mentorship.models import AuditEvent, Invitation, Membership, Notification
-from pairings import services as pairing_services
 from pairings.models import MatchRun, Pairing, PairingEvent
-from programs import importer
-from programs import services as program_services
+from pairings.services import match_runs as pairing_services
 from programs.models import ImportJob, Participant, Program, Topic
+from programs.services import imports as importer
+from programs.services import participants as participant_services
+from programs.services import programs as program_services
+from programs.services import topics as topic_services
 from tests.conftest import Tenant
 from tests.factories import MembershipFactory, UserFactory
 
@@ -133,7 +135,7 @@ def proposal(alpha: Tenant, django_capture_on_commit_callbacks) -> MatchRun:
         )
         Program.objects.filter(pk=program.pk).update(status=Program.Status.MATCHING)
         program.refresh_from_db()
-        (topic,) = program_services.topics_get_or_create(
+        (topic,) = topic_services.topics_get_or_create(
             organization=alpha.organization, names=["Fault tolerance"]
         )
         for n in range(2):
@@ -143,7 +145,7 @@ def proposal(alpha: Tenant, django_capture_on_commit_callbacks) -> MatchRun:
                     user=UserFactory(email=f"{side}{n}@alpha.test"),
                     is_participant=True,
                 )
-                program_services.participant_add(
+                participant_services.participant_add(
                     program=program,
                     email=member.user.email,
                     invited_by=None,
