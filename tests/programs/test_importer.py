@@ -13,7 +13,6 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import AutoField
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -29,7 +28,8 @@ from programs.services.imports import (
     participants_import,
 )
 from tests.conftest import Tenant
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, ProgramFactory, TopicFactory, UserFactory
+from tests.queries import Run, assert_same_queries, run
 
 HEADER = (
     "email,first_name,last_name,side,department,title,level,manager_email,timezone,offers,wants"
@@ -49,7 +49,7 @@ def person(email: str, side: str = "junior", **fields: object) -> ParticipantRow
 @pytest.fixture
 def program(alpha: Tenant) -> Program:
     with alpha.scope():
-        return Program.objects.create(organization=alpha.organization, slug="p", name="P")
+        return ProgramFactory(organization=alpha.organization, slug="p", name="P")
 
 
 def run_import(tenant: Tenant, program: Program, rows, **kwargs) -> ImportSummary:
@@ -67,11 +67,11 @@ def counts(tenant: Tenant) -> tuple[int, int, int, int]:
         )
 
 
-def writes(queries: CaptureQueriesContext) -> list[str]:
+def writes(queries: Run) -> list[str]:
     return [
-        q["sql"]
-        for q in queries.captured_queries
-        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        sql
+        for sql in queries.sql
+        if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
     ]
 
 
@@ -343,7 +343,7 @@ def test_unknown_topics_are_created_once_and_known_ones_matched_ignoring_case(
     alpha: Tenant, program: Program
 ) -> None:
     with alpha.scope():
-        known = Topic.objects.create(organization=alpha.organization, name="Cloud")
+        known = TopicFactory(organization=alpha.organization, name="Cloud")
     rows = [
         person("a@x.com", offers=("Machine Learning", "CLOUD")),
         person("b@x.com", wants=("machine learning", "cloud")),
@@ -365,9 +365,9 @@ def test_reimporting_the_same_rows_changes_nothing_and_writes_nothing(
         csv_text(GOOD, f"{sponsor},Sam,Sponsor,senior,,,20,,,AI,Cloud", "c@x.com,C,D,junior")
     ).rows
     run_import(alpha, program, rows)
-    with alpha.scope(), CaptureQueriesContext(connection) as queries:
-        summary = participants_import(program=program, rows=rows, invited_by=alpha.hr)
-    assert summary == ImportSummary(created=0, updated=0, unchanged=3, invited=0)
+    with alpha.scope():
+        queries = run(lambda: participants_import(program=program, rows=rows, invited_by=alpha.hr))
+    assert queries.result == ImportSummary(created=0, updated=0, unchanged=3, invited=0)
     assert writes(queries) == []
 
 
@@ -514,9 +514,9 @@ def test_the_preview_tells_what_would_happen_without_writing(
     run_import(alpha, program, [person("a@x.com"), person("b@x.com")])
     rows = [person("a@x.com"), person("b@x.com", level=9), person("c@x.com", wants=("Go", "go"))]
     before = counts(alpha)
-    with alpha.scope(), CaptureQueriesContext(connection) as queries:
-        preview = import_preview(program=program, rows=rows)
-    assert preview == ImportPreview(to_create=1, to_update=1, unchanged=1, new_topics=["Go"])
+    with alpha.scope():
+        queries = run(lambda: import_preview(program=program, rows=rows))
+    assert queries.result == ImportPreview(to_create=1, to_update=1, unchanged=1, new_topics=["Go"])
     assert writes(queries) == []
     assert counts(alpha) == before
 
@@ -529,19 +529,14 @@ def _insert_batches(model: type, objects: int) -> int:
 
 
 def test_the_number_of_queries_does_not_grow_with_rows(alpha: Tenant) -> None:
-    with alpha.scope():
-        for name in ("AI", "Cloud"):
-            Topic.objects.create(organization=alpha.organization, name=name)
+    for name in ("AI", "Cloud"):
+        TopicFactory(organization=alpha.organization, name=name)
 
-    def queries_for(rows: int) -> int:
-        with alpha.scope():
-            program = Program.objects.create(
-                organization=alpha.organization, slug=f"p{rows}", name=f"P{rows}"
-            )
+    def queries_for(rows: int) -> Run:
+        program = ProgramFactory(organization=alpha.organization, slug=f"p{rows}", name=f"P{rows}")
         data = [person(f"n{rows}-{i}@x.com", offers=("AI",), wants=("cloud",)) for i in range(rows)]
-        with alpha.scope(), CaptureQueriesContext(connection) as queries:
-            participants_import(program=program, rows=data, invited_by=alpha.hr)
-        return len(queries.captured_queries)
+        with alpha.scope():
+            return run(lambda: participants_import(program=program, rows=data, invited_by=alpha.hr))
 
     # Equal on PostgreSQL; on SQLite only the bulk INSERTs split into more statements, because
     # SQLite caps the parameters of one statement.
@@ -554,7 +549,8 @@ def test_the_number_of_queries_does_not_grow_with_rows(alpha: Tenant) -> None:
             Invitation,
         )
     )
-    assert queries_for(200) == queries_for(10) + extra
+    large = queries_for(200)
+    assert_same_queries(queries_for(10), large, extra=extra)
 
 
 # --- The command ----------------------------------------------------------------------------------

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from mentorship.models import Invitation, Membership, Notification, Role
 from programs.models import LearningObjective, Participant, Program, Topic, TrainingModule
@@ -14,6 +12,7 @@ from programs.services import topics as topic_services
 from tests.conftest import Tenant
 from tests.factories import MembershipFactory, UserFactory
 from tests.programs.conftest import add_person, url
+from tests.queries import assert_queries_do_not_grow
 
 # --- Topics
 
@@ -290,15 +289,11 @@ def test_directory_queries_do_not_grow_with_participants(
             for i in range(start, start + n):
                 add_person(program, f"p{i}@example.com", offers=topics, wants=topics[:1])
 
-    def count() -> int:
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(url(program, page)).status_code == 200
-        return len(ctx.captured_queries)
+    def directory() -> None:
+        assert client.get(url(program, page)).status_code == 200
 
     grow(3, 0)
-    small = count()
-    grow(30, 100)
-    assert count() == small
+    assert_queries_do_not_grow(directory, grow=lambda: grow(30, 100))
 
 
 def test_the_demo_program_is_seeded(db) -> None:

@@ -59,7 +59,7 @@ from programs.services import programs as program_services
 from programs.services import topics as topic_services
 from programs.services import training as training_services
 from tests.conftest import Tenant
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, PairingFactory, UserFactory
 from tests.programs.conftest import add_person
 
 EMAIL = "quintessa.vandermolen@alpha.test"
@@ -477,8 +477,7 @@ def test_a_running_pair_ends_first(alpha: Tenant, client_for) -> None:
             )
             for email, side, level in ((EMAIL, "junior", 1), (senior.user.email, "senior", 9))
         ]
-        pairing = Pairing.objects.create(
-            organization=alpha.organization,
+        pairing = PairingFactory(
             program=program,
             mentor=people[0],
             mentee=people[1],

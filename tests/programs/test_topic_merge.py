@@ -28,6 +28,7 @@ from programs.services import participants as participant_services
 from programs.services import programs as program_services
 from programs.services import topics as topic_services
 from tests.conftest import Tenant
+from tests.factories import PairingFactory
 
 TODAY = timezone.localdate()
 
@@ -101,8 +102,7 @@ def build(alpha: Tenant) -> tuple[Program, Topic, Topic]:
             )
         Participant.objects.update(matched=True)
         pairs = [
-            Pairing.objects.create(
-                organization=alpha.organization,
+            PairingFactory(
                 program=program,
                 mentor=people[f"j{n}"],
                 mentee=people[f"s{n}"],
