@@ -6,7 +6,6 @@ from collections import Counter
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Subquery
-from django.db.models.functions import Greatest
 
 from mentorship.models import Membership, User
 from mentorship.tenancy import across_all_organizations, tenant_scope
@@ -56,23 +55,43 @@ def revoke_feeds_of_deactivated_account(
 def session_log_topics_move(source: Topic, target: Topic) -> None:
     """Logs tagged with ``source`` are tagged with ``target``. A log tagged with both counted
     once under each topic in its week's totals and is one session of ``target`` now: that total
-    loses one (on the key :func:`pairings.activity.record_session` wrote, from the author's side
-    and department), so the merged total is what logging it under ``target`` alone gives."""
-    both = Counter(
-        (
-            row["pairing__program_id"],
-            week_of(row["date"]),
-            row["author__side"],
-            row["author__department"],
-        )
-        for row in SessionLog.objects.filter(topics=source)
+    loses one, so the merged total is what logging it under ``target`` alone gives.
+
+    It loses it on the key :func:`pairings.activity.record_session` wrote: the author's side and
+    department when the log was written, which may not be today's (a department changed since).
+    The log then counted on a key where both topics have a total; today's department first."""
+    both: Counter[tuple] = Counter()
+    departments: dict[tuple, Counter[str]] = {}
+    for row in (
+        SessionLog.objects.filter(topics=source)
         .filter(topics=target)
         .values("pairing__program_id", "date", "author__side", "author__department")
-    )
-    for (program_id, week, side, department), n in both.items():
-        TopicWeek.objects.filter(
-            program_id=program_id, week=week, side=side, department=department, topic=target
-        ).update(sessions=Greatest(F("sessions") - n, 0))
+    ):
+        key = (row["pairing__program_id"], week_of(row["date"]), row["author__side"])
+        both[key] += 1
+        departments.setdefault(key, Counter())[row["author__department"]] += 1
+    for (program_id, week, side), n in both.items():
+        totals = TopicWeek.objects.filter(program_id=program_id, week=week, side=side)
+        shared = dict(totals.filter(topic=source).values_list("department", "sessions"))
+        rows = {
+            department: sessions
+            for department, sessions in totals.filter(topic=target).values_list(
+                "department", "sessions"
+            )
+            if department in shared
+        }
+        today = [d for d, _ in departments[(program_id, week, side)].most_common()]
+        for department in [*today, *sorted(set(rows) - set(today))]:
+            if department not in rows:
+                continue
+            take = min(n, rows[department], shared[department])
+            if take:
+                totals.filter(topic=target, department=department).update(
+                    sessions=F("sessions") - take
+                )
+                n -= take
+            if not n:
+                break
     many_to_many_move(SessionLog.topics, source=source, target=target)
 
 

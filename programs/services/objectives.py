@@ -33,7 +33,14 @@ def objective_absorb(*, kept: LearningObjective, other: LearningObjective) -> No
     handlers of :data:`programs.references.objective_references`."""
     kept.success_criteria = f"{kept.success_criteria}\n\n{other.success_criteria}"[:1000]
     kept.progress = max(kept.progress, other.progress)
-    kept.save(update_fields=["success_criteria", "progress", "updated_at"])
+    # What only the other one says is kept (the kept one's own answer wins where both gave one).
+    if kept.final_rating is None:
+        kept.final_rating = other.final_rating
+    if kept.target_date is None:
+        kept.target_date = other.target_date
+    kept.save(
+        update_fields=["success_criteria", "progress", "final_rating", "target_date", "updated_at"]
+    )
     objective_references.move(source=other, target=kept)
     other.delete()
 

@@ -75,6 +75,17 @@ def topic_merge(*, source: Topic, target: Topic, actor: User) -> Topic:
     topic_references.require_handlers()
     objective_references.require_handlers()  # two objectives of one person may be folded
     with transaction.atomic():
+        # Both topics locked, in one order, before anything is read: a second merge of either
+        # (a form sent twice, two HR admins, A into B while B into A) waits for this one, then
+        # finds its topic gone, instead of moving or subtracting the same rows a second time.
+        locked = list(
+            Topic.objects.select_for_update()
+            .filter(pk__in=[source.pk, target.pk])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if len(locked) != 2:
+            raise ValidationError("One of the two topics no longer exists: nothing was merged.")
         topic_references.move(source=source, target=target)
         kernel.audit_record(
             organization=target.organization,
