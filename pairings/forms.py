@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from pairings.matching import CRITERIA, CRITERIA_LABELS, DEFAULT_WEIGHTS, MAX_WEIGHT
 from pairings.models import Meeting
-from pairings.services.meetings import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES
+from pairings.services.meetings import (
+    MAX_DAYS_AHEAD,
+    MAX_DURATION_MINUTES,
+    MIN_DURATION_MINUTES,
+    PASSED_MESSAGE,
+    TOO_FAR_AHEAD_MESSAGE,
+)
 from pairings.timezones import local_to_utc
 from programs.forms import DateInput, TopicsField
 from programs.models import Topic
@@ -163,6 +170,14 @@ class MeetingForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         day, at = data.get("date"), data.get("time")
+        # Checked on the date before it meets a time zone: converting 31 December 9999 (or
+        # 1 January 0001) to UTC would leave the range of dates altogether.
+        if day is not None and day > timezone.localdate() + timedelta(days=MAX_DAYS_AHEAD):
+            self.add_error("date", TOO_FAR_AHEAD_MESSAGE)
+            return data
+        if day is not None and day < timezone.localdate() - timedelta(days=2):
+            self.add_error("date", PASSED_MESSAGE)
+            return data
         if day is not None and at is not None:
             try:
                 data["starts_at"] = local_to_utc(

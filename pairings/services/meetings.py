@@ -11,7 +11,7 @@ the calendar file (``pairings.invitations``, through ``pairings.tasks``).
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from django.core.exceptions import ValidationError
@@ -34,6 +34,11 @@ from pairings.timezones import when_in, zone_named
 
 MIN_DURATION_MINUTES = 15
 MAX_DURATION_MINUTES = 240
+# How far ahead a meeting may be set: beyond any program's length, and far from the calendar's
+# end (a meeting late on 31 December 9999 would end in a year no date type can hold).
+MAX_DAYS_AHEAD = 5 * 365
+TOO_FAR_AHEAD_MESSAGE = "Pick a date within the next five years."
+PASSED_MESSAGE = "That time has already passed. Pick a time in the future."
 
 
 def _require_partner(pairing: Pairing, actor: User) -> None:
@@ -45,7 +50,9 @@ def _validate_slot(*, starts_at: datetime, duration_minutes: int, location: str)
     if starts_at.tzinfo is None or starts_at.utcoffset() is None:
         raise ValueError("starts_at must be timezone-aware")
     if starts_at <= timezone.now():
-        raise ValidationError("That time has already passed. Pick a time in the future.")
+        raise ValidationError(PASSED_MESSAGE)
+    if starts_at > timezone.now() + timedelta(days=MAX_DAYS_AHEAD):
+        raise ValidationError(TOO_FAR_AHEAD_MESSAGE)
     if not MIN_DURATION_MINUTES <= duration_minutes <= MAX_DURATION_MINUTES:
         raise ValidationError(
             f"A meeting lasts between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes."

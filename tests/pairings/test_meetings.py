@@ -610,6 +610,38 @@ def test_a_time_in_the_past_is_refused(
 
 
 @pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        ("9999-12-31", "Pick a date within the next five years."),
+        ("0001-01-01", "That time has already passed"),
+    ],
+)
+def test_a_date_at_the_ends_of_the_calendar_is_refused_not_a_server_error(
+    alpha: Tenant, pair: Pairing, client_for, django_capture_on_commit_callbacks, day, message
+) -> None:
+    """Found by the hostile-form fuzzing: 23:55 on 31 December 9999 plus the meeting's length
+    ends in year 10000, which no date holds, and the pair's meeting list failed on it."""
+    response = schedule(
+        client_for(junior_of(pair)), pair, django_capture_on_commit_callbacks, day, "23:55"
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    with alpha.scope():
+        assert not Meeting.objects.exists()
+        # The service refuses too, whoever calls it.
+        with pytest.raises(ValidationError, match="within the next five years"):
+            meetings.meeting_schedule(
+                pairing=pair,
+                starts_at=timezone.now() + timedelta(days=meetings.MAX_DAYS_AHEAD + 1),
+                duration_minutes=60,
+                location="Room 4",
+                actor=junior_of(pair),
+            )
+        assert not Meeting.objects.exists()
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
     "status",
     [Pairing.Status.PROPOSED, Pairing.Status.DECLINED, Pairing.Status.DISSOLVED],
 )
