@@ -4,8 +4,14 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mentorship.settings")
+
+# The embedded broker (``filesystem://``, when no REDIS_URL is set) is kombu's filesystem
+# transport made to write each file whole (see mentorship.broker). The URL still decides: a
+# ``redis://`` URL uses Redis.
+TRANSPORT_ALIASES["filesystem"] = "mentorship.broker:Transport"
 
 # DjangoTask gives every task ``delay_on_commit``: work is enqueued only once the data it
 # needs is committed, so a worker never wakes up to a row that does not exist yet.
