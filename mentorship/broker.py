@@ -10,7 +10,10 @@ Here every file appears whole: it is written under a name no reader looks for, i
 folder, then renamed into place (a rename within one filesystem is atomic). A consumer claims a
 message by renaming it into a folder of its own on the same filesystem, so two consumers never
 both take one (kombu moves it to the system's temporary folder, which may be another filesystem,
-where a move is a copy). Writers of an exchange table take turns on a lock file.
+where a move is a copy). Writers of an exchange table take turns on a lock file. A consumer
+killed between its claim and its read leaves the message in ``.claimed/``, as kombu's leaves it
+in the temporary folder; the dispatchers, which scan the database, send what it was for on their
+next tick.
 
 It answers ``filesystem://`` URLs (registered in ``mentorship.celery``), the broker used when
 no ``REDIS_URL`` is set.
@@ -68,10 +71,12 @@ class Channel(filesystem.Channel):
         wanted = f"{queue}.msg"
         folder = Path(self.data_folder_in)
         claimed_folder = folder / CLAIMED_FOLDER
-        claimed_folder.mkdir(exist_ok=True)
         for name in sorted(os.listdir(folder)):
             if name.partition(".")[2] != wanted:
                 continue
+            # Only once there is something to take: an empty poll (most of them) lists the
+            # folder and nothing more.
+            claimed_folder.mkdir(exist_ok=True)
             claimed = claimed_folder / f"{uuid.uuid4().hex}-{name}"
             try:
                 os.rename(folder / name, claimed)
