@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A query stopped by the statement timeout answers 503 with a page that says so.
+    "mentorship.statement_timeout.StatementTimeoutMiddleware",
     # Last: it needs the user, and it wraps the view in the organisation's scope.
     "mentorship.middleware.TenancyMiddleware",
 ]
@@ -119,6 +121,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Web processes stop any SQL statement that runs longer than this, so one slow query cannot hold
+# a web worker (0: no limit). Workers and management commands are not limited
+# (mentorship.statement_timeout).
+STATEMENT_TIMEOUT_SECONDS = env.float("STATEMENT_TIMEOUT_SECONDS", default=10.0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "mentorship.User"
