@@ -122,6 +122,28 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+# An optional read replica of the primary (a managed read replica, or a streaming standby):
+# GETs of dashboards, exports and list pages read from it, everything else stays on the primary,
+# and a browser whose request wrote reads the primary for STICKY seconds (mentorship.dbrouting).
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_STICKY_SECONDS = env.int("DATABASE_REPLICA_STICKY_SECONDS", default=10)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **env.db_url_config(DATABASE_REPLICA_URL),
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": DATABASES["default"].get("CONN_HEALTH_CHECKS", False),
+        # The test runner must not create a database on a read-only server: in tests the
+        # replica is the test database itself.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["mentorship.dbrouting.ReplicaRouter"]
+    # Around the tenancy middleware and the view, whose writes keep the browser on the primary
+    # for a while; inside the session's: saving the session is no write the next page must see.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("mentorship.middleware.TenancyMiddleware"),
+        "mentorship.dbrouting.ReplicaMiddleware",
+    )
+
 # Web processes stop any SQL statement that runs longer than this, so one slow query cannot hold
 # a web worker (0: no limit). Workers and management commands are not limited
 # (mentorship.statement_timeout).

@@ -41,3 +41,11 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     # threads, and a file database with WAL lets them read and write beside the test without
     # "table is locked" errors (which memory databases raise across threads).
     _database["TEST"] = {"NAME": f"{tempfile.mkdtemp(prefix='rm-test-db-')}/test.sqlite3"}
+
+# A second alias for the replica router's tests (tests/mentorship/test_replica_routing.py turn
+# the router on): a mirror is no database of its own but the test database, as a replica at the
+# same server would be. Without the router nothing reads from it.
+DATABASES.setdefault(  # noqa: F405
+    "replica",
+    {**_database, "OPTIONS": dict(_database.get("OPTIONS", {})), "TEST": {"MIRROR": "default"}},
+)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from feedback import selectors
 from feedback.forms import ConcernForm
 from feedback.services import concerns as concern_services
+from mentorship.dbrouting import reads_from_replica
 from mentorship.models import Role
 from mentorship.tenancy import member_required, role_required
 from mentorship.web import paginate, posted
@@ -38,6 +39,7 @@ def concern_new(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
+@reads_from_replica
 @role_required(Role.HR_ADMIN)
 def concerns(request: HttpRequest, org_slug: str) -> HttpResponse:
     page = paginate(request, selectors.concerns_for_hr())

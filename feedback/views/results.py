@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from feedback import results as feedback_results
 from feedback import selectors
 from mentorship.csv_export import csv_writer
+from mentorship.dbrouting import reads_from_replica
 from mentorship.tenancy import member_required
 from programs import selectors as program_selectors
 
@@ -34,6 +35,7 @@ def _results(
 
 
 @require_GET
+@reads_from_replica
 @member_required
 def cycle_results(
     request: HttpRequest, org_slug: str, program_slug: str, cycle_id: int
@@ -43,6 +45,7 @@ def cycle_results(
 
 
 @require_GET
+@reads_from_replica
 @member_required
 def cycle_results_csv(
     request: HttpRequest, org_slug: str, program_slug: str, cycle_id: int

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from mentorship import selectors
+from mentorship.dbrouting import reads_from_replica
 from mentorship.forms import (
     AuditFilterForm,
 )
@@ -16,6 +17,7 @@ from mentorship.web import paginate, querystring_without_page
 
 
 @require_GET
+@reads_from_replica
 @role_required(Role.HR_ADMIN)
 def audit_log(request: HttpRequest, org_slug: str) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from mentorship import selectors, services
+from mentorship.dbrouting import reads_from_replica
 from mentorship.forms import (
     MemberFilterForm,
     MemberRolesForm,
@@ -25,6 +26,7 @@ from mentorship.web import (
 
 
 @require_GET
+@reads_from_replica
 @role_required(Role.HR_ADMIN)
 def members(request: HttpRequest, org_slug: str) -> HttpResponse:
     form = MemberFilterForm(request.GET or None)

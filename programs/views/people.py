@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from mentorship.dbrouting import reads_from_replica
 from mentorship.models import Role
 from mentorship.tenancy import member_required, role_required
 from mentorship.web import (
@@ -39,6 +40,7 @@ hr_only = role_required(Role.HR_ADMIN)
 
 
 @require_GET
+@reads_from_replica
 @hr_only
 def directory(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = program_for(request, program_slug)

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from mentorship.csv_export import csv_writer
+from mentorship.dbrouting import reads_from_replica
 from mentorship.frame import dashboards as selectors
 from mentorship.frame.forms import DashboardFilterForm
 from mentorship.models import Role
@@ -64,6 +65,7 @@ def _board(request: HttpRequest, program: Program | None) -> dict[str, Any]:
 
 
 @require_GET
+@reads_from_replica
 @role_required(Role.HR_ADMIN, Role.SPONSOR)
 def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
     context = _board(request, None)
@@ -73,6 +75,7 @@ def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 
 @require_GET
+@reads_from_replica
 @role_required(Role.HR_ADMIN, Role.SPONSOR)
 def program_dashboard(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     context = _board(request, selectors.dashboard_program(slug=program_slug))
@@ -82,12 +85,14 @@ def program_dashboard(request: HttpRequest, org_slug: str, program_slug: str) ->
 
 
 @require_GET
+@reads_from_replica
 @role_required(Role.HR_ADMIN, Role.SPONSOR)
 def organization_dashboard_csv(request: HttpRequest, org_slug: str, table: str) -> HttpResponse:
     return _csv(request, _board(request, None), table)
 
 
 @require_GET
+@reads_from_replica
 @role_required(Role.HR_ADMIN, Role.SPONSOR)
 def program_dashboard_csv(
     request: HttpRequest, org_slug: str, program_slug: str, table: str
