@@ -9,8 +9,10 @@ one by its answer, never by a measured time.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -98,6 +100,23 @@ def test_an_htmx_request_that_runs_out_of_time_gets_a_short_message(
     assert response["HX-Reswap"] == "innerHTML"
     assert response["HX-Reselect"] == "#slow-page"
     assert "HX-Request" in response["Vary"]
+
+
+def test_htmx_swaps_the_503_message_in_and_no_other_error(client: object) -> None:
+    """htmx swaps no error response by default: without this the message would never show and
+    a filter would seem to do nothing. Other errors keep htmx's default (no swap)."""
+    page = client.get("/accounts/login/").content.decode()
+    config = re.search(r"""<meta name="htmx-config" content='([^']*)'>""", page)
+    assert config
+    rules = json.loads(config[1])["responseHandling"]
+
+    def swapped(status: str) -> bool:
+        """What htmx does with a response of ``status``: the first rule that matches decides."""
+        return next(rule["swap"] for rule in rules if re.fullmatch(rule["code"], status))
+
+    assert swapped("503")
+    assert not swapped("500") and not swapped("404") and not swapped("204")
+    assert swapped("200")
 
 
 def _database_url() -> str:
