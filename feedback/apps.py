@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 
 from mentorship.signals import anonymity_threshold_changed
-from programs.signals import program_closed
+from programs.signals import participants_approved, program_closed
 
 
 class FeedbackConfig(AppConfig):
@@ -16,6 +16,7 @@ class FeedbackConfig(AppConfig):
         from programs.privacy import register_personal_data
 
         program_closed.connect(receivers.open_end_of_program_survey, dispatch_uid="feedback.end")
+        participants_approved.connect(receivers.wake_open_cycles, dispatch_uid="feedback.wake")
         anonymity_threshold_changed.connect(
             receivers.narrow_release_plans, dispatch_uid="feedback.narrow"
         )

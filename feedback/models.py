@@ -9,6 +9,8 @@ its person answered. ``tests/feedback/test_anonymity_schema.py`` checks that no 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -115,13 +117,54 @@ class FeedbackCycle(TenantModel):
     # The release plan (feedback.disclosure), fixed at closing: the only groups whose figures
     # any page, export, dashboard, digest or API may ever show. Null until the survey closes.
     release_plan = models.JSONField(null=True, blank=True, editable=False)
+    # The next moment the dispatcher has something to do for this cycle (open it, remind,
+    # close it), or None once closed: its pass reads only cycles whose moment has come. Kept
+    # by ``save()`` and by the dispatcher's own compare-and-set updates; a participant approved
+    # while the survey is open brings it forward to "now" (they are invited on the next pass).
+    next_due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-opens_at", "-id"]
-        indexes = [models.Index(fields=["status", "opens_at"])]
+        indexes = [
+            models.Index(fields=["status", "opens_at"]),
+            models.Index(
+                fields=["next_due_at"],
+                name="cycle_next_due_idx",
+                condition=models.Q(next_due_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def due_after_pass(self, now: datetime) -> datetime | None:
+        """When this cycle next needs the dispatcher, once a pass at ``now`` has done what was
+        due (so the reminder, if its day has come, has gone out)."""
+        if self.status == self.Status.SCHEDULED:
+            return self.opens_at
+        if self.status == self.Status.CLOSED:
+            return None
+        opened = self.opened_at or self.opens_at
+        closes = opened + timedelta(days=self.open_days)
+        remind = opened + timedelta(days=self.remind_after_days)
+        # On-demand surveys are never chased: only their closing is ahead.
+        if not self.on_demand and now < remind < closes:
+            return remind
+        return closes
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # An open cycle that is saved (made, edited) is looked at on the next pass, which works
+        # out what is due and stores the moment after it; only the pass knows what it sent.
+        if self.status == self.Status.SCHEDULED:
+            self.next_due_at = self.opens_at
+        elif self.status == self.Status.OPEN:
+            self.next_due_at = timezone.now()
+        else:
+            self.next_due_at = None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "next_due_at" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "next_due_at"]
+        super().save(*args, **kwargs)
 
 
 class SurveyInvitation(TenantModel):

@@ -26,6 +26,11 @@ def open_end_of_program_survey(sender: Any, program: Program, **kwargs: Any) -> 
         cycle_services.cycles_dispatch(organization=program.organization, only=cycle)
 
 
+def wake_open_cycles(sender: Any, program: Program, **kwargs: Any) -> None:
+    """Newly approved participants are invited to the program's open surveys on the next pass."""
+    cycle_services.cycles_wake(program=program)
+
+
 def narrow_release_plans(sender: Any, organization: Any, k: int, **kwargs: Any) -> None:
     """A raised k narrows every closed survey's plan now (a lowered one changes nothing:
     plans are never widened)."""

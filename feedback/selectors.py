@@ -100,11 +100,24 @@ def session_logs_written(*, pairing: Pairing, author: Participant) -> int:
     return SessionLog.objects.filter(pairing=pairing, author=author).count()
 
 
-def organizations_with_live_cycles() -> list[int]:
-    """Ids of the organisations with cycles still to open, remind or close (call across all
+def cycles_due(*, now: datetime) -> QuerySet[FeedbackCycle]:
+    """Cycles whose moment has come (read through the partial index on ``next_due_at``).
+
+    A scheduled cycle of a program that has closed or is archived waits (it opens if the
+    program comes back from the archive); open ones always go on, to close.
+    """
+    open_ = Q(status=FeedbackCycle.Status.OPEN)
+    scheduled = Q(status=FeedbackCycle.Status.SCHEDULED, program__archived_at__isnull=True) & ~Q(
+        program__status=Program.Status.CLOSED
+    )
+    return FeedbackCycle.objects.filter(next_due_at__lte=now).filter(open_ | scheduled)
+
+
+def organizations_with_cycles_due(*, now: datetime) -> list[int]:
+    """Ids of the organisations with a cycle to open, remind or close now (call across all
     organisations)."""
     return list(
-        FeedbackCycle.objects.exclude(status=FeedbackCycle.Status.CLOSED)
+        cycles_due(now=now)
         .values_list("organization_id", flat=True)
         # Without this, the model's ordering joins the DISTINCT: one pass per cycle.
         .order_by()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from mentorship.tenancy import TenantModel
+from pairings.due import meeting_first_due
 from programs.models import LearningObjective, Participant, Program, Topic
 
 
@@ -67,10 +71,25 @@ class Pairing(TenantModel):
     # The note goes to a confidential PairingEvent.
     mentor_exit_requested_at = models.DateTimeField(null=True, blank=True)
     mentee_exit_requested_at = models.DateTimeField(null=True, blank=True)
+    # When to look again whether the pair has gone quiet (``pairings.reminders``): never later
+    # than the moment it could first be due, often earlier (a check then only moves it on).
+    # "Now" on creation, so a pair is looked at once it turns active; None once its quiet
+    # stretch has been reported in full, until a meeting or a log moves it again.
+    quiet_check_at = models.DateTimeField(
+        null=True, blank=True, editable=False, default=timezone.now, db_default=Now()
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["program", "status"])]
+        indexes = [
+            models.Index(fields=["program", "status"]),
+            # The inactivity pass reads active pairs due for a check, and only those.
+            models.Index(
+                fields=["quiet_check_at"],
+                name="pairing_quiet_check_idx",
+                condition=models.Q(status="active"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.mentor} ↔ {self.mentee}"
@@ -113,17 +132,39 @@ class Meeting(TenantModel):
     cancelled_by_side = models.CharField(max_length=6, blank=True, default="", db_default="")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # The next moment this meeting has something to send (a reminder before it, the "log your
+    # session" prompt after it), kept by ``pairings.reminders``; None once nothing is left.
+    # The reminder pass reads only meetings whose moment has come.
+    next_due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["starts_at", "id"]
         indexes = [
             models.Index(fields=["starts_at", "cancelled_at"]),
             models.Index(
+                fields=["next_due_at"],
+                name="meeting_next_due_idx",
+                condition=models.Q(next_due_at__isnull=False),
+            ),
+            # The invitation catch-up reads the changes of the last minutes only.
+            models.Index(fields=["updated_at"], name="meeting_updated_idx"),
+            models.Index(
                 fields=["cancelled_at"],
                 name="meeting_cancelled_idx",
                 condition=models.Q(cancelled_at__isnull=False),
             ),
         ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The services set the moment themselves; this covers a meeting made any other way
+        # (the admin, a test factory), which would otherwise never be reminded of.
+        if self._state.adding and self.next_due_at is None and self.cancelled_at is None:
+            self.next_due_at = meeting_first_due(
+                starts_at=self.starts_at,
+                duration_minutes=self.duration_minutes,
+                offsets_hours=self.pairing.program.reminder_offsets_hours or [],
+            )
+        super().save(*args, **kwargs)
 
 
 class SessionLog(TenantModel):

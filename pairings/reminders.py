@@ -5,16 +5,21 @@ Every send is claimed first: a ``ReminderDelivery`` row with a unique key is cre
 transaction as the in-app notification (whose email then goes out once, see
 ``mentorship.delivery.notification_email_deliver``). A second dispatch, a task retry or a broker
 redelivery finds the key taken and sends nothing. Everything runs inside one organisation's
-scope; the dispatcher in ``pairings.tasks`` fans out one task per organisation.
+scope; the dispatcher in ``pairings.tasks`` fans out one task per organisation with something due.
+
+A pass costs what is due, not how much data there is: each meeting stores the next moment it
+has something to send (``Meeting.next_due_at``) and each active pair when to look again whether
+it has gone quiet (``Pairing.quiet_check_at``), both indexed; a pass reads the rows whose moment
+has come, sends, and stores their next moment (``pairings.due`` does the arithmetic).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,13 +27,18 @@ from mentorship import selectors as kernel_selectors
 from mentorship import services as kernel
 from mentorship.models import Organization, User
 from mentorship.tenancy import across_all_organizations
+from pairings import due
 from pairings.models import Meeting, Pairing, ReminderDelivery, SessionLog
-from pairings.selectors import meeting_ends_at
 from pairings.timezones import when_in, zone_named
 from programs.models import Participant, Program
 
-LOG_PROMPT_WINDOW = timedelta(days=2)
 MEETING_STATUSES = (Pairing.Status.CONFIRMED, Pairing.Status.ACTIVE)
+# The longest meeting (see ``services.meetings.MAX_DURATION_MINUTES``): a meeting that started
+# longer ago than this plus the prompt window has nothing left to send.
+MAX_MEETING = timedelta(hours=4)
+# At most this many meetings, and pairs, per pass of one organisation: a backlog is worked off
+# over the next passes (oldest first), and no single task holds a worker for long.
+PASS_LIMIT = 2000
 
 
 def inactivity_days() -> int:
@@ -73,40 +83,135 @@ def _pair_url(organization: Organization, pairing: Pairing, name: str) -> str:
     return reverse(name, kwargs={"org_slug": organization.slug, "pairing_id": pairing.pk})
 
 
-def meeting_reminders(*, organization: Organization, now: datetime) -> int:
-    """One reminder per person at the smallest of the program's offsets that is due.
+# --- Stored moments -------------------------------------------------------------------------------
 
-    Only the smallest due offset is sent, so a dispatcher catching up after an outage does not
-    send the 24-hour and the 1-hour reminder in the same minute. The key holds the start time:
-    a rescheduled meeting is reminded of again.
-    """
-    horizon = max(
-        (
-            max(offsets or [0])
-            for offsets in Program.objects.values_list("reminder_offsets_hours", flat=True)
-        ),
-        default=0,
+
+def meeting_first_due_for(
+    *, program: Program, starts_at: datetime, duration_minutes: int
+) -> datetime:
+    """What a new or moved meeting of ``program`` stores as its next moment."""
+    return due.meeting_first_due(
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        offsets_hours=program.reminder_offsets_hours or [],
     )
-    if not horizon:
+
+
+def quiet_check_rearm(*, pairing: Pairing, after_meeting_at: datetime) -> None:
+    """Activity (a meeting, a logged session) starts a new possible quiet stretch: make sure the
+    pair is looked at when it could end. Only ever moves the check earlier (one UPDATE)."""
+    at = after_meeting_at + timedelta(days=inactivity_days())
+    Pairing.objects.filter(pk=pairing.pk).filter(
+        Q(quiet_check_at__isnull=True) | Q(quiet_check_at__gt=at)
+    ).update(quiet_check_at=at)
+
+
+def meetings_rearm(*, meetings: QuerySet[Meeting], now: datetime | None = None) -> int:
+    """Recompute the stored moment of many meetings at once (a program's reminder times
+    changed; meetings written in bulk by the seeder). One UPDATE per program.
+
+    Meetings that have ended more than the prompt window ago, and cancelled ones, have nothing
+    left to send; the others get their first moment (a pass then sends only what is still due
+    and has not been sent: the claims remember what has).
+    """
+    now = now or timezone.now()
+    meetings = meetings.order_by()
+    changed = meetings.filter(
+        Q(cancelled_at__isnull=False) | Q(starts_at__lt=now - due.LOG_PROMPT_WINDOW - MAX_MEETING)
+    ).update(next_due_at=None)
+    live = meetings.filter(
+        cancelled_at__isnull=True, starts_at__gte=now - due.LOG_PROMPT_WINDOW - MAX_MEETING
+    )
+    program_ids = set(live.values_list("pairing__program_id", flat=True).distinct())
+    for program in Program.objects.filter(pk__in=program_ids):
+        offsets = [h for h in program.reminder_offsets_hours or [] if h > 0]
+        of_program = live.filter(pairing__program=program)
+        if offsets:
+            changed += of_program.update(next_due_at=F("starts_at") - timedelta(hours=max(offsets)))
+        else:
+            # No reminders: the first moment is the end (the prompt). The pass recomputes it
+            # exactly; the start is never later than the end, so nothing is late.
+            changed += of_program.update(next_due_at=F("starts_at"))
+    return changed
+
+
+# --- The pass -------------------------------------------------------------------------------------
+
+
+def meetings_due_ids(*, now: datetime, limit: int) -> list[int]:
+    """Ids of the meetings whose moment has come, oldest first (read through the index)."""
+    return list(
+        Meeting.objects.filter(next_due_at__lte=now)
+        .order_by("next_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def meeting_reminders(
+    *,
+    organization: Organization,
+    now: datetime,
+    meeting_ids: list[int] | None = None,
+    limit: int = PASS_LIMIT,
+) -> int:
+    """Send what the due meetings owe now (a reminder before, a prompt after) and store each
+    one's next moment. Reads only meetings whose moment has come.
+
+    Each send is claimed first (see :func:`_claim_and_notify`), and the next moment is stored
+    by compare-and-set on the one that was read: a pass running twice at once sends each
+    message once, and a meeting moved meanwhile keeps its new moment.
+    """
+    meetings = Meeting.objects.filter(next_due_at__lte=now)
+    if meeting_ids is not None:
+        meetings = meetings.filter(pk__in=meeting_ids)
+    meetings = list(
+        meetings.select_related(
+            "pairing__program",
+            "pairing__mentor__membership__user",
+            "pairing__mentee__membership__user",
+        ).order_by("next_due_at")[:limit]
+    )
+    if not meetings:
         return 0
-    meetings = Meeting.objects.filter(
-        cancelled_at__isnull=True,
-        starts_at__gt=now,
-        starts_at__lte=now + timedelta(hours=horizon),
-        pairing__status__in=MEETING_STATUSES,
-    ).select_related(
-        "pairing__program", "pairing__mentor__membership__user", "pairing__mentee__membership__user"
+    logged = set(
+        SessionLog.objects.filter(
+            pairing_id__in={m.pairing_id for m in meetings},
+            date__gte=(now - due.LOG_PROMPT_WINDOW - timedelta(days=1)).date(),
+        ).values_list("pairing_id", "author_id", "date")
     )
     sent = 0
     for meeting in meetings:
-        due = [
-            h
-            for h in meeting.pairing.program.reminder_offsets_hours
-            if meeting.starts_at - timedelta(hours=h) <= now
-        ]
-        if not due:
-            continue
-        hours = min(due)
+        offsets = meeting.pairing.program.reminder_offsets_hours or []
+        live = meeting.cancelled_at is None and meeting.pairing.status in MEETING_STATUSES
+        if live:
+            sent += _meeting_send(organization, meeting, offsets, logged, now)
+        following = (
+            due.meeting_next_due(
+                starts_at=meeting.starts_at,
+                duration_minutes=meeting.duration_minutes,
+                offsets_hours=offsets,
+                now=now,
+            )
+            if meeting.cancelled_at is None
+            else None
+        )
+        Meeting.objects.filter(pk=meeting.pk, next_due_at=meeting.next_due_at).update(
+            next_due_at=following
+        )
+    return sent
+
+
+def _meeting_send(
+    organization: Organization,
+    meeting: Meeting,
+    offsets: list[int],
+    logged: set[tuple[int, int, date]],
+    now: datetime,
+) -> int:
+    hours = due.meeting_due_offset(starts_at=meeting.starts_at, offsets_hours=offsets, now=now)
+    sent = 0
+    if hours is not None:
+        # The key holds the start time: a rescheduled meeting is reminded of again.
         for me, partner, user in _people(meeting.pairing):
             when = when_in(meeting.starts_at, zone_named(me.timezone))
             sent += _claim_and_notify(
@@ -119,47 +224,39 @@ def meeting_reminders(*, organization: Organization, now: datetime) -> int:
                 + ".",
                 url=_pair_url(organization, meeting.pairing, "meeting_list"),
             )
-    return sent
-
-
-def log_prompts(*, organization: Organization, now: datetime) -> int:
-    """After a meeting ends, each partner who has not logged it yet is asked to, once."""
-    meetings = Meeting.objects.filter(
-        cancelled_at__isnull=True,
-        starts_at__gte=now - LOG_PROMPT_WINDOW - timedelta(hours=8),
-        starts_at__lte=now,
-        pairing__status__in=MEETING_STATUSES,
-    ).select_related("pairing__mentor__membership__user", "pairing__mentee__membership__user")
-    logged = set(
-        SessionLog.objects.filter(
-            date__gte=(now - LOG_PROMPT_WINDOW - timedelta(days=1)).date()
-        ).values_list("pairing_id", "author_id", "date")
-    )
-    sent = 0
-    for meeting in meetings:
-        if not now - LOG_PROMPT_WINDOW <= meeting_ends_at(meeting) <= now:
+        return sent
+    if not due.log_prompt_due(
+        starts_at=meeting.starts_at, duration_minutes=meeting.duration_minutes, now=now
+    ):
+        return 0
+    # After a meeting ends, each partner who has not logged it yet is asked to, once.
+    for me, partner, user in _people(meeting.pairing):
+        day = meeting.starts_at.astimezone(zone_named(me.timezone)).date()
+        if (meeting.pairing_id, me.pk, day) in logged:
             continue
-        for me, partner, user in _people(meeting.pairing):
-            day = meeting.starts_at.astimezone(zone_named(me.timezone)).date()
-            if (meeting.pairing_id, me.pk, day) in logged:
-                continue
-            sent += _claim_and_notify(
-                organization=organization,
-                key=f"log-prompt:{meeting.pk}:{user.pk}",
-                recipient=user,
-                subject=f"Log your session with {partner.full_name}",
-                body="A minute now keeps the record of what you taught and learned.",
-                url=_pair_url(organization, meeting.pairing, "session_new"),
-            )
+        sent += _claim_and_notify(
+            organization=organization,
+            key=f"log-prompt:{meeting.pk}:{user.pk}",
+            recipient=user,
+            subject=f"Log your session with {partner.full_name}",
+            body="A minute now keeps the record of what you taught and learned.",
+            url=_pair_url(organization, meeting.pairing, "session_new"),
+        )
     return sent
 
 
-def inactivity_nudges(*, organization: Organization, now: datetime) -> int:
+def quiet_pairs_due(*, now: datetime) -> QuerySet[Pairing]:
+    """Active pairs whose quiet check has come (read through the partial index)."""
+    return Pairing.objects.filter(status=Pairing.Status.ACTIVE, quiet_check_at__lte=now)
+
+
+def inactivity_nudges(*, organization: Organization, now: datetime, limit: int = PASS_LIMIT) -> int:
     """A pair that has not met for N days is nudged (both partners); after 2N, HR admins are
-    told. Once per quiet stretch: the key holds the day of the last meeting."""
+    told. Once per quiet stretch: the key holds the day of the last activity, and the pair is
+    next looked at when its next stage could come (see ``due.quiet_next_check``)."""
     n = inactivity_days()
-    pairings = (
-        Pairing.objects.filter(status=Pairing.Status.ACTIVE)
+    pairings = list(
+        quiet_pairs_due(now=now)
         .annotate(
             last_meeting=Max(
                 "meetings__starts_at",
@@ -168,26 +265,29 @@ def inactivity_nudges(*, organization: Organization, now: datetime) -> int:
             activated=Max("events__created_at", filter=Q(events__status=Pairing.Status.ACTIVE)),
         )
         .select_related("program", "mentor__membership__user", "mentee__membership__user")
+        .order_by("quiet_check_at")[:limit]
     )
     hr_users: list[User] | None = None
     sent = 0
     for pairing in pairings:
         marks = [m for m in (pairing.last_met_at, pairing.last_meeting, pairing.activated) if m]
         last = max(marks) if marks else pairing.created_at
+        stage, following = due.quiet_next_check(last_activity=last, inactive_days=n, now=now)
         quiet = now - last
-        if quiet < timedelta(days=n):
-            continue
         stretch = last.date().isoformat()
-        for _me, partner, user in _people(pairing):
-            sent += _claim_and_notify(
-                organization=organization,
-                key=f"inactive:{pairing.pk}:{stretch}:{user.pk}",
-                recipient=user,
-                subject=f"Time to meet {partner.full_name} again?",
-                body=f"You have not met for {quiet.days} days. Schedule your next session.",
-                url=_pair_url(organization, pairing, "meeting_new"),
-            )
-        if quiet >= timedelta(days=2 * n):
+        # Checked before at stage 1 of this same stretch: the partners have had their nudge.
+        nudged = pairing.quiet_check_at >= last + timedelta(days=2 * n)
+        if stage >= 1 and not nudged:
+            for _me, partner, user in _people(pairing):
+                sent += _claim_and_notify(
+                    organization=organization,
+                    key=f"inactive:{pairing.pk}:{stretch}:{user.pk}",
+                    recipient=user,
+                    subject=f"Time to meet {partner.full_name} again?",
+                    body=f"You have not met for {quiet.days} days. Schedule your next session.",
+                    url=_pair_url(organization, pairing, "meeting_new"),
+                )
+        if stage >= 2:
             if hr_users is None:
                 hr_users = [m.user for m in kernel_selectors.hr_admins()]
             for hr in hr_users:
@@ -200,27 +300,32 @@ def inactivity_nudges(*, organization: Organization, now: datetime) -> int:
                     f"after {n} days. A word from you may help.",
                     url=_pair_url(organization, pairing, "pair_detail"),
                 )
+        Pairing.objects.filter(pk=pairing.pk, quiet_check_at=pairing.quiet_check_at).update(
+            quiet_check_at=following
+        )
     return sent
 
 
 def reminders_send_due(*, organization: Organization, now: datetime | None = None) -> int:
     """Everything due in one organisation now. Safe to call any number of times."""
     now = now or timezone.now()
-    return (
-        meeting_reminders(organization=organization, now=now)
-        + log_prompts(organization=organization, now=now)
-        + inactivity_nudges(organization=organization, now=now)
+    return meeting_reminders(organization=organization, now=now) + inactivity_nudges(
+        organization=organization, now=now
     )
 
 
-def organizations_with_pairs_across_organizations() -> list[int]:
-    """Organisations that have a pair that can receive reminders (for the dispatcher)."""
+def organizations_due_across_organizations(*, now: datetime) -> list[int]:
+    """Organisations with a meeting or a quiet check due (for the dispatcher): two index
+    range reads across every tenant, so a minute with nothing due costs two short queries."""
     with across_all_organizations():
-        return list(
-            Pairing.objects.filter(status__in=MEETING_STATUSES)
-            # Without the model's ordering: DISTINCT would otherwise include its columns and
-            # give one row, so one pass of the whole organisation, per pair.
+        # order_by(): without it, the models' ordering joins the DISTINCT (one row per item).
+        meetings = (
+            Meeting.objects.filter(next_due_at__lte=now)
             .order_by()
             .values_list("organization_id", flat=True)
             .distinct()
         )
+        pairs = (
+            quiet_pairs_due(now=now).order_by().values_list("organization_id", flat=True).distinct()
+        )
+        return sorted(set(meetings) | set(pairs))

@@ -11,6 +11,7 @@ Meeting invitations are sent after commit, and a dispatcher catches up a lost wa
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
 from mentorship.models import Organization
 from mentorship.tasks import ReliableTask, SendTask, TenantTask
@@ -35,17 +36,43 @@ def compute_match_run(*, organization_id: int, run_id: int) -> str:
 
 @shared_task(base=ReliableTask)
 def dispatch_reminders() -> int:
-    """Beat dispatcher: one reminder pass per organisation that has pairs."""
-    organizations = reminders.organizations_with_pairs_across_organizations()
+    """Beat dispatcher: one reminder pass per organisation with a meeting or a pair due."""
+    organizations = reminders.organizations_due_across_organizations(now=timezone.now())
     for organization_id in organizations:
         send_due_reminders.delay(organization_id=organization_id)
     return len(organizations)
 
 
+# A burst (thousands of meetings at the same hour) is split into tasks of this many meetings, so
+# every worker shares it instead of one working through it alone.
+MEETING_CHUNK = 100
+
+
 @shared_task(base=TenantTask)
 def send_due_reminders(*, organization_id: int) -> int:
     """Send what is due in one organisation; every send is claimed first, so reruns are safe."""
-    return reminders.reminders_send_due(organization=Organization.objects.get(pk=organization_id))
+    organization = Organization.objects.get(pk=organization_id)
+    now = timezone.now()
+    due_ids = reminders.meetings_due_ids(now=now, limit=reminders.PASS_LIMIT * 10)
+    if len(due_ids) > MEETING_CHUNK:
+        for start in range(0, len(due_ids), MEETING_CHUNK):
+            send_meeting_reminders.delay(
+                organization_id=organization_id, meeting_ids=due_ids[start : start + MEETING_CHUNK]
+            )
+        sent = 0
+    else:
+        sent = reminders.meeting_reminders(organization=organization, now=now, meeting_ids=due_ids)
+    return sent + reminders.inactivity_nudges(organization=organization, now=now)
+
+
+@shared_task(base=TenantTask)
+def send_meeting_reminders(*, organization_id: int, meeting_ids: list[int]) -> int:
+    """One share of a burst: these meetings, if they are still due when it runs."""
+    return reminders.meeting_reminders(
+        organization=Organization.objects.get(pk=organization_id),
+        now=timezone.now(),
+        meeting_ids=meeting_ids,
+    )
 
 
 # Claim and send in one transaction (see SendTask): a worker killed between them loses nothing.

@@ -7,3 +7,7 @@ from django.dispatch import Signal
 # Sent after a program closes, with ``program``: later apps (pairings, feedback) hang their
 # end-of-program steps here instead of this app importing them.
 program_closed = Signal()
+
+# Sent when participants of ``program`` become approved (joined, decided, imported), inside the
+# transaction that approves them: the feedback app invites them to the program's open surveys.
+participants_approved = Signal()

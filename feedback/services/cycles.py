@@ -95,51 +95,84 @@ def _notify(invitation: SurveyInvitation, subject: str, body: str) -> None:
     )
 
 
+# At most this many cycles per pass of one organisation; the rest go on the next pass.
+PASS_LIMIT = 200
+
+
 def cycles_dispatch(
     *, organization: Organization, now: datetime | None = None, only: FeedbackCycle | None = None
 ) -> dict[str, int]:
     """Open due cycles (with one invitation per person), send invitations, remind
-    non-responders once, close cycles and schedule recurring rounds. Safe to repeat."""
+    non-responders once, close cycles and schedule recurring rounds. Safe to repeat.
+
+    Reads only the cycles whose moment has come (``FeedbackCycle.next_due_at``), or ``only``.
+    """
     now = now or timezone.now()
     counts = {"opened": 0, "sent": 0, "reminded": 0, "closed": 0}
-    live_programs = Program.objects.exclude(status=Program.Status.CLOSED).filter(
-        archived_at__isnull=True
-    )
-    due = FeedbackCycle.objects.filter(status=FeedbackCycle.Status.SCHEDULED, opens_at__lte=now)
-    # Closed programs run no new surveys, except the end-of-program one opened at closing.
-    due = due.filter(pk=only.pk) if only is not None else due.filter(program__in=live_programs)
+    if only is not None:
+        due = FeedbackCycle.objects.filter(pk=only.pk)
+    else:
+        due = selectors.cycles_due(now=now).order_by("next_due_at")[:PASS_LIMIT]
     for cycle in due.select_related("program"):
+        seen = cycle.next_due_at
+        _cycle_pass(cycle=cycle, organization=organization, now=now, counts=counts)
+        # Compare-and-set: a cycle edited (or woken) meanwhile keeps the moment it was given.
+        FeedbackCycle.objects.filter(pk=cycle.pk, next_due_at=seen).update(
+            next_due_at=cycle.due_after_pass(now)
+        )
+    return counts
+
+
+def cycles_wake(*, program: Program) -> int:
+    """Someone joined the audience of the program's open surveys: look at them on the next
+    pass (which invites the newcomers), instead of every open survey every minute."""
+    now = timezone.now()
+    return (
+        FeedbackCycle.objects.filter(
+            program=program, status=FeedbackCycle.Status.OPEN, on_demand=False
+        )
+        .exclude(next_due_at__lte=now)
+        .update(next_due_at=now)
+    )
+
+
+def _invite_audience(*, cycle: FeedbackCycle, organization: Organization) -> None:
+    SurveyInvitation.objects.bulk_create(
+        (
+            SurveyInvitation(organization=organization, cycle=cycle, participant=p)
+            for p in selectors.cycle_audience(cycle=cycle)
+        ),
+        ignore_conflicts=True,
+    )
+
+
+def _cycle_pass(
+    *, cycle: FeedbackCycle, organization: Organization, now: datetime, counts: dict[str, int]
+) -> None:
+    if cycle.status == FeedbackCycle.Status.SCHEDULED:
+        if cycle.opens_at > now:
+            return
         with transaction.atomic():
-            if FeedbackCycle.objects.filter(
+            if not FeedbackCycle.objects.filter(
                 pk=cycle.pk, status=FeedbackCycle.Status.SCHEDULED
             ).update(status=FeedbackCycle.Status.OPEN, opened_at=now):
-                SurveyInvitation.objects.bulk_create(
-                    (
-                        SurveyInvitation(organization=organization, cycle=cycle, participant=p)
-                        for p in selectors.cycle_audience(cycle=cycle)
-                    ),
-                    ignore_conflicts=True,
-                )
-                counts["opened"] += 1
-
-    # People approved after a survey opened are invited too.
-    for cycle in FeedbackCycle.objects.filter(status=FeedbackCycle.Status.OPEN, on_demand=False):
-        SurveyInvitation.objects.bulk_create(
-            (
-                SurveyInvitation(organization=organization, cycle=cycle, participant=p)
-                for p in selectors.cycle_audience(cycle=cycle)
-            ),
-            ignore_conflicts=True,
-        )
-
-    for invitation in SurveyInvitation.objects.filter(
-        sent_at__isnull=True, cycle__status=FeedbackCycle.Status.OPEN
-    ).select_related("cycle", "participant__membership__user"):
+                return  # another pass opened it
+            cycle.status, cycle.opened_at = FeedbackCycle.Status.OPEN, now
+            _invite_audience(cycle=cycle, organization=organization)
+            counts["opened"] += 1
+    if cycle.status != FeedbackCycle.Status.OPEN:
+        return
+    # People approved after a survey opened are invited too (``cycles_wake`` brings it here).
+    if not cycle.on_demand:
+        _invite_audience(cycle=cycle, organization=organization)
+    for invitation in cycle.invitations.filter(sent_at__isnull=True).select_related(
+        "participant__membership__user"
+    ):
         with transaction.atomic():
             if SurveyInvitation.objects.filter(pk=invitation.pk, sent_at__isnull=True).update(
                 sent_at=now
             ):
-                cycle = invitation.cycle
+                invitation.cycle = cycle
                 _notify(
                     invitation,
                     f"Check-in: {cycle.title}",
@@ -148,40 +181,39 @@ def cycles_dispatch(
                 )
                 counts["sent"] += 1
 
-    for cycle in FeedbackCycle.objects.filter(status=FeedbackCycle.Status.OPEN):
-        if now >= selectors.closes_at(cycle):
-            with transaction.atomic():
-                if FeedbackCycle.objects.filter(
-                    pk=cycle.pk, status=FeedbackCycle.Status.OPEN
-                ).update(status=FeedbackCycle.Status.CLOSED, closed_at=now):
-                    materialize_pending(cycle=cycle)
-                    summarize_cycles(cycle_ids=[cycle.pk])  # the cycle keeps the counts
-                    # Then what tells people apart goes: send and reminder times (set beside
-                    # answer days) and, if anonymous, who answered. All read "not answered":
-                    # a late click on the link then says "This survey has closed." to anyone.
-                    forget = {"answered": False} if cycle.anonymous else {}
-                    cycle.invitations.update(sent_at=None, reminded_at=None, **forget)
-                    counts["closed"] += 1
-                    _schedule_next_round(cycle)
-            continue
-        if now < cycle.opened_at + timedelta(days=cycle.remind_after_days):
-            continue
-        for invitation in cycle.invitations.filter(
-            answered=False, reminded_at__isnull=True, sent_at__isnull=False
-        ).select_related("participant__membership__user"):
-            with transaction.atomic():
-                if SurveyInvitation.objects.filter(
-                    pk=invitation.pk, reminded_at__isnull=True, answered=False
-                ).update(reminded_at=now):
-                    invitation.cycle = cycle
-                    _notify(
-                        invitation,
-                        f"Check-in reminder: {cycle.title}",
-                        f"A minute of your time helps the program. It closes on "
-                        f"{selectors.closes_at(cycle):%d %B}.",
-                    )
-                    counts["reminded"] += 1
-    return counts
+    if now >= selectors.closes_at(cycle):
+        with transaction.atomic():
+            if FeedbackCycle.objects.filter(pk=cycle.pk, status=FeedbackCycle.Status.OPEN).update(
+                status=FeedbackCycle.Status.CLOSED, closed_at=now
+            ):
+                cycle.status, cycle.closed_at = FeedbackCycle.Status.CLOSED, now
+                materialize_pending(cycle=cycle)
+                summarize_cycles(cycle_ids=[cycle.pk])  # the cycle keeps the counts
+                # Then what tells people apart goes: send and reminder times (set beside
+                # answer days) and, if anonymous, who answered. All read "not answered":
+                # a late click on the link then says "This survey has closed." to anyone.
+                forget = {"answered": False} if cycle.anonymous else {}
+                cycle.invitations.update(sent_at=None, reminded_at=None, **forget)
+                counts["closed"] += 1
+                _schedule_next_round(cycle)
+        return
+    if now < cycle.opened_at + timedelta(days=cycle.remind_after_days):
+        return
+    for invitation in cycle.invitations.filter(
+        answered=False, reminded_at__isnull=True, sent_at__isnull=False
+    ).select_related("participant__membership__user"):
+        with transaction.atomic():
+            if SurveyInvitation.objects.filter(
+                pk=invitation.pk, reminded_at__isnull=True, answered=False
+            ).update(reminded_at=now):
+                invitation.cycle = cycle
+                _notify(
+                    invitation,
+                    f"Check-in reminder: {cycle.title}",
+                    f"A minute of your time helps the program. It closes on "
+                    f"{selectors.closes_at(cycle):%d %B}.",
+                )
+                counts["reminded"] += 1
 
 
 def _schedule_next_round(cycle: FeedbackCycle) -> None:

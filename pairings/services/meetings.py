@@ -20,7 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from mentorship.models import Membership, Notification, User, hash_token
-from pairings import activity
+from pairings import activity, reminders
 from pairings.calendars import meeting_page_url
 from pairings.ics import Method
 from pairings.models import CalendarFeed, Meeting, Pairing
@@ -123,7 +123,13 @@ def meeting_schedule(
             uid=f"meeting-{uuid4()}@reverse-mentoring",
             sequence=0,
             created_by=actor,
+            next_due_at=reminders.meeting_first_due_for(
+                program=pairing.program,
+                starts_at=starts_at.astimezone(UTC),
+                duration_minutes=duration_minutes,
+            ),
         )
+        reminders.quiet_check_rearm(pairing=pairing, after_meeting_at=meeting.starts_at)
         _announce(meeting=meeting, actor=actor, method="REQUEST", verb="scheduled")
     return meeting
 
@@ -145,9 +151,23 @@ def meeting_reschedule(
         meeting.duration_minutes = duration_minutes
         meeting.location = location
         meeting.sequence = locked.sequence + 1
-        meeting.save(
-            update_fields=["starts_at", "duration_minutes", "location", "sequence", "updated_at"]
+        # Moved: its reminders start over (their keys hold the start time, so they go again).
+        meeting.next_due_at = reminders.meeting_first_due_for(
+            program=pairing.program,
+            starts_at=meeting.starts_at,
+            duration_minutes=duration_minutes,
         )
+        meeting.save(
+            update_fields=[
+                "starts_at",
+                "duration_minutes",
+                "location",
+                "sequence",
+                "next_due_at",
+                "updated_at",
+            ]
+        )
+        reminders.quiet_check_rearm(pairing=pairing, after_meeting_at=meeting.starts_at)
         _announce(meeting=meeting, actor=actor, method="REQUEST", verb="moved")
     return meeting
 
@@ -169,12 +189,14 @@ def meeting_cancel(*, meeting: Meeting, actor: User) -> Meeting:
         meeting.cancelled_by = actor
         meeting.cancelled_by_side = _side_of(meeting.pairing, actor)
         meeting.sequence = locked.sequence + 1
+        meeting.next_due_at = None  # a cancelled meeting reminds no one
         meeting.save(
             update_fields=[
                 "cancelled_at",
                 "cancelled_by",
                 "cancelled_by_side",
                 "sequence",
+                "next_due_at",
                 "updated_at",
             ]
         )
@@ -221,6 +243,7 @@ def meetings_cancel_upcoming(*, pairing: Pairing, actor: User) -> int:
                 cancelled_by=actor,
                 cancelled_by_side=side,
                 sequence=F("sequence") + 1,
+                next_due_at=None,
                 updated_at=now,
             ):
                 continue

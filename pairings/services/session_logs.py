@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from pairings import activity
+from pairings import activity, reminders
 from pairings.models import Pairing, SessionLog
 from pairings.timezones import zone_named
 from programs.models import Participant
@@ -77,4 +77,5 @@ def session_log_create(
         met = datetime.combine(date, time(12), tzinfo=UTC)
         if pairing.last_met_at is None or pairing.last_met_at < met:
             Pairing.objects.filter(pk=pairing.pk).update(last_met_at=met)
+            reminders.quiet_check_rearm(pairing=pairing, after_meeting_at=met)
     return log

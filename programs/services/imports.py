@@ -21,6 +21,7 @@ from django_scopes import get_scope
 from mentorship import services as kernel
 from mentorship.models import AuditEvent, Membership, Role, User
 from mentorship.web import error_text
+from programs import signals
 from programs.csv_parser import ParseResult, ParticipantRow, parse_participants_csv
 from programs.fields import IMPORTED_FIELDS
 from programs.models import ImportJob, Participant, Program, Topic, TrainingCompletion
@@ -288,6 +289,8 @@ def _write_chunk(
             [*IMPORTED_FIELDS, "membership", "training_done", "status", "status_changed_at"],
             batch_size=BATCH_SIZE,
         )
+    if created or updated:
+        signals.participants_approved.send(sender=Program, program=program)
 
     add: dict[type[Any], list[Any]] = {offers_through: [], wants_through: []}
     remove: dict[type[Any], list[int]] = {offers_through: [], wants_through: []}

@@ -13,6 +13,7 @@ from django.utils import timezone
 from mentorship import services as kernel
 from mentorship.models import AuditEvent, Membership, Role, User
 from mentorship.web import tenant_url
+from programs import signals
 from programs.models import (
     Participant,
     Program,
@@ -73,6 +74,7 @@ def participant_add(
         participant.save()
         participant.offers.set(offers)
         participant.wants.set(wants)
+        signals.participants_approved.send(sender=Program, program=program)
         if membership is None:
             kernel.invitations_create_bulk(
                 organization=program.organization,
@@ -201,6 +203,8 @@ def participant_decide(*, participant: Participant, approve: bool, actor: User) 
         participant.status = Participant.Status.APPROVED if approve else Participant.Status.DECLINED
         participant.status_changed_at = timezone.now()
         participant.save(update_fields=["status", "status_changed_at"])
+        if approve:
+            signals.participants_approved.send(sender=Program, program=participant.program)
         if participant.membership_id and approve:
             kernel.membership_grant(
                 organization=participant.organization,

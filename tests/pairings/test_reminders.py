@@ -12,6 +12,7 @@ from django.utils import timezone
 from mentorship.models import Notification
 from pairings.models import Meeting, Pairing, PairingEvent, ReminderDelivery
 from pairings.reminders import reminders_send_due
+from pairings.services.session_logs import session_log_create
 from pairings.tasks import dispatch_reminders
 from tests.conftest import Tenant
 from tests.factories import MeetingFactory, SessionLogFactory
@@ -119,20 +120,51 @@ def test_a_quiet_pair_is_nudged_then_hr_hears(
     nudges = [m for m in mail.outbox if m.subject.startswith("Time to meet")]
     assert sorted(m.to[0] for m in nudges) == sorted([pair.mentor.email, pair.mentee.email])
     assert not [m for m in mail.outbox if m.to == [alpha.hr.email]]
-    with alpha.scope():
-        Pairing.objects.filter(pk=pair.pk).update(last_met_at=timezone.now() - timedelta(days=43))
-    send(alpha, django_capture_on_commit_callbacks)
-    send(alpha, django_capture_on_commit_callbacks)
+    # Three weeks later, still quiet (43 days): HR admins hear, once; the partners' nudge for
+    # this stretch is not sent again.
+    later = timezone.now() + timedelta(days=21)
+    send(alpha, django_capture_on_commit_callbacks, now=later)
+    send(alpha, django_capture_on_commit_callbacks, now=later)
     to_hr = [m for m in mail.outbox if m.to == [alpha.hr.email]]
     assert len(to_hr) == 1 and "has not met for 43 days" in to_hr[0].subject
+    assert len([m for m in mail.outbox if m.subject.startswith("Time to meet")]) == 2
 
 
-def test_the_beat_dispatcher_covers_every_organisation_with_pairs(
+def test_a_quiet_pair_is_not_reconsidered_until_its_next_stage(
+    alpha: Tenant, pair, django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.PAIR_INACTIVITY_DAYS = 21
+    with alpha.scope():
+        Pairing.objects.filter(pk=pair.pk).update(last_met_at=timezone.now() - timedelta(days=22))
+        PairingEvent.objects.update(created_at=timezone.now() - timedelta(days=60))
+    send(alpha, django_capture_on_commit_callbacks)
+    with alpha.scope():
+        pair.refresh_from_db()
+        # Looked at again when HR could be told (day 42 of the stretch), not every minute.
+        assert pair.quiet_check_at == pair.last_met_at + timedelta(days=42)
+    # A logged session starts a new stretch: the pair is looked at 21 days after it.
+    with alpha.scope():
+        session_log_create(pairing=pair, author=pair.mentor, date=timezone.now().date(), minutes=30)
+        pair.refresh_from_db()
+        assert pair.quiet_check_at <= pair.last_met_at + timedelta(days=21)
+    # When the check comes, the pair has met: nothing is sent, and the check moves on to 21
+    # days after that session.
+    sent_before = len(mail.outbox)
+    assert send(alpha, django_capture_on_commit_callbacks, now=pair.quiet_check_at) == 0
+    assert len(mail.outbox) == sent_before
+    with alpha.scope():
+        pair.refresh_from_db()
+        assert pair.quiet_check_at == pair.last_met_at + timedelta(days=21)
+
+
+def test_the_beat_dispatcher_wakes_only_organisations_with_something_due(
     alpha: Tenant, pair, django_capture_on_commit_callbacks
 ) -> None:
     meeting(alpha, pair, timedelta(minutes=45))
     with django_capture_on_commit_callbacks(execute=True):
         assert dispatch_reminders() == 1
+    assert len(reminder_subjects()) == 2
+    # Sent: the meeting's next moment is its end, the pair's next check weeks away.
     with django_capture_on_commit_callbacks(execute=True):
-        assert dispatch_reminders() == 1
+        assert dispatch_reminders() == 0
     assert len(reminder_subjects()) == 2

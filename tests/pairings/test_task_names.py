@@ -30,6 +30,7 @@ def test_the_registered_names_of_the_pairings_tasks() -> None:
         "pairings.tasks.compute_match_run",
         "pairings.tasks.dispatch_reminders",
         "pairings.tasks.send_due_reminders",
+        "pairings.tasks.send_meeting_reminders",
         "pairings.meeting_tasks.send_meeting_invitation",
         "pairings.meeting_tasks.dispatch_meeting_invitations",
     }
