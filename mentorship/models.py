@@ -157,6 +157,16 @@ class Invitation(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The email dispatcher reads the invitations whose email is still owed, only those.
+            models.Index(
+                fields=["created_at"],
+                name="invitation_email_owed_idx",
+                condition=models.Q(
+                    emailed_at__isnull=True, accepted_at__isnull=True, revoked_at__isnull=True
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Invitation of {self.email} as {self.get_role_display()}"

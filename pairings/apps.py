@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.db.models.signals import post_save
 
 from mentorship.signals import member_removed
+from programs.signals import reminder_offsets_changed
 
 
 class PairingsConfig(AppConfig):
@@ -24,6 +25,9 @@ class PairingsConfig(AppConfig):
             "pairings.SessionLog.objectives", receivers.session_log_objectives_move
         )
         member_removed.connect(receivers.revoke_calendar_feed, dispatch_uid="pairings.feed")
+        reminder_offsets_changed.connect(
+            receivers.meetings_follow_reminder_offsets, dispatch_uid="pairings.offsets"
+        )
         post_save.connect(
             receivers.revoke_feed_of_removed_membership,
             sender=Membership,

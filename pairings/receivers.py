@@ -6,14 +6,25 @@ from collections import Counter
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Subquery
+from django.utils import timezone
 
 from mentorship.models import Membership, User
 from mentorship.tenancy import across_all_organizations, tenant_scope
+from pairings import reminders
 from pairings.activity import week_of
-from pairings.models import SessionLog, TopicWeek
+from pairings.models import Meeting, SessionLog, TopicWeek
 from pairings.services import meetings
-from programs.models import LearningObjective, Topic
+from programs.models import LearningObjective, Program, Topic
 from programs.references import many_to_many_move
+
+
+def meetings_follow_reminder_offsets(sender: Any, program: Program, **kwargs: Any) -> None:
+    """A program's reminder times changed: its meetings still ahead are reminded by the new
+    ones (a reminder already sent is not sent again: its claim remembers it)."""
+    with tenant_scope(program.organization):
+        reminders.meetings_rearm(
+            meetings=Meeting.objects.filter(pairing__program=program, starts_at__gt=timezone.now())
+        )
 
 
 def revoke_calendar_feed(sender: Any, membership: Membership, **kwargs: Any) -> None:

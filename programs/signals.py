@@ -11,3 +11,7 @@ program_closed = Signal()
 # Sent when participants of ``program`` become approved (joined, decided, imported), inside the
 # transaction that approves them: the feedback app invites them to the program's open surveys.
 participants_approved = Signal()
+
+# Sent when a program's reminder times change, with ``program``, inside the transaction: the
+# pairings app moves the next reminder of the program's meetings to match.
+reminder_offsets_changed = Signal()

@@ -88,13 +88,23 @@ def program_update(
     *, program: Program, data: dict[str, Any], topics: Iterable[Topic] | None = None
 ) -> Program:
     """Save the program's settings, and its topics when given."""
+    # From the database: a model form has already copied its data onto ``program``.
+    offsets_before = (
+        Program.objects.filter(pk=program.pk)
+        .values_list("reminder_offsets_hours", flat=True)
+        .first()
+    )
     for field, value in data.items():
         setattr(program, field, value)
     _validate_dates(program)
     program.full_clean(exclude=["organization"])
-    program.save()
-    if topics is not None:
-        program.topics.set(topics)
+    with transaction.atomic():
+        program.save()
+        if topics is not None:
+            program.topics.set(topics)
+        if program.reminder_offsets_hours != offsets_before:
+            # Meetings already set keep their reminders in step (pairings listens).
+            signals.reminder_offsets_changed.send(sender=Program, program=program)
     return program
 
 

@@ -14,6 +14,7 @@ from pairings.models import Meeting, Pairing, PairingEvent, ReminderDelivery
 from pairings.reminders import reminders_send_due
 from pairings.services.session_logs import session_log_create
 from pairings.tasks import dispatch_reminders
+from programs.services import programs as program_services
 from tests.conftest import Tenant
 from tests.factories import MeetingFactory, SessionLogFactory
 from tests.pairings.conftest import active_pair
@@ -167,4 +168,20 @@ def test_the_beat_dispatcher_wakes_only_organisations_with_something_due(
     # Sent: the meeting's next moment is its end, the pair's next check weeks away.
     with django_capture_on_commit_callbacks(execute=True):
         assert dispatch_reminders() == 0
+    assert len(reminder_subjects()) == 2
+
+
+def test_new_reminder_times_apply_to_meetings_already_set(
+    alpha: Tenant, pair, django_capture_on_commit_callbacks
+) -> None:
+    with alpha.scope():
+        program = pair.program
+        program_services.program_update(program=program, data={"reminder_offsets_hours": [1]})
+    m = meeting(alpha, pair, timedelta(hours=30))
+    with alpha.scope():
+        m.refresh_from_db()
+        assert m.next_due_at == m.starts_at - timedelta(hours=1)
+        # HR adds a reminder two days ahead: the meeting, 30 hours away, is reminded now.
+        program_services.program_update(program=program, data={"reminder_offsets_hours": [48, 1]})
+    assert send(alpha, django_capture_on_commit_callbacks) == 2
     assert len(reminder_subjects()) == 2
