@@ -147,21 +147,35 @@ def meetings_due_ids(*, now: datetime, limit: int) -> list[int]:
     )
 
 
+def meetings_lease(*, meeting_ids: list[int], now: datetime, until: datetime) -> int:
+    """Hand due meetings to the tasks of a burst: their moment moves to ``until`` (one UPDATE),
+    so the next minute's dispatch does not hand them out again while those tasks work. If a
+    task is lost, the meetings fall due again at ``until`` and the next pass sends them."""
+    return Meeting.objects.filter(pk__in=meeting_ids, next_due_at__lte=now).update(
+        next_due_at=until
+    )
+
+
 def meeting_reminders(
     *,
     organization: Organization,
     now: datetime,
     meeting_ids: list[int] | None = None,
+    leased_until: datetime | None = None,
     limit: int = PASS_LIMIT,
 ) -> int:
     """Send what the due meetings owe now (a reminder before, a prompt after) and store each
-    one's next moment. Reads only meetings whose moment has come.
+    one's next moment. Reads only meetings whose moment has come, or, for one share of a burst
+    (see :func:`meetings_lease`), the meetings still leased to it.
 
     Each send is claimed first (see :func:`_claim_and_notify`), and the next moment is stored
     by compare-and-set on the one that was read: a pass running twice at once sends each
     message once, and a meeting moved meanwhile keeps its new moment.
     """
-    meetings = Meeting.objects.filter(next_due_at__lte=now)
+    if leased_until is not None:
+        meetings = Meeting.objects.filter(next_due_at=leased_until)
+    else:
+        meetings = Meeting.objects.filter(next_due_at__lte=now)
     if meeting_ids is not None:
         meetings = meetings.filter(pk__in=meeting_ids)
     meetings = list(

@@ -10,6 +10,8 @@ Meeting invitations are sent after commit, and a dispatcher catches up a lost wa
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from celery import shared_task
 from django.utils import timezone
 
@@ -44,8 +46,10 @@ def dispatch_reminders() -> int:
 
 
 # A burst (thousands of meetings at the same hour) is split into tasks of this many meetings, so
-# every worker shares it instead of one working through it alone.
+# every worker shares it instead of one working through it alone. Each task's meetings are
+# leased to it for LEASE: a later dispatch leaves them alone meanwhile.
 MEETING_CHUNK = 100
+LEASE = timedelta(minutes=5)
 
 
 @shared_task(base=TenantTask)
@@ -55,9 +59,13 @@ def send_due_reminders(*, organization_id: int) -> int:
     now = timezone.now()
     due_ids = reminders.meetings_due_ids(now=now, limit=reminders.PASS_LIMIT * 10)
     if len(due_ids) > MEETING_CHUNK:
+        until = now + LEASE
+        reminders.meetings_lease(meeting_ids=due_ids, now=now, until=until)
         for start in range(0, len(due_ids), MEETING_CHUNK):
-            send_meeting_reminders.delay(
-                organization_id=organization_id, meeting_ids=due_ids[start : start + MEETING_CHUNK]
+            send_meeting_reminders.delay_on_commit(
+                organization_id=organization_id,
+                meeting_ids=due_ids[start : start + MEETING_CHUNK],
+                leased_until=until.isoformat(),
             )
         sent = 0
     else:
@@ -66,12 +74,16 @@ def send_due_reminders(*, organization_id: int) -> int:
 
 
 @shared_task(base=TenantTask)
-def send_meeting_reminders(*, organization_id: int, meeting_ids: list[int]) -> int:
-    """One share of a burst: these meetings, if they are still due when it runs."""
+def send_meeting_reminders(
+    *, organization_id: int, meeting_ids: list[int], leased_until: str | None = None
+) -> int:
+    """One share of a burst: these meetings, if they are still leased to it (or due) when it
+    runs."""
     return reminders.meeting_reminders(
         organization=Organization.objects.get(pk=organization_id),
         now=timezone.now(),
         meeting_ids=meeting_ids,
+        leased_until=datetime.fromisoformat(leased_until) if leased_until else None,
     )
 
 
