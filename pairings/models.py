@@ -159,9 +159,11 @@ class Meeting(TenantModel):
         # The services set the moment themselves; this covers a meeting made any other way
         # (the admin, a test factory), which would otherwise never be reminded of.
         if self._state.adding and self.next_due_at is None and self.cancelled_at is None:
+            # As saving would: a value may still be text (a fixture, a factory).
+            starts_at = self._meta.get_field("starts_at").to_python(self.starts_at)
             self.next_due_at = meeting_first_due(
-                starts_at=self.starts_at,
-                duration_minutes=self.duration_minutes,
+                starts_at=starts_at,
+                duration_minutes=int(self.duration_minutes),
                 offsets_hours=self.pairing.program.reminder_offsets_hours or [],
             )
         super().save(*args, **kwargs)
