@@ -9,6 +9,13 @@ Two phases: the sign-ins (password hashing makes them costly; their figures are 
 then, from the moment the last user is signed in, ``LOAD_SECONDS`` of browsing that the page
 figures (and the CSV files) cover. A failed sign-in stops the run at once.
 
+Beside the people, one anonymous probe asks ``/healthz`` five times a second, as a load balancer
+would: the cheapest answer of the stack, measured under the same load in the same seconds, so
+each page can be read as a multiple of it (run.py prints "x healthz"). Each check opens a new
+connection, as a load balancer's does: gunicorn keeps a connection on the worker that accepted
+it, and one kept connection would time one worker's queue only. The probe is one user more than
+``LOAD_USERS``: locust is started with ``-u LOAD_USERS+1``.
+
 Each user connects from its own loopback address (127.0.0.2, 127.0.0.3, ...), as people on their
 own machines would: the sign-in rate limits, counted per client address, hold as in production.
 Like a browser, the client sends Secure cookies back to the loopback over plain HTTP (browsers
@@ -16,7 +23,9 @@ treat http://127.0.0.1 as a secure context), so the server keeps its production 
 
 Environment: ``LOAD_PLAN`` (the plan's JSON file), ``LOAD_PASSWORD`` (every account's password),
 ``LOAD_SECONDS`` (default 60), ``LOAD_OUTCOME`` (a JSON file this writes: the sign-in figures,
-server errors and failed sign-ins).
+server errors, failed sign-ins and failed requests of the whole run, and every response time and
+failure of the browsing phase, per page). Lines starting with ``[load]`` are progress for run.py
+to show.
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 import gevent
-from locust import HttpUser, between, events, task
+from locust import HttpUser, between, constant_pacing, events, task
 from locust.env import Environment
 from locust.exception import StopUser
 from locust.stats import StatsEntry
@@ -42,6 +51,7 @@ with open(os.environ["LOAD_PLAN"], encoding="utf-8") as plan_file:
     PLAN: dict[str, list[dict[str, Any]]] = json.load(plan_file)
 PASSWORD = os.environ.get("LOAD_PASSWORD", "P")
 SECONDS = float(os.environ.get("LOAD_SECONDS", "60"))
+PROBES = 1  # the /healthz probe: a user that never signs in
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 LOOPBACK = {"127.0.0.1", "localhost"}
 
@@ -52,6 +62,10 @@ outcome: dict[str, Any] = {
     "failed_sign_ins": [],
     "sign_in": None,
     "signed_in": 0,
+    # Every failed request of the run, sign-ins included: any of them fails the run.
+    "failures": Counter(),
+    # The browsing phase only: response times (ms) and failures per page, and its length.
+    "browse": {"samples": {}, "failures": Counter(), "started": None, "seconds": None},
 }
 
 _return_ok_secure = DefaultCookiePolicy.return_ok_secure
@@ -74,15 +88,32 @@ def _count_server_errors(
     status = getattr(response, "status_code", 0) or 0
     if status >= 500 or (exception is not None and status == 0):
         outcome["server_errors"][f"{name} ({status or type(exception).__name__})"] += 1
+    if exception is not None:
+        outcome["failures"][name] += 1
+
+
+@events.request.add_listener
+def _record_browsing(
+    name: str, response_time: float, exception: BaseException | None, **kwargs: Any
+) -> None:
+    browse = outcome["browse"]
+    if browse["started"] is None:
+        return
+    browse["samples"].setdefault(name, []).append(response_time)
+    if exception is not None:
+        browse["failures"][name] += 1
 
 
 @events.quitting.add_listener
 def _write_outcome(environment: Environment, **kwargs: Any) -> None:
+    browse = outcome["browse"]
+    if browse["started"] is not None:
+        browse["seconds"] = time.time() - browse["started"]
     path = os.environ.get("LOAD_OUTCOME")
     if path:
         with open(path, "w", encoding="utf-8") as out:
             json.dump(outcome, out)
-    if outcome["server_errors"] or outcome["failed_sign_ins"]:
+    if outcome["server_errors"] or outcome["failed_sign_ins"] or outcome["failures"]:
         environment.process_exit_code = 1
 
 
@@ -100,6 +131,12 @@ def _everyone_signed_in(environment: Environment) -> None:
         "seconds": round(time.time() - stats.total.start_time, 1),
     }
     stats.reset_all()
+    outcome["browse"]["started"] = time.time()
+    print(
+        f"[load] {outcome['signed_in']} users signed in after {outcome['sign_in']['seconds']} s; "
+        f"browsing for {SECONDS:.0f} s",
+        flush=True,
+    )
     gevent.spawn_later(SECONDS, environment.runner.quit)
 
 
@@ -138,7 +175,9 @@ class Person(HttpUser):
                 gevent.spawn(self.environment.runner.quit)
                 raise StopUser()
         outcome["signed_in"] += 1
-        if outcome["signed_in"] == self.environment.parsed_options.num_users:
+        if outcome["signed_in"] % 8 == 0:
+            print(f"[load] {outcome['signed_in']} signed in", flush=True)
+        if outcome["signed_in"] == self.environment.parsed_options.num_users - PROBES:
             _everyone_signed_in(self.environment)
 
     @task
@@ -159,3 +198,15 @@ class Sponsor(Person):
 
 class Participant(Person):
     role = "participant"
+
+
+class HealthProbe(HttpUser):
+    """Anonymous, like a load balancer's health check: ``/healthz`` five times a second, each
+    on a new connection."""
+
+    fixed_count = PROBES
+    wait_time = constant_pacing(0.2)
+
+    @task
+    def healthz(self) -> None:
+        self.client.get("/healthz", name="healthz", headers={"Connection": "close"})
