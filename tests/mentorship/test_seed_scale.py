@@ -30,7 +30,7 @@ from feedback.models import (
     TopicRating,
 )
 from mentorship.frame.management.commands.seed_scale import DEFAULT_PASSWORD
-from mentorship.frame.seeding.programs import PROGRAMS, ProgramSpec
+from mentorship.frame.seeding.shapes import PROGRAMS, ProgramSpec
 from mentorship.frame.seeding.surveys import (
     ANSWERED_PERCENT,
     OPEN_CHECK_IN_ANSWERED_PERCENT,
@@ -273,7 +273,7 @@ def test_an_existing_organisation_is_kept_unless_replace_is_given() -> None:
     with pytest.raises(CommandError, match=r"already exists.*--org.*--replace"):
         seed()
     output = seed(replace=True)
-    assert "deleted the old one" in output
+    assert "Deleted the old ones" in output
     new = Organization.objects.get(slug="bench")
     assert new.pk != old.pk
     with across_all_organizations():

@@ -1,13 +1,14 @@
-"""The organisation as a whole: its two staff accounts; deleting it with all it owns; counting
-its rows."""
+"""The organisation as a whole: its two staff accounts; deleting organisations with all they
+own; counting an organisation's rows."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.apps import apps
-from django.contrib.auth.hashers import make_password
 from django.db import connection, models
 
 from mentorship import services
@@ -27,8 +28,7 @@ class Staff:
 
 def staff_create(ctx: Context) -> Staff:
     """The HR admin and the sponsor, and the password hash every account shares."""
-    # One hash for every account: hashing is slow by design, and there are thousands.
-    password_hash = make_password(ctx.password)
+    password_hash = ctx.password_hash
     slug = ctx.slug
     return Staff(
         password_hash=password_hash,
@@ -58,42 +58,45 @@ def _tenant_models() -> list[type[models.Model]]:
     return [m for m in apps.get_models() if issubclass(m, TenantModel)]
 
 
-def delete_organization(organization: Organization) -> None:
-    """Delete an organisation and all it owns, table by table.
+def delete_organizations(organizations: Sequence[Organization]) -> None:
+    """Delete organisations and all they own, table by table.
 
     The ORM's cascade would load every row into memory first (minutes at this size). Every
-    tenant row carries ``organization``, so one DELETE per table does it; foreign keys are
-    deferred until commit, so the order does not matter. Accounts under the seeded email domain
-    go too, unless they belong to another organisation."""
-    pk = organization.pk
+    tenant row carries ``organization``, so one DELETE per table does it (for up to 500
+    organisations at a time); foreign keys are deferred until commit, so the order does not
+    matter. Accounts under the seeded email domains go too, unless they belong to another
+    organisation."""
+    pks = [organization.pk for organization in organizations]
+    if not pks:
+        return
+    domains = "|".join(re.escape(organization.slug) for organization in organizations)
     with across_all_organizations():
         users = list(
-            User.objects.filter(email__iendswith=f"@{organization.slug}.example")
-            .exclude(memberships__organization__in=Organization.objects.exclude(pk=pk))
+            User.objects.filter(email__iregex=rf"@({domains})\.example$")
+            .exclude(memberships__organization__in=Organization.objects.exclude(pk__in=pks))
             .values_list("pk", flat=True)
         )
         quote = connection.ops.quote_name
         with connection.cursor() as cursor:
-            for model in _tenant_models():
-                for m2m in model._meta.local_many_to_many:
-                    through = m2m.remote_field.through
-                    column = quote(through._meta.get_field(m2m.m2m_field_name()).column)
-                    owners = (
-                        f"SELECT id FROM {quote(model._meta.db_table)} WHERE organization_id = %s"
-                    )
-                    cursor.execute(
-                        f"DELETE FROM {quote(through._meta.db_table)} WHERE {column} IN ({owners})",
-                        [pk],
-                    )
-            for model in _tenant_models():
-                cursor.execute(
-                    f"DELETE FROM {quote(model._meta.db_table)} WHERE organization_id = %s",
-                    [pk],
-                )
-            cursor.execute(
-                f"DELETE FROM {quote(Organization._meta.db_table)} WHERE id = %s",
-                [pk],
-            )
+            for start in range(0, len(pks), 500):
+                chunk = pks[start : start + 500]
+                some = f"IN ({', '.join(['%s'] * len(chunk))})"
+                for model in _tenant_models():
+                    table = quote(model._meta.db_table)
+                    for m2m in model._meta.local_many_to_many:
+                        through = m2m.remote_field.through
+                        column = quote(through._meta.get_field(m2m.m2m_field_name()).column)
+                        owners = f"SELECT id FROM {table} WHERE organization_id {some}"
+                        cursor.execute(
+                            f"DELETE FROM {quote(through._meta.db_table)} "
+                            f"WHERE {column} IN ({owners})",
+                            chunk,
+                        )
+                for model in _tenant_models():
+                    table = quote(model._meta.db_table)
+                    cursor.execute(f"DELETE FROM {table} WHERE organization_id {some}", chunk)
+                table = quote(Organization._meta.db_table)
+                cursor.execute(f"DELETE FROM {table} WHERE id {some}", chunk)
         # Few rows still point at these users now (their email addresses, mostly): the ORM
         # deletes those and clears references from other organisations as usual.
         for start in range(0, len(users), 5000):

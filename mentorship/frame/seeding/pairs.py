@@ -10,14 +10,8 @@ from django.conf import settings
 
 from mentorship.frame.seeding.context import Context
 from mentorship.frame.seeding.people import APPROVED, People, Person
-from mentorship.frame.seeding.programs import (
-    ACTIVE,
-    CLOSED,
-    MATCHING,
-    PROGRAMS,
-    Programs,
-    ProgramSpec,
-)
+from mentorship.frame.seeding.programs import Programs
+from mentorship.frame.seeding.shapes import ACTIVE, CLOSED, MATCHING, ProgramSpec
 from pairings.models import Pairing, PairingEvent
 from programs.models import Side
 
@@ -65,11 +59,12 @@ def pairs_plan(ctx: Context, people: People) -> list[Pair]:
     next to avoid pairs within a department); the program still matching has proposals for
     four in five of them."""
     rng = ctx.rng
-    pair_count = sum(_pair_count(p, sides) for p, sides in enumerate(people.by_program))
+    specs = ctx.programs
+    pair_count = sum(_pair_count(specs[p], s) for p, s in enumerate(people.by_program))
     ids = ctx.writer.ids(Pairing, pair_count)
     pairs: list[Pair] = []
     for p, sides in enumerate(people.by_program):
-        spec = PROGRAMS[p]
+        spec = specs[p]
         juniors = [x for x in sides[Side.JUNIOR] if x.status == APPROVED]
         seniors = [x for x in sides[Side.SENIOR] if x.status == APPROVED]
         rng.shuffle(seniors)
@@ -77,7 +72,7 @@ def pairs_plan(ctx: Context, people: People) -> list[Pair]:
             if seniors[k].department == juniors[min(k, len(juniors) - 1)].department:
                 seniors[k], seniors[k + 1] = seniors[k + 1], seniors[k]
         published = min(spec.start - 12, -3)
-        for k in range(_pair_count(p, sides)):
+        for k in range(_pair_count(spec, sides)):
             pair = Pair(
                 id=ids[len(pairs)],
                 program=p,
@@ -93,10 +88,10 @@ def pairs_plan(ctx: Context, people: People) -> list[Pair]:
     return pairs
 
 
-def _pair_count(p: int, sides: dict[str, list[Person]]) -> int:
+def _pair_count(spec: ProgramSpec, sides: dict[str, list[Person]]) -> int:
     approved = [sum(x.status == APPROVED for x in sides[s]) for s in (Side.JUNIOR, Side.SENIOR)]
     pairs = min(approved)
-    return pairs * 4 // 5 if PROGRAMS[p].status == MATCHING else pairs
+    return pairs * 4 // 5 if spec.status == MATCHING else pairs
 
 
 def _plan_window(ctx: Context, pair: Pair, spec: ProgramSpec) -> None:

@@ -12,8 +12,9 @@ from allauth.account.models import EmailAddress
 
 from mentorship.frame.seeding.context import Context
 from mentorship.frame.seeding.organizations import Staff
-from mentorship.frame.seeding.programs import CLOSED, MATCHING, PROGRAMS, Programs, ProgramSpec
+from mentorship.frame.seeding.programs import Programs
 from mentorship.frame.seeding.rows import Sink
+from mentorship.frame.seeding.shapes import CLOSED, MATCHING, ProgramSpec
 from mentorship.models import Invitation, Membership, Role, User
 from programs.models import LearningObjective, Participant, Side, TrainingCompletion
 
@@ -33,8 +34,8 @@ DEPARTMENTS = {
     "Human Resources": 5,
     "Communications": 3,
 }
-# ...and two tiny ones, placed by hand (program, side, index within the side): fewer than k
-# people in the whole organisation, so their survey figures are always withheld.
+# ...and, in the large organisation, two tiny ones placed by hand (program, side, index within
+# the side): fewer than k people in the whole organisation, so their figures are always withheld.
 TINY_DEPARTMENTS = {
     (0, Side.JUNIOR, 1): "Legal",
     (0, Side.JUNIOR, 2): "Legal",
@@ -78,10 +79,10 @@ def participant_status(index: int) -> str:
     return APPROVED
 
 
-def program_sizes(participants: int) -> list[int]:
+def program_sizes(participants: int, programs: int) -> list[int]:
     """Participants per program: an even split, the first programs taking the remainder."""
-    base, extra = divmod(participants, len(PROGRAMS))
-    return [base + (1 if p < extra else 0) for p in range(len(PROGRAMS))]
+    base, extra = divmod(participants, programs)
+    return [base + (1 if p < extra else 0) for p in range(programs)]
 
 
 @dataclass(slots=True)
@@ -126,9 +127,10 @@ def people_plan(ctx: Context) -> People:
     rng = ctx.rng
     ids = ctx.writer.ids(Participant, ctx.participants)
     departments, weights = list(DEPARTMENTS), list(DEPARTMENTS.values())
+    tiny = TINY_DEPARTMENTS if ctx.shape.tiny_departments else {}
     everyone: list[Person] = []
     by_program: list[dict[str, list[Person]]] = []
-    for p, size in enumerate(program_sizes(ctx.participants)):
+    for p, size in enumerate(program_sizes(ctx.participants, len(ctx.programs))):
         sides: dict[str, list[Person]] = {Side.JUNIOR: [], Side.SENIOR: []}
         for side, count in ((Side.JUNIOR, size // 2), (Side.SENIOR, size - size // 2)):
             for index in range(count):
@@ -143,11 +145,11 @@ def people_plan(ctx: Context) -> People:
                     email=f"{first}.{last}.{len(everyone) + 1}@{ctx.slug}.example".lower(),
                     first_name=first,
                     last_name=last,
-                    department=TINY_DEPARTMENTS.get((p, side, index), department),
+                    department=tiny.get((p, side, index), department),
                     # People imported into the newest program are invited; one in three
                     # has not signed up yet. Everyone else has an account.
                     has_account=not (
-                        PROGRAMS[p].status == MATCHING and status == APPROVED and index % 3 == 2
+                        ctx.programs[p].status == MATCHING and status == APPROVED and index % 3 == 2
                     ),
                 )
                 sides[side].append(person)
@@ -199,7 +201,7 @@ def people_write(ctx: Context, people: People, *, staff: Staff, programs: Progra
     )
     zones, zone_weights = list(TIMEZONES), list(TIMEZONES.values())
     for person in people.everyone:
-        spec = PROGRAMS[person.program]
+        spec = ctx.programs[person.program]
         junior = person.side == Side.JUNIOR
         created = ctx.at(spec.start - 45, rng.random() * 24)
         if person.has_account:
@@ -275,7 +277,6 @@ def people_write(ctx: Context, people: People, *, staff: Staff, programs: Progra
                     completions.add(org, module_id, person.id, created + timedelta(days=7))
         if person.status == APPROVED:
             _objectives(ctx, person, spec, created, objectives, programs)
-    ctx.writer.flush()
 
 
 def _objectives(

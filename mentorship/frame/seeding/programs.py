@@ -1,5 +1,5 @@
-"""The programs of the seed: their table (name, status, first and last day), the topics, each
-program made from the built-in template with seven of the topics and the sponsor."""
+"""The programs of the seed: the topics, and each program of the organisation's shape (see
+``shapes``) made from the built-in template with seven of the topics and the sponsor."""
 
 from __future__ import annotations
 
@@ -8,35 +8,13 @@ from dataclasses import dataclass
 from django.utils.text import slugify
 
 from mentorship.frame.seeding.context import Context
+from mentorship.frame.seeding.shapes import CLOSED
 from mentorship.models import Membership
-from programs.models import Program, TrainingModule
+from programs.models import TrainingModule
 from programs.services.configs import program_create_from_template
 from programs.services.sponsors import program_sponsor_add
 from programs.services.topics import topics_get_or_create
 
-ACTIVE, MATCHING, CLOSED = Program.Status.ACTIVE, Program.Status.MATCHING, Program.Status.CLOSED
-
-
-@dataclass(frozen=True)
-class ProgramSpec:
-    name: str
-    status: str
-    start: int  # first day, relative to today (negative: in the past)
-    end: int  # last day; for the closed program, the day it closed
-
-
-PROGRAMS: tuple[ProgramSpec, ...] = (
-    ProgramSpec("Digital fluency — Headquarters", ACTIVE, -364, 56),
-    ProgramSpec("AI at work", ACTIVE, -350, 70),
-    ProgramSpec("Social media for leaders", ACTIVE, -336, 28),
-    ProgramSpec("Data-informed decisions", ACTIVE, -308, 84),
-    ProgramSpec("Hybrid work", ACTIVE, -280, 98),
-    ProgramSpec("Digital fluency — Sales", ACTIVE, -252, 112),
-    ProgramSpec("Digital fluency — Operations", ACTIVE, -224, 140),
-    ProgramSpec("Customer voice", ACTIVE, -196, 168),
-    ProgramSpec("Digital fluency — Autumn cohort", MATCHING, 14, 196),
-    ProgramSpec("Pilot cohort", CLOSED, -350, -56),
-)
 TOPICS = [
     "Social media",
     "AI tools",
@@ -57,7 +35,7 @@ TOPICS = [
 
 @dataclass(frozen=True)
 class Programs:
-    """The programs made, by their position in ``PROGRAMS``."""
+    """The programs made, by their position in the shape's table."""
 
     ids: list[int]
     topics: list[list[str]]  # the names of each program's topics
@@ -67,11 +45,11 @@ class Programs:
 
 
 def programs_create(ctx: Context, *, sponsor: Membership) -> Programs:
-    """The topics and the programs of ``PROGRAMS`` (with their training modules), each with
+    """The topics and the programs of the shape (with their training modules), each with
     seven topics drawn at random and ``sponsor`` as its sponsor."""
     topics = topics_get_or_create(organization=ctx.organization, names=TOPICS)
     made = Programs(ids=[], topics=[], modules=[], topic_ids={t.name: t.pk for t in topics})
-    for spec in PROGRAMS:
+    for spec in ctx.programs:
         program = program_create_from_template(
             organization=ctx.organization, template="digital-fluency", name=spec.name
         )

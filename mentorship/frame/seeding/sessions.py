@@ -1,6 +1,7 @@
-"""Meetings and session logs: meetings spread over each pair's window, one in 20 cancelled; a
-log for every past meeting that went ahead and for sessions held without a booked meeting; and,
-from the logs, the surveys offered right after them."""
+"""Meetings and session logs: meetings spread over each pair's window, one in 20 cancelled (and,
+in small organisations, a few whose first reminder falls due within the hour); a log for every
+past meeting that went ahead and for sessions held without a booked meeting; and, from the
+logs, the surveys offered right after them."""
 
 from __future__ import annotations
 
@@ -9,13 +10,11 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from mentorship.frame.seeding.context import Context
-from mentorship.frame.seeding.pairs import Pair
+from mentorship.frame.seeding.pairs import FUTURE_DAYS, Pair
 from mentorship.frame.seeding.people import Person
 from mentorship.frame.seeding.programs import Programs
 from pairings.models import Meeting, SessionLog
 
-MEETINGS_PER_PARTICIPANT = 10
-LOGS_PER_PARTICIPANT = 10
 CANCEL_EVERY = 20  # every 20th meeting (in creation order) is cancelled: 5 %
 
 LOCATIONS = (
@@ -62,15 +61,18 @@ def allocate(total: int, weights: list[int]) -> list[int]:
 
 
 def meetings_and_logs(ctx: Context, pairs: list[Pair], *, programs: Programs) -> Offers:
-    """``10 × participants`` meetings spread over the pairs in proportion to how long each
-    has been meeting, evenly spaced (±1 day); a log for every past meeting that was not
-    cancelled, and logs of sessions held without a booked meeting up to ``10 ×
-    participants``. Returns the surveys offered after the logs."""
+    """The shape's meetings per participant (10 in the large organisation) spread over the
+    pairs in proportion to how long each has been meeting, evenly spaced (±1 day), and the
+    meetings due for a reminder soon; a log for every past meeting that was not cancelled, and
+    logs of sessions held without a booked meeting up to the shape's logs per participant.
+    Returns the surveys offered after the logs."""
     rng, org = ctx.rng, ctx.org_id
-    total = MEETINGS_PER_PARTICIPANT * ctx.participants
+    total = ctx.shape.meetings_per_participant * ctx.participants
     meeting_pairs = [pair for pair in pairs if pair.end >= pair.start]
     counts = allocate(total, [pair.end - pair.start + 1 for pair in meeting_pairs])
-    meeting_ids = iter(ctx.writer.ids(Meeting, total))
+    every = ctx.shape.soon_meeting_every
+    soon = [pair for pair in meeting_pairs if pair.end == FUTURE_DAYS][::every] if every else []
+    meeting_ids = iter(ctx.writer.ids(Meeting, total + len(soon)))
     meetings = ctx.writer.sink(
         Meeting,
         "id organization_id pairing_id starts_at duration_minutes location uid sequence "
@@ -124,6 +126,26 @@ def meetings_and_logs(ctx: Context, pairs: list[Pair], *, programs: Programs) ->
             )
             if day < 0 and cancelled_at is None:
                 sessions.append((pair, day, starts, meeting_id))
+    for pair in soon:
+        # 24 hours and 1 to 60 minutes ahead: the 24-hour reminder falls due within the hour.
+        starts = ctx.minute + timedelta(hours=24, minutes=rng.randint(1, 60))
+        created = ctx.minute - timedelta(hours=rng.randint(1, 48))
+        meetings.add(
+            next(meeting_ids),
+            org,
+            pair.id,
+            starts,
+            60,
+            rng.choice(LOCATIONS),
+            f"meeting-{uuid.uuid4()}@reverse-mentoring",
+            0,
+            pair.mentor.user_id,
+            None,
+            None,
+            "",
+            created,
+            created,
+        )
     # Sessions held without a booked meeting make up the rest of the logs, before each
     # pair's last meeting (so the last meeting is still when the pair last met).
     last_session: dict[int, int] = {}
@@ -134,7 +156,7 @@ def meetings_and_logs(ctx: Context, pairs: list[Pair], *, programs: Programs) ->
         for pair in meeting_pairs
         if pair.id in last_session and last_session[pair.id] - pair.start >= 2
     ]
-    extra = LOGS_PER_PARTICIPANT * ctx.participants - len(sessions)
+    extra = ctx.shape.logs_per_participant * ctx.participants - len(sessions)
     for _ in range(max(0, extra)):
         pair = rng.choice(eligible)
         sessions.append((pair, rng.randint(pair.start, last_session[pair.id] - 1), None, None))

@@ -1,6 +1,7 @@
 """Surveys and what people answered: monthly check-ins in every program that ran (the latest
-still open), the surveys offered after session logs (a round a week), the end-of-program survey
-of the closed program with its topic ratings; and a few concerns."""
+still open; in small organisations, the first of each program still matching scheduled), the
+surveys offered after session logs (a round a week), the end-of-program survey of the closed
+program with its topic ratings; and a few concerns."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ from feedback.models import (
 from feedback.services.templates import templates_ensure_builtin
 from mentorship.frame.seeding.context import Context
 from mentorship.frame.seeding.people import People, Person
-from mentorship.frame.seeding.programs import ACTIVE, CLOSED, MATCHING, PROGRAMS, Programs
+from mentorship.frame.seeding.programs import Programs
 from mentorship.frame.seeding.sessions import Offers
+from mentorship.frame.seeding.shapes import ACTIVE, CLOSED, MATCHING
 
 COMMENTS = (
     "Seeing how my partner uses the tools changed how I explain them.",
@@ -79,6 +81,7 @@ class Cycle:
     closed: bool
     # invited people, with when the survey was offered (on-demand surveys only)
     invited: list[tuple[Person, datetime | None]] = field(default_factory=list)
+    scheduled: bool = False  # not open yet: ``opened_at`` is when it opens
 
 
 def surveys_create(
@@ -122,7 +125,7 @@ class _Surveys:
             FeedbackCycle,
             "id organization_id program_id version_id series_id title audience repeat_weeks "
             "open_days remind_after_days anonymous on_demand opens_at status opened_at "
-            "closed_at created_at",
+            "closed_at created_at closed_invited closed_answered",
         )
         self.invitations = writer.sink(
             SurveyInvitation, "organization_id cycle_id participant_id sent_at reminded_at answered"
@@ -151,8 +154,14 @@ class _Surveys:
         return self.cycles
 
     def _plan_check_ins(self) -> None:
-        for p, spec in enumerate(PROGRAMS):
+        for p, spec in enumerate(self.ctx.programs):
             if spec.status == MATCHING:
+                if self.ctx.shape.scheduled_check_ins:
+                    # The first round, two weeks after the start, as below.
+                    opens = self.ctx.at(spec.start + 14, 9)
+                    self.cycles.append(
+                        Cycle(0, p, "monthly-check-in", opens, 7, False, scheduled=True)
+                    )
                 continue
             invited = [(person, None) for person in self.people.approved(p)]
             # Every four weeks from two weeks after the start; the latest opened two days ago
@@ -182,8 +191,23 @@ class _Surveys:
             key = cycle.key
             on_demand = key in ("post-session", "pairing-fit")
             recurring = key == "monthly-check-in"
+            anonymous = key != "pairing-fit"
             head = series.setdefault((cycle.program, key), cycle.id) if recurring else cycle.id
             closes = cycle.opened_at + timedelta(days=cycle.open_days)
+            answered: list[tuple[Person, datetime | None]] = []
+            if not cycle.scheduled:  # nobody is invited before it opens
+                percent = ANSWERED_PERCENT[key]
+                candidates = cycle.invited
+                if not cycle.closed and recurring:
+                    percent = OPEN_CHECK_IN_ANSWERED_PERCENT
+                    # The benchmark participant still has the open check-in to answer.
+                    candidates = [x for x in candidates if x[0] is not self.people.benchmark]
+                answered = rng.sample(candidates, len(cycle.invited) * percent // 100)
+            status = FeedbackCycle.Status.OPEN
+            if cycle.scheduled:
+                status = FeedbackCycle.Status.SCHEDULED
+            elif cycle.closed:
+                status = FeedbackCycle.Status.CLOSED
             cycles.add(
                 cycle.id,
                 org,
@@ -195,29 +219,33 @@ class _Surveys:
                 4 if recurring else 0,
                 cycle.open_days,
                 REMIND_AFTER_DAYS[key],
-                key != "pairing-fit",
+                anonymous,
                 on_demand,
                 cycle.opened_at,
-                FeedbackCycle.Status.CLOSED if cycle.closed else FeedbackCycle.Status.OPEN,
-                cycle.opened_at,
+                status,
+                None if cycle.scheduled else cycle.opened_at,
                 closes if cycle.closed else None,
-                cycle.opened_at - timedelta(days=1 if recurring else 0),
+                # A scheduled round was set up when its program was (see programs_create).
+                self.ctx.at(self.ctx.programs[cycle.program].start - 60, 11)
+                if cycle.scheduled
+                else cycle.opened_at - timedelta(days=1 if recurring else 0),
+                # Counted at closing, as summarize_cycles would count the invitations below
+                # (it keeps counts it finds): then what closing forgets is never written.
+                len(cycle.invited) if cycle.closed else None,
+                len(answered) if cycle.closed else None,
             )
-            percent = ANSWERED_PERCENT[key]
-            candidates = cycle.invited
-            if not cycle.closed and recurring:
-                percent = OPEN_CHECK_IN_ANSWERED_PERCENT
-                # The benchmark participant still has the open check-in to answer.
-                candidates = [x for x in candidates if x[0] is not self.people.benchmark]
-            answered = rng.sample(candidates, len(cycle.invited) * percent // 100)
             answered_ids = {person.id for person, _ in answered}
+            # Closing an anonymous survey forgets who answered (see cycles_dispatch).
+            forgotten = cycle.closed and anonymous
             for person, offered in cycle.invited:
                 # Closing a survey erases when invitations were sent and reminded (see
                 # cycles_dispatch); surveys offered after a log are marked both at once.
                 sent = None if cycle.closed else offered or cycle.opened_at
                 reminded = sent if on_demand else None
-                invitations.add(org, cycle.id, person.id, sent, reminded, person.id in answered_ids)
-            self._answers(cycle, answered, closes.date())
+                done = person.id in answered_ids and not forgotten
+                invitations.add(org, cycle.id, person.id, sent, reminded, done)
+            if answered:
+                self._answers(cycle, answered, closes.date())
 
     def _answers(
         self, cycle: Cycle, answered: list[tuple[Person, datetime | None]], closing: date
@@ -279,9 +307,13 @@ def concerns_create(ctx: Context, people: People) -> None:
         Concern, "organization_id participant_id kind text created_at resolved_at"
     )
     active = [
-        x for p, spec in enumerate(PROGRAMS) if spec.status == ACTIVE for x in people.approved(p)
+        x
+        for p, spec in enumerate(ctx.programs)
+        if spec.status == ACTIVE
+        for x in people.approved(p)
     ]
-    for n, person in enumerate(rng.sample(active, max(4, ctx.participants // 1000))):
+    count = max(ctx.shape.min_concerns, ctx.participants // 1000)
+    for n, person in enumerate(rng.sample(active, count)):
         kind, text = CONCERNS[n % len(CONCERNS)]
         created = ctx.at(-rng.randint(3, 30), rng.randint(8, 18))
         resolved = created + timedelta(days=2) if n % 4 == 3 else None
