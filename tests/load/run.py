@@ -22,8 +22,9 @@
    then browses for ``LOAD_SECONDS`` (60). One anonymous probe asks /healthz five times a second
    all along.
 5. Prints, for the browsing seconds, requests, failures, requests/s, p50 and p99 per page, for
-   /healthz and in total, each page's p50 as a multiple of /healthz's, and the sign-ins apart;
-   with the commit measured and the load average of the machine before, during and after.
+   /healthz and in total, each page's p50 as a multiple of /healthz's under the same load, and
+   apart: /healthz alone just before the load (50 in a row) and the sign-ins; with the commit
+   measured and the load average of the machine before, during and after.
    Stops gunicorn, drops the database (``LOAD_KEEP_DB=1`` keeps it) and empties Redis, also on
    Ctrl-C, SIGTERM or a failure.
 
@@ -50,7 +51,7 @@ from types import FrameType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from tests.load.report import rows, table
+from tests.load.report import percentile, rows, table
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -289,6 +290,19 @@ def wait_until_healthy(server: subprocess.Popen[Any], log: Path) -> None:
     )
 
 
+def healthz_alone(count: int = 50) -> list[float]:
+    """``/healthz`` asked ``count`` times in a row, each on a new connection as the probe does,
+    before anyone signs in: how fast the host answers with no queue in front of it, to set
+    beside the same check under load."""
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        with urllib.request.urlopen(f"{HOST}/healthz", timeout=10) as response:
+            response.read()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
 def _terminate(signum: int, frame: FrameType | None) -> None:
     """SIGTERM/SIGHUP end the run as Ctrl-C does: through main()'s finally, which cleans up."""
     raise KeyboardInterrupt(f"signal {signum}")
@@ -297,7 +311,7 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 # --- Report --------------------------------------------------------------------------------------
 
 
-def report(outcome: dict[str, Any]) -> list[str]:
+def report(outcome: dict[str, Any], alone: list[float]) -> list[str]:
     """Print the table; return the problems that fail the run."""
     browse = outcome.get("browse") or {}
     problems = []
@@ -326,7 +340,9 @@ def report(outcome: dict[str, Any]) -> list[str]:
     if healthz:
         say(
             f"/healthz under the same load: {healthz.per_second:.1f} requests/s, "
-            f"p50 {healthz.p50_ms:.1f} ms, p99 {healthz.p99_ms:.1f} ms"
+            f"p50 {healthz.p50_ms:.1f} ms, p99 {healthz.p99_ms:.1f} ms; alone, just before: "
+            f"p50 {percentile(alone, 0.5):.1f} ms, p99 {percentile(alone, 0.99):.1f} ms "
+            f"({len(alone)} in a row)"
         )
     else:
         problems.append("/healthz was never answered during the browsing")
@@ -466,12 +482,13 @@ def main() -> int:
             )
         wait_until_healthy(server, server_log)
         say(f"  gunicorn ({WORKERS} workers x {THREADS} threads) answering on {HOST}")
+        alone = healthz_alone()
 
         outcome_file = OUT / "outcome.json"
         returncode = run_locust(plan, outcome_file)
         stop(server)
         outcome = json.loads(outcome_file.read_text()) if outcome_file.exists() else {}
-        problems = report(outcome)
+        problems = report(outcome, alone)
         if returncode and not problems:
             problems.append(f"locust exited with {returncode} (see {OUT}/locust.log)")
         if not outcome.get("sign_in") and not problems:
