@@ -16,18 +16,20 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
-from django.db.models import F, Sum
+from django.db.models import F, Max, Q, Sum
 from django.test import Client
 from django.utils import timezone
 
 from feedback.models import Answer, Concern, FeedbackCycle, SurveyInvitation
+from feedback.services.cycles import cycles_dispatch
 from mentorship.frame.management.commands.seed_scale import DEFAULT_PASSWORD, small_slugs
 from mentorship.frame.seeding.integrity import DanglingForeignKey, foreign_keys_check
 from mentorship.frame.seeding.organizations import table_counts
 from mentorship.frame.seeding.shapes import SMALL, SMALL_PROGRAMS
 from mentorship.models import Membership, Organization, User
 from mentorship.tenancy import TenantModel, across_all_organizations, tenant_scope
-from pairings.models import Meeting, Pairing, SessionLog
+from pairings import due, reminders
+from pairings.models import Meeting, Pairing, ReminderDelivery, SessionLog
 from programs.models import Participant, Program, ProgramSponsor
 
 pytestmark = pytest.mark.django_db
@@ -67,16 +69,14 @@ def test_each_small_organisation_has_work_for_every_dispatcher() -> None:
             # Live pairs in the active programs, a confirmed one waiting in the matching one.
             assert Pairing.objects.filter(status="active").count() == 4
             assert Pairing.objects.filter(status="confirmed", program__status="matching").exists()
-            # Meetings behind (logged) and ahead; one whose 24-hour reminder falls due within
-            # the hour, none of whose reminders is due yet.
+            # Meetings behind (logged) and ahead, one whose 24-hour reminder falls due within
+            # the hour.
             assert SessionLog.objects.count() == SMALL.logs_per_participant * SIZE
             upcoming = Meeting.objects.filter(cancelled_at=None, pairing__status="active")
             assert upcoming.filter(starts_at__gt=now + timedelta(days=2)).exists()
-            soon = upcoming.filter(
-                starts_at__gt=now + timedelta(hours=24),
-                starts_at__lte=now + timedelta(hours=25, minutes=1),
-            )
-            assert soon.count() == 1
+            assert upcoming.filter(
+                starts_at__gt=now + timedelta(hours=24), starts_at__lte=now + timedelta(hours=25)
+            ).exists()
             # Surveys scheduled ahead, open and closed (the closed ones summarised).
             scheduled = FeedbackCycle.objects.get(status="scheduled")
             assert scheduled.program.status == "matching" and scheduled.opens_at > now
@@ -88,6 +88,67 @@ def test_each_small_organisation_has_work_for_every_dispatcher() -> None:
             assert closed.exists() and not closed.filter(closed_invited=None).exists()
             assert SurveyInvitation.objects.filter(cycle__status="open", answered=False).exists()
             assert Concern.objects.count() == 1
+
+
+def test_the_dispatchers_find_the_seeded_work_then_nothing_until_the_next_reminder() -> None:
+    """What the seed stores as each meeting's, pair's and survey's next moment is what the
+    passes would have stored: a pass right after it sends what is due, a second finds nothing,
+    and the meeting booked a day and up to an hour ahead is reminded of within the hour."""
+    seed()
+    now = timezone.now()
+    n = reminders.inactivity_days()
+    for slug in SLUGS:
+        organization = Organization.objects.get(slug=slug)
+        with tenant_scope(organization):
+            # Meetings: as meetings_rearm stores them for meetings written in bulk (those
+            # starting at its cut-off, give or take the test's seconds, left aside).
+            cutoff = now - due.LOG_PROMPT_WINDOW - reminders.MAX_MEETING
+            meetings = Meeting.objects.exclude(
+                starts_at__range=(cutoff - timedelta(minutes=5), cutoff + timedelta(minutes=5))
+            )
+            seeded = dict(meetings.values_list("pk", "next_due_at"))
+            reminders.meetings_rearm(meetings=Meeting.objects.all(), now=now)
+            assert dict(meetings.values_list("pk", "next_due_at")) == seeded
+            # Active pairs: looked at when they could first go quiet, counted from their
+            # latest activity as the pass counts it.
+            for pairing in Pairing.objects.filter(status="active").annotate(
+                last_meeting=Max(
+                    "meetings__starts_at",
+                    filter=Q(meetings__cancelled_at=None, meetings__starts_at__lte=now),
+                ),
+                activated=Max("events__created_at", filter=Q(events__status="active")),
+            ):
+                marks = (pairing.last_met_at, pairing.last_meeting, pairing.activated)
+                last = max(m for m in marks if m is not None)
+                assert pairing.quiet_check_at == last + timedelta(days=n)
+            # Surveys: when the cycles pass next has something to do.
+            for cycle in FeedbackCycle.objects.all():
+                assert cycle.next_due_at == cycle.due_after_pass(now), cycle.status
+
+            # Meetings whose 24-hour reminder falls due within the hour: the one the seed
+            # books so (and, depending on the hour of the run, some booked for tomorrow).
+            soon = list(
+                Meeting.objects.filter(
+                    cancelled_at=None,
+                    starts_at__gt=now + timedelta(hours=24),
+                    starts_at__lte=now + timedelta(hours=25),
+                ).values_list("pk", flat=True)
+            )
+            assert soon
+            reminded = ReminderDelivery.objects.filter(
+                key__regex=rf"^meeting:({'|'.join(map(str, soon))}):"
+            )
+            reminders.reminders_send_due(organization=organization, now=now)
+            assert not reminded.exists()
+            assert reminders.reminders_send_due(organization=organization, now=now) == 0
+            assert cycles_dispatch(organization=organization, now=now) == dict.fromkeys(
+                ("opened", "sent", "reminded", "closed"), 0
+            )
+            reminders.reminders_send_due(organization=organization, now=now + timedelta(hours=1))
+            assert reminded.count() == 2 * len(soon)  # both partners of each
+            # The check-in scheduled in the program still matching opens on its day.
+            scheduled = FeedbackCycle.objects.get(status="scheduled")
+            assert cycles_dispatch(organization=organization, now=scheduled.opens_at)["opened"] == 1
 
 
 def test_no_row_of_a_small_organisation_points_into_another() -> None:

@@ -40,6 +40,8 @@ class Context:
         # Every date is a whole number of days from today's midnight (UTC), so the same seed
         # gives the same data relative to the day of the run, whatever its time of day.
         self.midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        # What the dispatchers would find due is worked out at the moment of the run.
+        self.now = now
         # Except the meetings whose reminder falls due soon (see Shape): from the minute.
         self.minute = now.replace(second=0, microsecond=0)
 

@@ -12,6 +12,7 @@ from mentorship.frame.seeding.context import Context
 from mentorship.frame.seeding.people import APPROVED, People, Person
 from mentorship.frame.seeding.programs import Programs
 from mentorship.frame.seeding.shapes import ACTIVE, CLOSED, MATCHING, ProgramSpec
+from pairings import reminders
 from pairings.models import Pairing, PairingEvent
 from programs.models import Side
 
@@ -46,6 +47,7 @@ class Pair:
     end: int = -1
     ended: int | None = None  # the day it was dissolved
     last_met_at: datetime | None = None
+    last_meeting_at: datetime | None = None  # the start of its latest meeting held
 
     @property
     def status(self) -> str:
@@ -112,6 +114,19 @@ def _plan_window(ctx: Context, pair: Pair, spec: ProgramSpec) -> None:
         pair.end = FUTURE_DAYS
 
 
+def _quiet_check_at(ctx: Context, pair: Pair, activated: datetime) -> datetime:
+    """When the inactivity pass first looks at an active pair: the day it could first have
+    gone quiet, counted from its latest activity as the pass counts it (a log, a meeting held,
+    turning active), as ``quiet_check_rearm`` sets it after each. For a pair quiet for longer
+    already, that day is past: the next pass nudges it (and tells HR after twice as long).
+    Other pairs are looked at once they turn active: the run's moment, as the column's
+    default."""
+    if pair.status != Pairing.Status.ACTIVE:
+        return ctx.now
+    marks = [m for m in (pair.last_met_at, pair.last_meeting_at, activated) if m is not None]
+    return max(marks) + timedelta(days=reminders.inactivity_days())
+
+
 def pairs_write(ctx: Context, pairs: list[Pair], *, programs: Programs, admin: int) -> None:
     """The pairings and their history (proposed, confirmed, active, dissolved), once the session
     logs have set when each pair last met; ``admin`` (a user id) proposed them all."""
@@ -120,7 +135,7 @@ def pairs_write(ctx: Context, pairs: list[Pair], *, programs: Programs, admin: i
         Pairing,
         "id organization_id program_id mentor_id mentee_id status score explanation manual "
         "mentor_accepted_at mentee_accepted_at created_at last_met_at "
-        "mentor_exit_requested_at mentee_exit_requested_at",
+        "mentor_exit_requested_at mentee_exit_requested_at quiet_check_at",
     )
     events = ctx.writer.sink(
         PairingEvent, "organization_id pairing_id status actor_id note confidential created_at"
@@ -154,6 +169,7 @@ def pairs_write(ctx: Context, pairs: list[Pair], *, programs: Programs, admin: i
             pair.last_met_at,
             None,
             None,
+            _quiet_check_at(ctx, pair, activated),
         )
         history = [(Pairing.Status.PROPOSED, admin, "", pair.created)]
         if pair.shape != "proposed":

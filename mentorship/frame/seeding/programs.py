@@ -42,13 +42,16 @@ class Programs:
     # each program's training modules: (id, required for juniors, required for seniors)
     modules: list[list[tuple[int, bool, bool]]]
     topic_ids: dict[str, int]  # every topic's id by name
+    offsets: list[list[int]]  # each program's reminder offsets, in hours before a meeting
 
 
 def programs_create(ctx: Context, *, sponsor: Membership) -> Programs:
     """The topics and the programs of the shape (with their training modules), each with
     seven topics drawn at random and ``sponsor`` as its sponsor."""
     topics = topics_get_or_create(organization=ctx.organization, names=TOPICS)
-    made = Programs(ids=[], topics=[], modules=[], topic_ids={t.name: t.pk for t in topics})
+    made = Programs(
+        ids=[], topics=[], modules=[], topic_ids={t.name: t.pk for t in topics}, offsets=[]
+    )
     for spec in ctx.programs:
         program = program_create_from_template(
             organization=ctx.organization, template="digital-fluency", name=spec.name
@@ -65,6 +68,7 @@ def programs_create(ctx: Context, *, sponsor: Membership) -> Programs:
         program_sponsor_add(program=program, membership=sponsor)
         made.ids.append(program.pk)
         made.topics.append(chosen)
+        made.offsets.append(list(program.reminder_offsets_hours or []))
         made.modules.append(
             list(
                 TrainingModule.objects.filter(program=program)

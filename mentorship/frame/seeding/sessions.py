@@ -13,6 +13,7 @@ from mentorship.frame.seeding.context import Context
 from mentorship.frame.seeding.pairs import FUTURE_DAYS, Pair
 from mentorship.frame.seeding.people import Person
 from mentorship.frame.seeding.programs import Programs
+from pairings import due, reminders
 from pairings.models import Meeting, SessionLog
 
 CANCEL_EVERY = 20  # every 20th meeting (in creation order) is cancelled: 5 %
@@ -76,7 +77,8 @@ def meetings_and_logs(ctx: Context, pairs: list[Pair], *, programs: Programs) ->
     meetings = ctx.writer.sink(
         Meeting,
         "id organization_id pairing_id starts_at duration_minutes location uid sequence "
-        "created_by_id cancelled_at cancelled_by_id cancelled_by_side created_at updated_at",
+        "created_by_id cancelled_at cancelled_by_id cancelled_by_side created_at updated_at "
+        "next_due_at",
     )
     sessions: list[Session] = []
     serial = 0
@@ -108,13 +110,14 @@ def meetings_and_logs(ctx: Context, pairs: list[Pair], *, programs: Programs) ->
                 cancelled_at = max(cancelled_at, created + timedelta(hours=1))
             serial += 1
             meeting_id = next(meeting_ids)
+            minutes, place = rng.choice((30, 45, 60, 60, 60, 90)), rng.choice(LOCATIONS)
             meetings.add(
                 meeting_id,
                 org,
                 pair.id,
                 starts,
-                rng.choice((30, 45, 60, 60, 60, 90)),
-                rng.choice(LOCATIONS),
+                minutes,
+                place,
                 f"meeting-{uuid.uuid4()}@reverse-mentoring",
                 0,
                 rng.choice(users),
@@ -123,9 +126,12 @@ def meetings_and_logs(ctx: Context, pairs: list[Pair], *, programs: Programs) ->
                 cancelled_side,
                 created,
                 cancelled_at or created,
+                _next_due(ctx, programs, pair, starts, minutes, cancelled=cancelled_at is not None),
             )
             if day < 0 and cancelled_at is None:
                 sessions.append((pair, day, starts, meeting_id))
+                if pair.last_meeting_at is None or starts > pair.last_meeting_at:
+                    pair.last_meeting_at = starts
     for pair in soon:
         # 24 hours and 1 to 60 minutes ahead: the 24-hour reminder falls due within the hour.
         starts = ctx.minute + timedelta(hours=24, minutes=rng.randint(1, 60))
@@ -145,6 +151,7 @@ def meetings_and_logs(ctx: Context, pairs: list[Pair], *, programs: Programs) ->
             "",
             created,
             created,
+            _next_due(ctx, programs, pair, starts, 60, cancelled=False),
         )
     # Sessions held without a booked meeting make up the rest of the logs, before each
     # pair's last meeting (so the last meeting is still when the pair last met).
@@ -162,6 +169,20 @@ def meetings_and_logs(ctx: Context, pairs: list[Pair], *, programs: Programs) ->
         sessions.append((pair, rng.randint(pair.start, last_session[pair.id] - 1), None, None))
     sessions.sort(key=lambda s: (s[0].id, s[1]))
     return _write_logs(ctx, sessions, programs)
+
+
+def _next_due(
+    ctx: Context, programs: Programs, pair: Pair, starts: datetime, minutes: int, *, cancelled: bool
+) -> datetime | None:
+    """The moment the reminder pass next looks at the meeting, as ``meetings_rearm`` stores it
+    for meetings written in bulk: none for a meeting cancelled or over for longer than the
+    prompt window; else its first moment (a 24-hour reminder already past, or a prompt for a
+    meeting just held, is due at once: nothing was sent yet)."""
+    if cancelled or starts < ctx.now - due.LOG_PROMPT_WINDOW - reminders.MAX_MEETING:
+        return None
+    return due.meeting_first_due(
+        starts_at=starts, duration_minutes=minutes, offsets_hours=programs.offsets[pair.program]
+    )
 
 
 def _write_logs(ctx: Context, sessions: list[Session], programs: Programs) -> Offers:

@@ -125,7 +125,7 @@ class _Surveys:
             FeedbackCycle,
             "id organization_id program_id version_id series_id title audience repeat_weeks "
             "open_days remind_after_days anonymous on_demand opens_at status opened_at "
-            "closed_at created_at closed_invited closed_answered",
+            "closed_at created_at closed_invited closed_answered next_due_at",
         )
         self.invitations = writer.sink(
             SurveyInvitation, "organization_id cycle_id participant_id sent_at reminded_at answered"
@@ -208,6 +208,16 @@ class _Surveys:
                 status = FeedbackCycle.Status.SCHEDULED
             elif cycle.closed:
                 status = FeedbackCycle.Status.CLOSED
+            # When the cycles pass next has something to do (open it, remind, close it), as it
+            # stores it after a pass: every invitation of an open survey is out already.
+            next_due = FeedbackCycle(
+                status=status,
+                opens_at=cycle.opened_at,
+                opened_at=None if cycle.scheduled else cycle.opened_at,
+                open_days=cycle.open_days,
+                remind_after_days=REMIND_AFTER_DAYS[key],
+                on_demand=on_demand,
+            ).due_after_pass(self.ctx.now)
             cycles.add(
                 cycle.id,
                 org,
@@ -233,6 +243,7 @@ class _Surveys:
                 # (it keeps counts it finds): then what closing forgets is never written.
                 len(cycle.invited) if cycle.closed else None,
                 len(answered) if cycle.closed else None,
+                next_due,
             )
             answered_ids = {person.id for person, _ in answered}
             # Closing an anonymous survey forgets who answered (see cycles_dispatch).
