@@ -13,11 +13,15 @@ class PairingsConfig(AppConfig):
         # Here, not at the top: these import models, which cannot load while the app registry
         # is being populated (this module is imported to populate it).
         from mentorship.models import Membership, User
-        from pairings import privacy, receivers
+        from pairings import privacy, receivers, selectors, tallies
         from programs.privacy import register_personal_data
         from programs.references import objective_reference_register, topic_reference_register
+        from programs.tallies import counter_register, in_active_pair_register
 
         register_personal_data(privacy.CONTRIBUTOR)
+        # The dashboards' live totals: who is in an active pair, and the active pairs.
+        in_active_pair_register(selectors.active_pairs, people=("mentor", "mentee"))
+        counter_register(tallies.PAIRS)
         # A topic merge moves these too (programs never names pairings' relations).
         topic_reference_register("pairings.SessionLog.topics", receivers.session_log_topics_move)
         topic_reference_register("pairings.TopicWeek.topic", receivers.topic_weeks_move)

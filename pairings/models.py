@@ -89,6 +89,18 @@ class Pairing(TenantModel):
                 name="pairing_quiet_check_idx",
                 condition=models.Q(status="active"),
             ),
+            # The dashboards' pairs at risk, quietest first (those that never met, then by their
+            # last meeting), and those of the weeks the thresholds cut through (pairings.tallies).
+            models.Index(
+                fields=["last_met_at", "id"],
+                name="pairing_active_met_idx",
+                condition=models.Q(status="active", last_met_at__isnull=False),
+            ),
+            models.Index(
+                fields=["id"],
+                name="pairing_active_unmet_idx",
+                condition=models.Q(status="active", last_met_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -228,6 +240,29 @@ class TopicWeek(TenantModel):
             models.UniqueConstraint(
                 fields=["program", "week", "topic", "side", "department"],
                 name="topic_week_unique",
+            )
+        ]
+
+
+class PairHour(TenantModel):
+    """Active pairs per program by the hour (UTC) they last met, or were formed when they
+    never met: once for everyone, and once for each department of the two partners. Kept in
+    step with every pair's write by ``pairings.tallies`` (through ``programs.tallies``), so the
+    dashboards count pairs met lately or gone quiet from these rows, whatever the number of
+    pairs; only the pairs of the hour each threshold cuts through are read themselves."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    everyone = models.BooleanField(help_text="The row for everyone, not for one department.")
+    department = models.CharField(max_length=80, blank=True)
+    met = models.BooleanField()
+    hour = models.DateTimeField(help_text="The start of the hour.")
+    pairs = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "everyone", "department", "met", "hour"],
+                name="pair_hour_unique",
             )
         ]
 

@@ -31,6 +31,12 @@ FEED_DAYS_BACK = 60
 # --- Pairs ---------------------------------------------------------------------------------------
 
 
+def active_pairs() -> QuerySet[Pairing]:
+    """Pairs in the "active" status (registered with ``programs.tallies``: their partners are
+    the dashboards' people "in an active pair")."""
+    return Pairing.objects.filter(status=Pairing.Status.ACTIVE)
+
+
 def pairings_of_member(*, membership: Membership) -> QuerySet[Pairing]:
     """The pairings the member takes part in, on either side."""
     return Pairing.objects.filter(

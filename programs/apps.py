@@ -9,7 +9,7 @@ class ProgramsConfig(AppConfig):
 
     def ready(self) -> None:
         # Here, not at the top: these import the models, not loaded yet when this module is.
-        from programs import receivers
+        from programs import receivers, tallies
         from programs.references import topic_reference_register
         from programs.services import objectives, topics
 
@@ -19,5 +19,6 @@ class ProgramsConfig(AppConfig):
             ("programs.Participant.offers", topics.offers_move),
             ("programs.Participant.wants", topics.wants_move),
             ("programs.LearningObjective.topic", objectives.objectives_topic_move),
+            ("programs.ObjectiveTally.topic", tallies.objective_tallies_topic_move),
         ):
             topic_reference_register(label, handler)

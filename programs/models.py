@@ -268,3 +268,50 @@ class ImportJob(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class PeopleTally(TenantModel):
+    """How many participants of a program and department are at each stage of the funnel:
+    kept in step with every write of participants, their objectives and pairs by
+    ``programs.tallies`` in the transaction that writes them, so the dashboards read a row per
+    program and department instead of counting every participant, and stay exactly live."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    department = models.CharField(max_length=80, blank=True)
+    # Every participant row, whatever its status; the others count approved people only.
+    applied = models.IntegerField(default=0)
+    approved = models.IntegerField(default=0)
+    trained = models.IntegerField(default=0)
+    matched = models.IntegerField(default=0)
+    active = models.IntegerField(default=0, help_text="In an active pair.")
+    juniors = models.IntegerField(default=0)
+    seniors = models.IntegerField(default=0)
+    juniors_matched = models.IntegerField(default=0)
+    seniors_matched = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "department"], name="people_tally_unique")
+        ]
+
+
+class ObjectiveTally(TenantModel):
+    """The learning objectives of approved participants per program, department and topic:
+    how many, their baselines and progress (see ``PeopleTally``)."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    department = models.CharField(max_length=80, blank=True)
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    objectives = models.IntegerField(default=0)
+    baseline_total = models.IntegerField(default=0)
+    progress_total = models.IntegerField(default=0)
+    not_started = models.IntegerField(default=0)
+    under_way = models.IntegerField(default=0)
+    reached = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "department", "topic"], name="objective_tally_unique"
+            )
+        ]

@@ -34,7 +34,6 @@ from urllib.parse import urlsplit
 
 from django.apps import apps as django_apps
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -50,6 +49,7 @@ from mentorship.models import (
 )
 from programs.fields import PARTICIPANT_FIELDS
 from programs.models import ImportJob, LearningObjective, Participant
+from programs.tallies import tally_track
 
 EXPORT_FORMAT = "reverse-mentoring/personal-data"
 # 2: session logs say whether a private note is held (``private_notes_held``), not its text.
@@ -538,7 +538,7 @@ def participant_erase(*, participant: Participant, actor: User) -> Participant:
     The registered contributors blank and rewrite their apps' rows inside this transaction:
     if any step fails, nothing is erased."""
     _require_every_contributor()
-    with transaction.atomic():
+    with tally_track([participant.pk]):  # removed: the dashboards' totals follow
         p = (
             Participant.objects.select_for_update(of=("self",))
             .select_related("program", "membership__user")

@@ -5,8 +5,9 @@ meeting's from its pair, a survey's version from its template), so a row can nev
 another organisation than the rows it points at. Pass ``organization=`` only to the top of a
 chain (a program, a topic, a survey template); without it a new organisation is made.
 
-Creating rows runs no query on a tenant model, so no scope is needed to build them; reading
-them back (and a post-generation step such as ``offers``) does, as in the code under test.
+Creating rows needs no scope; reading them back (and a post-generation step such as
+``offers``) does, as in the code under test. Participants and pairs are created as the services
+create them, inside ``programs.tallies.tally_track``, so the dashboards' live totals count them.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from django.utils import timezone
 
 from feedback.models import FeedbackCycle, Question, SurveyTemplate, TemplateVersion
 from mentorship.models import Membership, Organization, User
+from mentorship.tenancy import across_all_organizations
 from pairings.models import Meeting, Pairing, SessionLog
 from programs.models import Participant, Program, Side, Topic
+from programs.tallies import tally_track
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -97,6 +100,15 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     last_name = factory.Sequence(lambda n: f"Person {n}")
     side = Side.JUNIOR
 
+    @classmethod
+    def _create(
+        cls, model_class: type[Participant], *args: object, **kwargs: object
+    ) -> Participant:
+        with across_all_organizations(), tally_track() as tally:
+            participant = super()._create(model_class, *args, **kwargs)
+            tally.created([participant.pk])
+        return participant
+
     @factory.post_generation
     def offers(self, create: bool, extracted: object, **kwargs: object) -> None:
         if create and extracted:
@@ -123,6 +135,12 @@ class PairingFactory(factory.django.DjangoModelFactory):
         ParticipantFactory, program=factory.SelfAttribute("..program"), side=Side.SENIOR
     )
     status = Pairing.Status.ACTIVE
+
+    @classmethod
+    def _create(cls, model_class: type[Pairing], *args: object, **kwargs: object) -> Pairing:
+        people = [kwargs["mentor"].pk, kwargs["mentee"].pk]  # type: ignore[attr-defined]
+        with across_all_organizations(), tally_track(people):
+            return super()._create(model_class, *args, **kwargs)
 
 
 class MeetingFactory(factory.django.DjangoModelFactory):

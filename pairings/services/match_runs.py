@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from mentorship import services as kernel
 from mentorship.models import AuditEvent, User
@@ -21,6 +20,7 @@ from pairings.match_computation import matching_input, participant_names
 from pairings.models import MatchRun, Pairing, PairingEvent
 from pairings.tasks import compute_match_run
 from programs.models import Participant, Program
+from programs.tallies import tally_track
 
 
 def _check_matching(program: Program) -> None:
@@ -179,7 +179,7 @@ def _ensure_allowed(program: Program, junior_id: int, senior_id: int) -> None:
 def match_run_publish(*, run: MatchRun, actor: User) -> list[Pairing]:
     """Turn the proposal into pairings (proposed); each senior is asked to confirm."""
     program = run.program
-    with transaction.atomic():
+    with tally_track() as tally:
         # Lock the program: a proposal started at the same moment cannot be published too.
         Program.objects.select_for_update().filter(pk=program.pk).first()
         _check_matching(program)
@@ -187,7 +187,7 @@ def match_run_publish(*, run: MatchRun, actor: User) -> list[Pairing]:
         # Lock the proposal's people before checking them: a withdrawal or removal committing
         # meanwhile is then either seen by the check or made after the pairs exist.
         people_ids = {p[k] for p in run.result.get("pairs", []) for k in ("junior_id", "senior_id")}
-        list(Participant.objects.select_for_update().filter(pk__in=people_ids).values_list("pk"))
+        tally.track(people_ids)  # locks them, and counts them for the dashboards
         _check_still_valid(run)
         claimed = MatchRun.objects.filter(pk=run.pk, status=MatchRun.Status.DONE).update(
             status=MatchRun.Status.PUBLISHED

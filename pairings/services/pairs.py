@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from pairings.models import Pairing, PairingEvent
 from pairings.selectors import LIVE_STATUSES
 from pairings.services.meetings import meetings_cancel_upcoming
 from programs.models import Participant
+from programs.tallies import tally_track
 
 
 def event_record(
@@ -62,7 +62,7 @@ def pairing_confirm(*, pairing: Pairing, membership: Membership, confirm: bool) 
     """The senior confirms (or declines) the proposed pairing before it goes live."""
     if pairing.mentee.membership_id != membership.pk:
         raise ValidationError("Only the senior of the pair confirms it.")
-    with transaction.atomic():
+    with tally_track([pairing.mentor_id, pairing.mentee_id]):
         new = Pairing.Status.CONFIRMED if confirm else Pairing.Status.DECLINED
         moved = Pairing.objects.filter(pk=pairing.pk, status=Pairing.Status.PROPOSED).update(
             status=new
@@ -103,7 +103,7 @@ def pairing_accept_agreement(*, pairing: Pairing, membership: Membership) -> Pai
         field = "mentee_accepted_at"
     else:
         raise ValidationError("Only the two partners accept the agreement.")
-    with transaction.atomic():
+    with tally_track([pairing.mentor_id, pairing.mentee_id]):
         Pairing.objects.filter(
             pk=pairing.pk,
             status__in=(Pairing.Status.PROPOSED, Pairing.Status.CONFIRMED),
@@ -132,7 +132,7 @@ def _release(pairing: Pairing) -> None:
 def pairing_dissolve(*, pairing: Pairing, actor: User, note: str = "") -> Pairing:
     if pairing.status in (Pairing.Status.DISSOLVED, Pairing.Status.DECLINED):
         raise ValidationError("This pairing has already ended.")
-    with transaction.atomic():
+    with tally_track([pairing.mentor_id, pairing.mentee_id]):
         _release(pairing)
         _set_status(pairing, Pairing.Status.DISSOLVED, actor, note=note[:500])
         meetings_cancel_upcoming(pairing=pairing, actor=actor)

@@ -8,13 +8,13 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from pairings import activity, reminders
 from pairings.models import Pairing, SessionLog
 from pairings.timezones import zone_named
 from programs.models import Participant
+from programs.tallies import tally_track
 
 
 class LikelyDuplicate(ValidationError):
@@ -55,7 +55,8 @@ def session_log_create(
             )
     progress_by_id = {int(k): int(v) for k, v in (progress or {}).items()}
     touched = [o for o in author.objectives.all() if o.pk in progress_by_id]
-    with transaction.atomic():
+    # The objectives' progress and when the pair last met move the dashboards' totals.
+    with tally_track([pairing.mentor_id, pairing.mentee_id]):
         log = SessionLog.objects.create(
             organization=pairing.organization,
             pairing=pairing,

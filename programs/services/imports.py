@@ -28,6 +28,7 @@ from programs.models import ImportJob, Participant, Program, Topic, TrainingComp
 from programs.services.participants import department_changes_audit
 from programs.services.programs import ensure_open_for_participants
 from programs.services.training import modules_required, training_is_done
+from programs.tallies import tally_track
 
 # Rows written between two progress reports (and the unit of work of each write round).
 CHUNK_SIZE = 500
@@ -352,8 +353,10 @@ def participants_import(
     ensure_open_for_participants(program)
     _require_scope(program)
     organization = program.organization
-    with transaction.atomic():
+    with tally_track() as tally:  # the dashboards' totals follow (programs.tallies)
         plan = _plan(program=program, rows=rows)
+        actions = list(zip(rows, plan.actions, strict=True))
+        tally.track(plan.existing[row.email].pk for row, action in actions if action == UPDATE)
         topic_ids = _create_topics(program=program, plan=plan)
         _grant_participant_role(program=program, plan=plan, rows=rows)
         invited = kernel.invitations_create_bulk(
@@ -389,6 +392,11 @@ def participants_import(
         if progress is not None and not rows:
             progress(0)
         department_changes_audit(program=program, changes=moved, actor=invited_by)
+        created = [row.email for row, action in actions if action == CREATE]
+        for start in range(0, len(created), CHUNK_SIZE):
+            emails = created[start : start + CHUNK_SIZE]
+            people = Participant.objects.filter(program=program, email__in=emails)
+            tally.created(people.values_list("pk", flat=True))
 
     return ImportSummary(
         created=plan.count(CREATE),

@@ -13,18 +13,21 @@ from programs.models import (
     Topic,
 )
 from programs.references import objective_references
+from programs.tallies import tally_track
 
 
 def objectives_topic_move(source: Topic, target: Topic) -> None:
     """Objectives on ``source`` move to ``target``. Someone with an objective on both topics
     keeps one: the target's, with the other's success criteria appended, the higher progress
     and everything that referred to either (see :func:`objective_absorb`)."""
-    for duplicate in LearningObjective.objects.filter(
-        topic=source, participant__objectives__topic=target
-    ).distinct():
-        kept = LearningObjective.objects.get(participant=duplicate.participant, topic=target)
-        objective_absorb(kept=kept, other=duplicate)
-    LearningObjective.objects.filter(topic=source).update(topic=target)
+    moved = LearningObjective.objects.filter(topic=source)
+    with tally_track(moved.values_list("participant_id", flat=True)):
+        for duplicate in LearningObjective.objects.filter(
+            topic=source, participant__objectives__topic=target
+        ).distinct():
+            kept = LearningObjective.objects.get(participant=duplicate.participant, topic=target)
+            objective_absorb(kept=kept, other=duplicate)
+        moved.update(topic=target)
 
 
 def objective_absorb(*, kept: LearningObjective, other: LearningObjective) -> None:
@@ -61,7 +64,8 @@ def objective_create(*, participant: Participant, topic: Topic, **fields: Any) -
     )
     objective.full_clean(exclude=["organization", "participant"])
     _objective_topic_free(objective)
-    objective.save()
+    with tally_track([participant.pk]):
+        objective.save()
     return objective
 
 
@@ -75,5 +79,6 @@ def objective_update(*, objective: LearningObjective, **fields: Any) -> Learning
         setattr(objective, field, value)
     objective.full_clean(exclude=["organization", "participant"])
     _objective_topic_free(objective)
-    objective.save()
+    with tally_track([objective.participant_id]):
+        objective.save()
     return objective

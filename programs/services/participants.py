@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from mentorship import services as kernel
@@ -21,6 +20,7 @@ from programs.models import (
 )
 from programs.services.programs import ensure_open_for_participants
 from programs.services.training import refresh_training_done
+from programs.tallies import tally_track
 
 
 def _active_membership(email: str) -> Membership | None:
@@ -50,7 +50,7 @@ def participant_add(
         Participant.Status.APPLIED,
     ):
         raise ValidationError(f"{email} is already in this program.")
-    with transaction.atomic():
+    with tally_track([participant.pk] if participant is not None else []) as tally:
         before = participant.department if participant is not None else None
         participant = participant or Participant(
             organization=program.organization, program=program, email=email
@@ -72,6 +72,7 @@ def participant_add(
                 organization=program.organization, user=membership.user, role=Role.PARTICIPANT
             )
         participant.save()
+        tally.created([participant.pk])
         participant.offers.set(offers)
         participant.wants.set(wants)
         signals.participants_approved.send(sender=Program, program=program)
@@ -112,7 +113,7 @@ def participant_update(
 ) -> Participant:
     """Change a participant's details (by an HR admin, or by the participant on their profile).
     A department change is audited."""
-    with transaction.atomic():
+    with tally_track([participant.pk]):
         # From the database: a model form has already copied its data onto ``participant``.
         before = (
             Participant.objects.filter(pk=participant.pk)
@@ -157,7 +158,7 @@ def participant_apply(
         Participant.Status.DECLINED,
     ):
         raise ValidationError("You have already applied to this program.")
-    with transaction.atomic():
+    with tally_track([existing.pk] if existing is not None else []) as tally:
         before = existing.department if existing is not None else None
         participant = existing or Participant(
             organization=program.organization, program=program, email=email
@@ -177,6 +178,7 @@ def participant_apply(
         participant.status_changed_at = timezone.now()
         participant.full_clean(exclude=["organization", "program", "membership"])
         participant.save()
+        tally.created([participant.pk])
         participant.offers.set(offers)
         participant.wants.set(wants)
         refresh_training_done(program=program, participants=[participant])
@@ -199,7 +201,7 @@ def participant_decide(*, participant: Participant, approve: bool, actor: User) 
         raise ValidationError(
             "Only applications waiting for a decision can be approved or declined."
         )
-    with transaction.atomic():
+    with tally_track([participant.pk]):
         participant.status = Participant.Status.APPROVED if approve else Participant.Status.DECLINED
         participant.status_changed_at = timezone.now()
         participant.save(update_fields=["status", "status_changed_at"])
@@ -237,16 +239,17 @@ def participant_decide(*, participant: Participant, approve: bool, actor: User) 
 def participant_withdraw(*, participant: Participant) -> Participant:
     if participant.status in (Participant.Status.WITHDRAWN, Participant.Status.REMOVED):
         raise ValidationError("You are no longer in this program.")
-    participant.status = Participant.Status.WITHDRAWN
-    participant.status_changed_at = timezone.now()
-    participant.save(update_fields=["status", "status_changed_at"])
+    with tally_track([participant.pk]):
+        participant.status = Participant.Status.WITHDRAWN
+        participant.status_changed_at = timezone.now()
+        participant.save(update_fields=["status", "status_changed_at"])
     return participant
 
 
 def participant_remove(*, participant: Participant, actor: User) -> Participant:
     if participant.status == Participant.Status.REMOVED:
         raise ValidationError("This participant was already removed.")
-    with transaction.atomic():
+    with tally_track([participant.pk]):
         participant.status = Participant.Status.REMOVED
         participant.status_changed_at = timezone.now()
         participant.save(update_fields=["status", "status_changed_at"])

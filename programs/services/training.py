@@ -15,6 +15,7 @@ from programs.models import (
     TrainingCompletion,
     TrainingModule,
 )
+from programs.tallies import tally_track
 
 
 def modules_required(*, program: Program) -> dict[str, set[int]]:
@@ -56,7 +57,8 @@ def refresh_training_done(
         if p.training_done != value:
             p.training_done = value
             changed.append(p)
-    Participant.objects.bulk_update(changed, ["training_done"], batch_size=1000)
+    with tally_track(p.pk for p in changed):
+        Participant.objects.bulk_update(changed, ["training_done"], batch_size=1000)
 
 
 def module_save(

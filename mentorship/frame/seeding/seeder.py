@@ -28,6 +28,7 @@ from mentorship.frame.seeding.surveys import concerns_create, surveys_create
 from mentorship.models import Organization
 from mentorship.tenancy import tenant_scope
 from pairings import activity
+from programs import tallies
 
 Out = Callable[[str], None]
 Stage = Callable[[str], AbstractContextManager[list[str]]]
@@ -155,4 +156,6 @@ def _finish(ctx: Context, closed: list[int], stage: Stage) -> None:
     with stage("weekly activity totals") as details:
         # What session_log_create keeps in step log by log, recounted once for the bulk.
         activity.rebuild(organization_id=ctx.org_id)
-        details.append("sessions and topics per week")
+        # And the dashboards' live totals of people, objectives and pairs (programs.tallies).
+        tallies.rebuild(organization_id=ctx.org_id)
+        details.append("sessions and topics per week, people, objectives and pairs")

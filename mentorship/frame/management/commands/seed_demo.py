@@ -15,6 +15,7 @@ from mentorship.models import Organization, Role, User
 from mentorship.tenancy import tenant_scope
 from mentorship.web import tenant_url
 from pairings.demo import seed_demo_pairs
+from programs import tallies
 from programs.demo import seed_demo_program
 
 DEFAULT_PASSWORD = "demo-mentoring-2026"
@@ -74,6 +75,8 @@ class Command(BaseCommand):
                 # Time-relative items (meetings, logs) only when the organisation is new.
                 seed_demo_pairs(organization=organization)
                 seed_demo_feedback(organization=organization)
+            # The demo writes some rows directly: the dashboards' totals are recounted once.
+            tallies.rebuild(organization_id=organization.pk)
             if created and admin is not None:
                 # Time-relative items are made only once, when the organisation is new.
                 services.notification_send(
