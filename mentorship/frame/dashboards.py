@@ -1,12 +1,16 @@
 """The figures of the sponsor and HR dashboards, for one program or every program a viewer may
-see, computed live on every request.
+see, read live on every request.
 
-Each figure is one aggregate query, so a dashboard costs the same number of queries whatever
-the size of the organisation (pinned in tests at two sizes). Survey figures read the totals
-written when each survey closed (``feedback.summaries``): a closed survey never changes, so this
-is as live as counting every answer. What is shown of a survey comes from its release plan
-(``feedback.release_plans``). Only HR admins filter by department (see
-:func:`dashboard_departments`).
+Each figure reads totals kept in the transaction of every write they count, never on a timer:
+people and objectives per program and department (``programs.tallies``), active pairs by the
+hour they last met (``pairings.tallies``), sessions, topics and cancellations per week
+(``pairings.activity``). A request reads a few hundred rows of them whatever the size of the
+organisation, and the same number of queries (pinned in tests at two sizes); only the pairs of
+the hour a threshold cuts through, those with an open concern and the quietest listed are read
+themselves. Survey figures read the totals written when each survey closed
+(``feedback.summaries``): a closed survey never changes, so this is as live as counting every
+answer. What is shown of a survey comes from its release plan (``feedback.release_plans``).
+Only HR admins filter by department (see :func:`dashboard_departments`).
 """
 
 from __future__ import annotations
@@ -16,14 +20,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from feedback.anonymity import effective_k
 from feedback.disclosure import Group, response_count_released
-from feedback.models import Concern, FeedbackCycle, Question, QuestionSummary, TopicRating
+from feedback.models import FeedbackCycle, Question, QuestionSummary, TopicRating
 from feedback.release_plans import (
     NO_DEPARTMENT,
     department_group_named,
@@ -31,13 +39,12 @@ from feedback.release_plans import (
     question_key,
     topic_key,
 )
+from mentorship.frame.pair_figures import AtRisk, pair_figures
 from mentorship.models import Membership, Role
 from pairings.activity import week_of
-from pairings.models import Pairing, SessionWeek, TopicWeek
-from programs.models import LearningObjective, Participant, Program, ProgramSponsor, Topic
-
-ACTIVE_DAYS = 30
-AT_RISK_LISTED = 50
+from pairings.models import SessionWeek, TopicWeek
+from programs.models import Program, ProgramSponsor, Topic
+from programs.tallies import PEOPLE_FIELDS, objectives_tallied, people_tallied
 
 
 @dataclass
@@ -66,12 +73,6 @@ class SurveyPoint:
         if self.answered is None:
             return None
         return round(100 * self.answered / self.invited) if self.invited else 0
-
-
-@dataclass
-class AtRisk:
-    pairing: Pairing
-    reasons: list[str]
 
 
 @dataclass
@@ -139,46 +140,22 @@ def dashboard_programs(*, membership: Membership) -> QuerySet[Program]:
 
 
 PeopleRows = list[dict[str, Any]]
-FUNNEL_FIELDS = (
-    "n_applied",
-    "n_approved",
-    "n_trained",
-    "n_matched",
-    "n_active",
-    "n_juniors",
-    "n_seniors",
-    "n_juniors_matched",
-    "n_seniors_matched",
-)
+FUNNEL_FIELDS = tuple(f"n_{name}" for name in PEOPLE_FIELDS)
 
 
 def people_by_department(*, program_ids: list[int]) -> PeopleRows:
-    """The funnel's counts per program and department, in one grouped query: the dashboard
-    sums the rows it needs, the department filter is offered from them, and the programs table
-    reads them too."""
-    approved = Q(status=Participant.Status.APPROVED)
-    active = Pairing.objects.filter(program_id__in=program_ids, status=Pairing.Status.ACTIVE)
+    """The funnel's counts per program and department, from the live totals
+    (``programs.tallies``, one row each): the dashboard sums the rows it needs, the department
+    filter is offered from them, and the programs table reads them too."""
     # Aggregate names must not shadow fields ("matched"), hence the n_ prefix.
-    return list(
-        Participant.objects.filter(program_id__in=program_ids)
-        .values("program_id", "department")
-        .annotate(
-            n_applied=Count("id"),
-            n_approved=Count("id", filter=approved),
-            n_trained=Count("id", filter=approved & Q(training_done=True)),
-            n_matched=Count("id", filter=approved & Q(matched=True)),
-            n_active=Count(
-                "id",
-                filter=approved
-                & (Q(pk__in=active.values("mentor_id")) | Q(pk__in=active.values("mentee_id"))),
-            ),
-            n_juniors=Count("id", filter=approved & Q(side="junior")),
-            n_seniors=Count("id", filter=approved & Q(side="senior")),
-            n_juniors_matched=Count("id", filter=approved & Q(side="junior", matched=True)),
-            n_seniors_matched=Count("id", filter=approved & Q(side="senior", matched=True)),
-        )
-        .order_by("department")
-    )
+    return [
+        {
+            "program_id": row["program_id"],
+            "department": row["department"],
+            **{f"n_{name}": row[name] for name in PEOPLE_FIELDS},
+        }
+        for row in sorted(people_tallied(program_ids=program_ids), key=lambda r: r["department"])
+    ]
 
 
 def dashboard_departments(*, people: PeopleRows, named: bool) -> list[str]:
@@ -200,24 +177,6 @@ def _department(filters: Filters, prefix: str = "") -> Q:
         return Q()
     value = department_group_named(filters.department)[1]
     return Q(**{f"{prefix}department": value})
-
-
-def _in_department(filters: Filters, program_ids: list[int]) -> QuerySet[Participant]:
-    """Ids of the people of the chosen department: a hashed IN list is much cheaper than
-    joining people twice for every pair (measured 3 times faster at 10,000 pairs)."""
-    return (
-        Participant.objects.filter(program_id__in=program_ids)
-        .filter(_department(filters))
-        .values("pk")
-    )
-
-
-def _pair_department(filters: Filters, program_ids: list[int], prefix: str = "") -> Q:
-    """A pair belongs to a department when either partner does."""
-    if not filters.department:
-        return Q()
-    people = _in_department(filters, program_ids)
-    return Q(**{f"{prefix}mentor__in": people}) | Q(**{f"{prefix}mentee__in": people})
 
 
 def dashboard(
@@ -280,66 +239,13 @@ def _people(board: Dashboard, filters: Filters, people: PeopleRows) -> None:
 def _pairs(
     board: Dashboard, program_ids: list[int], filters: Filters, now: datetime, named: bool
 ) -> None:
-    pairs = Pairing.objects.filter(program_id__in=program_ids, status=Pairing.Status.ACTIVE).filter(
-        _pair_department(filters, program_ids)
-    )
-    quiet_since = now - timedelta(days=settings.PAIR_INACTIVITY_DAYS)
-    per_program = {
-        row["program_id"]: row
-        for row in pairs.values("program_id")
-        .annotate(
-            n_active=Count("id"),
-            n_recent=Count("id", filter=Q(last_met_at__gte=now - timedelta(days=ACTIVE_DAYS))),
-            n_at_risk=Count("id", filter=_at_risk_condition(quiet_since)),
-        )
-        .order_by()
-    }
-    board.pair_counts = {pk: row["n_active"] for pk, row in per_program.items()}
-    board.pairs_active = sum(row["n_active"] for row in per_program.values())
-    board.pairs_met_recently = sum(row["n_recent"] for row in per_program.values())
-    board.at_risk_count = sum(row["n_at_risk"] for row in per_program.values())
-    risky = at_risk(pairs, now)
-    if not named or not board.at_risk_count:
-        return
-    for pairing in risky.select_related("program", "mentor", "mentee").order_by(
-        F("last_met_at").asc(nulls_first=True), "pk"
-    )[:AT_RISK_LISTED]:
-        board.at_risk.append(AtRisk(pairing=pairing, reasons=at_risk_reasons(pairing, now)))
-
-
-def at_risk(pairs: QuerySet[Pairing], now: datetime) -> QuerySet[Pairing]:
-    """The pairs at risk among ``pairs``: quiet for ``PAIR_INACTIVITY_DAYS`` (or never met and
-    paired that long ago), or with an unresolved concern from either partner. The one rule of
-    the dashboards, the HR home page and the digest; annotates ``concern``."""
-    quiet_since = now - timedelta(days=settings.PAIR_INACTIVITY_DAYS)
-    return pairs.annotate(concern=ExpressionWrapper(_open_concern(), BooleanField())).filter(
-        _at_risk_condition(quiet_since)
-    )
-
-
-def _open_concern() -> Q:
-    concerned = Concern.objects.filter(resolved_at__isnull=True).values("participant_id")
-    return Q(mentor__in=concerned) | Q(mentee__in=concerned)
-
-
-def _at_risk_condition(quiet_since: datetime) -> Q:
-    stale = Q(last_met_at__lt=quiet_since) | Q(last_met_at__isnull=True, created_at__lt=quiet_since)
-    return stale | _open_concern()
-
-
-def at_risk_reasons(pairing: Pairing, now: datetime) -> list[str]:
-    """Why a pair from :func:`at_risk` is listed, in words."""
-    quiet_since = now - timedelta(days=settings.PAIR_INACTIVITY_DAYS)
-    reasons = []
-    if pairing.last_met_at is None or pairing.last_met_at < quiet_since:
-        reasons.append(
-            "never met"
-            if pairing.last_met_at is None
-            else f"last met {pairing.last_met_at:%d %b %Y}"
-        )
-    if getattr(pairing, "concern", False):
-        reasons.append("an open concern")
-    return reasons
+    department = department_group_named(filters.department)[1] if filters.department else None
+    figures = pair_figures(program_ids=program_ids, department=department, now=now, named=named)
+    board.pair_counts = figures.per_program
+    board.pairs_active = figures.active
+    board.pairs_met_recently = figures.met_recently
+    board.at_risk_count = figures.at_risk_count
+    board.at_risk = figures.at_risk
 
 
 def _sessions(board: Dashboard, program_ids: list[int], filters: Filters) -> None:
@@ -495,38 +401,27 @@ def _skills(board: Dashboard, program_ids: list[int], filters: Filters, k: int) 
     program's differ by whole programs of k or more. Baselines count people: one objective per
     topic and person. A topic no group releases is not listed."""
     groups = [department_group_named(filters.department)] if filters.department else []
-    rows = list(
-        LearningObjective.objects.filter(
-            participant__program_id__in=program_ids,
-            participant__status=Participant.Status.APPROVED,
-        )
-        .values("participant__program_id", "topic_id", "participant__department")
-        .annotate(
-            # One objective per topic and person (a constraint): objectives are people here.
-            n=Count("id"),
-            total=Sum("baseline_rating"),
-            # Named apart from the field: an aggregate called "progress" would shadow it.
-            n_progress=Sum("progress"),
-            n_not_started=Count("id", filter=Q(progress=0)),
-            n_under_way=Count("id", filter=Q(progress__gt=0, progress__lt=100)),
-            n_reached=Count("id", filter=Q(progress=100)),
-        )
-        .order_by()
-    )
+    # The live totals per program, department and topic (programs.tallies). One objective per
+    # topic and person (a constraint): objectives are people here.
+    rows = objectives_tallied(program_ids=program_ids)
     names = dict(
         Topic.objects.filter(pk__in={r["topic_id"] for r in rows}).values_list("pk", "name")
     )
     before = _Pool()
     progress = dict.fromkeys(("count", "progress", "not_started", "under_way", "reached"), 0)
     for row in rows:
-        program_id = row["participant__program_id"]
-        department = row["participant__department"] or ""
-        if not _in(department, groups):
+        if not _in(row["department"] or "", groups):
             continue
-        progress["count"] += row["n"]
-        for name in ("progress", "not_started", "under_way", "reached"):
-            progress[name] += row[f"n_{name}"] or 0
-        before.add(names[row["topic_id"]], program_id, n=row["n"], total=row["total"] or 0)
+        progress["count"] += row["objectives"]
+        progress["progress"] += row["progress_total"]
+        for name in ("not_started", "under_way", "reached"):
+            progress[name] += row[name]
+        before.add(
+            names[row["topic_id"]],
+            row["program_id"],
+            n=row["objectives"],
+            total=row["baseline_total"],
+        )
     board.objectives = {
         **progress,
         "average_progress": progress["progress"] / progress["count"] if progress["count"] else None,

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from feedback.models import Concern, FeedbackCycle, SurveyInvitation
 from feedback.selectors import closes_at
-from mentorship.frame.dashboards import at_risk, at_risk_reasons
+from mentorship.frame.pair_figures import at_risk, at_risk_reasons
 from mentorship.models import Membership
 from pairings.models import Meeting, Pairing
 from pairings.selectors import LIVE_STATUSES, SCHEDULABLE_STATUSES, pairings_of_member

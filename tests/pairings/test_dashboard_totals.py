@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from feedback.services import concerns as concern_services
 from mentorship.models import Role
 from pairings.models import Pairing
 from pairings.services import match_runs
@@ -173,6 +174,50 @@ def test_the_totals_equal_a_fresh_count_after_every_kind_of_write(
         )
         assert Participant.objects.filter(pk=pair.mentor_id).exists()
         check()
+
+
+def test_pairs_met_lately_and_at_risk_are_exact_whichever_day_the_thresholds_fall_on(
+    alpha: Tenant,
+) -> None:
+    """The totals are by the hour; the dashboard counts the two hours the thresholds fall in
+    from the pairs themselves. Pairs minutes either side of 21 and 30 days, never met, with a
+    concern, in two departments: for moments all over three weeks, each figure is the rule's."""
+    from mentorship.frame import dashboards, pair_figures
+
+    start = timezone.now().replace(minute=0, second=0, microsecond=0)
+    with alpha.scope():
+        program = program_services.program_create(organization=alpha.organization, name="Edges")
+        quiet = ParticipantFactory(program=program, department="Ops")
+        for n, days in enumerate((1, 20, 21, 22, 29, 30, 31, 45)):
+            for minutes in (-61, -3, 2, 59):
+                ago = timedelta(days=days, minutes=minutes + 60 * 24 * (n % 3))
+                PairingFactory(
+                    program=program,
+                    mentor=ParticipantFactory(program=program, department=("Ops", "IT")[n % 2]),
+                    last_met_at=start - ago,
+                    created_at=start - timedelta(days=90),
+                )
+                PairingFactory(program=program, created_at=start - ago, last_met_at=None)
+        PairingFactory(program=program, mentor=quiet, last_met_at=start - timedelta(days=2))
+        concern_services.concern_raise(participant=quiet, kind="help", text="stuck")
+        pairs = Pairing.objects.filter(program=program, status=Pairing.Status.ACTIVE)
+        for step in range(0, 21 * 24, 7):
+            now = start + timedelta(hours=step, minutes=step % 60)
+            for department in ("", "Ops"):
+                filters = dashboards.Filters.default()
+                filters.department = department
+                board = dashboards.dashboard(
+                    program_ids=[program.pk], filters=filters, k=5, named=True, now=now
+                )
+                chosen = pairs.filter(pair_figures.pair_department(department or None))
+                recent = chosen.filter(last_met_at__gte=now - timedelta(days=30)).count()
+                risky = pair_figures.at_risk(chosen, now)
+                assert (board.pairs_active, board.pairs_met_recently, board.at_risk_count) == (
+                    chosen.count(),
+                    recent,
+                    risky.count(),
+                ), (step, department)
+                assert len(board.at_risk) == min(risky.count(), pair_figures.AT_RISK_LISTED)
 
 
 def test_a_seeded_organisation_starts_with_totals_equal_to_a_fresh_count(db: None) -> None:

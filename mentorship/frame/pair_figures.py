@@ -1,0 +1,169 @@
+"""Active pairs on the dashboards: how many, how many met lately, how many are at risk, and the
+quietest at risk by name, for any number of pairs at the cost of a few hundred rows; and the rule
+of "at risk" that the dashboards, the HR home page and the digest share (:func:`at_risk`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Sum
+
+from feedback.models import Concern
+from pairings.models import PairHour, Pairing
+from pairings.tallies import hour_bounds, hour_of
+from programs.models import Participant
+
+ACTIVE_DAYS = 30
+AT_RISK_LISTED = 50
+
+
+@dataclass
+class AtRisk:
+    pairing: Pairing
+    reasons: list[str]
+
+
+@dataclass
+class PairFigures:
+    per_program: dict[int, int]  # active pairs
+    active: int
+    met_recently: int
+    at_risk_count: int
+    at_risk: list[AtRisk] = field(default_factory=list)
+
+
+def pair_department(department: str | None) -> Q:
+    """A pair belongs to a department when either partner does. Joined: only ever asked of
+    the few pairs listed, walked in order (an IN list of the department's people would be
+    built from all of them first)."""
+    if department is None:
+        return Q()
+    return Q(mentor__department=department) | Q(mentee__department=department)
+
+
+def pair_figures(
+    *, program_ids: list[int], department: str | None, now: datetime, named: bool
+) -> PairFigures:
+    """Active pairs of these programs (of the department's people, given one), met lately, at
+    risk: whole hours from the live totals (``PairHour``), and from the pairs themselves only
+    the two hours the thresholds cut through and the pairs with an open concern; then, for HR
+    admins (``named``), the quietest at risk by name."""
+    recent_since = now - timedelta(days=ACTIVE_DAYS)
+    quiet_since = now - timedelta(days=settings.PAIR_INACTIVITY_DAYS)
+    hours = PairHour.objects.filter(program_id__in=program_ids)
+    if department is not None:
+        hours = hours.filter(everyone=False, department=department)
+    else:
+        hours = hours.filter(everyone=True)
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])  # active, recent, at risk
+    for row in (
+        hours.values("program_id")
+        .annotate(
+            n=Sum("pairs"),
+            recent=Sum("pairs", filter=Q(met=True, hour__gt=hour_of(recent_since))),
+            stale=Sum("pairs", filter=Q(hour__lt=hour_of(quiet_since))),
+        )
+        .order_by()
+    ):
+        _plus(counts[row["program_id"]], row["n"], row["recent"] or 0, row["stale"] or 0)
+    # The two hours the thresholds cut through, and the pairs with an open concern, from the
+    # pairs themselves: a few hundred rows, each counted in Python (a join to their people
+    # would make the planner read every participant).
+    recent_hour, quiet_hour = hour_bounds(recent_since), hour_bounds(quiet_since)
+    concerned = set(
+        Concern.objects.filter(resolved_at__isnull=True).values_list("participant_id", flat=True)
+    )
+    rows = list(
+        Pairing.objects.filter(program_id__in=program_ids, status=Pairing.Status.ACTIVE)
+        .filter(
+            Q(last_met_at__gte=recent_hour[0], last_met_at__lt=recent_hour[1])
+            | Q(last_met_at__gte=quiet_hour[0], last_met_at__lt=quiet_hour[1])
+            | Q(
+                last_met_at__isnull=True,
+                created_at__gte=quiet_hour[0],
+                created_at__lt=quiet_hour[1],
+            )
+            | Q(mentor_id__in=concerned)
+            | Q(mentee_id__in=concerned)
+        )
+        .values_list("program_id", "mentor_id", "mentee_id", "last_met_at", "created_at")
+    )
+    if department is not None:
+        chosen = set(
+            Participant.objects.filter(
+                pk__in={pk for row in rows for pk in row[1:3]}, department=department
+            ).values_list("pk", flat=True)
+        )
+        rows = [row for row in rows if row[1] in chosen or row[2] in chosen]
+    for program_id, mentor_id, mentee_id, last_met_at, created_at in rows:
+        quiet = last_met_at or created_at  # as _at_risk_condition: never met, since paired
+        stale = quiet < quiet_since
+        recent = last_met_at is not None and recent_since <= last_met_at < recent_hour[1]
+        edge = stale and quiet >= quiet_hour[0]  # the whole hours before are counted
+        concern = not stale and (mentor_id in concerned or mentee_id in concerned)
+        _plus(counts[program_id], 0, recent, edge or concern)
+    figures = PairFigures(
+        per_program={pk: n for pk, (n, _, _) in counts.items() if n},
+        active=sum(n for n, _, _ in counts.values()),
+        met_recently=sum(recent for _, recent, _ in counts.values()),
+        at_risk_count=sum(risky for _, _, risky in counts.values()),
+    )
+    if not named or not figures.at_risk_count:
+        return figures
+    # Quietest first: those that never met (by age), then by their last meeting; each part
+    # walks its index in that order and stops at the number listed.
+    related = ("program", "mentor", "mentee")
+    pairs = Pairing.objects.filter(program_id__in=program_ids, status=Pairing.Status.ACTIVE).filter(
+        pair_department(department)
+    )
+    never = at_risk(pairs.filter(last_met_at__isnull=True), now).order_by("pk")
+    met = at_risk(pairs.filter(last_met_at__isnull=False), now).order_by("last_met_at", "pk")
+    listed = [
+        *never.select_related(*related)[:AT_RISK_LISTED],
+        *met.select_related(*related)[:AT_RISK_LISTED],
+    ][:AT_RISK_LISTED]
+    figures.at_risk = [AtRisk(pairing=p, reasons=at_risk_reasons(p, now)) for p in listed]
+    return figures
+
+
+def _plus(total: list[int], *values: int) -> None:
+    for i, value in enumerate(values):
+        total[i] += value
+
+
+def at_risk(pairs: QuerySet[Pairing], now: datetime) -> QuerySet[Pairing]:
+    """The pairs at risk among ``pairs``: quiet for ``PAIR_INACTIVITY_DAYS`` (or never met and
+    paired that long ago), or with an unresolved concern from either partner. The one rule of
+    the dashboards, the HR home page and the digest; annotates ``concern``."""
+    quiet_since = now - timedelta(days=settings.PAIR_INACTIVITY_DAYS)
+    return pairs.annotate(concern=ExpressionWrapper(_open_concern(), BooleanField())).filter(
+        _at_risk_condition(quiet_since)
+    )
+
+
+def _open_concern() -> Q:
+    concerned = Concern.objects.filter(resolved_at__isnull=True).values("participant_id")
+    return Q(mentor__in=concerned) | Q(mentee__in=concerned)
+
+
+def _at_risk_condition(quiet_since: datetime) -> Q:
+    stale = Q(last_met_at__lt=quiet_since) | Q(last_met_at__isnull=True, created_at__lt=quiet_since)
+    return stale | _open_concern()
+
+
+def at_risk_reasons(pairing: Pairing, now: datetime) -> list[str]:
+    """Why a pair from :func:`at_risk` is listed, in words."""
+    quiet_since = now - timedelta(days=settings.PAIR_INACTIVITY_DAYS)
+    reasons = []
+    if pairing.last_met_at is None or pairing.last_met_at < quiet_since:
+        reasons.append(
+            "never met"
+            if pairing.last_met_at is None
+            else f"last met {pairing.last_met_at:%d %b %Y}"
+        )
+    if getattr(pairing, "concern", False):
+        reasons.append("an open concern")
+    return reasons
