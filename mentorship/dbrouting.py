@@ -40,6 +40,17 @@ STICKY_COOKIE = "read_primary"
 PRIMARY_ONLY_APPS = frozenset(
     {"auth", "sessions", "account", "mfa", "usersessions", "socialaccount"}
 )
+# Who may see what is read from the primary too, even in a marked view: a member removed, a
+# sponsor withdrawn, a survey's release plan narrowed or the organisation's k raised must count
+# at once, not once the replica has caught up. These are small rows, read once per page.
+PRIMARY_ONLY_MODELS = frozenset(
+    {
+        "mentorship.membership",
+        "mentorship.organization",
+        "programs.programsponsor",
+        "feedback.feedbackcycle",
+    }
+)
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -114,6 +125,7 @@ class ReplicaRouter:
             and not reads.wrote
             and not reads.sticky
             and model._meta.app_label not in PRIMARY_ONLY_APPS
+            and model._meta.label_lower not in PRIMARY_ONLY_MODELS
             and not connections[PRIMARY].in_atomic_block
         ):
             return REPLICA

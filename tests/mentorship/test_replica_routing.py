@@ -115,9 +115,34 @@ def test_the_dashboard_its_exports_and_list_pages_read_from_the_replica(
             response = client.get(url)
         assert response.status_code == 200, url
         assert on_replica, f"{url} read nothing from the replica"
-        # The primary answered only who is asking (session, user, membership): no figure, no
-        # list row came from it.
-        assert not [sql for sql in primary if "programs_" in sql or "pairings_" in sql], url
+        # The primary answered only who is asking and what they may see (session, user,
+        # membership, sponsorships, release plans): no figure, no list row came from it.
+        who_may_see = ('FROM "programs_programsponsor"', 'FROM "feedback_feedbackcycle"')
+        assert not [
+            sql
+            for sql in primary
+            if ("programs_" in sql or "pairings_" in sql)
+            and not any(table in sql for table in who_may_see)
+        ], url
+
+
+def test_who_may_see_what_is_read_from_the_primary_even_in_a_replica_page(
+    replica: None, alpha: Tenant, client_for: object
+) -> None:
+    a_program(alpha, "Digital fluency")
+    with queries_by_database() as (_, on_replica):
+        response = client_for(alpha.hr).get(
+            reverse("organization_dashboard", args=[alpha.organization.slug])
+        )
+    assert response.status_code == 200
+    # A removed member or a withdrawn sponsor counts at once, whatever the replica's lag.
+    for table in (
+        "mentorship_membership",
+        "mentorship_organization",
+        "programs_programsponsor",
+        "feedback_feedbackcycle",  # its release plan says which figures may be shown
+    ):
+        assert not [sql for sql in on_replica if f'FROM "{table}"' in sql], table
 
 
 def test_the_replica_is_scoped_to_the_organization_as_the_primary_is(
