@@ -127,13 +127,11 @@ def cycles_wake(*, program: Program) -> int:
     """Someone joined the audience of the program's open surveys: look at them on the next
     pass (which invites the newcomers), instead of every open survey every minute."""
     now = timezone.now()
-    return (
-        FeedbackCycle.objects.filter(
-            program=program, status=FeedbackCycle.Status.OPEN, on_demand=False
-        )
-        .exclude(next_due_at__lte=now)
-        .update(next_due_at=now)
-    )
+    # Always written, even over a moment already due: a pass that read the cycle before this
+    # approval then fails its compare-and-set and leaves "now", so the newcomer is not missed.
+    return FeedbackCycle.objects.filter(
+        program=program, status=FeedbackCycle.Status.OPEN, on_demand=False
+    ).update(next_due_at=now)
 
 
 def _invite_audience(*, cycle: FeedbackCycle, organization: Organization) -> None:
@@ -146,23 +144,9 @@ def _invite_audience(*, cycle: FeedbackCycle, organization: Organization) -> Non
     )
 
 
-def _cycle_pass(
+def _invite_and_send(
     *, cycle: FeedbackCycle, organization: Organization, now: datetime, counts: dict[str, int]
 ) -> None:
-    if cycle.status == FeedbackCycle.Status.SCHEDULED:
-        if cycle.opens_at > now:
-            return
-        with transaction.atomic():
-            if not FeedbackCycle.objects.filter(
-                pk=cycle.pk, status=FeedbackCycle.Status.SCHEDULED
-            ).update(status=FeedbackCycle.Status.OPEN, opened_at=now):
-                return  # another pass opened it
-            cycle.status, cycle.opened_at = FeedbackCycle.Status.OPEN, now
-            _invite_audience(cycle=cycle, organization=organization)
-            counts["opened"] += 1
-    if cycle.status != FeedbackCycle.Status.OPEN:
-        return
-    # People approved after a survey opened are invited too (``cycles_wake`` brings it here).
     if not cycle.on_demand:
         _invite_audience(cycle=cycle, organization=organization)
     for invitation in cycle.invitations.filter(sent_at__isnull=True).select_related(
@@ -181,7 +165,31 @@ def _cycle_pass(
                 )
                 counts["sent"] += 1
 
-    if now >= selectors.closes_at(cycle):
+
+def _cycle_pass(
+    *, cycle: FeedbackCycle, organization: Organization, now: datetime, counts: dict[str, int]
+) -> None:
+    if cycle.status == FeedbackCycle.Status.SCHEDULED:
+        if cycle.opens_at > now:
+            return
+        with transaction.atomic():
+            if not FeedbackCycle.objects.filter(
+                pk=cycle.pk, status=FeedbackCycle.Status.SCHEDULED
+            ).update(status=FeedbackCycle.Status.OPEN, opened_at=now):
+                return  # another pass opened it
+            cycle.status, cycle.opened_at = FeedbackCycle.Status.OPEN, now
+            _invite_audience(cycle=cycle, organization=organization)
+            counts["opened"] += 1
+    if cycle.status != FeedbackCycle.Status.OPEN:
+        return
+    closing = now >= selectors.closes_at(cycle)
+    # People approved after a survey opened are invited too (``cycles_wake`` brings it here),
+    # but nothing goes out in the pass that closes it: an invitation to a survey closing that
+    # very minute would only be a disappointment.
+    if not closing:
+        _invite_and_send(cycle=cycle, organization=organization, now=now, counts=counts)
+
+    if closing:
         with transaction.atomic():
             if FeedbackCycle.objects.filter(pk=cycle.pk, status=FeedbackCycle.Status.OPEN).update(
                 status=FeedbackCycle.Status.CLOSED, closed_at=now

@@ -127,6 +127,9 @@ def participant_update(
         participant.offers.set(offers)
         participant.wants.set(wants)
         refresh_training_done(program=participant.program, participants=[participant])
+        # A change of side can move them into a one-side survey's audience: its next pass
+        # invites them.
+        signals.participants_approved.send(sender=Program, program=participant.program)
         department_changes_audit(
             program=participant.program,
             changes=[(participant.full_name, before or "", participant.department)],
