@@ -78,6 +78,9 @@ class Pairing(TenantModel):
     quiet_check_at = models.DateTimeField(
         null=True, blank=True, editable=False, default=timezone.now, db_default=Now()
     )
+    # The PAIR_INACTIVITY_DAYS that ``quiet_check_at`` was reckoned with: when an operator lowers
+    # the setting, the dispatcher finds the pairs reckoned with more days and looks again now.
+    quiet_check_days = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -87,6 +90,11 @@ class Pairing(TenantModel):
             models.Index(
                 fields=["quiet_check_at"],
                 name="pairing_quiet_check_idx",
+                condition=models.Q(status="active"),
+            ),
+            models.Index(
+                fields=["quiet_check_days"],
+                name="pairing_quiet_days_idx",
                 condition=models.Q(status="active"),
             ),
             # The dashboards' pairs at risk, quietest first (those that never met, then by their

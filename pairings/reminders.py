@@ -100,10 +100,21 @@ def meeting_first_due_for(
 def quiet_check_rearm(*, pairing: Pairing, after_meeting_at: datetime) -> None:
     """Activity (a meeting, a logged session) starts a new possible quiet stretch: make sure the
     pair is looked at when it could end. Only ever moves the check earlier (one UPDATE)."""
-    at = after_meeting_at + timedelta(days=inactivity_days())
+    n = inactivity_days()
+    at = after_meeting_at + timedelta(days=n)
     Pairing.objects.filter(pk=pairing.pk).filter(
         Q(quiet_check_at__isnull=True) | Q(quiet_check_at__gt=at)
-    ).update(quiet_check_at=at)
+    ).update(quiet_check_at=at, quiet_check_days=n)
+
+
+def quiet_checks_follow_setting(*, now: datetime) -> int:
+    """``PAIR_INACTIVITY_DAYS`` was lowered: pairs whose check was reckoned with more days are
+    looked at now (the pass then reckons with the new value). Across all organisations, one
+    UPDATE through an index; it changes nothing while the setting stays as it is."""
+    with across_all_organizations():
+        return Pairing.objects.filter(
+            status=Pairing.Status.ACTIVE, quiet_check_days__gt=inactivity_days()
+        ).update(quiet_check_at=now, quiet_check_days=None)
 
 
 def meetings_rearm(*, meetings: QuerySet[Meeting], now: datetime | None = None) -> int:
@@ -315,7 +326,7 @@ def inactivity_nudges(*, organization: Organization, now: datetime, limit: int =
                     url=_pair_url(organization, pairing, "pair_detail"),
                 )
         Pairing.objects.filter(pk=pairing.pk, quiet_check_at=pairing.quiet_check_at).update(
-            quiet_check_at=following
+            quiet_check_at=following, quiet_check_days=n
         )
     return sent
 

@@ -39,7 +39,9 @@ def compute_match_run(*, organization_id: int, run_id: int) -> str:
 @shared_task(base=ReliableTask)
 def dispatch_reminders() -> int:
     """Beat dispatcher: one reminder pass per organisation with a meeting or a pair due."""
-    organizations = reminders.organizations_due_across_organizations(now=timezone.now())
+    now = timezone.now()
+    reminders.quiet_checks_follow_setting(now=now)
+    organizations = reminders.organizations_due_across_organizations(now=now)
     for organization_id in organizations:
         send_due_reminders.delay(organization_id=organization_id)
     return len(organizations)

@@ -40,6 +40,8 @@ class Dispatcher:
     due: Callable[[datetime], Due]
     # Sends what is due in one organisation (called inside its scope); returns how many sent.
     run: Callable[[Organization, datetime, list[Any]], int]
+    # Writes the dispatcher makes before asking what is due (not in a dry run).
+    prepare: Callable[[datetime], None] | None = None
 
 
 @dataclass
@@ -57,6 +59,10 @@ def _grouped(pairs: Iterable[tuple[int, Any]]) -> Due:
     for organization_id, item in pairs:
         out[organization_id].append(item)
     return dict(out)
+
+
+def _reminders_prepare(now: datetime) -> None:
+    reminders.quiet_checks_follow_setting(now=now)
 
 
 def _reminders_due(now: datetime) -> Due:
@@ -148,7 +154,9 @@ def _digests_run(organization: Organization, now: datetime, items: list[Any]) ->
 
 
 DISPATCHERS = (
-    Dispatcher("meeting reminders and quiet pairs", _reminders_due, _reminders_run),
+    Dispatcher(
+        "meeting reminders and quiet pairs", _reminders_due, _reminders_run, _reminders_prepare
+    ),
     Dispatcher("feedback cycles", _cycles_due, _cycles_run),
     Dispatcher("notification emails", _notification_emails_due, _notification_emails_run),
     Dispatcher("invitation emails", _invitation_emails_due, _invitation_emails_run),
@@ -181,6 +189,8 @@ def tick(
         start = time.perf_counter()
         counter = QueryCounter()
         with connection.execute_wrapper(counter):
+            if dispatcher.prepare is not None and not dry_run:
+                dispatcher.prepare(now)
             due = dispatcher.due(now)
             if organization is not None:
                 due = {k: v for k, v in due.items() if k == organization.pk}

@@ -48,6 +48,15 @@ class Migration(migrations.Migration):
             name='quiet_check_at',
             field=models.DateTimeField(blank=True, db_default=django.db.models.functions.datetime.Now(), default=django.utils.timezone.now, editable=False, null=True),
         ),
+        migrations.AddField(
+            model_name='pairing',
+            name='quiet_check_days',
+            field=models.PositiveSmallIntegerField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddIndex(
+            model_name='pairing',
+            index=models.Index(condition=models.Q(('status', 'active')), fields=['quiet_check_days'], name='pairing_quiet_days_idx'),
+        ),
         migrations.AddIndex(
             model_name='meeting',
             index=models.Index(condition=models.Q(('next_due_at__isnull', False)), fields=['next_due_at'], name='meeting_next_due_idx'),

@@ -185,3 +185,17 @@ def test_new_reminder_times_apply_to_meetings_already_set(
         program_services.program_update(program=program, data={"reminder_offsets_hours": [48, 1]})
     assert send(alpha, django_capture_on_commit_callbacks) == 2
     assert len(reminder_subjects()) == 2
+
+
+def test_a_shorter_inactivity_period_applies_to_pairs_already_checked(
+    alpha: Tenant, pair, django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.PAIR_INACTIVITY_DAYS = 21
+    send(alpha, django_capture_on_commit_callbacks)  # the check is stored 21 days ahead
+    settings.PAIR_INACTIVITY_DAYS = 7
+    eight_days_on = timezone.now() + timedelta(days=8)
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_reminders()  # the beat dispatcher notices the shorter period
+    send(alpha, django_capture_on_commit_callbacks, now=eight_days_on)
+    nudges = [m for m in mail.outbox if m.subject.startswith("Time to meet")]
+    assert sorted(m.to[0] for m in nudges) == sorted([pair.mentor.email, pair.mentee.email])
