@@ -11,10 +11,16 @@ figures (and the CSV files) cover. A failed sign-in stops the run at once.
 
 Beside the people, one anonymous probe asks ``/healthz`` five times a second, as a load balancer
 would: the cheapest answer of the stack, measured under the same load in the same seconds, so
-each page can be read as a multiple of it (run.py prints "x healthz"). Each check opens a new
-connection, as a load balancer's does: gunicorn keeps a connection on the worker that accepted
-it, and one kept connection would time one worker's queue only. The probe is one user more than
-``LOAD_USERS``: locust is started with ``-u LOAD_USERS+1``.
+each page can be read as a multiple of it (run.py prints "x healthz"). The probe is one user
+more than ``LOAD_USERS``: locust is started with ``-u LOAD_USERS+1``.
+
+Every request, the probe's and the people's, goes on a new connection. gunicorn serves a
+connection on the worker that accepted it, to its end: kept-alive connections stick each person
+to one of the four workers, and when the host is short of CPU one worker's queue grows while
+another's is empty, so a role's figures depended on where its few connections had landed (the
+4 HR admins' p50 moved between 0.3 s and 2 s from run to run). Behind the proxy of production,
+requests are spread over the workers; a new connection per request, taken by whichever worker
+is free first, is the nearest the loopback gets to that.
 
 Each user connects from its own loopback address (127.0.0.2, 127.0.0.3, ...), as people on their
 own machines would: the sign-in rate limits, counted per client address, hold as in production.
@@ -148,6 +154,7 @@ class Person(HttpUser):
     def __init__(self, environment: Environment) -> None:
         self.pool_manager = PoolManager(maxsize=1, source_address=(next(_addresses), 0))
         super().__init__(environment)
+        self.client.headers["Connection"] = "close"  # see the module's docstring
         account = next(_accounts[self.role])
         self.email: str = account["email"]
         pages = [tuple(page) for page in account["pages"]]
