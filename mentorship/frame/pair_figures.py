@@ -18,6 +18,7 @@ from programs.models import Participant
 
 ACTIVE_DAYS = 30
 AT_RISK_LISTED = 50
+NAME_FIELDS = ("first_name", "last_name", "email")  # what a participant's name is made of
 
 
 @dataclass
@@ -116,14 +117,22 @@ def pair_figures(
     # Quietest first: those that never met (by age), then by their last meeting; each part
     # walks its index in that order and stops at the number listed.
     related = ("program", "mentor", "mentee")
+    # What the list and its CSV show (the names, the program, when they last met): the wide
+    # rows of pairs, people and programs are not read.
+    shown = [
+        "last_met_at",
+        "created_at",
+        "program__name",
+        *(f"{who}__{name}" for who in ("mentor", "mentee") for name in NAME_FIELDS),
+    ]
     pairs = Pairing.objects.filter(program_id__in=program_ids, status=Pairing.Status.ACTIVE).filter(
         pair_department(department)
     )
     never = at_risk(pairs.filter(last_met_at__isnull=True), now).order_by("pk")
     met = at_risk(pairs.filter(last_met_at__isnull=False), now).order_by("last_met_at", "pk")
     listed = [
-        *never.select_related(*related)[:AT_RISK_LISTED],
-        *met.select_related(*related)[:AT_RISK_LISTED],
+        *never.select_related(*related).only(*shown)[:AT_RISK_LISTED],
+        *met.select_related(*related).only(*shown)[:AT_RISK_LISTED],
     ][:AT_RISK_LISTED]
     figures.at_risk = [AtRisk(pairing=p, reasons=at_risk_reasons(p, now)) for p in listed]
     return figures
