@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -13,6 +14,23 @@ from typing import Any
 from django.db import connection, models
 
 CHUNK = 20_000  # rows per COPY statement
+UUID_BATCH = 4096
+
+_uuids: list[str] = []
+
+
+def random_uuid() -> str:
+    """A random (version 4) UUID, as text: what ``str(uuid.uuid4())`` gives, from the same
+    source, but drawn from the OS 4,096 at a time. ``uuid4()`` makes a system call and an object
+    per id, and the seed needs millions (responses, answers, meetings): a tenth of its time."""
+    if not _uuids:
+        raw = os.urandom(16 * UUID_BATCH).hex()
+        for i in range(0, 32 * UUID_BATCH, 32):
+            h = raw[i : i + 32]
+            # The version (4) and the variant (binary 10) in their places, as uuid4() sets them.
+            variant = "89ab"[int(h[16], 16) & 3]
+            _uuids.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}")
+    return _uuids.pop()
 
 
 def _escape(value: str) -> str:
@@ -104,6 +122,8 @@ class Writer:
             return
         quote = connection.ops.quote_name
         tables = sorted({sink.model._meta.db_table for sink in self.sinks.values()})
+        if not tables:
+            return  # ANALYZE without a table would analyse the whole database
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {', '.join(quote(table) for table in tables)}")
 

@@ -5,7 +5,6 @@ logs, the surveys offered right after them."""
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -13,6 +12,7 @@ from mentorship.frame.seeding.context import Context
 from mentorship.frame.seeding.pairs import FUTURE_DAYS, Pair
 from mentorship.frame.seeding.people import Person
 from mentorship.frame.seeding.programs import Programs
+from mentorship.frame.seeding.rows import random_uuid
 from pairings import due, reminders
 from pairings.models import Meeting, SessionLog
 
@@ -118,7 +118,7 @@ def meetings_and_logs(ctx: Context, pairs: list[Pair], *, programs: Programs) ->
                 starts,
                 minutes,
                 place,
-                f"meeting-{uuid.uuid4()}@reverse-mentoring",
+                f"meeting-{random_uuid()}@reverse-mentoring",
                 0,
                 rng.choice(users),
                 cancelled_at,
@@ -143,7 +143,7 @@ def meetings_and_logs(ctx: Context, pairs: list[Pair], *, programs: Programs) ->
             starts,
             60,
             rng.choice(LOCATIONS),
-            f"meeting-{uuid.uuid4()}@reverse-mentoring",
+            f"meeting-{random_uuid()}@reverse-mentoring",
             0,
             pair.mentor.user_id,
             None,

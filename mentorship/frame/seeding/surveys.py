@@ -6,7 +6,6 @@ program with its topic ratings; and a few concerns."""
 from __future__ import annotations
 
 import itertools
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -26,6 +25,7 @@ from feedback.services.templates import templates_ensure_builtin
 from mentorship.frame.seeding.context import Context
 from mentorship.frame.seeding.people import People, Person
 from mentorship.frame.seeding.programs import Programs
+from mentorship.frame.seeding.rows import random_uuid
 from mentorship.frame.seeding.sessions import Offers
 from mentorship.frame.seeding.shapes import ACTIVE, CLOSED, MATCHING
 
@@ -285,10 +285,10 @@ class _Surveys:
             if not cycle.closed and not attributed:
                 payload = {str(pk): value for pk, value in values}
                 self.pending.add(
-                    uuid.uuid4(), org, cycle.id, person.side, person.department, payload
+                    random_uuid(), org, cycle.id, person.side, person.department, payload
                 )
                 continue
-            response = uuid.uuid4()
+            response = random_uuid()
             day = closing
             if attributed and offered is not None:
                 day = min(offered.date() + timedelta(days=rng.randint(0, 1)), self.ctx.day(0))
@@ -304,11 +304,11 @@ class _Surveys:
             for pk, value in values:
                 number = value if isinstance(value, int) else None
                 text = value if isinstance(value, str) else ""
-                self.answers.add(uuid.uuid4(), org, response, pk, number, text, [])
+                self.answers.add(random_uuid(), org, response, pk, number, text, [])
         # Topic ratings stand alone (see TopicRating): shuffled, so nothing ties them together.
         rng.shuffle(pool)
         for row in pool:
-            self.ratings.add(uuid.uuid4(), org, cycle.id, *row)
+            self.ratings.add(random_uuid(), org, cycle.id, *row)
 
 
 def concerns_create(ctx: Context, people: People) -> None:

@@ -139,14 +139,15 @@ class Command(BaseCommand):
                     now=now,
                     out=write,
                 )
+            small: list[Organization] = []
             if orgs:
                 write(
                     f"Seeding {orgs:,} small organisations of {size:,} participants, "
                     f"{slugs[0]} to {slugs[-1]} (seed {seed}):"
                 )
-            small = small_organizations_seed(
-                slugs=slugs, size=size, seed=seed, password=password, now=now, out=write
-            )
+                small = small_organizations_seed(
+                    slugs=slugs, size=size, seed=seed, password=password, now=now, out=write
+                )
             if checks_off:
                 t = time.perf_counter()
                 ids = [o.pk for o in ([organization] if organization else []) + small]
