@@ -441,6 +441,9 @@ def main() -> int:
         raise SystemExit(f"LOAD_USERS must be more than {FIXED_USERS} (4 HR admins, 4 sponsors).")
     if not port_is_free(PORT):
         raise SystemExit(f"Port {PORT} is taken: set LOAD_PORT.")
+    # Ctrl-C ends the run through main()'s finally even when started where SIGINT is ignored
+    # (a shell's background job); SIGTERM and SIGHUP do the same.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGHUP, _terminate)
     OUT.mkdir(parents=True, exist_ok=True)
