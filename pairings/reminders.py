@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -54,18 +54,26 @@ def _claim_and_notify(
     body: str,
     url: str,
 ) -> bool:
-    """Send one reminder unless its key was claimed before. Returns whether this call sent it."""
+    """Send one reminder unless its key was claimed before. Returns whether this call sent it.
+
+    The claim is the insert of its key, marked sent, in the transaction that makes the
+    notification: both are committed or neither. A key claimed before (a second pass, a retry)
+    fails the insert and nothing is sent; one claimed by a pass still running makes the insert
+    wait for that pass's commit, then fail. Inserting straight away saves a read before it and
+    an update after it: two of the eight statements of each reminder in a burst.
+    """
     with transaction.atomic():
-        claim, created = ReminderDelivery.objects.get_or_create(
-            organization=organization, key=key, defaults={"recipient": recipient}
-        )
-        if not created:
+        try:
+            # A savepoint of its own: a failed statement is caught outside the block it broke.
+            with transaction.atomic():
+                ReminderDelivery.objects.create(
+                    organization=organization, key=key, recipient=recipient, sent_at=timezone.now()
+                )
+        except IntegrityError:
             return False
         kernel.notification_send(
             organization=organization, recipient=recipient, subject=subject, body=body, url=url
         )
-        claim.sent_at = timezone.now()
-        claim.save(update_fields=["sent_at"])
     return True
 
 
