@@ -3,7 +3,8 @@
 Prints, for each page, the median and p95 server time over N requests by a signed-in user, the
 number of queries, and the ratio of the median to /healthz measured in the same run; then the
 import and matching figures, and the same at scale (``seed_scale``, BENCH_PARTICIPANTS, default
-20,000; 0 skips it) with the reminder dispatch.
+20,000; 0 skips it) with the reminder dispatch, and beat ticks with nothing due over it, a
+2,000-person organisation and BENCH_ORGS small ones (default 500 of BENCH_ORG_SIZE 40; 0 skips).
 
 Before the scale figures, the burst (``tests/bench/burst_bench.py``): BENCH_BURST meeting
 reminders (default 5,000; 0 skips it) due in the same minute in one organisation, delivered by
@@ -118,6 +119,11 @@ def main() -> int:
                     participants, lambda client, path: measure(client, path, scale_requests)
                 )
             )
+            if int(os.environ.get("BENCH_ORGS", "500")):
+                from tests.bench import tick_bench
+
+                print()
+                tick_bench.print_table(tick_bench.run_tick_bench("bench"), participants)
     finally:
         teardown_databases(old, verbosity=0)
     return 0
