@@ -121,6 +121,7 @@ def test_the_dispatchers_find_the_seeded_work_then_nothing_until_the_next_remind
                 marks = (pairing.last_met_at, pairing.last_meeting, pairing.activated)
                 last = max(m for m in marks if m is not None)
                 assert pairing.quiet_check_at == last + timedelta(days=n)
+                assert pairing.quiet_check_days == n
             # Surveys: when the cycles pass next has something to do.
             for cycle in FeedbackCycle.objects.all():
                 assert cycle.next_due_at == cycle.due_after_pass(now), cycle.status

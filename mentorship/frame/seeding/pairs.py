@@ -135,7 +135,7 @@ def pairs_write(ctx: Context, pairs: list[Pair], *, programs: Programs, admin: i
         Pairing,
         "id organization_id program_id mentor_id mentee_id status score explanation manual "
         "mentor_accepted_at mentee_accepted_at created_at last_met_at "
-        "mentor_exit_requested_at mentee_exit_requested_at quiet_check_at",
+        "mentor_exit_requested_at mentee_exit_requested_at quiet_check_at quiet_check_days",
     )
     events = ctx.writer.sink(
         PairingEvent, "organization_id pairing_id status actor_id note confidential created_at"
@@ -170,6 +170,8 @@ def pairs_write(ctx: Context, pairs: list[Pair], *, programs: Programs, admin: i
             None,
             None,
             _quiet_check_at(ctx, pair, activated),
+            # The inactivity days the check was reckoned with, as the pass stores them.
+            reminders.inactivity_days() if pair.status == Pairing.Status.ACTIVE else None,
         )
         history = [(Pairing.Status.PROPOSED, admin, "", pair.created)]
         if pair.shape != "proposed":
