@@ -306,6 +306,18 @@ def _moments(name: str, filters: Filters) -> dict[str, datetime]:
     return {f"{name}__gte": start, f"{name}__lt": end}
 
 
+SURVEY_LINE = (
+    "title",
+    "closed_at",
+    "status",
+    "version_id",
+    "release_plan",
+    "closed_invited",
+    "closed_answered",
+    "program__name",
+)
+
+
 def _surveys(board: Dashboard, program_ids: list[int], filters: Filters, k: int) -> None:
     """One line per scheduled anonymous survey that closed in the range: response rate (of
     everyone invited: a department's rate would say who answered; withheld where those who
@@ -324,6 +336,8 @@ def _surveys(board: Dashboard, program_ids: list[int], filters: Filters, k: int)
             **_moments("closed_at", filters),
         )
         .select_related("program")
+        # What a line shows and its plan: not the surveys' and programs' other texts.
+        .only(*SURVEY_LINE)
         .order_by("closed_at", "pk")
     )
     plans = plans_for(cycles=cycles, k=k)
@@ -431,7 +445,9 @@ def _skills(board: Dashboard, program_ids: list[int], filters: Filters, k: int) 
             program_id__in=program_ids,
             status=FeedbackCycle.Status.CLOSED,
             version__questions__kind=Question.Kind.OBJECTIVE_RATINGS,
-        ).distinct()
+        )
+        .only("status", "release_plan")
+        .distinct()
     )
     survey_plans = plans_for(cycles=cycles, k=k)
     after = _Pool()

@@ -59,17 +59,20 @@ def pair_figures(
         hours = hours.filter(everyone=False, department=department)
     else:
         hours = hours.filter(everyone=True)
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])  # active, recent, at risk
+    # Per program: active, met recently, at risk, and of those at risk how many never met.
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for row in (
         hours.values("program_id")
         .annotate(
             n=Sum("pairs"),
             recent=Sum("pairs", filter=Q(met=True, hour__gt=hour_of(recent_since))),
             stale=Sum("pairs", filter=Q(hour__lt=hour_of(quiet_since))),
+            unmet=Sum("pairs", filter=Q(met=False, hour__lt=hour_of(quiet_since))),
         )
         .order_by()
     ):
-        _plus(counts[row["program_id"]], row["n"], row["recent"] or 0, row["stale"] or 0)
+        figures = (row["n"], row["recent"] or 0, row["stale"] or 0, row["unmet"] or 0)
+        _plus(counts[row["program_id"]], *figures)
     # The two hours the thresholds cut through, and the pairs with an open concern, from the
     # pairs themselves: a few hundred rows, each counted in Python (a join to their people
     # would make the planner read every participant).
@@ -105,12 +108,13 @@ def pair_figures(
         recent = last_met_at is not None and recent_since <= last_met_at < recent_hour[1]
         edge = stale and quiet >= quiet_hour[0]  # the whole hours before are counted
         concern = not stale and (mentor_id in concerned or mentee_id in concerned)
-        _plus(counts[program_id], 0, recent, edge or concern)
+        risky = edge or concern
+        _plus(counts[program_id], 0, recent, risky, risky and last_met_at is None)
     figures = PairFigures(
-        per_program={pk: n for pk, (n, _, _) in counts.items() if n},
-        active=sum(n for n, _, _ in counts.values()),
-        met_recently=sum(recent for _, recent, _ in counts.values()),
-        at_risk_count=sum(risky for _, _, risky in counts.values()),
+        per_program={pk: n for pk, (n, *_) in counts.items() if n},
+        active=sum(n for n, *_ in counts.values()),
+        met_recently=sum(recent for _, recent, *_ in counts.values()),
+        at_risk_count=sum(risky for _, _, risky, _ in counts.values()),
     )
     if not named or not figures.at_risk_count:
         return figures
@@ -128,12 +132,15 @@ def pair_figures(
     pairs = Pairing.objects.filter(program_id__in=program_ids, status=Pairing.Status.ACTIVE).filter(
         pair_department(department)
     )
-    never = at_risk(pairs.filter(last_met_at__isnull=True), now).order_by("pk")
-    met = at_risk(pairs.filter(last_met_at__isnull=False), now).order_by("last_met_at", "pk")
-    listed = [
-        *never.select_related(*related).only(*shown)[:AT_RISK_LISTED],
-        *met.select_related(*related).only(*shown)[:AT_RISK_LISTED],
-    ][:AT_RISK_LISTED]
+    # Each part is read only when it has pairs to list (the counts above say how many).
+    unmet = min(sum(n for *_, n in counts.values()), AT_RISK_LISTED)
+    listed: list[Pairing] = []
+    if unmet:
+        never = at_risk(pairs.filter(last_met_at__isnull=True), now).order_by("pk")
+        listed += never.select_related(*related).only(*shown)[:unmet]
+    if unmet < AT_RISK_LISTED:
+        met = at_risk(pairs.filter(last_met_at__isnull=False), now).order_by("last_met_at", "pk")
+        listed += met.select_related(*related).only(*shown)[: AT_RISK_LISTED - unmet]
     figures.at_risk = [AtRisk(pairing=p, reasons=at_risk_reasons(p, now)) for p in listed]
     return figures
 
