@@ -31,6 +31,7 @@ from mentorship.models import (
 from mentorship.signals import anonymity_threshold_changed, member_joined, member_removed
 from mentorship.tasks import (
     deliver_notification_email,
+    deliver_notification_emails,
     dispatch_invitation_emails,
     send_invitation_email,
 )
@@ -371,17 +372,34 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 
 
 def notification_send(
-    *, organization: Organization, recipient: User, subject: str, body: str = "", url: str = ""
+    *,
+    organization: Organization,
+    recipient: User,
+    subject: str,
+    body: str = "",
+    url: str = "",
+    email_now: bool = True,
 ) -> Notification:
     """Put a message in the recipient's inbox and email it (after commit; the dispatcher catches
-    up any wake-up that is lost)."""
+    up any wake-up that is lost). With ``email_now`` off, the caller sends the emails of many
+    notifications together (:func:`notifications_email`)."""
     notification = Notification.objects.create(
         organization=organization, recipient=recipient, subject=subject, body=body, url=url
     )
-    deliver_notification_email.delay_on_commit(
-        organization_id=organization.pk, notification_id=notification.pk
-    )
+    if email_now:
+        deliver_notification_email.delay_on_commit(
+            organization_id=organization.pk, notification_id=notification.pk
+        )
     return notification
+
+
+def notifications_email(*, organization: Organization, notification_ids: list[int]) -> None:
+    """Email these notifications from one task, after commit: a burst of thousands is then a
+    few dozen tasks, not one task per email (each email is still claimed on its own)."""
+    if notification_ids:
+        deliver_notification_emails.delay_on_commit(
+            organization_id=organization.pk, notification_ids=notification_ids
+        )
 
 
 def notify_hr_admins(

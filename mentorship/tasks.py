@@ -98,6 +98,25 @@ def deliver_notification_email(*, organization_id: int, notification_id: int) ->
     return delivery.notification_email_deliver(notification_id=notification_id)
 
 
+@shared_task(base=TenantTask)
+def deliver_notification_emails(*, organization_id: int, notification_ids: list[int]) -> int:
+    """The emails of many notifications (a burst of reminders), each claimed and sent in its
+    own transaction as ``deliver_notification_email`` does. One that fails is left to the
+    dispatcher (its claim released and the attempt counted, committed as such, as SendTask
+    does); the others still go."""
+    sent = 0
+    for notification_id in notification_ids:
+        with transaction.atomic():
+            try:
+                sent += delivery.notification_email_deliver(notification_id=notification_id)
+            except Exception:
+                logger.exception(
+                    "Email of notification %s failed; the dispatcher tries it again",
+                    notification_id,
+                )
+    return sent
+
+
 @shared_task(base=SendTask)
 def send_invitation_email(*, organization_id: int, invitation_id: int) -> bool:
     return delivery.invitation_email_send(invitation_id=invitation_id)

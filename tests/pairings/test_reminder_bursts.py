@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core import mail
 from django.utils import timezone
 
 from mentorship.models import Notification
@@ -38,6 +39,8 @@ def test_a_burst_is_leased_out_in_shares_and_each_reminder_goes_once(
     with django_capture_on_commit_callbacks(execute=True):
         for share in shares:
             share()
+    # Every email went, once, from one task per share.
+    assert len([m for m in mail.outbox if m.subject.startswith("Reminder")]) == 2 * MEETINGS
     with alpha.scope():
         assert ReminderDelivery.objects.filter(key__startswith="meeting:").count() == 2 * MEETINGS
         assert Notification.objects.filter(subject__startswith="Reminder").count() == 2 * MEETINGS
