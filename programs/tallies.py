@@ -465,10 +465,6 @@ def people_tallied(*, program_ids: Iterable[int]) -> list[dict[str, Any]]:
     return tallied(PEOPLE, program_ids=program_ids)
 
 
-def objectives_tallied(*, program_ids: Iterable[int]) -> list[dict[str, Any]]:
-    return tallied(OBJECTIVES, program_ids=program_ids)
-
-
 def counters() -> list[Counter]:
     """Every table of totals (for the tests that recount them)."""
     return list(_counters)

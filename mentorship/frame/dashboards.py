@@ -43,8 +43,8 @@ from mentorship.frame.pair_figures import AtRisk, pair_figures
 from mentorship.models import Membership, Role
 from pairings.activity import week_of
 from pairings.models import SessionWeek, TopicWeek
-from programs.models import Program, ProgramSponsor, Topic
-from programs.tallies import PEOPLE_FIELDS, objectives_tallied, people_tallied
+from programs.models import ObjectiveTally, Program, ProgramSponsor
+from programs.tallies import OBJECTIVE_FIELDS, PEOPLE_FIELDS, people_tallied
 
 
 @dataclass
@@ -415,26 +415,29 @@ def _skills(board: Dashboard, program_ids: list[int], filters: Filters, k: int) 
     program's differ by whole programs of k or more. Baselines count people: one objective per
     topic and person. A topic no group releases is not listed."""
     groups = [department_group_named(filters.department)] if filters.department else []
-    # The live totals per program, department and topic (programs.tallies). One objective per
-    # topic and person (a constraint): objectives are people here.
-    rows = objectives_tallied(program_ids=program_ids)
-    names = dict(
-        Topic.objects.filter(pk__in={r["topic_id"] for r in rows}).values_list("pk", "name")
+    # The live totals per program, department and topic (programs.tallies), added up per
+    # program and topic for everyone or the chosen department. One objective per topic and
+    # person (a constraint): objectives are people here.
+    rows = (
+        ObjectiveTally.objects.filter(program_id__in=program_ids)
+        .filter(_department(filters))
+        .values("program_id", "topic__name")
+        .annotate(**{f"n_{name}": Sum(name) for name in OBJECTIVE_FIELDS})
+        .filter(n_objectives__gt=0)
+        .order_by()
     )
     before = _Pool()
     progress = dict.fromkeys(("count", "progress", "not_started", "under_way", "reached"), 0)
     for row in rows:
-        if not _in(row["department"] or "", groups):
-            continue
-        progress["count"] += row["objectives"]
-        progress["progress"] += row["progress_total"]
+        progress["count"] += row["n_objectives"]
+        progress["progress"] += row["n_progress_total"]
         for name in ("not_started", "under_way", "reached"):
-            progress[name] += row[name]
+            progress[name] += row[f"n_{name}"]
         before.add(
-            names[row["topic_id"]],
+            row["topic__name"],
             row["program_id"],
-            n=row["objectives"],
-            total=row["baseline_total"],
+            n=row["n_objectives"],
+            total=row["n_baseline_total"],
         )
     board.objectives = {
         **progress,
