@@ -16,7 +16,7 @@ help:
 	@echo "make run     install, migrate, seed the demo, serve http://$(HOST):$(PORT) with a worker and beat"
 	@echo "make test    install, then run the whole test suite"
 	@echo "make bench   print performance figures"
-	@echo "make load    32 signed-in users for 60 s on gunicorn + PostgreSQL + Redis (tests/load/run.py)"
+	@echo "make load    32 signed-in users for 60 s on the 20,000-person organisation, next to /healthz (tests/load/run.py)"
 	@echo "make lint    ruff, and import-linter (layers, no cycles)"
 
 var/tools/bin/uv:
