@@ -26,6 +26,7 @@ from mentorship import delivery
 from mentorship import selectors as kernel_selectors
 from mentorship.frame import digest
 from mentorship.models import Organization
+from mentorship.tasks import deliver_notification_emails
 from mentorship.tenancy import across_all_organizations, tenant_scope
 from pairings import invitations, reminders
 from pairings.models import Meeting
@@ -96,11 +97,17 @@ def _notification_emails_due(now: datetime) -> Due:
 
 
 def _notification_emails_run(organization: Organization, now: datetime, items: list[Any]) -> int:
+    # The task a burst uses: each email claimed and sent in its own transaction, and one that
+    # fails is left to the next tick instead of stopping this one.
+    return deliver_notification_emails(organization_id=organization.pk, notification_ids=items)
+
+
+def _each_in_its_transaction(items: list[Any], send: Callable[[Any], int]) -> int:
+    """As the tasks do: each claim commits together with its send (see SendTask)."""
     sent = 0
-    for notification_id in items:
-        # As the task does: the claim and the send commit together (see SendTask).
+    for item in items:
         with transaction.atomic():
-            sent += delivery.notification_email_deliver(notification_id=notification_id)
+            sent += send(item)
     return sent
 
 
@@ -109,11 +116,9 @@ def _invitation_emails_due(now: datetime) -> Due:
 
 
 def _invitation_emails_run(organization: Organization, now: datetime, items: list[Any]) -> int:
-    sent = 0
-    for invitation_id in items:
-        with transaction.atomic():
-            sent += delivery.invitation_email_send(invitation_id=invitation_id)
-    return sent
+    return _each_in_its_transaction(
+        items, lambda invitation_id: delivery.invitation_email_send(invitation_id=invitation_id)
+    )
 
 
 def _meeting_invitations_due(now: datetime) -> Due:
@@ -126,13 +131,12 @@ def _meeting_invitations_due(now: datetime) -> Due:
 
 
 def _meeting_invitations_run(organization: Organization, now: datetime, items: list[Any]) -> int:
-    sent = 0
-    for meeting_id, sequence, method in items:
-        with transaction.atomic():
-            sent += invitations.meeting_invitation_deliver(
-                meeting_id=meeting_id, sequence=sequence, method=method
-            )
-    return sent
+    return _each_in_its_transaction(
+        items,
+        lambda change: invitations.meeting_invitation_deliver(
+            meeting_id=change[0], sequence=change[1], method=change[2]
+        ),
+    )
 
 
 def _digests_due(now: datetime) -> Due:
