@@ -15,7 +15,7 @@ narrowed from the groups it already had, and stored again.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,10 +51,31 @@ def topic_key(question_id: int, topic: str) -> str:
     return f"q{question_id}:{topic}"
 
 
+class _Stored(Mapping[str, frozenset[Group]]):
+    """A stored plan's families, decoded when asked: a page asks for a few figures of each
+    survey (a dashboard, two questions of 27 surveys), not the hundreds of topics and questions
+    a plan holds."""
+
+    def __init__(self, stored: dict[str, list[list[str]]]) -> None:
+        self._stored = stored
+        self._decoded: dict[str, frozenset[Group]] = {}
+
+    def __getitem__(self, key: str) -> frozenset[Group]:
+        if key not in self._decoded:
+            self._decoded[key] = decode(self._stored[key])
+        return self._decoded[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stored)
+
+    def __len__(self) -> int:
+        return len(self._stored)
+
+
 @dataclass(frozen=True)
 class ReleasePlan:
     k: int
-    families: dict[str, frozenset[Group]]
+    families: Mapping[str, frozenset[Group]]
 
     def released(self, key: str, *groups: Group) -> bool:
         """Whether a figure over the intersection of ``groups`` (everyone when none) may be
@@ -203,6 +224,6 @@ def plans_for(*, cycles: Iterable[FeedbackCycle], k: int) -> dict[int, ReleasePl
             stored = _store(cycle, k)
         result[cycle.pk] = ReleasePlan(
             k=max(k, int(stored["k"])),
-            families={key: decode(value) for key, value in stored["families"].items()},
+            families=_Stored(stored["families"]),
         )
     return result

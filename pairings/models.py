@@ -214,11 +214,22 @@ class SessionWeek(TenantModel):
     cancelled per week by the side and department of who cancelled: kept in step with every
     log and cancellation by ``pairings.activity`` in the transaction that writes it, so the
     dashboards read a few hundred rows instead of every log and meeting, and stay exactly live.
+
+    Each total is kept twice, as ``PairHour`` keeps its pairs: once in the row of the
+    department (``everyone`` False), and once in the row for everyone (``everyone`` True,
+    department ""), which is the sum of the department rows of its key. A dashboard without a
+    department filter reads the everyone rows only (a dozen times fewer than the departments'),
+    one with a filter reads the department rows only; a reader that sums across departments
+    must choose one of the two, or it counts every session twice.
     """
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
     week = models.DateField(help_text="The Monday of the week.")
     side = models.CharField(max_length=6)
+    everyone = models.BooleanField(
+        default=False,
+        help_text='The row for everyone (department ""), not for one department.',
+    )
     department = models.CharField(max_length=80, blank=True)
     sessions = models.PositiveIntegerField(default=0)
     minutes = models.PositiveIntegerField(default=0)
@@ -226,27 +237,37 @@ class SessionWeek(TenantModel):
 
     class Meta:
         constraints = [
+            # Program, everyone and department first (as ``PairHour``): a dashboard's read, for
+            # everyone or for one department, is one range of weeks of this index per program.
             models.UniqueConstraint(
-                fields=["program", "week", "side", "department"], name="session_week_unique"
+                fields=["program", "everyone", "department", "week", "side"],
+                name="session_week_unique",
             )
         ]
 
 
 class TopicWeek(TenantModel):
     """Sessions per topic, program, week, and the author's side and department (see
-    ``SessionWeek``): what juniors and seniors taught, without reading every log's topics."""
+    ``SessionWeek``): what juniors and seniors taught, without reading every log's topics.
+
+    Kept for everyone (``everyone`` True, department "") and per department (``everyone``
+    False), as ``SessionWeek``: the everyone row of a key is the sum of its department rows."""
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
     week = models.DateField(help_text="The Monday of the week.")
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
     side = models.CharField(max_length=6)
+    everyone = models.BooleanField(
+        default=False,
+        help_text='The row for everyone (department ""), not for one department.',
+    )
     department = models.CharField(max_length=80, blank=True)
     sessions = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["program", "week", "topic", "side", "department"],
+                fields=["program", "everyone", "department", "week", "topic", "side"],
                 name="topic_week_unique",
             )
         ]

@@ -70,7 +70,10 @@ def session_log_topics_move(source: Topic, target: Topic) -> None:
 
     It loses it on the key :func:`pairings.activity.record_session` wrote: the author's side and
     department when the log was written, which may not be today's (a department changed since).
-    The log then counted on a key where both topics have a total; today's department first."""
+    The log then counted on a key where both topics have a total; today's department first.
+    Whatever the department rows lose, ``target``'s row for everyone of the same program, week
+    and side loses too: it stays the sum of its department rows (and the log counted in it, on
+    a key that does not depend on the department)."""
     both: Counter[tuple] = Counter()
     departments: dict[tuple, Counter[str]] = {}
     for row in (
@@ -83,33 +86,49 @@ def session_log_topics_move(source: Topic, target: Topic) -> None:
         departments.setdefault(key, Counter())[row["author__department"]] += 1
     for (program_id, week, side), n in both.items():
         totals = TopicWeek.objects.filter(program_id=program_id, week=week, side=side)
-        shared = dict(totals.filter(topic=source).values_list("department", "sessions"))
+        # The department rows only: the everyone row's department "" is not a department (and
+        # would collide with the row of the people who gave none).
+        by_department = totals.filter(everyone=False)
+        shared = dict(by_department.filter(topic=source).values_list("department", "sessions"))
         rows = {
             department: sessions
-            for department, sessions in totals.filter(topic=target).values_list(
+            for department, sessions in by_department.filter(topic=target).values_list(
                 "department", "sessions"
             )
             if department in shared
         }
         today = [d for d, _ in departments[(program_id, week, side)].most_common()]
+        takes: dict[str, int] = {}
         for department in [*today, *sorted(set(rows) - set(today))]:
             if department not in rows:
                 continue
             take = min(n, rows[department], shared[department])
             if take:
-                totals.filter(topic=target, department=department).update(
-                    sessions=F("sessions") - take
-                )
+                takes[department] = take
                 n -= take
             if not n:
                 break
+        if takes:
+            # The everyone row before the department rows, in the order record_session takes
+            # them (a writer of the week waits on it instead of holding a row this needs).
+            totals.filter(topic=target, everyone=True).update(
+                sessions=F("sessions") - sum(takes.values())
+            )
+        for department, take in takes.items():
+            by_department.filter(topic=target, department=department).update(
+                sessions=F("sessions") - take
+            )
     many_to_many_move(SessionLog.topics, source=source, target=target)
 
 
 def topic_weeks_move(source: Topic, target: Topic) -> None:
     """Weekly totals of ``source`` are added to ``target``'s on the same program, week, side and
-    department (one row per key, as the unique constraint wants); the others become ``target``'s."""
-    same_key = {name: OuterRef(name) for name in ("program_id", "week", "side", "department")}
+    department, or for everyone (one row per key, as the unique constraint wants); the others
+    become ``target``'s. Row by row alike, so each everyone row stays the sum of its department
+    rows."""
+    same_key = {
+        name: OuterRef(name) for name in ("program_id", "week", "side", "everyone", "department")
+    }
     sources = TopicWeek.objects.filter(topic=source)
     TopicWeek.objects.filter(topic=target).filter(Exists(sources.filter(**same_key))).update(
         sessions=F("sessions") + Subquery(sources.filter(**same_key).values("sessions")[:1])

@@ -110,8 +110,9 @@ class Dashboard:
         return shown[-1] if shown else None
 
 
-def program_rows(*, program_ids: list[int], board: Dashboard) -> list[dict[str, Any]]:
-    """One line per program for the organisation dashboard, from the figures already counted."""
+def program_rows(*, programs: list[Program], board: Dashboard) -> list[dict[str, Any]]:
+    """One line per program for the organisation dashboard (``programs`` in the order shown),
+    from the figures already counted."""
     return [
         {
             "program": program,
@@ -119,7 +120,7 @@ def program_rows(*, program_ids: list[int], board: Dashboard) -> list[dict[str, 
             "matched": board.per_program.get(program.pk, {}).get("n_matched", 0),
             "active_pairs": board.pair_counts.get(program.pk, 0),
         }
-        for program in Program.objects.filter(pk__in=program_ids).order_by("name")
+        for program in programs
     ]
 
 
@@ -253,8 +254,10 @@ def _sessions(board: Dashboard, program_ids: list[int], filters: Filters) -> Non
     weeks that touch the range). Under a department filter: sessions logged by, and meetings
     cancelled by, people of that department."""
     first_week = week_of(filters.start)
+    # The rows for everyone, or those of the chosen department (each total is kept in both).
+    rows = {"everyone": not filters.department}
     weeks = SessionWeek.objects.filter(
-        program_id__in=program_ids, week__gte=first_week, week__lte=filters.end
+        program_id__in=program_ids, week__gte=first_week, week__lte=filters.end, **rows
     ).filter(_department(filters))
     if filters.department:
         # Cancellations by someone else (an HR admin) belong to no department: not to "No
@@ -285,7 +288,7 @@ def _sessions(board: Dashboard, program_ids: list[int], filters: Filters) -> Non
     taught: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in (
         TopicWeek.objects.filter(
-            program_id__in=program_ids, week__gte=first_week, week__lte=filters.end
+            program_id__in=program_ids, week__gte=first_week, week__lte=filters.end, **rows
         )
         .filter(_department(filters))
         .values("topic__name", "side")

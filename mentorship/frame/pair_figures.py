@@ -23,7 +23,13 @@ NAME_FIELDS = ("first_name", "last_name", "email")  # what a participant's name 
 
 @dataclass
 class AtRisk:
-    pairing: Pairing
+    """One pair listed at risk, as the dashboard and its CSV show it: flat values, not model
+    instances (fifty pairs with their people and program would be two hundred objects)."""
+
+    pk: int
+    program: str
+    junior: str
+    senior: str
     reasons: list[str]
 
 
@@ -119,13 +125,13 @@ def pair_figures(
     if not named or not figures.at_risk_count:
         return figures
     # Quietest first: those that never met (by age), then by their last meeting; each part
-    # walks its index in that order and stops at the number listed.
-    related = ("program", "mentor", "mentee")
-    # What the list and its CSV show (the names, the program, when they last met): the wide
-    # rows of pairs, people and programs are not read.
+    # walks its index in that order and stops at the number listed. Only what the list and its
+    # CSV show is read (names, program, when they last met), as plain values.
     shown = [
+        "pk",
         "last_met_at",
-        "created_at",
+        "mentor_id",
+        "mentee_id",
         "program__name",
         *(f"{who}__{name}" for who in ("mentor", "mentee") for name in NAME_FIELDS),
     ]
@@ -133,15 +139,30 @@ def pair_figures(
         pair_department(department)
     )
     # Each part is read only when it has pairs to list (the counts above say how many).
+    # The rule of :func:`at_risk`, with the people with an open concern read above.
+    risky_pairs = _at_risk_condition(quiet_since, concerned)
     unmet = min(sum(n for *_, n in counts.values()), AT_RISK_LISTED)
-    listed: list[Pairing] = []
+    listed: list[dict] = []
     if unmet:
-        never = at_risk(pairs.filter(last_met_at__isnull=True), now).order_by("pk")
-        listed += never.select_related(*related).only(*shown)[:unmet]
+        never = pairs.filter(risky_pairs, last_met_at__isnull=True).order_by("pk")
+        listed += never.values(*shown)[:unmet]
     if unmet < AT_RISK_LISTED:
-        met = at_risk(pairs.filter(last_met_at__isnull=False), now).order_by("last_met_at", "pk")
-        listed += met.select_related(*related).only(*shown)[: AT_RISK_LISTED - unmet]
-    figures.at_risk = [AtRisk(pairing=p, reasons=at_risk_reasons(p, now)) for p in listed]
+        met = pairs.filter(risky_pairs, last_met_at__isnull=False).order_by("last_met_at", "pk")
+        listed += met.values(*shown)[: AT_RISK_LISTED - unmet]
+    figures.at_risk = [
+        AtRisk(
+            pk=row["pk"],
+            program=row["program__name"],
+            junior=_name(row, "mentor"),
+            senior=_name(row, "mentee"),
+            reasons=_reasons(
+                row["last_met_at"],
+                row["mentor_id"] in concerned or row["mentee_id"] in concerned,
+                quiet_since,
+            ),
+        )
+        for row in listed
+    ]
     return figures
 
 
@@ -160,26 +181,38 @@ def at_risk(pairs: QuerySet[Pairing], now: datetime) -> QuerySet[Pairing]:
     )
 
 
-def _open_concern() -> Q:
-    concerned = Concern.objects.filter(resolved_at__isnull=True).values("participant_id")
-    return Q(mentor__in=concerned) | Q(mentee__in=concerned)
+def _open_concern(concerned: set[int] | None = None) -> Q:
+    """Either partner has an unresolved concern: those people as a subquery, or as the ids a
+    caller has already read (``concerned``), which keeps the statement simple."""
+    ids = (
+        Concern.objects.filter(resolved_at__isnull=True).values("participant_id")
+        if concerned is None
+        else concerned
+    )
+    return Q(mentor__in=ids) | Q(mentee__in=ids)
 
 
-def _at_risk_condition(quiet_since: datetime) -> Q:
+def _at_risk_condition(quiet_since: datetime, concerned: set[int] | None = None) -> Q:
     stale = Q(last_met_at__lt=quiet_since) | Q(last_met_at__isnull=True, created_at__lt=quiet_since)
-    return stale | _open_concern()
+    return stale | _open_concern(concerned)
+
+
+def _name(row: dict, who: str) -> str:
+    """A participant's name as ``Participant.full_name`` gives it, from a row of values."""
+    first, last, email = (row[f"{who}__{name}"] for name in NAME_FIELDS)
+    return f"{first} {last}".strip() or email
 
 
 def at_risk_reasons(pairing: Pairing, now: datetime) -> list[str]:
     """Why a pair from :func:`at_risk` is listed, in words."""
     quiet_since = now - timedelta(days=settings.PAIR_INACTIVITY_DAYS)
+    return _reasons(pairing.last_met_at, getattr(pairing, "concern", False), quiet_since)
+
+
+def _reasons(last_met_at: datetime | None, concern: bool, quiet_since: datetime) -> list[str]:
     reasons = []
-    if pairing.last_met_at is None or pairing.last_met_at < quiet_since:
-        reasons.append(
-            "never met"
-            if pairing.last_met_at is None
-            else f"last met {pairing.last_met_at:%d %b %Y}"
-        )
-    if getattr(pairing, "concern", False):
+    if last_met_at is None or last_met_at < quiet_since:
+        reasons.append("never met" if last_met_at is None else f"last met {last_met_at:%d %b %Y}")
+    if concern:
         reasons.append("an open concern")
     return reasons

@@ -219,7 +219,7 @@ def test_pairs_met_lately_and_at_risk_are_exact_whichever_day_the_thresholds_fal
                     risky.count(),
                 ), (step, department)
                 quietest = risky.order_by(F("last_met_at").asc(nulls_first=True), "pk")
-                assert [item.pairing.pk for item in board.at_risk] == [
+                assert [item.pk for item in board.at_risk] == [
                     pairing.pk for pairing in quietest[: pair_figures.AT_RISK_LISTED]
                 ]
 

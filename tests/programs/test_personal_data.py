@@ -498,7 +498,7 @@ def test_a_running_pair_ends_first(alpha: Tenant, client_for) -> None:
 
 def _aggregates(story: Story, alpha: Tenant) -> dict[str, Any]:
     program_ids = [story.program.pk]
-    weeks = ("program_id", "week", "side", "department")
+    weeks = ("program_id", "week", "side", "everyone", "department")
     surveys = {}
     for cycle in FeedbackCycle.objects.filter(program=story.program):
         results = cycle_results(cycle=cycle, k=3, filters={}, show_names=True)

@@ -173,10 +173,19 @@ def topic_rows(rename: dict[str, str]) -> dict[str, Any]:
             for pk, participant_id, topic, criteria, progress in objectives
         }
         totals: Counter[tuple] = Counter()
-        for program_id, week, topic, side, department, sessions in TopicWeek.objects.values_list(
-            "program_id", "week", "topic__name", "side", "department", "sessions"
+        for (
+            program_id,
+            week,
+            topic,
+            side,
+            everyone,
+            department,
+            sessions,
+        ) in TopicWeek.objects.values_list(
+            "program_id", "week", "topic__name", "side", "everyone", "department", "sessions"
         ):
-            totals[(program_id, week, rename.get(topic, topic), side, department)] += sessions
+            key = (program_id, week, rename.get(topic, topic), side, everyone, department)
+            totals[key] += sessions
         rows["pairings.TopicWeek"] = dict(totals)
         rows["tags"] = {
             log.pk: {rename.get(t.name, t.name) for t in log.topics.all()}
@@ -225,6 +234,7 @@ def test_a_merge_keeps_every_row_and_figure_with_the_source_read_as_the_target(
                 activity.week_of(TODAY - timedelta(days=1)),
                 "Programming",
                 "junior",
+                False,
                 "Ops",
             )
         ]

@@ -88,11 +88,14 @@ def logged(alpha: Tenant, program, python, programming) -> None:
         )
 
 
-def sessions_per_topic() -> dict[str, int]:
+def sessions_per_topic(*, everyone: bool = False) -> dict[str, int]:
+    """Sessions per topic from the department rows, or from the rows for everyone."""
     with across_all_organizations():
         return {
             row["topic__name"]: row["n"]
-            for row in TopicWeek.objects.values("topic__name").annotate(n=Sum("sessions"))
+            for row in TopicWeek.objects.filter(everyone=everyone)
+            .values("topic__name")
+            .annotate(n=Sum("sessions"))
         }
 
 
@@ -112,6 +115,7 @@ def test_the_same_merge_twice_at_once_counts_a_log_on_both_topics_once(
     logged(alpha, program, python, programming)
     errors = merge_twice_at_once(alpha, [(python, programming), (python, programming)], monkeypatch)
     assert sessions_per_topic() == logs_per_topic(), errors
+    assert sessions_per_topic(everyone=True) == logs_per_topic(), errors
     # One merge happened; the other found its topic gone and said so.
     assert [str(e.messages[0]) for e in errors] == [
         "One of the two topics no longer exists: nothing was merged."
@@ -131,3 +135,4 @@ def test_two_opposite_merges_at_once_lose_nothing(
         assert SessionLog.objects.filter(topics__isnull=False).distinct().count() == tagged
     assert len(names & {"Python", "Programming"}) == 1, (names, errors)
     assert sessions_per_topic() == logs_per_topic(), errors
+    assert sessions_per_topic(everyone=True) == logs_per_topic(), errors

@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from mentorship.csv_export import csv_writer
@@ -40,9 +42,11 @@ def _board(request: HttpRequest, program: Program | None) -> dict[str, Any]:
     if program is not None:
         if not visible.filter(pk=program.pk).exists():
             raise Http404("No such program")
-        program_ids = [program.pk]
+        programs = [program]
     else:
-        program_ids = list(visible.values_list("pk", flat=True))
+        # Read once: the figures need the ids, the programs table the names.
+        programs = list(visible.only("slug", "name", "status").order_by("name"))
+    program_ids = [p.pk for p in programs]
     k = request.organization.anonymity_threshold
     people = selectors.people_by_department(program_ids=program_ids)
     departments = selectors.dashboard_departments(people=people, named=named)
@@ -56,12 +60,20 @@ def _board(request: HttpRequest, program: Program | None) -> dict[str, Any]:
         "board": board,
         "program": program,
         "named": named,
-        "rows": (
-            selectors.program_rows(program_ids=program_ids, board=board) if program is None else []
-        ),
+        "rows": (selectors.program_rows(programs=programs, board=board) if program is None else []),
         "query": request.GET.urlencode(),
+        "pair_url": _pair_url_prefix(request.organization.slug) if named else "",
         "inactivity_days": settings.PAIR_INACTIVITY_DAYS,
     }
+
+
+def _pair_url_prefix(org_slug: str) -> str:
+    """The address of a pair's page without its id: one ``reverse`` for the fifty pairs at risk
+    listed, not fifty (the page's template adds each id and the closing slash)."""
+    url = reverse("pair_detail", args=[org_slug, 0])
+    if not url.endswith("/0/"):  # pragma: no cover - the pattern ends with the id
+        raise ImproperlyConfigured("pair_detail's address must end with the pair's id")
+    return url[: -len("0/")]
 
 
 @require_GET
@@ -175,12 +187,7 @@ def table_rows(context: dict[str, Any], table: str) -> list[list[Any]] | None:
         if not context["named"]:
             return [["pairs at risk"], [board.at_risk_count]]
         return [["program", "junior", "senior", "why"]] + [
-            [
-                item.pairing.program.name,
-                item.pairing.mentor.full_name,
-                item.pairing.mentee.full_name,
-                "; ".join(item.reasons),
-            ]
+            [item.program, item.junior, item.senior, "; ".join(item.reasons)]
             for item in board.at_risk
         ]
     return None
