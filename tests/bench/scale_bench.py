@@ -75,10 +75,19 @@ def _paths(org: str) -> list[tuple[str, str]]:
     return pages
 
 
+def _dashboards(org: str) -> list[tuple[str, str]]:
+    """The dashboards only (the issue-14 targets): the organisation's for the HR admin, the
+    sponsor and one department, and one program's."""
+    return [
+        (path, email) for path, email in _paths(org) if "/dashboard/" in path and ".csv" not in path
+    ]
+
+
 def run_scale_bench(
     participants: int,
     measure: Callable[[Client, str], tuple[float, float, int]],
     org: str = "bench",
+    dashboards_only: bool = False,
 ) -> dict[str, Any]:
     start = time.perf_counter()
     call_command(
@@ -96,7 +105,7 @@ def run_scale_bench(
     seconds = time.perf_counter() - start
     clients: dict[str | None, Client] = {None: Client()}
     rows = [("/healthz", "", *measure(clients[None], "/healthz"))]
-    for path, email in _paths(org):
+    for path, email in _dashboards(org) if dashboards_only else _paths(org):
         if email not in clients:
             clients[email] = Client()
             clients[email].force_login(User.objects.get(email=email))
@@ -105,7 +114,7 @@ def run_scale_bench(
         "participants": participants,
         "seed_seconds": seconds,
         "rows": rows,
-        "dispatch": _dispatch(org),
+        "dispatch": None if dashboards_only else _dispatch(org),
         "engine": connection.vendor,
     }
 
@@ -136,12 +145,17 @@ def print_table(result: dict[str, Any]) -> None:
     print(
         f"{'page':<64}{'viewer':>12}{'median ms':>10}{'p95 ms':>9}{'queries':>9}{'x healthz':>11}"
     )
+    # Issue 14: the organisation dashboard at most 50 ms median at 20,000 participants, and at
+    # most 100 ms at 100,000; other pages at most 100 ms.
     for path, viewer, median, p95, queries in rows:
-        flag = "  over 100 ms" if median > 100 else ""
+        page_limit = 50 if "/dashboard/" in path and result["participants"] <= 20000 else 100
+        flag = f"  over {page_limit} ms" if median > page_limit else ""
         print(
             f"{path[:64]:<64}{viewer:>12}{median:>10.2f}{p95:>9.2f}{queries:>9}"
             f"{median / base:>11.1f}{flag}"
         )
+    if result["dispatch"] is None:
+        return
     first_s, first_n, second_s, second_n = result["dispatch"]
     print(
         f"Reminder dispatch at scale: {first_n} reminders in {first_s:.2f} s; "
