@@ -71,9 +71,9 @@ def session_log_topics_move(source: Topic, target: Topic) -> None:
     It loses it on the key :func:`pairings.activity.record_session` wrote: the author's side and
     department when the log was written, which may not be today's (a department changed since).
     The log then counted on a key where both topics have a total; today's department first.
-    Whatever the department rows lose, ``target``'s row for everyone of the same program, week
-    and side loses too: it stays the sum of its department rows (and the log counted in it, on
-    a key that does not depend on the department)."""
+    ``target``'s row for everyone of the same program, week and side loses exactly the logs
+    tagged with both (its key has no department), and the department rows lose as many, so the
+    everyone row stays their sum even after earlier merges took from the wrong department."""
     both: Counter[tuple] = Counter()
     departments: dict[tuple, Counter[str]] = {}
     for row in (
@@ -90,30 +90,29 @@ def session_log_topics_move(source: Topic, target: Topic) -> None:
         # would collide with the row of the people who gave none).
         by_department = totals.filter(everyone=False)
         shared = dict(by_department.filter(topic=source).values_list("department", "sessions"))
-        rows = {
-            department: sessions
-            for department, sessions in by_department.filter(topic=target).values_list(
-                "department", "sessions"
-            )
-            if department in shared
-        }
+        rows = dict(by_department.filter(topic=target).values_list("department", "sessions"))
         today = [d for d, _ in departments[(program_id, week, side)].most_common()]
-        takes: dict[str, int] = {}
-        for department in [*today, *sorted(set(rows) - set(today))]:
-            if department not in rows:
-                continue
-            take = min(n, rows[department], shared[department])
-            if take:
-                takes[department] = take
-                n -= take
-            if not n:
+        order = [*today, *sorted(set(rows) - set(today))]
+        takes: Counter[str] = Counter()
+        left = n
+        # First where both topics have a total (where a log counted twice); then, when an
+        # earlier merge took from the wrong department (today's), from any department of
+        # ``target``: the department rows must lose all ``n`` to stay the everyone row's sum.
+        for department, limit in [
+            *((d, min(rows[d], shared[d])) for d in order if d in rows and d in shared),
+            *((d, rows[d]) for d in order if d in rows),
+        ]:
+            take = min(left, limit - takes[department])
+            if take > 0:
+                takes[department] += take
+                left -= take
+            if not left:
                 break
-        if takes:
-            # The everyone row before the department rows, in the order record_session takes
-            # them (a writer of the week waits on it instead of holding a row this needs).
-            totals.filter(topic=target, everyone=True).update(
-                sessions=F("sessions") - sum(takes.values())
-            )
+        # The everyone row's key has no department: the n logs tagged with both topics counted
+        # twice in it, whatever their department. It loses exactly n, before the department
+        # rows, in the order record_session takes them (a writer of the week waits on it
+        # instead of holding a row this needs).
+        totals.filter(topic=target, everyone=True).update(sessions=F("sessions") - n)
         for department, take in takes.items():
             by_department.filter(topic=target, department=department).update(
                 sessions=F("sessions") - take
