@@ -58,6 +58,10 @@ def test_two_merges_after_a_department_change_count_each_log_of_the_kept_topic_o
         everyone = TopicWeek.objects.filter(topic=t1, everyone=True).aggregate(n=Sum("sessions"))[
             "n"
         ]
+        # The department rows (which an HR admin's department filter reads) add up to it.
+        departments = TopicWeek.objects.filter(topic=t1, everyone=False).aggregate(
+            n=Sum("sessions")
+        )["n"]
         board = dashboard(
             program_ids=[program.pk],
             filters=Filters.default(),
@@ -68,4 +72,5 @@ def test_two_merges_after_a_department_change_count_each_log_of_the_kept_topic_o
     taught = {topic: juniors + seniors for topic, juniors, seniors in board.taught}
     assert logs_on_t1 == 3
     assert everyone == logs_on_t1
+    assert departments == logs_on_t1
     assert taught["T1"] == logs_on_t1
