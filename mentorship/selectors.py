@@ -3,7 +3,7 @@ the task's); the few that cross organisations say so in their name and docstring
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -164,16 +164,27 @@ def notifications_due_for_email_across_organizations(
         )
 
 
-def invitations_due_for_email_across_organizations(*, limit: int = 500) -> list[tuple[int, int]]:
-    """(organization id, invitation id) of usable invitations whose email has not gone out."""
+INVITATION_EMAIL_PAGE = 500
+
+
+def invitations_due_for_email_across_organizations(
+    *, after: tuple[datetime, int] | None = None
+) -> list[tuple[int, int, datetime]]:
+    """(organization id, invitation id, created at) of usable invitations whose email has not
+    gone out, oldest first, ``INVITATION_EMAIL_PAGE`` at most; ``after`` (the created at and id of the last one of the previous
+    page) reads the next page."""
     with across_all_organizations():
+        owed = Invitation.objects.filter(
+            emailed_at__isnull=True,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        if after is not None:
+            created_at, pk = after
+            owed = owed.filter(Q(created_at__gt=created_at) | Q(created_at=created_at, pk__gt=pk))
         return list(
-            Invitation.objects.filter(
-                emailed_at__isnull=True,
-                accepted_at__isnull=True,
-                revoked_at__isnull=True,
-                expires_at__gt=timezone.now(),
-            )
-            .order_by("created_at")
-            .values_list("organization_id", "pk")[:limit]
+            owed.order_by("created_at", "pk").values_list("organization_id", "pk", "created_at")[
+                :INVITATION_EMAIL_PAGE
+            ]
         )

@@ -7,6 +7,7 @@ loads the organisation and runs the body inside its scope, so a task touches one
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from smtplib import SMTPException
 from typing import Any
 
@@ -136,9 +137,16 @@ def dispatch_notification_emails() -> int:
 
 
 @shared_task(base=ReliableTask)
-def dispatch_invitation_emails() -> int:
-    """Beat dispatcher (and the wake-up after bulk invitations): one send per waiting email."""
-    due = selectors.invitations_due_for_email_across_organizations()
-    for organization_id, invitation_id in due:
+def dispatch_invitation_emails(*, after: tuple[str, int] | None = None) -> int:
+    """Beat dispatcher (and the wake-up after bulk invitations): one send per waiting email, a
+    page at a time. A full page queues the page after it, so the 10,000 invitations of an
+    import all go out from one wake-up instead of a page a minute; ``after`` is where the
+    previous page ended (its last invitation's creation time, ISO, and id)."""
+    cursor = None if after is None else (datetime.fromisoformat(after[0]), after[1])
+    due = selectors.invitations_due_for_email_across_organizations(after=cursor)
+    for organization_id, invitation_id, _ in due:
         send_invitation_email.delay(organization_id=organization_id, invitation_id=invitation_id)
+    if len(due) == selectors.INVITATION_EMAIL_PAGE:
+        _, last_id, last_created_at = due[-1]
+        dispatch_invitation_emails.delay(after=(last_created_at.isoformat(), last_id))
     return len(due)

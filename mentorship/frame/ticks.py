@@ -112,7 +112,15 @@ def _each_in_its_transaction(items: list[Any], send: Callable[[Any], int]) -> in
 
 
 def _invitation_emails_due(now: datetime) -> Due:
-    return _grouped(kernel_selectors.invitations_due_for_email_across_organizations())
+    # Every page, as the dispatcher's chain of pages sends them all.
+    owed: list[tuple[int, int, datetime]] = []
+    while True:
+        after = (owed[-1][2], owed[-1][1]) if owed else None
+        page = kernel_selectors.invitations_due_for_email_across_organizations(after=after)
+        owed += page
+        if len(page) < kernel_selectors.INVITATION_EMAIL_PAGE:
+            break
+    return _grouped((organization_id, invitation_id) for organization_id, invitation_id, _ in owed)
 
 
 def _invitation_emails_run(organization: Organization, now: datetime, items: list[Any]) -> int:
