@@ -27,6 +27,21 @@ def emails(n: int, domain: str = "alpha.example") -> list[str]:
     return [f"newcomer{i:02d}@{domain}" for i in range(n)]
 
 
+def waiting(tenant: Tenant, addresses: list[str], **fields: object) -> None:
+    """Invitations whose email has not gone out (as a bulk insert leaves them)."""
+    with tenant.scope():
+        Invitation.objects.bulk_create(
+            Invitation(
+                organization=tenant.organization,
+                email=email,
+                role=Role.PARTICIPANT,
+                expires_at=timezone.now() + timedelta(days=7),
+                **fields,
+            )
+            for email in addresses
+        )
+
+
 def test_an_import_of_more_than_a_page_of_invitations_emails_each_once_from_one_wake_up(
     alpha: Tenant, django_capture_on_commit_callbacks, small_pages: int
 ) -> None:
@@ -48,18 +63,7 @@ def test_pages_follow_creation_order_and_skip_nothing_created_in_the_same_instan
 ) -> None:
     """Invitations of one bulk insert can share their creation time: the page boundary is the
     (time, id) pair, so none is read twice or skipped."""
-    now = timezone.now()
-    with alpha.scope():
-        Invitation.objects.bulk_create(
-            Invitation(
-                organization=alpha.organization,
-                email=email,
-                role=Role.PARTICIPANT,
-                created_at=now,
-                expires_at=now + timedelta(days=7),
-            )
-            for email in emails(8)
-        )
+    waiting(alpha, emails(8), created_at=timezone.now())
     pages, after = [], None
     while page := selectors.invitations_due_for_email_across_organizations(after=after):
         pages.append([pk for _, pk, _ in page])
@@ -74,16 +78,7 @@ def test_one_beat_tick_emails_every_waiting_invitation(
 ) -> None:
     now = timezone.now()
     for tenant in (alpha, beta):
-        with tenant.scope():
-            Invitation.objects.bulk_create(
-                Invitation(
-                    organization=tenant.organization,
-                    email=email,
-                    role=Role.PARTICIPANT,
-                    expires_at=now + timedelta(days=7),
-                )
-                for email in emails(4, tenant.organization.slug + ".example")
-            )
+        waiting(tenant, emails(4, tenant.organization.slug + ".example"))
     rows = {row.name: row for row in tick(now=now)}
     assert rows["invitation emails"].sent == 8
     assert rows["invitation emails"].organizations == 2
