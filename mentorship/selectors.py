@@ -171,8 +171,8 @@ def invitations_due_for_email_across_organizations(
     *, after: tuple[datetime, int] | None = None
 ) -> list[tuple[int, int, datetime]]:
     """(organization id, invitation id, created at) of usable invitations whose email has not
-    gone out, oldest first, ``INVITATION_EMAIL_PAGE`` at most; ``after`` (the created at and id of the last one of the previous
-    page) reads the next page."""
+    gone out, oldest first, ``INVITATION_EMAIL_PAGE`` at most; ``after`` (the created at and id
+    of the last one of the previous page) reads the next page."""
     with across_all_organizations():
         owed = Invitation.objects.filter(
             emailed_at__isnull=True,
