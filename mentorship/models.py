@@ -229,6 +229,18 @@ class AuditEvent(TenantModel):
         # Once per session and organisation (mentorship.tenancy). The sign-in itself is the
         # person's own record (SignIn): an organisation never learns of sign-ins to work elsewhere.
         ORGANIZATION_ENTERED = "organization_entered", "Entered the organisation"
+        # Enterprise identity (mentorship.identity).
+        SSO_CHANGED = "sso_changed", "Single sign-on changed"
+        SSO_TESTED = "sso_tested", "Single sign-on tested"
+        SSO_REFUSED = "sso_refused", "Single sign-on refused"
+        BREAK_GLASS_SIGN_IN = "break_glass_sign_in", "Break-glass sign-in"
+        DOMAIN_CLAIMED = "domain_claimed", "Domain claimed"
+        DOMAIN_RELEASED = "domain_released", "Domain released"
+        SCIM_TOKEN_CREATED = "scim_token_created", "Provisioning token created"
+        SCIM_TOKEN_REVOKED = "scim_token_revoked", "Provisioning token revoked"
+        MEMBER_PROVISIONED = "member_provisioned", "Member provisioned"
+        MEMBER_DEPROVISIONED = "member_deprovisioned", "Member deprovisioned"
+        GROUP_ROLE_CHANGED = "group_role_changed", "Role changed by a directory group"
 
     actor = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -197,7 +197,7 @@ def membership_set_roles(
     return membership
 
 
-def membership_remove(*, membership: Membership, actor: User) -> Membership:
+def membership_remove(*, membership: Membership, actor: User | None) -> Membership:
     """Take the member's access away; their rows (sessions, answers, audit) stay as they are."""
     with transaction.atomic():
         _guard_last_hr_admin(membership)

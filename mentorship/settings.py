@@ -54,8 +54,12 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.saml",
+    "allauth.socialaccount.providers.openid_connect",
     "django_htmx",
     "mentorship",
+    "mentorship.identity",
     "programs",
     "pairings",
     "feedback",
@@ -280,6 +284,25 @@ USERSESSIONS_TRACK_ACTIVITY = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Reverse mentoring"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+
+# --- Single sign-on and provisioning (mentorship.identity) ----------------------------------------
+# Each organisation brings its own identity provider. allauth's apps are built per request from
+# our own configuration (the adapter's list_apps), so no secret sits in SocialApp.settings and
+# the sign-in page lists no organisation's provider.
+SOCIALACCOUNT_ADAPTER = "mentorship.identity.sso.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    # Ours records each assertion's id and expiry, so a replayed one is refused.
+    "saml": {"provider_class": "mentorship.identity.sso.providers.SAMLProvider"},
+}
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_OPENID_CONNECT_URL_PREFIX = "oidc"
+# Fernet keys for secrets at rest (first encrypts, all decrypt); derived from SECRET_KEY if unset.
+SECRETS_ENCRYPTION_KEYS = env.list("SECRETS_ENCRYPTION_KEYS", default=[])
+# http:// issuers and IdP URLs, and single-label hosts: for `make run`'s local identity provider
+# and the tests only. Production identity providers speak HTTPS.
+SSO_ALLOW_INSECURE = env.bool("SSO_ALLOW_INSECURE", default=DEBUG)
 
 # --- Internationalisation ------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

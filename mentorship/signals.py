@@ -17,3 +17,8 @@ member_removed = Signal()
 # ``organization`` and ``k``: feedback narrows its surveys' release plans there and then, so no
 # page has to rebuild them on reading.
 anonymity_threshold_changed = Signal()
+# Sent (inside the transaction) when the organisation's directory (an SSO sign-in, SCIM) says
+# something new of a member, with ``membership`` and ``attributes`` (any of ``department``,
+# ``title``, ``manager_email``, ``level``): programs copies them onto the member's participant
+# records that matching reads.
+member_attributes_changed = Signal()

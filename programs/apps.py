@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from mentorship.signals import member_joined
+from mentorship.signals import member_attributes_changed, member_joined
 
 
 class ProgramsConfig(AppConfig):
@@ -14,6 +14,9 @@ class ProgramsConfig(AppConfig):
         from programs.services import objectives, topics
 
         member_joined.connect(receivers.link_participants, dispatch_uid="programs.link")
+        member_attributes_changed.connect(
+            receivers.apply_directory_attributes, dispatch_uid="programs.directory"
+        )
         for label, handler in (
             ("programs.Program.topics", topics.program_topics_move),
             ("programs.Participant.offers", topics.offers_move),

@@ -10,3 +10,9 @@ from programs.services import participants as participant_services
 
 def link_participants(sender: Any, membership: Membership, **kwargs: Any) -> None:
     participant_services.participants_link_membership(membership=membership)
+
+
+def apply_directory_attributes(
+    sender: Any, membership: Membership, attributes: dict[str, Any], **kwargs: Any
+) -> None:
+    participant_services.participants_apply_directory(membership=membership, attributes=attributes)

@@ -270,3 +270,33 @@ def participants_link_membership(*, membership: Membership) -> int:
     return Participant.objects.filter(
         email__iexact=membership.user.email, membership__isnull=True
     ).update(membership=membership)
+
+
+def participants_apply_directory(
+    *, membership: Membership, attributes: dict[str, Any]
+) -> list[Participant]:
+    """The organisation's directory (SSO, SCIM) says something new of a member: their records
+    in programs that are not closed take it, so matching reads today's department, title,
+    manager and level. A department change is audited like any other."""
+    allowed = {"department", "title", "manager_email", "level"}
+    values = {k: v for k, v in attributes.items() if k in allowed and v is not None}
+    if not values:
+        return []
+    participants = list(
+        Participant.objects.select_related("program")
+        .filter(membership=membership)
+        .exclude(program__status=Program.Status.CLOSED)
+    )
+    with tally_track([p.pk for p in participants]):
+        for participant in participants:
+            before = participant.department
+            for field, value in values.items():
+                setattr(participant, field, value)
+            participant.full_clean(exclude=["organization", "program", "membership"])
+            participant.save(update_fields=list(values))
+            department_changes_audit(
+                program=participant.program,
+                changes=[(participant.full_name, before, participant.department)],
+                actor=None,
+            )
+    return participants

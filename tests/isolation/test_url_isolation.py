@@ -42,6 +42,7 @@ GLOBAL_PATTERNS: dict[str, str] = {
     "accounts/": "django-allauth: the signed-in user's own account, no tenant data",
     "admin/": "the operator admin: staff only (see test_admin_refuses_tenant_users)",
     "calendar/": "personal calendar feed, found by its secret token; tested in test_meetings",
+    "scim/v2/": "SCIM: the bearer token names the organisation; see test_scim_isolation",
 }
 
 TENANT_PREFIX = "o/<slug:org_slug>/"

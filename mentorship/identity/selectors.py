@@ -1,0 +1,62 @@
+"""Reads of enterprise identity."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from mentorship.identity.models import ClaimedDomain, SingleSignOn
+from mentorship.models import Organization
+from mentorship.tenancy import across_all_organizations
+
+
+def email_domain(email: str) -> str:
+    """The lower-case domain of an address ('' when there is none)."""
+    return email.rpartition("@")[2].strip().lower().rstrip(".") if "@" in email else ""
+
+
+def domain_owner(*, domain: str) -> Organization | None:
+    """The organisation that claimed ``domain``, if any.
+
+    Crosses organisations on purpose: a domain belongs to at most one, and the sign-in page
+    must find it before anyone is signed in. Returns the organisation only, never its rows."""
+    with across_all_organizations():
+        claim = (
+            ClaimedDomain.objects.select_related("organization")
+            .filter(domain=domain.strip().lower())
+            .first()
+        )
+    return claim.organization if claim is not None else None
+
+
+def sso_for_email(*, email: str) -> SingleSignOn | None:
+    """The live single sign-on of the organisation that claimed the address's domain."""
+    domain = email_domain(email)
+    if not domain:
+        return None
+    with across_all_organizations():
+        return (
+            SingleSignOn.objects.select_related("organization")
+            .filter(
+                status=SingleSignOn.Status.LIVE,
+                organization__in=ClaimedDomain.objects.filter(domain=domain).values("organization"),
+            )
+            .first()
+        )
+
+
+def sso_of_organization(*, organization: Organization) -> SingleSignOn | None:
+    """The organisation's configuration (in any state), read in its scope."""
+    return SingleSignOn.objects.filter(organization=organization).first()
+
+
+def claimed_domains(*, organization: Organization) -> QuerySet[ClaimedDomain]:
+    return ClaimedDomain.objects.filter(organization=organization).order_by("domain")
+
+
+def is_claimed_by(*, organization: Organization, email: str) -> bool:
+    """Whether the address is in one of the organisation's claimed domains."""
+    domain = email_domain(email)
+    return (
+        bool(domain)
+        and ClaimedDomain.objects.filter(organization=organization, domain=domain).exists()
+    )
