@@ -13,7 +13,7 @@ PORT ?= 8000
 .PHONY: help install run test bench load lint format vendor compose-check
 
 help:
-	@echo "make run     install, migrate, seed the demo, serve http://$(HOST):$(PORT) with a worker and beat"
+	@echo "make run     install, migrate, seed the demo, serve http://$(HOST):$(PORT) with a worker, beat and a local identity provider"
 	@echo "make test    install, then run the whole test suite"
 	@echo "make bench   print performance figures"
 	@echo "make load    32 signed-in users for 60 s on the 20,000-person organisation, next to /healthz (tests/load/run.py)"
@@ -33,10 +33,13 @@ run: export DEBUG ?= 1
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
-	@echo "Starting the web server on http://$(HOST):$(PORT), a Celery worker and beat. Ctrl-C stops all."
+	@echo "Starting the web server on http://$(HOST):$(PORT), a Celery worker, beat and the local identity provider on http://127.0.0.1:9400. Ctrl-C stops all."
 	@trap 'trap - INT TERM; kill 0' INT TERM; \
 	$(VENV)/bin/celery -A mentorship worker --loglevel=INFO --concurrency=2 & \
 	$(VENV)/bin/celery -A mentorship beat --loglevel=INFO & \
+	($(VENV)/bin/oidc-provider-mock --port 9400 --require-nonce \
+		--user-claims "$$($(VENV)/bin/python -c 'from mentorship.identity.demo import demo_identity_provider_claims as c; print(c())')" \
+		|| { echo "The local identity provider (port 9400) did not start: single sign-on is unavailable"; sleep infinity; }) & \
 	$(MANAGE) runserver $(HOST):$(PORT) & \
 	wait -n; kill 0
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from feedback.demo import seed_demo_feedback
 from mentorship import services
+from mentorship.identity.demo import DEMO_NEW_HIRE, seed_demo_sso
 from mentorship.models import Organization, Role, User
 from mentorship.tenancy import tenant_scope
 from mentorship.web import tenant_url
@@ -69,6 +71,9 @@ class Command(BaseCommand):
                 user = self._user(email, first, last, password_hash)
                 services.membership_grant(organization=organization, user=user, role=role)
                 admin = admin or user
+            if slug == "acme":
+                # acme signs in through `make run`'s local identity provider too.
+                seed_demo_sso(organization=organization, domain=f"{slug}.example")
             # Each app adds its demo content through its own seed module.
             seed_demo_program(organization=organization)
             if created:
@@ -116,3 +121,9 @@ class Command(BaseCommand):
                 f"senior1..{PARTICIPANTS_PER_SIDE}@{slug}.example (participants)"
             )
         out.write(f"  {CONSULTANT_EMAIL}: HR admin in acme, participant in globex")
+        if settings.SSO_ALLOW_INSECURE:
+            out.write(
+                "  single sign-on: 'Sign in with single sign-on' with "
+                f"{DEMO_NEW_HIRE['email']} goes through the local identity provider "
+                "(choose that person there) and joins acme as a participant"
+            )
