@@ -29,6 +29,9 @@ class PairingsConfig(AppConfig):
             "pairings.SessionLog.objectives", receivers.session_log_objectives_move
         )
         member_removed.connect(receivers.revoke_calendar_feed, dispatch_uid="pairings.feed")
+        member_removed.connect(
+            receivers.cancel_meetings_of_removed_member, dispatch_uid="pairings.meetings"
+        )
         reminder_offsets_changed.connect(
             receivers.meetings_follow_reminder_offsets, dispatch_uid="pairings.offsets"
         )

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from mentorship.models import Membership, User
 from mentorship.tenancy import across_all_organizations, tenant_scope
-from pairings import reminders
+from pairings import reminders, selectors
 from pairings.activity import week_of
 from pairings.models import Meeting, SessionLog, TopicWeek
 from pairings.services import meetings
@@ -33,6 +33,15 @@ def revoke_calendar_feed(sender: Any, membership: Membership, **kwargs: Any) -> 
     # The sender may run outside a request (a command, a task): scope explicitly.
     with tenant_scope(membership.organization):
         meetings.calendar_feed_revoke(membership=membership)
+
+
+def cancel_meetings_of_removed_member(sender: Any, membership: Membership, **kwargs: Any) -> None:
+    """A member who leaves the organisation (removed by HR, deprovisioned by its directory)
+    will not come to their meetings: those still ahead are cancelled, and their partners get
+    the cancellation as when a pair ends. The departing member is recorded as who cancelled."""
+    with tenant_scope(membership.organization):
+        for pairing in selectors.pairings_of_member(membership=membership):
+            meetings.meetings_cancel_upcoming(pairing=pairing, actor=membership.user)
 
 
 def revoke_feed_of_removed_membership(

@@ -29,6 +29,10 @@ from mentorship.models import AuditEvent, Membership, Organization, Role, User
 from mentorship.signals import member_attributes_changed, member_joined
 
 
+class AccountNotOurs(ValueError):
+    """The address belongs to an existing account the organisation cannot take in on its own."""
+
+
 @dataclass(frozen=True)
 class DirectoryAttributes:
     """What a directory may say of a person; ``None`` means "not sent" (left as it is)."""
@@ -49,9 +53,25 @@ def user_for_email(
     *, organization: Organization, email: str, first_name: str = "", last_name: str = ""
 ) -> User:
     """The account of ``email``, created without a password when there is none. The address is
-    marked verified only in a domain the organisation claimed."""
+    marked verified only in a domain the organisation claimed.
+
+    An existing account is taken only when its address is in a claimed domain or it is already
+    a member here (even a removed one): a directory cannot pull anyone else's account into the
+    organisation. Raises ``AccountNotOurs`` otherwise."""
     email = email.strip().lower()
+    claimed = selectors.is_claimed_by(organization=organization, email=email)
     user = User.objects.filter(email__iexact=email).first()
+    if (
+        user is not None
+        and not claimed
+        and not Membership.objects.filter(organization=organization, user=user).exists()
+    ):
+        # Someone else's account: the organisation speaks for its own domains only. It invites
+        # this person, who then accepts (or not).
+        raise AccountNotOurs(
+            f"An account with the address {email} already exists outside this organisation's "
+            "claimed domains: invite this person instead, or claim the domain first."
+        )
     if user is None:
         user = User.objects.create_user(
             email=email, first_name=first_name[:150], last_name=last_name[:150]
@@ -60,7 +80,7 @@ def user_for_email(
         user.first_name = user.first_name or first_name[:150]
         user.last_name = user.last_name or last_name[:150]
         user.save(update_fields=["first_name", "last_name"])
-    if selectors.is_claimed_by(organization=organization, email=email):
+    if claimed:
         address, _ = EmailAddress.objects.get_or_create(
             user=user, email=email, defaults={"primary": True, "verified": True}
         )
