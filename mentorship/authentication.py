@@ -30,16 +30,32 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from mentorship.models import SignIn, User
+from mentorship.identity.sso import selectors as sso_selectors
+from mentorship.models import Organization, SignIn, User
 
 # allauth records the second-factor step of a session under this method (see module docstring).
 SECOND_FACTOR = "mfa"
+# ... and a sign-in through an identity provider under this one, with the app's provider id.
+SSO_METHOD = "socialaccount"
 
 
 def session_passed_second_factor(request: HttpRequest) -> bool:
     """Whether this session, not merely its account, passed a second factor."""
     records = get_authentication_records(request, request.user)
     return any(record.get("method") == SECOND_FACTOR for record in records)
+
+
+def idp_second_factor_accepted(request: HttpRequest, organization: Organization) -> bool:
+    """Whether this session signed in through ``organization``'s own identity provider, and the
+    organisation accepts that provider's second factor instead of ours. Another organisation's
+    provider counts for nothing here. No query unless the session signed in through one."""
+    records = get_authentication_records(request, request.user)
+    providers = [str(r.get("provider", "")) for r in records if r.get("method") == SSO_METHOD]
+    if not providers:
+        return False
+    return sso_selectors.idp_second_factor_accepted(
+        organization=organization, provider_ids=providers
+    )
 
 
 def second_factor_redirect(

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
 from mentorship import services
-from mentorship.authentication import second_factor_redirect
+from mentorship.authentication import idp_second_factor_accepted, second_factor_redirect
 from mentorship.models import Membership
 from mentorship.selectors import membership_for_request
 from mentorship.tenancy import ORG_URL_KWARG, across_all_organizations, tenant_scope
@@ -31,8 +31,9 @@ class TenancyMiddleware:
     A missing organisation and one the user is not an active member of give the same 404, so
     slugs cannot be probed. Anonymous visitors are sent to sign in before anything is looked up.
     Where the organisation's policy asks HR admins and sponsors for a second factor, this
-    session must have passed one. The view, and the rendering of its templates, run inside the
-    organisation's scope.
+    session must have passed one, or signed in through the organisation's own identity provider
+    where the organisation accepts that provider's second factor. The view, and the rendering
+    of its templates, run inside the organisation's scope.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -61,7 +62,9 @@ class TenancyMiddleware:
         membership = membership_for_request(user=request.user, org_slug=slug)
         if membership is None:
             raise Http404("No such organisation")
-        if _second_factor_required(membership):
+        if _second_factor_required(membership) and not idp_second_factor_accepted(
+            request, membership.organization
+        ):
             refused = second_factor_redirect(
                 request,
                 why=f"{membership.organization.name} requires two-factor authentication for "

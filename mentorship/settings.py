@@ -293,6 +293,15 @@ SOCIALACCOUNT_ADAPTER = "mentorship.identity.sso.adapter.SocialAccountAdapter"
 SOCIALACCOUNT_PROVIDERS = {
     # Ours records each assertion's id and expiry, so a replayed one is refused.
     "saml": {"provider_class": "mentorship.identity.sso.providers.SAMLProvider"},
+    # Ours sends and checks an OpenID Connect nonce (allauth's sends none).
+    "openid_connect": {"provider_class": "mentorship.identity.sso.providers.OpenIDConnectProvider"},
+}
+# Sign-in, sign-up and password reset refuse a password where the organisation requires single
+# sign-on (with break-glass for its HR admins), and name the way in.
+ACCOUNT_FORMS = {
+    "login": "mentorship.identity.sso.forms.LoginForm",
+    "signup": "mentorship.identity.sso.forms.SignupForm",
+    "reset_password": "mentorship.identity.sso.forms.ResetPasswordForm",
 }
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True

@@ -3,21 +3,40 @@
 allauth reads its apps (one per identity provider) from ``list_apps``. Here they are built from
 each organisation's ``SingleSignOn`` on demand, never stored: secrets stay encrypted in our
 table, and nothing lists every organisation's provider on the sign-in page (``list_apps``
-without a provider or client id answers nothing)."""
+without a provider or client id answers nothing).
+
+``pre_social_login`` runs after allauth has checked the provider's answer (SAML signature,
+audience, recipient, validity, ``InResponseTo``; OpenID Connect state, PKCE, ID token) and
+before anyone is signed in. It refuses a replayed SAML assertion and an OpenID Connect answer
+without our nonce, ends a connection test there (nobody is signed in by a test), and refuses an
+address outside the organisation's claimed domains unless the provider's account for this
+person is already linked. What a completed sign-in gives the person (just-in-time membership,
+directory attributes) is in ``receivers``."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
-from allauth.socialaccount.models import SocialApp
+from allauth.socialaccount.models import SocialApp, SocialLogin
 from django.conf import settings
-from django.http import HttpRequest
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from mentorship.identity import secrets
+from mentorship.identity import selectors as identity_selectors
+from mentorship.identity.mapping import map_attributes
 from mentorship.identity.models import ClaimedDomain, SingleSignOn
-from mentorship.tenancy import across_all_organizations
+from mentorship.identity.sso import selectors, services
+from mentorship.identity.sso.providers import ASSERTION_KEY, MAPPING_SETTING, NONCE_STATE_KEY
+from mentorship.models import Membership
+from mentorship.tenancy import across_all_organizations, tenant_scope
+
+logger = logging.getLogger(__name__)
 
 # The session key naming the provider an HR admin is testing (its ``provider_id``): a draft
 # configuration signs in only that session, and only to show what it received.
@@ -29,13 +48,15 @@ ALLAUTH_PROVIDER = {
 
 
 def sso_for_app(*, provider: str | None, client_id: str | None) -> SingleSignOn | None:
-    """The configuration allauth asks for: SAML by the client id in its URLs, OpenID Connect by
-    its provider id. Crosses organisations on purpose: the callback URL names the provider
-    before anyone is signed in; it returns that one configuration only."""
+    """The configuration allauth asks for: SAML by the client id in its URLs, OpenID Connect
+    (and any social account, whose ``provider`` is the app's provider id) by its provider id.
+    A bare "openid_connect" with a client id is not enough: client ids are the providers',
+    not unique across organisations. Crosses organisations on purpose: the callback URL names
+    the provider before anyone is signed in; it returns that one configuration only."""
     if provider == "saml" and client_id:
         lookup = {"provider_id": client_id, "protocol": SingleSignOn.Protocol.SAML}
     elif provider and provider not in ("saml", "openid_connect"):
-        lookup = {"provider_id": provider, "protocol": SingleSignOn.Protocol.OIDC}
+        lookup = {"provider_id": provider}
     else:
         return None
     with across_all_organizations():
@@ -43,9 +64,18 @@ def sso_for_app(*, provider: str | None, client_id: str | None) -> SingleSignOn 
 
 
 def usable(request: HttpRequest | None, sso: SingleSignOn) -> bool:
-    """Live for everyone; a draft or tested one only for the session testing it."""
+    """Live for everyone; a draft or tested one only for the session testing it. Our SAML
+    metadata is served in every state: the provider's admin imports it before anything can be
+    tested, and it holds nothing secret (our entity ID, ACS URL and public certificate)."""
     if sso.is_live:
         return True
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.url_name == "saml_metadata":
+        return True
+    return is_testing(request, sso)
+
+
+def is_testing(request: HttpRequest | None, sso: SingleSignOn) -> bool:
     session = getattr(request, "session", None)
     return session is not None and session.get(TESTING_SESSION_KEY) == sso.provider_id
 
@@ -63,6 +93,7 @@ def social_app(request: HttpRequest | None, sso: SingleSignOn) -> SocialApp:
         # domain this organisation claimed: its provider speaks for those and no other.
         "verified_email": domains,
         "email_authentication": True,
+        MAPPING_SETTING: dict(sso.attribute_mapping or {}),
     }
     if sso.protocol == SingleSignOn.Protocol.SAML:
         metadata_url = settings.SITE_URL + reverse(
@@ -81,8 +112,9 @@ def social_app(request: HttpRequest | None, sso: SingleSignOn) -> SocialApp:
                     "x509cert": sso.idp_certificate,
                 },
                 "sp": {"entity_id": metadata_url},
-                "attribute_mapping": saml_attribute_mapping(sso),
                 "advanced": {
+                    # Strict: python3-saml checks audience, destination, recipient, validity
+                    # window and issuer, and refuses a response with no valid signature.
                     "strict": True,
                     "reject_idp_initiated_sso": True,
                     "x509cert": sso.sp_certificate,
@@ -102,15 +134,36 @@ def social_app(request: HttpRequest | None, sso: SingleSignOn) -> SocialApp:
     )
 
 
-def saml_attribute_mapping(sso: SingleSignOn) -> dict[str, list[str]]:
-    """allauth's mapping (email, first and last name) from ours; the profile fields matching
-    reads (department, title, manager, level) are read from the raw attributes by the adapter."""
-    mapping: dict[str, list[str]] = {}
-    for field in ("email", "first_name", "last_name"):
-        name = (sso.attribute_mapping or {}).get(field)
-        if name:
-            mapping[field] = [name]
-    return mapping
+def raw_attributes(sso: SingleSignOn, sociallogin: SocialLogin) -> dict[str, Any]:
+    """What the provider said of the person: SAML attributes (name → values) or the ID token's
+    claims overlaid with userinfo's."""
+    extra = sociallogin.account.extra_data or {}
+    if sso.protocol == SingleSignOn.Protocol.SAML:
+        return {k: v for k, v in extra.items() if k != ASSERTION_KEY}
+    return {**(extra.get("id_token") or {}), **(extra.get("userinfo") or {})}
+
+
+def mapped_attributes(sso: SingleSignOn, sociallogin: SocialLogin) -> dict[str, Any]:
+    return map_attributes(sso.attribute_mapping, raw_attributes(sso, sociallogin))
+
+
+class SignInRefused(Exception):
+    """A provider's answer we do not accept: ``reason`` for the audit log, ``message`` for the
+    person (who may be an attacker: it says what to do, not what was checked)."""
+
+    def __init__(self, reason: str, message: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.message = message or "Your organisation's identity provider could not sign you in."
+
+
+def refused_response(request: HttpRequest, sso: SingleSignOn | None, message: str) -> HttpResponse:
+    return render(
+        request,
+        "identity/sso/refused.html",
+        {"message": message, "organization": sso.organization if sso else None},
+        status=403,
+    )
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
@@ -121,3 +174,125 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if sso is None or not usable(request, sso):
             return []
         return [social_app(request, sso)]
+
+    def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
+        sso = selectors.sso_for_provider_id(provider_id=sociallogin.provider.app.provider_id)
+        if sso is None:  # its configuration was deleted mid-flight
+            raise ImmediateHttpResponse(refused_response(request, None, SignInRefused("").message))
+        testing = is_testing(request, sso)
+        with tenant_scope(sso.organization):
+            try:
+                self._check_answer(sso, sociallogin)
+                if testing:
+                    raise ImmediateHttpResponse(self._end_test(request, sso, sociallogin))
+                self._check_person(sso, sociallogin)
+            except SignInRefused as refused:
+                if testing:
+                    raise ImmediateHttpResponse(
+                        self._end_test(request, sso, sociallogin, error=refused.reason)
+                    ) from refused
+                logger.warning("Single sign-on refused (%s): %s", sso.provider_id, refused.reason)
+                services.sign_in_refused_record(sso=sso, reason=refused.reason)
+                raise ImmediateHttpResponse(
+                    refused_response(request, sso, refused.message)
+                ) from refused
+
+    def on_authentication_error(
+        self,
+        request: HttpRequest,
+        provider: Any,
+        error: Any = None,
+        exception: Any = None,
+        extra_context: dict | None = None,
+    ) -> None:
+        """A connection test that fails (the provider refused, or its answer did not pass our
+        checks) returns to Settings with the reason; other failures get allauth's page."""
+        app = getattr(provider, "app", None)
+        sso = sso_for_app(provider=getattr(app, "provider_id", None), client_id=None)
+        if sso is None or not is_testing(request, sso):
+            return
+        context = extra_context or {}
+        reason = context.get("saml_last_error_reason") or (str(exception) if exception else "")
+        request.session.pop(TESTING_SESSION_KEY, None)
+        messages.error(
+            request,
+            "The test did not sign in: "
+            + (reason or f"the identity provider answered with an error ({error})."),
+        )
+        raise ImmediateHttpResponse(
+            redirect(reverse("sso_settings", kwargs={"org_slug": sso.organization.slug}))
+        )
+
+    # --- the checks ------------------------------------------------------------------------
+
+    def _check_answer(self, sso: SingleSignOn, sociallogin: SocialLogin) -> None:
+        """What allauth does not check of the exchange itself."""
+        extra = sociallogin.account.extra_data or {}
+        if sso.protocol == SingleSignOn.Protocol.SAML:
+            assertion = extra.get(ASSERTION_KEY) or {}
+            if not assertion.get("id"):
+                raise SignInRefused("the SAML response carried no assertion id")
+            if not services.assertion_consume(
+                sso=sso,
+                assertion_id=str(assertion["id"]),
+                not_on_or_after=assertion.get("not_on_or_after"),
+            ):
+                raise SignInRefused(f"SAML assertion {str(assertion['id'])[:80]} was replayed")
+        else:
+            sent = sociallogin.state.get(NONCE_STATE_KEY)
+            received = (extra.get("id_token") or {}).get("nonce")
+            if not sent or sent != received:
+                raise SignInRefused("the ID token did not carry the nonce of this sign-in")
+
+    def _check_person(self, sso: SingleSignOn, sociallogin: SocialLogin) -> None:
+        if not sso.is_live:
+            raise SignInRefused("single sign-on is not live")
+        if sociallogin.account.pk is not None:
+            # Linked before (same provider, same subject): the person is known to it, even if
+            # their address has since moved out of the claimed domains.
+            return
+        email = (sociallogin.user.email if sociallogin.user else "") or ""
+        if not email or not identity_selectors.is_claimed_by(
+            organization=sso.organization, email=email
+        ):
+            domain = identity_selectors.email_domain(email) or "no address"
+            raise SignInRefused(
+                f"the address's domain ({domain}) is not one the organisation claimed",
+                f"{sso.organization.name}'s identity provider vouched for an address outside "
+                f"{sso.organization.name}'s domains, so it cannot sign you in here. Ask your "
+                "IT team to check the address your account sends.",
+            )
+
+    def _end_test(
+        self, request: HttpRequest, sso: SingleSignOn, sociallogin: SocialLogin, error: str = ""
+    ) -> HttpResponse:
+        """A connection test came back: nobody is signed in and no account changes; what was
+        received is kept for the HR admin who started it, who returns to Settings."""
+        request.session.pop(TESTING_SESSION_KEY, None)
+        settings_url = reverse("sso_settings", kwargs={"org_slug": sso.organization.slug})
+        user = request.user
+        is_admin = (
+            user.is_authenticated
+            and Membership.objects.filter(
+                organization=sso.organization, user=user, removed_at__isnull=True, is_hr_admin=True
+            ).exists()
+        )
+        if not is_admin:
+            return refused_response(request, sso, "This connection test is not yours to finish.")
+        if error:
+            messages.error(request, f"The test did not sign in: {error}.")
+            return redirect(settings_url)
+        mapped = mapped_attributes(sso, sociallogin)
+        services.sso_test_record(
+            sso=sso,
+            actor=user,
+            subject=sociallogin.account.uid,
+            received=raw_attributes(sso, sociallogin),
+            mapped=mapped,
+            claimed=bool(mapped["email"])
+            and identity_selectors.is_claimed_by(
+                organization=sso.organization, email=mapped["email"]
+            ),
+        )
+        messages.success(request, "The identity provider signed you in: here is what it sent.")
+        return redirect(settings_url)
