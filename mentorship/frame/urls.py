@@ -7,8 +7,6 @@ from django.urls import include, path
 from mentorship import urls as kernel_urls
 from mentorship.frame.views import dashboards, digest, home
 from mentorship.identity import urls as identity_urls
-from mentorship.identity.scim import urls as scim_urls
-from mentorship.identity.sso import urls as sso_urls
 from mentorship.security import protect_operator_admin
 from pairings.urls import global_urlpatterns as pairings_global_urlpatterns
 
@@ -19,7 +17,6 @@ organization_patterns = [
     path("", home.org_home, name="org_home"),
     *kernel_urls.organization_patterns,
     *identity_urls.organization_patterns,
-    *sso_urls.organization_patterns,
     path("dashboard/", dashboards.organization_dashboard, name="organization_dashboard"),
     path(
         "dashboard/<slug:table>.csv",
@@ -47,10 +44,10 @@ urlpatterns = [
     # Before allauth's "accounts/": the kernel's own page under it (sign-ins) must win.
     *kernel_urls.urlpatterns,
     # Single sign-on's own pages (discovery, /o/<slug>/sso/ for people not signed in yet).
-    *sso_urls.urlpatterns,
+    *identity_urls.sso_patterns,
     path("accounts/", include("allauth.urls")),
     # SCIM 2.0: the bearer token, not the URL, names the organisation.
-    path("scim/v2/", include(scim_urls)),
+    path("scim/v2/", include(identity_urls.scim_patterns)),
     path("admin/", admin.site.urls),
     path("o/<slug:org_slug>/", include(organization_patterns)),
     # Calendar apps fetch the personal feed without a session: its secret token is the key.

@@ -42,6 +42,8 @@ GLOBAL_PATTERNS: dict[str, str] = {
     "accounts/": "django-allauth: the signed-in user's own account, no tenant data",
     "admin/": "the operator admin: staff only (see test_admin_refuses_tenant_users)",
     "calendar/": "personal calendar feed, found by its secret token; tested in test_meetings",
+    "sso/": "home-realm discovery: every address without live SSO gets the same answer",
+    "o/<slug:slug>/sso/": "starts a live single sign-on; unknown and not live give the same 404",
     "scim/v2/": "SCIM: the bearer token names the organisation; see test_scim_isolation",
 }
 
@@ -168,12 +170,30 @@ def _object_fillers() -> dict[str, Callable[[Tenant, User], object]]:
     def from_world(name: str) -> Callable[[Tenant, User], object]:
         return lambda t, viewer: world(t, viewer)[name]
 
+    def identity_row(model_name: str, **fields: object) -> Callable[[Tenant, User], object]:
+        """A claimed domain, SCIM token or SCIM group of the tenant (identity settings)."""
+
+        def make(t: Tenant, viewer: User) -> int:
+            from mentorship.identity import models as identity
+
+            slug = t.organization.slug
+            values = {k: v.format(slug=slug) for k, v in fields.items()}
+            with t.scope():
+                model = getattr(identity, model_name)
+                row = model.objects.filter(**values).first()
+                return (row or model.objects.create(organization=t.organization, **values)).pk
+
+        return make
+
     return {
         "membership_id": lambda t, viewer: t.members[Role.PARTICIPANT].pk,
         "notification_id": notification,
         "invitation_id": invitation,
         "target": lambda t, viewer: "draft",
         "table": lambda t, viewer: "funnel",
+        "domain_id": identity_row("ClaimedDomain", domain="{slug}.example"),
+        "token_id": identity_row("ScimToken", name="T", prefix="p", token_hash="{slug:0<64}"),
+        "group_id": identity_row("ScimGroup", display_name="G"),
         **{
             name: from_world(name)
             for name in (

@@ -54,6 +54,8 @@ from tests.conftest import Tenant
 from tests.dbstate import changed, snapshot
 from tests.factories import TopicFactory
 from tests.feedback.test_results import answer
+from tests.identity.settings_support import reauthenticated
+from tests.identity.sso_support import saml_sso
 from tests.isolation import test_url_isolation as isolation
 
 # --- Hostile values -------------------------------------------------------------------------------
@@ -462,6 +464,12 @@ def _calendar_feed(tenant: Tenant, world: dict[str, Any]) -> None:
     calendar_feed_token_create(membership=tenant.members[Role.PARTICIPANT])  # the viewer
 
 
+def _single_sign_on(tenant: Tenant, world: dict[str, Any]) -> None:
+    """A live SAML configuration (no network needed to start it), so that the page offers to
+    test and to turn it off."""
+    saml_sso(tenant.organization)
+
+
 # What the world needs for the page to offer its form (it starts with an enrolling program and
 # an active pair whose junior is alpha's participant).
 ROUTE_SETUP: dict[str, Callable[[Tenant, dict[str, Any]], None]] = {
@@ -487,6 +495,8 @@ ROUTE_SETUP: dict[str, Callable[[Tenant, dict[str, Any]], None]] = {
     "topic_merge": _second_topic,
     "objective_new": _second_topic,
     "program_sponsors": _sponsor,
+    "sso_test": _single_sign_on,
+    "sso_turn_off": _single_sign_on,
 }
 
 # Keywords whose filler makes the object the viewer's own (a notification is its recipient's).
@@ -496,6 +506,7 @@ VIEWER_OWNED = {"notification_id"}
 # still have to write nothing, but a 200 there is not a sign of a refusal.
 WRITES_ON_200 = {
     "calendar_settings": "a POST creates the feed and shows its secret URL this once",
+    "provisioning": "a POST creates a SCIM token and shows it this once",
 }
 
 
@@ -579,7 +590,9 @@ def test_hostile_posts_never_fail_leak_or_half_write(
         with alpha.scope():
             setup(alpha, world)
     viewer = alpha.participant if route.name in PARTICIPANT_PAGES else alpha.hr
-    client = client_for(viewer)
+    # Confirmed it is them a moment ago: changes that ask for it (identity settings) reach
+    # their forms instead of the confirmation page.
+    client = reauthenticated(client_for(viewer))
     url = _url(route, alpha, viewer)
     with transaction.atomic():
         fields, own_status = _find_fields(client, url)

@@ -1,0 +1,126 @@
+"""An OpenID Connect issuer's discovery document, fetched and checked when an HR admin saves it.
+
+Saving is the moment to find a typo: allauth fetches the same document at each sign-in, and a
+wrong issuer would otherwise surface as a failed sign-in for everyone. Each problem is
+explained in words an HR admin can act on.
+
+The URL is typed by a user and fetched by our server, so the fetch is fenced: HTTPS only, no
+redirects followed, a 5-second timeout, a size cap, and hosts that resolve to private, loopback
+or link-local addresses refused (our own network is not for probing). ``SSO_ALLOW_INSECURE``
+lifts the HTTPS and address rules for `make run`'s local provider and the tests. (A host whose
+DNS answer changes between this check and the fetch could still reach an internal address; it
+would learn only which of our error messages it gets, never the body.)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+WELL_KNOWN = "/.well-known/openid-configuration"
+TIMEOUT_SECONDS = 5
+MAX_BYTES = 512 * 1024
+REQUIRED = ("authorization_endpoint", "token_endpoint", "jwks_uri")
+
+
+def discovery_url(issuer: str) -> str:
+    """OpenID Connect Discovery 1.0 §4: drop a terminating "/" of the issuer, then append."""
+    return issuer.rstrip("/") + WELL_KNOWN
+
+
+def fetch(url: str) -> requests.Response:
+    """The HTTP response at ``url`` (no redirects followed, body capped). Tests replace this."""
+    response = requests.get(
+        url,
+        timeout=TIMEOUT_SECONDS,
+        allow_redirects=False,
+        stream=True,
+        headers={"Accept": "application/json"},
+    )
+    try:
+        # requests' own cache of the body: read once here, at most one byte over the cap.
+        response._content = response.raw.read(MAX_BYTES + 1, decode_content=True)
+    finally:
+        response.close()
+    return response
+
+
+def _check_url(url: str, *, what: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValidationError(f"The {what} must be a full URL, starting with https://.")
+    if settings.SSO_ALLOW_INSECURE:
+        return
+    if parts.scheme != "https":
+        raise ValidationError(f"The {what} must use https://.")
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ValidationError(
+            f"The host {parts.hostname} does not exist (DNS). Check the issuer URL."
+        ) from exc
+    if any(not ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses):
+        raise ValidationError(
+            f"The host {parts.hostname} is on a private network: the identity provider must be "
+            "reachable from the internet."
+        )
+
+
+def discover(issuer: str) -> dict[str, Any]:
+    """The issuer's discovery document, checked; ``ValidationError`` explains a problem."""
+    _check_url(issuer, what="issuer URL")
+    url = discovery_url(issuer)
+    try:
+        response = fetch(url)
+    except requests.Timeout as exc:
+        raise ValidationError(
+            f"{url} did not answer within {TIMEOUT_SECONDS} seconds. Check the issuer URL."
+        ) from exc
+    except requests.RequestException as exc:
+        raise ValidationError(
+            f"Could not reach {url}. Check the issuer URL (and that the provider is up)."
+        ) from exc
+    if response.is_redirect or response.is_permanent_redirect:
+        raise ValidationError(
+            f"{url} redirects elsewhere. Enter the issuer exactly as your identity provider "
+            "documents it."
+        )
+    if response.status_code != 200:
+        raise ValidationError(
+            f"{url} answered HTTP {response.status_code}, not the discovery document. Check "
+            "the issuer URL."
+        )
+    if len(response.content) > MAX_BYTES:
+        raise ValidationError(f"{url} sent more than a discovery document would be.")
+    try:
+        document = json.loads(response.content)
+    except ValueError as exc:
+        raise ValidationError(
+            f"{url} did not answer with JSON. Is this the issuer URL of an OpenID Connect provider?"
+        ) from exc
+    if not isinstance(document, dict):
+        raise ValidationError(f"{url} did not answer with a discovery document.")
+    declared = document.get("issuer")
+    if not isinstance(declared, str) or declared.rstrip("/") != issuer.rstrip("/"):
+        raise ValidationError(
+            f"The provider calls itself {declared!r}, not {issuer!r}: enter the issuer it "
+            "declares (tokens from it would be refused otherwise)."
+        )
+    missing = [key for key in REQUIRED if not isinstance(document.get(key), str)]
+    if missing:
+        raise ValidationError(f"The discovery document lacks {', '.join(missing)}.")
+    if "code" not in (document.get("response_types_supported") or []):
+        raise ValidationError(
+            "This provider does not offer the authorization code flow (response type "
+            "'code'), which sign-in here uses."
+        )
+    for key in REQUIRED:
+        _check_url(document[key], what=key.replace("_", " "))
+    return document

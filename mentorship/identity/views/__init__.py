@@ -1,0 +1,1 @@
+"""Views of enterprise identity: one module per noun (settings pages, sign-in, SCIM)."""
