@@ -188,6 +188,8 @@ def test_anonymous_pages(page, live_server, transactional_db) -> None:
         "/accounts/signup/",
         ("/accounts/signup/", submit_empty),
         "/accounts/password/reset/",
+        "/sso/",
+        ("/sso/", submit_empty),
     ]
     assert_accessible(page, visits, "axe-anonymous.txt")
 
@@ -202,6 +204,10 @@ def test_hr_admin_pages(page, live_server, demo) -> None:
         f"{ORG}/notifications/",
         f"{ORG}/audit/",
         f"{ORG}/settings/",
+        f"{ORG}/settings/sso/",
+        f"{ORG}/settings/sso/?protocol=saml",
+        f"{ORG}/settings/domains/",
+        f"{ORG}/settings/provisioning/",
         f"{ORG}/programs/",
         f"{ORG}/programs/pilot/",
         f"{ORG}/programs/digital-fluency/participants/",
