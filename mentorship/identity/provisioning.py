@@ -27,6 +27,7 @@ from mentorship.identity import selectors
 from mentorship.identity.models import DirectoryProfile
 from mentorship.models import AuditEvent, Membership, Organization, Role, User
 from mentorship.signals import member_attributes_changed, member_joined
+from mentorship.tenancy import across_all_organizations
 
 
 class AccountNotOurs(ValueError):
@@ -60,6 +61,14 @@ def user_for_email(
     organisation. Raises ``AccountNotOurs`` otherwise."""
     email = email.strip().lower()
     claimed = selectors.is_claimed_by(organization=organization, email=email)
+    owner = None if claimed else selectors.domain_owner(domain=selectors.email_domain(email))
+    if owner is not None:
+        # Another organisation speaks for this domain: its people arrive through its own
+        # provider, never in an account (and names) another organisation's directory made.
+        raise AccountNotOurs(
+            f"The domain of {email} is claimed by another organisation: its people cannot be "
+            "provisioned here. Invite this person instead."
+        )
     user = User.objects.filter(email__iexact=email).first()
     if (
         user is not None
@@ -152,7 +161,8 @@ def directory_profile_update(
 def member_deprovision(*, membership: Membership, source: str, actor: User | None = None) -> None:
     """End the membership at once, as removing a member does (history kept, calendar feed and
     future meetings dealt with by the apps' receivers), and sign the person out everywhere: the
-    directory says they are gone. The last HR admin cannot be deprovisioned (``ValidationError``),
+    directory says they are gone (unless they still belong to another organisation, whose
+    sessions are not this directory's to end). The last HR admin cannot be deprovisioned (``ValidationError``),
     so a directory mistake cannot lock the organisation out of its own settings."""
     if membership.removed_at is not None:
         return
@@ -165,8 +175,14 @@ def member_deprovision(*, membership: Membership, source: str, actor: User | Non
             actor=actor,
         )
         user = membership.user
-        transaction.on_commit(lambda: _sign_out_everywhere(user))
+        transaction.on_commit(lambda: _sign_out_unless_member_elsewhere(user))
 
 
-def _sign_out_everywhere(user: User) -> None:
-    get_usersessions_adapter().end_sessions(list(UserSession.objects.filter(user=user)))
+def _sign_out_unless_member_elsewhere(user: User) -> None:
+    """End the person's sessions, unless they still belong to another organisation: its
+    sessions are its business, and this organisation's pages refuse them from now on anyway
+    (the membership is checked on every request)."""
+    with across_all_organizations():  # on purpose: any organisation the person still belongs to
+        elsewhere = Membership.objects.filter(user=user, removed_at__isnull=True).exists()
+    if not elsewhere:
+        get_usersessions_adapter().end_sessions(list(UserSession.objects.filter(user=user)))
