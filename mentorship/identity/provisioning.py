@@ -162,8 +162,9 @@ def member_deprovision(*, membership: Membership, source: str, actor: User | Non
     """End the membership at once, as removing a member does (history kept, calendar feed and
     future meetings dealt with by the apps' receivers), and sign the person out everywhere: the
     directory says they are gone (unless they still belong to another organisation, whose
-    sessions are not this directory's to end). The last HR admin cannot be deprovisioned (``ValidationError``),
-    so a directory mistake cannot lock the organisation out of its own settings."""
+    sessions are not this directory's to end). The last HR admin cannot be deprovisioned
+    (``ValidationError``), so a directory mistake cannot lock the organisation out of its own
+    settings."""
     if membership.removed_at is not None:
         return
     with transaction.atomic():
