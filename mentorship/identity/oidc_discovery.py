@@ -6,7 +6,9 @@ explained in words an HR admin can act on.
 
 The URL is typed by a user and fetched by our server, so the fetch is fenced: HTTPS only, no
 redirects followed, a 5-second timeout, a size cap, and hosts that resolve to private, loopback
-or link-local addresses refused (our own network is not for probing). ``SSO_ALLOW_INSECURE``
+or link-local addresses refused (our own network is not for probing); the same rule holds for
+every endpoint the document names that we would call (authorization, token, JWKS, userinfo).
+``SSO_ALLOW_INSECURE``
 lifts the HTTPS and address rules for `make run`'s local provider and the tests. (A host whose
 DNS answer changes between this check and the fetch could still reach an internal address; it
 would learn only which of our error messages it gets, never the body.)
@@ -28,6 +30,9 @@ WELL_KNOWN = "/.well-known/openid-configuration"
 TIMEOUT_SECONDS = 5
 MAX_BYTES = 512 * 1024
 REQUIRED = ("authorization_endpoint", "token_endpoint", "jwks_uri")
+# Fetched by allauth at each sign-in when the document names it (the answer becomes the claims
+# a connection test shows): fenced like the required endpoints.
+OPTIONAL = ("userinfo_endpoint",)
 
 
 def discovery_url(issuer: str) -> str:
@@ -52,30 +57,55 @@ def fetch(url: str) -> requests.Response:
     return response
 
 
-def _check_url(url: str, *, what: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+def check_url(url: str, *, what: str) -> None:
+    """Refuse ``url`` unless it is an http(s) URL whose host is public (and https), unless
+    ``SSO_ALLOW_INSECURE``. Public: used for every URL our server will fetch from a provider,
+    at save here and by the sign-in's requests session."""
+    try:
+        parts = urlsplit(url)
+        # Both parse lazily and raise ValueError on a bad bracket or port ("http://[::1").
+        hostname, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise ValidationError(f"The {what} is not a valid URL.") from exc
+    if parts.scheme not in ("https", "http") or not hostname:
         raise ValidationError(f"The {what} must be a full URL, starting with https://.")
     if settings.SSO_ALLOW_INSECURE:
         return
     if parts.scheme != "https":
         raise ValidationError(f"The {what} must use https://.")
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
-    except (socket.gaierror, UnicodeError) as exc:
+    if not host_is_public(hostname, port or 443):
         raise ValidationError(
-            f"The host {parts.hostname} does not exist (DNS). Check the issuer URL."
-        ) from exc
-    if any(not ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses):
-        raise ValidationError(
-            f"The host {parts.hostname} is on a private network: the identity provider must be "
+            f"The host {hostname} is on a private network: the identity provider must be "
             "reachable from the internet."
         )
 
 
+def host_is_public(hostname: str, port: int = 443) -> bool:
+    """Whether every address ``hostname`` stands for is a global one. An address literal is
+    judged as written, not resolved (a resolver may answer anything for "169.254.169.254");
+    a name that does not resolve is refused with its own message."""
+    try:
+        return ipaddress.ip_address(hostname.split("%")[0]).is_global
+    except ValueError:
+        pass  # a name, not an address
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(hostname, port)}
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ValidationError(
+            f"The host {hostname} does not exist (DNS). Check the issuer URL."
+        ) from exc
+    return bool(addresses) and all(
+        ipaddress.ip_address(str(a).split("%")[0]).is_global for a in addresses
+    )
+
+
+# The name the fence had first; kept so that older imports still work.
+_check_url = check_url
+
+
 def discover(issuer: str) -> dict[str, Any]:
     """The issuer's discovery document, checked; ``ValidationError`` explains a problem."""
-    _check_url(issuer, what="issuer URL")
+    check_url(issuer, what="issuer URL")
     url = discovery_url(issuer)
     try:
         response = fetch(url)
@@ -121,6 +151,9 @@ def discover(issuer: str) -> dict[str, Any]:
             "This provider does not offer the authorization code flow (response type "
             "'code'), which sign-in here uses."
         )
-    for key in REQUIRED:
-        _check_url(document[key], what=key.replace("_", " "))
+    for key in OPTIONAL:
+        if document.get(key) is not None and not isinstance(document[key], str):
+            raise ValidationError(f"The discovery document's {key} is not a URL.")
+    for key in (*REQUIRED, *(k for k in OPTIONAL if document.get(k) is not None)):
+        check_url(document[key], what=key.replace("_", " "))
     return document

@@ -30,6 +30,10 @@ from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 from onelogin.saml2.xmlparser import DTDForbidden, EntitiesForbidden, NotSupportedError
 
 SP_CERTIFICATE_YEARS = 10
+# The columns the entity ID and single sign-on URL are saved in (SingleSignOn.idp_entity_id,
+# .idp_sso_url): pasted metadata is not held to a form field's max_length, and a longer value is
+# a DataError (a 500) on PostgreSQL or silently stored whole on SQLite.
+MAX_VALUE_LENGTH = 500
 _PEM = re.compile(
     r"-----BEGIN CERTIFICATE-----(?P<body>[A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----"
 )
@@ -128,6 +132,13 @@ def metadata_parse(xml: str) -> IdentityProvider:
             "The metadata has no single sign-on URL with the HTTP-Redirect binding. Enable it "
             "in your identity provider, or enter the entity ID, URL and certificate below."
         )
+    for value, what in ((entity_id, "entity ID"), (sso_url, "single sign-on URL")):
+        if len(value) > MAX_VALUE_LENGTH:
+            raise ValidationError(
+                f"The metadata's {what} is {len(value)} characters long; at most "
+                f"{MAX_VALUE_LENGTH} are accepted. Check that this is your identity provider's "
+                "metadata."
+            )
     certificates = (idp.get("x509certMulti") or {}).get("signing") or [idp.get("x509cert")]
     if not certificates or not certificates[0]:
         raise ValidationError("The metadata has no signing certificate.")

@@ -10,8 +10,20 @@ from mentorship.tenancy import across_all_organizations
 
 
 def email_domain(email: str) -> str:
-    """The lower-case domain of an address ('' when there is none)."""
-    return email.rpartition("@")[2].strip().lower().rstrip(".") if "@" in email else ""
+    """The lower-case domain of an address in its ASCII (IDNA) form, as claimed domains are
+    stored ('' when there is none): anna@bücher.example is in xn--bcher-kva.example. A domain
+    IDNA cannot encode is returned lower-cased (it matches no claim, which were all encoded)."""
+    if "@" not in email:
+        return ""
+    return domain_ascii(email.rpartition("@")[2])
+
+
+def domain_ascii(domain: str) -> str:
+    domain = domain.strip().lower().rstrip(".")
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain
 
 
 def domain_owner(*, domain: str) -> Organization | None:
@@ -22,7 +34,7 @@ def domain_owner(*, domain: str) -> Organization | None:
     with across_all_organizations():
         claim = (
             ClaimedDomain.objects.select_related("organization")
-            .filter(domain=domain.strip().lower())
+            .filter(domain=domain_ascii(domain))
             .first()
         )
     return claim.organization if claim is not None else None

@@ -20,7 +20,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_domain_name
@@ -32,6 +32,11 @@ from mentorship.identity.mapping import PROFILE_FIELDS
 from mentorship.identity.models import ClaimedDomain, SingleSignOn
 from mentorship.identity.oidc_discovery import discover
 from mentorship.identity.secrets import decrypt, encrypt
+from mentorship.identity.settings_selectors import (
+    domain_has_people_elsewhere,
+    is_public_mail_domain,
+    verified_domains,
+)
 from mentorship.models import AuditEvent, Organization, User
 from mentorship.services import audit_record
 from mentorship.tenancy import across_all_organizations
@@ -42,45 +47,6 @@ Status = SingleSignOn.Status
 # allauth's own provider keys: an OpenID Connect provider_id equal to one of them would be
 # taken for that provider (see sso.adapter.sso_for_app), and "oidc" is our callback prefix.
 RESERVED_PROVIDER_IDS = frozenset({"saml", "openid_connect", "oidc"})
-# Mail providers anyone can get an address at: whoever claimed one would speak for strangers.
-PUBLIC_MAIL_DOMAINS = frozenset(
-    {
-        "gmail.com",
-        "googlemail.com",
-        "outlook.com",
-        "hotmail.com",
-        "live.com",
-        "msn.com",
-        "yahoo.com",
-        "ymail.com",
-        "icloud.com",
-        "me.com",
-        "mac.com",
-        "aol.com",
-        "proton.me",
-        "protonmail.com",
-        "pm.me",
-        "gmx.com",
-        "gmx.de",
-        "gmx.net",
-        "web.de",
-        "mail.com",
-        "zoho.com",
-        "yandex.com",
-        "yandex.ru",
-        "mail.ru",
-        "qq.com",
-        "163.com",
-        "tutanota.com",
-        "fastmail.com",
-        "hey.com",
-        "orange.fr",
-        "free.fr",
-        "laposte.net",
-    }
-)
-
-
 # --- Single sign-on ----------------------------------------------------------------------------
 
 
@@ -116,8 +82,25 @@ def _sso_for_update(organization: Organization) -> SingleSignOn:
 def _save_connection(
     *, sso: SingleSignOn, protocol: str, values: dict[str, str], actor: User, summary: str
 ) -> SingleSignOn:
-    """Apply the connection ``values``; a change sends the configuration back to draft."""
+    """Apply the connection ``values``; a change sends the configuration back to draft.
+
+    A new identity (protocol, OIDC issuer, SAML IdP entity ID) also unlinks every account linked
+    through the old one: a link is keyed by ``provider_id`` and the provider's subject, and the
+    provider id stays, so the new provider's "kim" would otherwise open the old one's "kim"
+    (whoever that was, in whatever domain). People link again at their next sign-in, matched by
+    their claimed-domain address. Callers hold the transaction, so both happen or neither."""
     changed = sso.pk is None or sso.protocol != protocol
+    existed = sso.pk is not None
+    # A first save counts too: links left by a deleted configuration with this provider id
+    # were never this provider's.
+    new_identity = not existed or (
+        sso.protocol != protocol
+        or any(
+            getattr(sso, name) != values[name]
+            for name in ("issuer", "idp_entity_id")
+            if name in values
+        )
+    )
     for name, value in values.items():
         changed |= getattr(sso, name) != value
         setattr(sso, name, value)
@@ -147,6 +130,12 @@ def _save_connection(
         ) from exc
     stopped = was in (Status.TESTED, Status.LIVE)
     note = " Single sign-on is off until the connection is tested again." if stopped else ""
+    if new_identity:
+        _, deleted = SocialAccount.objects.filter(provider=sso.provider_id).delete()
+        # delete() counts the cascaded tokens too; the summary counts accounts only.
+        count = deleted.get(SocialAccount._meta.label, 0)
+        if existed or count:
+            note += f" {count} linked account{'' if count == 1 else 's'} unlinked."
     audit_record(
         organization=sso.organization,
         action=AuditEvent.Action.SSO_CHANGED,
@@ -187,6 +176,12 @@ def sso_save_saml(
         certificate = saml_metadata.signing_certificate_clean(certificate)
     except ValidationError as exc:
         raise ValidationError({"certificate": exc.messages}) from exc
+    # The columns' limit, for callers that bypass the form's max_length (pasted metadata).
+    for field, value in (("entity_id", entity_id), ("sso_url", url)):
+        if len(value) > saml_metadata.MAX_VALUE_LENGTH:
+            raise ValidationError(
+                {field: f"At most {saml_metadata.MAX_VALUE_LENGTH} characters are accepted."}
+            )
     values = {"idp_entity_id": entity_id, "idp_sso_url": url, "idp_certificate": certificate}
     with transaction.atomic():
         sso = _sso_for_update(organization)
@@ -377,10 +372,11 @@ def sso_turn_off(*, sso: SingleSignOn, actor: User) -> SingleSignOn:
 
 
 def domain_normalize(domain: str) -> str:
-    """Lower case, no "@" or trailing dot, international names in their ASCII (IDNA) form."""
-    domain = domain.strip().lower().lstrip("@").rstrip(".")
+    """Lower case, no "@" or trailing dot, international names in their ASCII (IDNA) form: the
+    form sign-in compares addresses' domains in."""
+    domain = domain.strip().lstrip("@").rstrip(".")
     try:
-        domain = domain.encode("idna").decode("ascii")
+        domain = domain.encode("idna").decode().lower()
     except UnicodeError as exc:
         raise ValidationError("This is not a domain name.") from exc
     try:
@@ -392,21 +388,17 @@ def domain_normalize(domain: str) -> str:
     return domain
 
 
-def verified_domains(*, user: User) -> set[str]:
-    """The domains of ``user``'s verified email addresses."""
-    emails = EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
-    return {e.rpartition("@")[2].lower() for e in emails}
-
-
 def domain_claim(*, organization: Organization, domain: str, actor: User | None) -> ClaimedDomain:
-    """Claim ``domain`` for the organisation. An HR admin (``actor``) may claim only the domain
-    of one of their own verified addresses: that proves the organisation speaks for it, where
-    typing any domain would let one tenant take another's. Operators (``actor=None``, the
-    ``create_organization`` command) vouch for it themselves. A public mail provider is never
-    claimed, and a domain belongs to one organisation at most (the unique column decides, so
-    two claims at once cannot both win)."""
+    """Claim ``domain`` for the organisation: from then on its identity provider speaks for every
+    address there. An HR admin (``actor``) may claim only the domain of one of their own
+    verified addresses, and only while no active member of another organisation has an address
+    there: a verified address proves one mailbox, not the domain, and typing any domain would
+    let one tenant take another's people. Operators (``actor=None``, the ``create_organization``
+    command) vouch for a domain themselves. A public mail provider (by brand: hotmail.co.uk as
+    well as hotmail.com) is never claimed, and a domain belongs to one organisation at most
+    (the unique column decides, so two claims at once cannot both win)."""
     domain = domain_normalize(domain)
-    if domain in PUBLIC_MAIL_DOMAINS:
+    if is_public_mail_domain(domain):
         raise ValidationError(
             f"{domain} is a public mail provider: anyone can have an address there, so no "
             "organisation can claim it."
@@ -419,6 +411,12 @@ def domain_claim(*, organization: Organization, domain: str, actor: User | None)
         )
     if ClaimedDomain.objects.filter(organization=organization, domain=domain).exists():
         raise ValidationError(f"{domain} is already claimed by this organisation.")
+    if actor is not None and domain_has_people_elsewhere(domain=domain, organization=organization):
+        # Never who, nor which organisation: the operators check who really owns the domain.
+        raise ValidationError(
+            f"Only a platform operator can claim {domain}: people with addresses there already "
+            "use this site through another organisation. Ask the operators of this site."
+        )
     try:
         with transaction.atomic():
             claim = ClaimedDomain.objects.create(

@@ -46,6 +46,25 @@ organization_patterns = [
 sso_patterns = [
     path("sso/", sign_in.sso_discover, name="sso_discover"),
     path("o/<slug:slug>/sso/", sign_in.sso_start, name="sso_start"),
+    # Mounted before allauth's "accounts/", so these shadow three of its SAML pages (see
+    # views.sign_in); "<str:>" matches what allauth's "[^/]+" does. Same names as allauth's:
+    # its ACS redirects by one, the adapter serves metadata by the other, and each reverses to
+    # the same URL as allauth's would.
+    path(
+        "accounts/saml/<str:organization_slug>/acs/finish/",
+        sign_in.saml_finish_acs,
+        name="saml_finish_acs",
+    ),
+    path(
+        "accounts/saml/<str:organization_slug>/metadata/",
+        sign_in.saml_metadata,
+        name="saml_metadata",
+    ),
+    path(
+        "accounts/saml/<str:organization_slug>/sls/",
+        sign_in.saml_single_logout,
+        name="saml_sls_disabled",
+    ),
 ]
 
 scim_patterns: list[URLPattern] = [

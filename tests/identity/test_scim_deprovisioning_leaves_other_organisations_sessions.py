@@ -1,4 +1,6 @@
-"""deprovisioning by A's directory ends *every* session of the account, the
+"""The attack these tests refuse (each failed before its fix):
+
+Deprovisioning by A's directory ends *every* session of the account, the
 ones used for organisation B included. A person in both (a consultant whose address is in A's
 claimed domain, who is B's HR admin) is thrown out of B whenever A's IdP says so, and A's token
 can do it again and again (deactivate, re-activate, deactivate): A's directory acts on B."""

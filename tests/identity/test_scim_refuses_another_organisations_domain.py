@@ -1,4 +1,6 @@
-"""A's SCIM token may create an account for an address in a domain that B
+"""The attack these tests refuse (each failed before its fix):
+
+A's SCIM token may create an account for an address in a domain that B
 claimed, as long as no account exists yet. ``user_for_email`` refuses only existing accounts
 outside A's domains, so A squats B's people before they ever sign in: A picks the account's
 names (names are global and "filled only where empty": B's pages then show A's choice), and

@@ -8,16 +8,19 @@ without a provider or client id answers nothing).
 ``pre_social_login`` runs after allauth has checked the provider's answer (SAML signature,
 audience, recipient, validity, ``InResponseTo``; OpenID Connect state, PKCE, ID token) and
 before anyone is signed in. It refuses a replayed SAML assertion and an OpenID Connect answer
-without our nonce, ends a connection test there (nobody is signed in by a test), and refuses an
-address outside the organisation's claimed domains unless the provider's account for this
-person is already linked. What a completed sign-in gives the person (just-in-time membership,
-directory attributes) is in ``receivers``."""
+without our nonce, ends a connection test there (nobody is signed in by a test), and refuses,
+unless the provider's account for this person is already linked, an address outside the
+organisation's claimed domains and one the OpenID Connect provider says it did not verify.
+allauth's own fetches from a provider go through a fenced session (``fetch``). What a
+completed sign-in gives the person (just-in-time membership, directory attributes) is in
+``receivers``."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+import requests
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp, SocialLogin
@@ -32,6 +35,7 @@ from mentorship.identity import selectors as identity_selectors
 from mentorship.identity.mapping import map_attributes
 from mentorship.identity.models import ClaimedDomain, SingleSignOn
 from mentorship.identity.sso import selectors, services
+from mentorship.identity.sso.fetch import guarded_session
 from mentorship.identity.sso.providers import ASSERTION_KEY, MAPPING_SETTING, NONCE_STATE_KEY
 from mentorship.models import Membership
 from mentorship.tenancy import across_all_organizations, tenant_scope
@@ -147,6 +151,20 @@ def mapped_attributes(sso: SingleSignOn, sociallogin: SocialLogin) -> dict[str, 
     return map_attributes(sso.attribute_mapping, raw_attributes(sso, sociallogin))
 
 
+def _says_unverified(sociallogin: SocialLogin) -> bool:
+    """Whether the ID token or userinfo says ``email_verified`` is false (some providers send
+    the string "false"). A provider that says nothing is not taken to deny it: many (Entra)
+    never send the claim, and the address must be in a claimed domain anyway."""
+    extra = sociallogin.account.extra_data or {}
+    for source in ("id_token", "userinfo"):
+        claims = extra.get(source)
+        if isinstance(claims, dict) and "email_verified" in claims:
+            value = claims["email_verified"]
+            if value is False or (isinstance(value, str) and value.strip().lower() == "false"):
+                return True
+    return False
+
+
 class SignInRefused(Exception):
     """A provider's answer we do not accept: ``reason`` for the audit log, ``message`` for the
     person (who may be an attacker: it says what to do, not what was checked)."""
@@ -174,6 +192,21 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if sso is None or not usable(request, sso):
             return []
         return [social_app(request, sso)]
+
+    def get_requests_session(self) -> requests.Session:
+        """allauth fetches a provider's discovery document, token, userinfo and keys with this:
+        fenced like the save of the issuer (``fetch``)."""
+        return guarded_session()
+
+    def is_email_verified(self, provider: Any, email: str) -> bool:
+        """allauth's rule (an address in the app's ``verified_email`` domains), with domains
+        compared in their ASCII (IDNA) form, as claimed domains are stored: allauth compares
+        the address's domain as the provider sent it."""
+        app = getattr(provider, "app", None)
+        domains = app.settings.get("verified_email") if app is not None else None
+        if isinstance(domains, list):
+            return identity_selectors.email_domain(email) in domains
+        return super().is_email_verified(provider, email)
 
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
         sso = selectors.sso_for_provider_id(provider_id=sociallogin.provider.app.provider_id)
@@ -248,9 +281,29 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if not sso.is_live:
             raise SignInRefused("single sign-on is not live")
         if sociallogin.account.pk is not None:
+            previous = getattr(sociallogin.account, "_previous_issuer", "")
+            current = selectors.link_issuer(sociallogin.account.extra_data)
+            if previous and current and previous != current:
+                # Linked through the organisation's previous provider: its subject ids mean
+                # nothing to this one. Forget the link; the next sign-in is matched by address.
+                services.stale_link_forget(sso=sso, account_pk=sociallogin.account.pk)
+                raise SignInRefused(
+                    f"the account was linked through another provider ({previous[:80]})",
+                    f"{sso.organization.name} has changed its identity provider: sign in "
+                    "once more to connect your account to the new one.",
+                )
             # Linked before (same provider, same subject): the person is known to it, even if
             # their address has since moved out of the claimed domains.
             return
+        if sso.protocol == SingleSignOn.Protocol.OIDC and _says_unverified(sociallogin):
+            # Not linked yet, so the address decides which account this is: one the provider
+            # itself did not verify (a self-service profile edit, a mutable claim) must adopt
+            # no account and make none, whatever its domain.
+            raise SignInRefused(
+                "the provider said it had not verified the address (email_verified: false)",
+                f"{sso.organization.name}'s identity provider has not verified your email "
+                "address, so it cannot sign you in here. Ask your IT team to verify it.",
+            )
         email = (sociallogin.user.email if sociallogin.user else "") or ""
         if not email or not identity_selectors.is_claimed_by(
             organization=sso.organization, email=email

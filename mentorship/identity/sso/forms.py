@@ -28,9 +28,10 @@ def sso_only_message(sso: SingleSignOn) -> SafeString:
 
 
 class LoginForm(account_forms.LoginForm):
-    """allauth's sign-in, refusing a password for an address its organisation signs in through
-    single sign-on only, except break-glass (an HR admin of that organisation whose account has
-    a second factor, which allauth asks for next; audited in ``receivers``).
+    """allauth's sign-in, refusing a password for an account any of whose addresses is in a
+    domain whose organisation signs in through single sign-on only, except break-glass (an HR
+    admin of that organisation whose account has a second factor, which allauth asks for next;
+    audited in ``receivers``).
 
     The refusal names the way in whatever the password was, and a wrong password of an HR
     admin gets the same answer: it tells nobody which addresses exist or may break glass.
@@ -42,13 +43,20 @@ class LoginForm(account_forms.LoginForm):
     def clean(self) -> dict[str, Any]:
         login = (self.cleaned_data.get("login") or "").strip()
         sso = selectors.sso_only_for_email(email=login) if "@" in login else None
-        if sso is None:
-            return super().clean()
         try:
             cleaned = super().clean()
         except ValidationError:
+            if sso is None:
+                raise
             cleaned = None
         user = getattr(self, "user", None)
+        if sso is None and user is not None and not self._errors:
+            # The typed address is free, but the policy binds the account: another of its
+            # addresses may be in an SSO-only domain. Known only once the password matched,
+            # so a wrong password tells nobody which accounts are bound.
+            sso = selectors.sso_only_for_account(user=user)
+        if sso is None:
+            return cleaned  # type: ignore[return-value]
         if (
             cleaned is not None
             and not self._errors
@@ -70,16 +78,20 @@ class LoginForm(account_forms.LoginForm):
 
 class ResetPasswordForm(account_forms.ResetPasswordForm):
     """allauth's password reset, refused (with the way in) for an address its organisation
-    signs in through single sign-on only, except for break-glass HR admins."""
+    signs in through single sign-on only, and for an account another of whose addresses is,
+    except for break-glass HR admins."""
 
     def clean_email(self) -> str:
         email = super().clean_email()
-        sso = selectors.sso_only_for_email(email=email)
-        if sso is None:
-            return email
-        if any(selectors.break_glass_allowed(sso=sso, user=u) for u in self.users):
-            return email
-        raise ValidationError(sso_only_message(sso), code="sso_only")
+        typed = selectors.sso_only_for_email(email=email)
+        for user in self.users:
+            # The account's other addresses count too (see LoginForm).
+            sso = typed or selectors.sso_only_for_account(user=user)
+            if sso is not None and not selectors.break_glass_allowed(sso=sso, user=user):
+                raise ValidationError(sso_only_message(sso), code="sso_only")
+        if typed is not None and not self.users:
+            raise ValidationError(sso_only_message(typed), code="sso_only")
+        return email
 
 
 class SignupForm(account_forms.SignupForm):

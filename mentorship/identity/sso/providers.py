@@ -10,7 +10,8 @@ names come from the organisation's own mapping (``mentorship.identity.mapping``)
 OpenID Connect: allauth sends state and (configured per app) PKCE, but no ``nonce``. This
 subclass sends one, keeps it in the login's stashed state, and the adapter refuses an ID token
 that does not carry it back. An address counts as verified only in the organisation's claimed
-domains (allauth's ``verified_email`` list), whatever the provider's ``email_verified`` says.
+domains (allauth's ``verified_email`` list); one the provider says it did not verify
+(``email_verified: false``) is refused by the adapter.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ class SAMLProvider(AllauthSAMLProvider):
         extra[ASSERTION_KEY] = {
             "id": data.get_last_assertion_id(),
             "not_on_or_after": data.get_last_assertion_not_on_or_after(),
+            # The identity provider the response was checked against: a link made through one
+            # provider must not open for another (see the adapter's _check_person).
+            "idp": data.get_settings().get_idp_data().get("entityId", ""),
         }
         return extra
 
@@ -99,8 +103,9 @@ class OpenIDConnectProvider(AllauthOpenIDConnectProvider):
         email = map_attributes(self.app.settings.get(MAPPING_SETTING), self.claims(data))["email"]
         if not email:
             return []
-        # Not the provider's email_verified: allauth then marks it verified only in a domain
-        # the organisation claimed (the app's verified_email list).
+        # Not the provider's email_verified (a "true" is not enough): allauth then marks it
+        # verified only in a domain the organisation claimed (the app's verified_email list);
+        # an explicit "false" is refused before that (the adapter's pre_social_login).
         return [EmailAddress(email=email, verified=False, primary=True)]
 
     def serialize(self) -> dict[str, Any]:

@@ -17,9 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.signals import user_logged_in
-from allauth.socialaccount.models import SocialLogin
+from allauth.socialaccount.models import SocialAccount, SocialLogin
 from allauth.socialaccount.signals import social_account_added
 from django.contrib import messages
+from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -31,6 +32,16 @@ from mentorship.identity.sso.adapter import mapped_attributes
 from mentorship.models import User
 from mentorship.tenancy import tenant_scope
 from mentorship.web import client_ip
+
+
+@receiver(pre_save, sender=SocialAccount, dispatch_uid="identity.sso.previous_issuer")
+def _remember_previous_issuer(sender: Any, instance: SocialAccount, **kwargs: Any) -> None:
+    """allauth saves the provider's new answer onto a linked account before our checks run
+    (``SocialLogin.lookup``): the issuer it was linked through is kept on the instance, so the
+    adapter can tell a link made through another provider (``sso.selectors.link_issuer``)."""
+    if instance.pk is not None:
+        instance._previous_issuer = selectors.stored_link_issuer(pk=instance.pk)  # type: ignore[attr-defined]
+
 
 # Set by the sign-in form when an HR admin signs in with a password despite SSO-only:
 # {"user": pk, "provider_id": ...}; read (and removed) when that sign-in completes.

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
+from allauth.socialaccount.models import SocialAccount
 
 from mentorship.identity import selectors as identity_selectors
 from mentorship.identity.models import SingleSignOn
@@ -48,6 +50,20 @@ def sso_only_for_email(*, email: str) -> SingleSignOn | None:
     return sso if sso is not None and sso.sso_only else None
 
 
+def sso_only_for_account(*, user: User) -> SingleSignOn | None:
+    """The live, SSO-only configuration that speaks for any of the account's addresses (its
+    verified allauth addresses and ``User.email``): the policy binds the person, so a personal
+    address added to the account is no way around it. An address added but never verified
+    proves nothing of the person, and counting it would let a typo lock an account out."""
+    verified = EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    emails = {user.email, *verified}
+    for email in sorted(e for e in emails if e):
+        sso = sso_only_for_email(email=email)
+        if sso is not None:
+            return sso
+    return None
+
+
 def break_glass_allowed(*, sso: SingleSignOn, user: User | None) -> bool:
     """Whether ``user`` may still sign in with a password despite SSO-only: the organisation
     keeps break-glass on, they are an active HR admin of it, and their account has a second
@@ -74,3 +90,23 @@ def idp_second_factor_accepted(*, organization: Organization, provider_ids: Iter
             status=SingleSignOn.Status.LIVE,
             accept_idp_mfa=True,
         ).exists()
+
+
+def link_issuer(extra_data: object) -> str:
+    """Which provider a social account's data came from: the ID token's ``iss`` (OpenID
+    Connect), the IdP entity ID the SAML response was checked against; '' when unknown."""
+    if not isinstance(extra_data, dict):
+        return ""
+    token = extra_data.get("id_token")
+    if isinstance(token, dict) and token.get("iss"):
+        return str(token["iss"])
+    assertion = extra_data.get("_assertion")
+    if isinstance(assertion, dict) and assertion.get("idp"):
+        return str(assertion["idp"])
+    return ""
+
+
+def stored_link_issuer(*, pk: int) -> str:
+    """The issuer of a social account as stored, before a save replaces its data."""
+    stored = SocialAccount.objects.filter(pk=pk).values_list("extra_data", flat=True).first()
+    return link_issuer(stored)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -149,3 +150,10 @@ def break_glass_record(*, sso: SingleSignOn, user: User, ip_address: str | None)
         actor=user,
         ip_address=ip_address,
     )
+
+
+def stale_link_forget(*, sso: SingleSignOn, account_pk: int) -> None:
+    """A link made through the organisation's previous provider: forgotten, so the next sign-in
+    through today's provider is matched by address (and its domain checked), not by a subject
+    id the new provider may hand to anyone."""
+    SocialAccount.objects.filter(pk=account_pk, provider=sso.provider_id).delete()

@@ -68,8 +68,18 @@ def sign_in_start(
         response = provider.redirect(
             request, process=AuthProcess.LOGIN, next_url=safe_next(request, next_url)
         )
-    except (requests.RequestException, OneLogin_Saml2_Error, ValueError) as exc:
-        # ValueError: a stored secret no configured key decrypts (mentorship.identity.secrets).
+    except (
+        requests.RequestException,  # FetchRefused included: an address our fence refused
+        OneLogin_Saml2_Error,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+    ) as exc:
+        # ValueError: a stored secret no configured key decrypts (mentorship.identity.secrets),
+        # or a discovery answer that is not JSON. KeyError, TypeError, AttributeError: allauth
+        # reads the discovery document as it comes; one that changed since the save (no
+        # endpoints, a list, a string) breaks it there.
         logger.warning("single sign-on of %s cannot start: %s", sso.provider_id, exc)
         raise ProviderUnreachable(str(exc)) from exc
     if not isinstance(response, HttpResponseRedirect):

@@ -1,12 +1,31 @@
 """Signing in through an organisation's identity provider: home-realm discovery (``/sso/``, the
 person types their address) and ``/o/<slug>/sso/`` (a link that names the organisation). Both
-are outside any organisation's pages: nobody is signed in yet."""
+are outside any organisation's pages: nobody is signed in yet.
+
+Three of allauth's SAML pages are shadowed here (our routes come before ``accounts/``):
+
+- the ACS's second step (``acs/finish/``), which parses the SAML response: one that is not
+  XML, is empty, or carries a DTD makes python3-saml raise what allauth does not catch. It is
+  answered as any failed sign-in, not a server error anyone could cause at will;
+- single logout (``sls/``): allauth's answers an unsigned, forgeable ``LogoutRequest`` by
+  signing the visitor out (a link or an image elsewhere would do it), so there is none;
+- our metadata (``metadata/``), which then must not advertise it: allauth's, without the
+  ``SingleLogoutService`` (an IdP would otherwise send its logouts to a 404)."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+import binascii
+import logging
+
+from allauth.socialaccount.helpers import render_authentication_error
+from allauth.socialaccount.providers.saml import views as allauth_saml
+from allauth.socialaccount.providers.saml.utils import build_saml_config, get_app_or_404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
+from lxml import etree
+from onelogin.saml2.settings import OneLogin_Saml2_Settings
+from onelogin.saml2.xmlparser import DTDForbidden, EntitiesForbidden, NotSupportedError
 
 from mentorship.identity import selectors as identity_selectors
 from mentorship.identity.sso import selectors
@@ -19,7 +38,19 @@ from mentorship.identity.sso.start import (
 )
 from mentorship.web import posted
 
+logger = logging.getLogger(__name__)
+
 NO_SSO_MESSAGE = "No single sign-on for this address: sign in with your password."
+# What python3-saml raises on a response it cannot read (its hardened parser refuses a DTD and
+# entities; base64 that is not). ValueError last: the others are its subclasses but for lxml's.
+UNREADABLE_SAML = (
+    DTDForbidden,
+    EntitiesForbidden,
+    NotSupportedError,
+    etree.XMLSyntaxError,
+    binascii.Error,
+    ValueError,
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -59,3 +90,43 @@ def sso_start(request: HttpRequest, slug: str) -> HttpResponse:
         "identity/sso/start.html",
         {"organization": sso.organization, "next": next_url or ""},
     )
+
+
+def saml_finish_acs(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """allauth's ``finish_acs``, with an unreadable SAML response refused like an altered one
+    (allauth's "Single sign-on failed" page; a connection test returns to Settings with it).
+    Logged as a warning, not an error: anyone can send one, and it should page nobody."""
+    try:
+        return allauth_saml.finish_acs(request, organization_slug=organization_slug)
+    except UNREADABLE_SAML as exc:
+        logger.warning("Unreadable SAML response for %s: %r", organization_slug, exc)
+        provider = get_app_or_404(request, organization_slug).get_provider(request)
+        return render_authentication_error(
+            request,
+            provider,
+            exception=exc,
+            extra_context={
+                "saml_errors": ["invalid_response"],
+                "saml_last_error_reason": "the SAML response could not be read",
+            },
+        )
+
+
+def saml_single_logout(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """No single logout: our metadata offers none, and allauth's would act on a forged,
+    unsigned request. People sign out here; their provider's session is its own."""
+    raise Http404("No single logout")
+
+
+def saml_metadata(request: HttpRequest, organization_slug: str) -> HttpResponse:
+    """allauth's SP metadata without single logout (there is none, see above). Served in every
+    state of the configuration (``adapter.usable``): the IdP's admin imports it first."""
+    provider = get_app_or_404(request, organization_slug).get_provider(request)
+    config = build_saml_config(request, provider.app.settings, organization_slug)
+    config["sp"].pop("singleLogoutService", None)
+    saml_settings = OneLogin_Saml2_Settings(settings=config, sp_validation_only=True)
+    metadata = saml_settings.get_sp_metadata()
+    errors = saml_settings.validate_metadata(metadata)
+    if errors:  # as allauth answers: our own configuration is broken, not the visitor's doing
+        return JsonResponse({"errors": errors}, status=500)
+    return HttpResponse(content=metadata, content_type="text/xml")
