@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "mentorship.identity.sso.step_up.PasswordlessStepUpMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # A query stopped by the statement timeout answers 503 with a page that says so.
     "mentorship.statement_timeout.StatementTimeoutMiddleware",

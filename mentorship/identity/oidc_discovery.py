@@ -19,12 +19,15 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 WELL_KNOWN = "/.well-known/openid-configuration"
 TIMEOUT_SECONDS = 5
@@ -49,24 +52,49 @@ def fetch(url: str) -> requests.Response:
         stream=True,
         headers={"Accept": "application/json"},
     )
+    response._content = read_capped(response)
+    return response
+
+
+def read_capped(response: requests.Response) -> bytes:
+    """The body of a streamed ``response``, at most one byte over ``MAX_BYTES``, read within
+    ``TIMEOUT_SECONDS`` in all: requests' timeout counts each read, so a provider sending a byte
+    every few seconds would otherwise hold a worker for as long as it likes. Closes the
+    connection; raises ``requests.Timeout`` when the deadline passes."""
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    chunks: list[bytes] = []
+    size = 0
     try:
-        # requests' own cache of the body: read once here, at most one byte over the cap.
-        response._content = response.raw.read(MAX_BYTES + 1, decode_content=True)
+        for chunk in response.raw.stream(8192, decode_content=True):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BYTES:
+                break
+            if time.monotonic() > deadline:
+                raise requests.Timeout(f"{response.url} took longer than {TIMEOUT_SECONDS} s")
     finally:
         response.close()
-    return response
+    return b"".join(chunks)[: MAX_BYTES + 1]
 
 
 def check_url(url: str, *, what: str) -> None:
     """Refuse ``url`` unless it is an http(s) URL whose host is public (and https), unless
     ``SSO_ALLOW_INSECURE``. Public: used for every URL our server will fetch from a provider,
     at save here and by the sign-in's requests session."""
+    if any(c == "\\" or c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        # Backslashes and controls are where URL parsers disagree on the host.
+        raise ValidationError(f"The {what} is not a valid URL.")
     try:
         parts = urlsplit(url)
         # Both parse lazily and raise ValueError on a bad bracket or port ("http://[::1").
         hostname, port = parts.hostname, parts.port
-    except ValueError as exc:
+        # The host requests will connect to is urllib3's reading of the URL: it must be the
+        # one checked here, or "https://10.0.0.5\\@idp.example.com/" passes as public.
+        connects_to = (parse_url(url).host or "").strip("[]").lower()
+    except (ValueError, LocationParseError) as exc:
         raise ValidationError(f"The {what} is not a valid URL.") from exc
+    if hostname and connects_to != hostname.lower():
+        raise ValidationError(f"The {what} is not a valid URL.")
     if parts.scheme not in ("https", "http") or not hostname:
         raise ValidationError(f"The {what} must be a full URL, starting with https://.")
     if settings.SSO_ALLOW_INSECURE:

@@ -81,6 +81,15 @@ def user_for_email(
             f"An account with the address {email} already exists outside this organisation's "
             "claimed domains: invite this person instead, or claim the domain first."
         )
+    if (
+        user is not None
+        and claimed
+        and selectors.account_is_elsewhere(user=user, organization=organization)
+    ):
+        raise AccountNotOurs(
+            f"The account of {email} already works with another organisation: invite this "
+            "person instead."
+        )
     if user is None:
         user = User.objects.create_user(
             email=email, first_name=first_name[:150], last_name=last_name[:150]

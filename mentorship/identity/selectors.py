@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from mentorship.identity.models import ClaimedDomain, SingleSignOn
-from mentorship.models import Organization
+from mentorship.models import Membership, Organization, User
 from mentorship.tenancy import across_all_organizations
 
 
@@ -72,3 +72,19 @@ def is_claimed_by(*, organization: Organization, email: str) -> bool:
         bool(domain)
         and ClaimedDomain.objects.filter(organization=organization, domain=domain).exists()
     )
+
+
+def account_is_elsewhere(*, user: User, organization: Organization) -> bool:
+    """Whether an existing account may not be taken in by ``organization``'s directory on the
+    strength of its address alone: an operator's account, or one with no membership here and
+    an active one in another organisation. A domain claim is checked when it is made; this
+    holds for people who arrive in the domain later.
+
+    Crosses organisations on purpose (the other memberships decide); answers yes or no."""
+    if user.is_staff or user.is_superuser:
+        return True
+    with across_all_organizations():
+        memberships = Membership.objects.filter(user=user)
+        if memberships.filter(organization=organization).exists():
+            return False
+        return memberships.filter(removed_at__isnull=True).exists()

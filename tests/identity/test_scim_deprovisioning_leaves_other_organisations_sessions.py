@@ -24,6 +24,8 @@ def test_a_s_directory_does_not_sign_a_person_out_of_b(
         claim(alpha.organization, "alphacorp.com")
     person = UserFactory(email="kim@alphacorp.com")
     MembershipFactory(organization=beta.organization, user=person, is_hr_admin=True)
+    # A member of alpha too (a directory never takes in an account that works only elsewhere).
+    MembershipFactory(organization=alpha.organization, user=person, is_participant=True)
     in_beta = client_for(person)
     assert in_beta.get("/o/beta/").status_code == 200
     assert UserSession.objects.filter(user=person).exists()

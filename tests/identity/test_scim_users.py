@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mentorship.identity.models import ClaimedDomain, DirectoryProfile, ScimUser
+from mentorship.identity.models import DirectoryProfile, ScimUser
 from mentorship.models import AuditEvent, Membership, Role, User
 from programs.models import Participant
 from tests.conftest import Tenant
@@ -80,9 +80,17 @@ def test_the_same_person_in_another_organisation_is_a_separate_membership(
     alpha: Tenant, beta: Tenant, scim: Scim
 ) -> None:
     assert scim.post("/Users", user_body("ada@example.com")).status_code == 201
-    with beta.scope():  # beta speaks for example.com: its directory may take the account in
-        ClaimedDomain.objects.create(organization=beta.organization, domain="example.com")
-    in_beta = Scim(token_for(beta.organization)).post("/Users", user_body("ada@example.com"))
+    beta_scim = Scim(token_for(beta.organization))
+    # The account works with alpha: beta's directory cannot take it in on its own ...
+    assert beta_scim.post("/Users", user_body("ada@example.com")).status_code == 409
+    # ... but once Ada accepted beta's invitation, it provisions her membership there.
+    with beta.scope():
+        Membership.objects.create(
+            organization=beta.organization,
+            user=User.objects.get(email="ada@example.com"),
+            is_participant=True,
+        )
+    in_beta = beta_scim.post("/Users", user_body("ada@example.com"))
     assert in_beta.status_code == 201
     assert User.objects.filter(email="ada@example.com").count() == 1
     assert _membership("ada@example.com", alpha).pk != _membership("ada@example.com", beta).pk

@@ -315,6 +315,17 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 f"{sso.organization.name}'s domains, so it cannot sign you in here. Ask your "
                 "IT team to check the address your account sends.",
             )
+        existing = sociallogin.user if sociallogin.user and sociallogin.user.pk else None
+        if existing is not None and identity_selectors.account_is_elsewhere(
+            user=existing, organization=sso.organization
+        ):
+            # Matched by address only, to an account that works elsewhere and not here (or an
+            # operator's): a domain claim must not hand it to this organisation's provider.
+            raise SignInRefused(
+                "the address's account belongs to other organisations and not to this one",
+                f"An account with this address already works with another organisation. Sign "
+                f"in with it as before, and ask {sso.organization.name}'s HR team to invite it.",
+            )
 
     def _end_test(
         self, request: HttpRequest, sso: SingleSignOn, sociallogin: SocialLogin, error: str = ""

@@ -19,7 +19,7 @@ from typing import Any
 import requests
 from django.core.exceptions import ValidationError
 
-from mentorship.identity.oidc_discovery import MAX_BYTES, TIMEOUT_SECONDS, check_url
+from mentorship.identity.oidc_discovery import MAX_BYTES, TIMEOUT_SECONDS, check_url, read_capped
 
 
 class FetchRefused(requests.RequestException):
@@ -40,11 +40,7 @@ class GuardedSession(requests.Session):
         kwargs["stream"] = True
         kwargs["timeout"] = min(kwargs.get("timeout") or TIMEOUT_SECONDS, TIMEOUT_SECONDS)
         response = super().request(method, url, *args, **kwargs)
-        try:
-            # requests' own cache of the body: read once here, at most one byte over the cap.
-            body = response.raw.read(MAX_BYTES + 1, decode_content=True)
-        finally:
-            response.close()
+        body = read_capped(response)
         if response.is_redirect:
             # Not followed, and not to be read as the answer either.
             raise FetchRefused(f"{target} redirects elsewhere")

@@ -64,6 +64,35 @@ def sso_only_for_account(*, user: User) -> SingleSignOn | None:
     return None
 
 
+def live_sso_linked_to(*, user: User) -> list[SingleSignOn]:
+    """The live configurations of the organisations ``user`` is an active member of, whose
+    provider their account is linked to: where they can sign in again to prove it is them
+    (``step_up``). Ordered by organisation name, so the first is stable.
+
+    Crosses organisations on purpose: the account pages (``/accounts/``) belong to no
+    organisation, and a person may belong to several; only their own memberships and links
+    count, so nothing of an organisation they are not in comes back."""
+    with across_all_organizations():
+        live = {
+            sso.provider_id: sso
+            for sso in SingleSignOn.objects.select_related("organization").filter(
+                status=SingleSignOn.Status.LIVE,
+                organization_id__in=Membership.objects.filter(
+                    user=user, removed_at__isnull=True
+                ).values("organization_id"),
+            )
+        }
+    linked = set(
+        SocialAccount.objects.filter(user=user, provider__in=list(live)).values_list(
+            "provider", flat=True
+        )
+    )
+    return sorted(
+        (sso for provider_id, sso in live.items() if provider_id in linked),
+        key=lambda sso: sso.organization.name,
+    )
+
+
 def break_glass_allowed(*, sso: SingleSignOn, user: User | None) -> bool:
     """Whether ``user`` may still sign in with a password despite SSO-only: the organisation
     keeps break-glass on, they are an active HR admin of it, and their account has a second

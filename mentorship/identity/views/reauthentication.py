@@ -23,13 +23,10 @@ single sign-on there is no way to confirm, and the change is refused until a pas
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable
 from typing import Any
 
-from allauth.account import app_settings as account_settings
 from allauth.account.adapter import get_adapter
-from allauth.account.authentication import get_authentication_records
 from allauth.account.decorators import reauthentication_required
 from allauth.core.exceptions import ReauthenticationRequired
 from django.contrib import messages
@@ -40,6 +37,7 @@ from django.utils.http import urlencode
 
 from mentorship.identity import selectors as identity_selectors
 from mentorship.identity.models import SingleSignOn
+from mentorship.identity.sso.step_up import recently_signed_in_through
 
 
 @reauthentication_required
@@ -63,25 +61,10 @@ def _live_sso(request: HttpRequest) -> SingleSignOn | None:
     return sso if sso is not None and sso.status == SingleSignOn.Status.LIVE else None
 
 
-def _recently_signed_in_through(request: HttpRequest, sso: SingleSignOn | None) -> bool:
-    """Whether this session signed in through ``sso``'s provider within the timeout."""
-    if sso is None:
-        return False
-    now = time.time()
-    return any(
-        record.get("method") == "socialaccount"
-        and record.get("provider") == sso.provider_id
-        and isinstance(record.get("at"), int | float)
-        and now - record["at"] < account_settings.REAUTHENTICATION_TIMEOUT
-        for record in get_authentication_records(request, request.user)
-        if isinstance(record, dict)
-    )
-
-
 def needs_reauthentication(request: HttpRequest) -> bool:
     if not _has_reauthentication_methods(request):
         # allauth would pass such an account unconditionally (see the module's docstring).
-        return not _recently_signed_in_through(request, _live_sso(request))
+        return not recently_signed_in_through(request, _live_sso(request))
     try:
         _confirmed(request)
     except ReauthenticationRequired:
