@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from django.http import HttpRequest, HttpResponse
 from pydantic import ValidationError as PydanticValidationError
-from scim2_models import Context, Error, SCIMException
+from scim2_models import Context, Error, PatchOp, SCIMException
 
 from mentorship.identity.scim.resources import POLICY
 
@@ -91,6 +91,24 @@ def parse(model: type[ModelT], data: Any, *, context: Context) -> ModelT:
         )
     except PydanticValidationError as exc:
         raise ScimError.from_validation(exc) from exc
+    except SCIMException as exc:
+        raise ScimError.from_scim(exc) from exc
+    except (ValueError, TypeError) as exc:
+        raise ScimError(400, str(exc)[:300] or "Invalid value.", "invalidValue") from exc
+
+
+def replaced(resource: Any, original: Any) -> None:
+    """PUT: ``resource`` takes ``original``'s read-only attributes, immutable ones checked."""
+    try:
+        resource.replace(original)
+    except SCIMException as exc:
+        raise ScimError.from_scim(exc) from exc
+
+
+def patched(patch: PatchOp, resource: Any) -> None:
+    """PATCH applied to ``resource`` as it stands; bad operations are SCIM errors."""
+    try:
+        patch.patch(resource, scim_policy=POLICY)
     except SCIMException as exc:
         raise ScimError.from_scim(exc) from exc
     except (ValueError, TypeError) as exc:

@@ -12,14 +12,14 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from scim2_models import PatchOp, SCIMException
+from scim2_models import PatchOp
 
 from mentorship import services as kernel
 from mentorship.identity.models import ScimGroup, ScimUser
 from mentorship.identity.scim import selectors
-from mentorship.identity.scim.protocol import ScimError
+from mentorship.identity.scim.protocol import ScimError, patched, replaced
 from mentorship.identity.scim.render import Locate, group_resource
-from mentorship.identity.scim.resources import POLICY, GroupResource
+from mentorship.identity.scim.resources import GroupResource
 from mentorship.models import AuditEvent, Membership, Organization, Role, User
 
 
@@ -176,23 +176,14 @@ def _replace_state(group: ScimGroup, resource: GroupResource) -> ScimGroup:
 
 
 def scim_group_replace(*, group: ScimGroup, resource: GroupResource, locate: Locate) -> ScimGroup:
-    original = group_resource(group, locate)
-    try:
-        resource.replace(original)
-    except SCIMException as exc:
-        raise ScimError.from_scim(exc) from exc
+    replaced(resource, group_resource(group, locate))
     return _replace_state(group, resource)
 
 
 def scim_group_patch(*, group: ScimGroup, patch: PatchOp, locate: Locate) -> ScimGroup:
     """Applied to the whole group as it stands (members included), then stored."""
     resource = group_resource(group, locate)
-    try:
-        patch.patch(resource, scim_policy=POLICY)
-    except SCIMException as exc:
-        raise ScimError.from_scim(exc) from exc
-    except (ValueError, TypeError) as exc:
-        raise ScimError(400, str(exc)[:300] or "Invalid value.", "invalidValue") from exc
+    patched(patch, resource)
     return _replace_state(group, resource)
 
 

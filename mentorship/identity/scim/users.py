@@ -21,15 +21,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from scim2_models import PatchOp, SCIMException
+from scim2_models import PatchOp
 
 from mentorship.identity import provisioning
 from mentorship.identity.models import DirectoryProfile, ScimUser
 from mentorship.identity.scim import selectors
 from mentorship.identity.scim.filters import user_name_key
-from mentorship.identity.scim.protocol import ScimError
+from mentorship.identity.scim.protocol import ScimError, patched, replaced
 from mentorship.identity.scim.render import Locate, kept_resource, user_resource
-from mentorship.identity.scim.resources import POLICY, EnterpriseUser, UserResource
+from mentorship.identity.scim.resources import EnterpriseUser, UserResource
 from mentorship.models import Organization
 from mentorship.web import error_text
 
@@ -173,22 +173,13 @@ def _apply(scim_user: ScimUser, resource: UserResource) -> ScimUser:
 
 def scim_user_replace(*, scim_user: ScimUser, resource: UserResource, locate: Locate) -> ScimUser:
     """PUT: the resource becomes what was sent (read-only attributes kept, immutable checked)."""
-    original = user_resource(scim_user, locate)
-    try:
-        resource.replace(original)
-    except SCIMException as exc:
-        raise ScimError.from_scim(exc) from exc
+    replaced(resource, user_resource(scim_user, locate))
     return _apply(scim_user, resource)
 
 
 def scim_user_patch(*, scim_user: ScimUser, patch: PatchOp, locate: Locate) -> ScimUser:
     resource = user_resource(scim_user, locate)
-    try:
-        patch.patch(resource, scim_policy=POLICY)
-    except SCIMException as exc:
-        raise ScimError.from_scim(exc) from exc
-    except (ValueError, TypeError) as exc:
-        raise ScimError(400, str(exc)[:300] or "Invalid value.", "invalidValue") from exc
+    patched(patch, resource)
     return _apply(scim_user, resource)
 
 
