@@ -46,10 +46,10 @@ organization_patterns = [
 sso_patterns = [
     path("sso/", sign_in.sso_discover, name="sso_discover"),
     path("o/<slug:slug>/sso/", sign_in.sso_start, name="sso_start"),
-    # Mounted before allauth's "accounts/", so these shadow three of its SAML pages (see
-    # views.sign_in); "<str:>" matches what allauth's "[^/]+" does. Same names as allauth's:
-    # its ACS redirects by one, the adapter serves metadata by the other, and each reverses to
-    # the same URL as allauth's would.
+    # Mounted before allauth's "accounts/", so these shadow three of its SAML pages and its
+    # OpenID Connect callback (see views.sign_in); "<str:>" matches what allauth's "[^/]+"
+    # does. Same names as allauth's: its ACS redirects by one, the adapter serves metadata by
+    # another, and each reverses to the same URL as allauth's would.
     path(
         "accounts/saml/<str:organization_slug>/acs/finish/",
         sign_in.saml_finish_acs,
@@ -59,6 +59,11 @@ sso_patterns = [
         "accounts/saml/<str:organization_slug>/metadata/",
         sign_in.saml_metadata,
         name="saml_metadata",
+    ),
+    path(
+        "accounts/oidc/<str:provider_id>/login/callback/",
+        sign_in.oidc_callback,
+        name="openid_connect_callback",
     ),
     path(
         "accounts/saml/<str:organization_slug>/sls/",

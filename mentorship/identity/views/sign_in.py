@@ -18,6 +18,7 @@ import binascii
 import logging
 
 from allauth.socialaccount.helpers import render_authentication_error
+from allauth.socialaccount.providers.openid_connect import views as allauth_oidc
 from allauth.socialaccount.providers.saml import views as allauth_saml
 from allauth.socialaccount.providers.saml.utils import build_saml_config, get_app_or_404
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -110,6 +111,20 @@ def saml_finish_acs(request: HttpRequest, organization_slug: str) -> HttpRespons
                 "saml_last_error_reason": "the SAML response could not be read",
             },
         )
+
+
+def oidc_callback(request: HttpRequest, provider_id: str) -> HttpResponse:
+    """allauth's OpenID Connect callback, with a provider whose discovery document changed
+    since the sign-in started (an endpoint missing, not a JSON object) answered like one that
+    cannot be reached (502), not a server error. allauth catches network errors only."""
+    try:
+        return allauth_oidc.callback(request, provider_id=provider_id)
+    except (KeyError, TypeError, AttributeError) as exc:
+        sso = selectors.sso_for_provider_id(provider_id=provider_id)
+        if sso is None:
+            raise
+        logger.warning("Unusable answer from the provider of %s", provider_id, exc_info=exc)
+        return unreachable_page(request, sso=sso)
 
 
 def saml_single_logout(request: HttpRequest, organization_slug: str) -> HttpResponse:
