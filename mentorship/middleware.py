@@ -14,7 +14,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
 from mentorship import services
-from mentorship.authentication import idp_second_factor_accepted, second_factor_redirect
+from mentorship.authentication import (
+    idp_second_factor_accepted,
+    second_factor_redirect,
+    session_passed_second_factor,
+)
 from mentorship.models import Membership
 from mentorship.selectors import membership_for_request
 from mentorship.tenancy import ORG_URL_KWARG, across_all_organizations, tenant_scope
@@ -62,8 +66,11 @@ class TenancyMiddleware:
         membership = membership_for_request(user=request.user, org_slug=slug)
         if membership is None:
             raise Http404("No such organisation")
-        if _second_factor_required(membership) and not idp_second_factor_accepted(
-            request, membership.organization
+        if (
+            _second_factor_required(membership)
+            # Our own factor first: it costs no query, the provider's verdict may.
+            and not session_passed_second_factor(request)
+            and not idp_second_factor_accepted(request, membership.organization)
         ):
             refused = second_factor_redirect(
                 request,

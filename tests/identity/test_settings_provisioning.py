@@ -150,9 +150,27 @@ def test_the_page_lists_tokens_and_groups_in_a_fixed_number_of_queries(
 
     populate(2)
     # Session, user, membership (twice: middleware, menu), unread count, allauth's look at the
-    # user's second factors (3, for the re-authentication note), the tokens, the groups.
-    with django_assert_max_num_queries(10):
+    # user's second factors (3, for the re-authentication note), the tokens, the groups and
+    # their count (the groups come a page at a time).
+    with django_assert_max_num_queries(11):
         hr.get(PAGE)
     populate(8, start=2)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         hr.get(PAGE)
+
+
+def test_directory_groups_come_a_page_at_a_time(alpha: Tenant, hr) -> None:
+    """A directory may push thousands of groups: the page lists one page and links the next."""
+    from mentorship.identity.models import ScimGroup
+    from mentorship.web import PAGE_SIZE
+
+    with alpha.scope():
+        ScimGroup.objects.bulk_create(
+            ScimGroup(organization=alpha.organization, display_name=f"Group {n:04}")
+            for n in range(PAGE_SIZE + 3)
+        )
+    first = hr.get("/o/alpha/settings/provisioning/").content.decode()
+    assert "Group 0000" in first and f"Group {PAGE_SIZE:04}" not in first
+    assert 'rel="next"' in first
+    second = hr.get("/o/alpha/settings/provisioning/?page=2").content.decode()
+    assert f"Group {PAGE_SIZE:04}" in second and "Group 0000" not in second

@@ -22,7 +22,7 @@ from mentorship.identity.views.reauthentication import (
 )
 from mentorship.models import Role
 from mentorship.tenancy import role_required
-from mentorship.web import confirm_then_act, error_text, posted
+from mentorship.web import confirm_then_act, error_text, paginate, posted
 
 
 @never_cache
@@ -55,7 +55,13 @@ def provisioning(request: HttpRequest, org_slug: str) -> HttpResponse:
             **reauthentication_context(request),
             "scim_base_url": _scim_base_url(),
             "tokens": settings_selectors.scim_tokens_list(organization=organization),
-            "groups": settings_selectors.scim_groups_list(organization=organization),
+            # A directory may push thousands of groups: a page at a time, like other lists.
+            "page": paginate(
+                request,
+                settings_selectors.scim_groups_list(organization=organization).order_by(
+                    "display_name", "id"
+                ),
+            ),
             "role_choices": GroupRoleForm.base_fields["role"].choices,
         },
     )
