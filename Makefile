@@ -66,14 +66,17 @@ format: install
 # Re-fetch the vendored front-end assets from the npm registry (versions in static/vendor/versions.txt;
 # axe-core for the tests: tests/e2e/vendor/VERSION).
 # chart.umd.js loses its sourceMappingURL line: the .map is not vendored, and the manifest storage
-# of collectstatic fails on a reference to a missing file.
+# of collectstatic fails on a reference to a missing file (swagger-ui.css likewise).
 vendor:
 	@tmp=$$(mktemp -d) && cd $$tmp && \
-	npm pack --silent @picocss/pico@2.1.1 htmx.org@2.0.11 chart.js@4.6.1 axe-core@4.14.1 >/dev/null && \
+	npm pack --silent @picocss/pico@2.1.1 htmx.org@2.0.11 chart.js@4.6.1 axe-core@4.14.1 swagger-ui-dist@5.36.0 >/dev/null && \
 	tar xzf picocss-pico-2.1.1.tgz && cp package/css/pico.min.css package/LICENSE.md $(CURDIR)/static/vendor/pico/ && rm -rf package && \
 	tar xzf htmx.org-2.0.11.tgz && cp package/dist/htmx.min.js package/LICENSE $(CURDIR)/static/vendor/htmx/ && rm -rf package && \
 	tar xzf chart.js-4.6.1.tgz && cp package/LICENSE.md $(CURDIR)/static/vendor/chartjs/ && \
 	sed '/^\/\/# sourceMappingURL=/d' package/dist/chart.umd.js > $(CURDIR)/static/vendor/chartjs/chart.umd.js && \
+	rm -rf package && tar xzf swagger-ui-dist-5.36.0.tgz && \
+	cp package/swagger-ui-bundle.js package/LICENSE package/NOTICE $(CURDIR)/static/vendor/swagger-ui/ && \
+	sed '/sourceMappingURL=/d' package/swagger-ui.css > $(CURDIR)/static/vendor/swagger-ui/swagger-ui.css && \
 	rm -rf package && tar xzf axe-core-4.14.1.tgz && cp package/axe.min.js package/LICENSE package/LICENSE-3RD-PARTY.txt $(CURDIR)/tests/e2e/vendor/ && \
 	rm -rf $$tmp && echo "static/vendor and tests/e2e/vendor refreshed"
 

@@ -110,6 +110,9 @@ class FeedbackCycle(TenantModel):
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Bumped on every save: the API's ?updated_since= reads it (services that write with
+    # .update() set it themselves).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
     # Counted once, at closing (see feedback.summaries): a closed survey's figures never change,
     # and dashboards read them without counting every invitation again.
     closed_invited = models.PositiveIntegerField(null=True, blank=True)

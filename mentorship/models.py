@@ -105,6 +105,9 @@ class Membership(TenantModel):
     # role comes and goes so a returning sponsor keeps their choice.
     sponsor_digest = models.BooleanField("weekly sponsor digest", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped on every save: the API's ?updated_since= reads it (services that write with
+    # .update() set it themselves).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
     removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -241,6 +244,14 @@ class AuditEvent(TenantModel):
         MEMBER_PROVISIONED = "member_provisioned", "Member provisioned"
         MEMBER_DEPROVISIONED = "member_deprovisioned", "Member deprovisioned"
         GROUP_ROLE_CHANGED = "group_role_changed", "Role changed by a directory group"
+        # The API and webhooks (mentorship.api, mentorship.events).
+        API_KEY_CREATED = "api_key_created", "API key created"
+        API_KEY_REVOKED = "api_key_revoked", "API key revoked"
+        WEBHOOK_CREATED = "webhook_created", "Webhook endpoint created"
+        WEBHOOK_CHANGED = "webhook_changed", "Webhook endpoint changed"
+        WEBHOOK_DELETED = "webhook_deleted", "Webhook endpoint deleted"
+        WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated", "Webhook signing secret rotated"
+        WEBHOOK_DISABLED = "webhook_disabled", "Webhook endpoint disabled after failures"
 
     actor = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

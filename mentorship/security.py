@@ -29,7 +29,7 @@ from mentorship.authentication import second_factor_redirect, session_passed_sec
 
 # Everything under these paths is about a person, signed in or not: organisation pages, account
 # pages (sign-in included), the operator admin, invitation links and personal calendar feeds.
-PRIVATE_PATH_PREFIXES = ("/o/", "/accounts/", "/admin/", "/invitations/", "/calendar/")
+PRIVATE_PATH_PREFIXES = ("/o/", "/accounts/", "/admin/", "/invitations/", "/calendar/", "/api/")
 
 # "Last seen" of a session is written at most this often, not on every request.
 SESSION_ACTIVITY_INTERVAL_SECONDS = 60

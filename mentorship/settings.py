@@ -58,8 +58,13 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.saml",
     "allauth.socialaccount.providers.openid_connect",
     "django_htmx",
+    "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
     "mentorship",
     "mentorship.identity",
+    "mentorship.api",
+    "mentorship.events",
     "programs",
     "pairings",
     "feedback",
@@ -225,6 +230,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pairings.tasks.dispatch_reminders",
         "schedule": 60.0,
     },
+    # Webhook retries come due at their back-off times; a killed worker's attempt lapses.
+    "deliver-due-webhooks": {
+        "task": "mentorship.events.tasks.dispatch_webhook_deliveries",
+        "schedule": 60.0,
+    },
     "send-pending-meeting-invitations": {
         "task": "pairings.meeting_tasks.dispatch_meeting_invitations",
         "schedule": 60.0,
@@ -381,6 +391,45 @@ CONTENT_SECURITY_POLICY = {
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 # A pair that has not met for this many days is nudged; after twice as long, HR admins hear.
 PAIR_INACTIVITY_DAYS = env.int("PAIR_INACTIVITY_DAYS", default=21)
+
+# --- API and webhooks ----------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["mentorship.api.authentication.APIKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["mentorship.api.permissions.OrganizationKeyPermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["mentorship.api.throttling.PerKeyRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "mentorship.api.pagination.IdCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": ["mentorship.api.filters.UpdatedSinceFilter"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "mentorship.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Reverse mentoring API",
+    "DESCRIPTION": (
+        "The organisation's programs, participants, pairs, meetings, session logs, surveys and "
+        "audit events. Authenticate with an API key of the organisation "
+        "(Settings → API keys): `Authorization: Bearer <key>`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {"ApiKey": {"type": "http", "scheme": "bearer"}},
+    },
+    "SECURITY": [{"ApiKey": []}],
+    "AUTHENTICATION_WHITELIST": [],
+    "ENUM_NAME_OVERRIDES": {},
+}
+# Requests per key; DRF's notation ("600/min", "20000/hour"). Empty: no limit.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")
+# Webhooks go to https URLs on public addresses only. On-premises receivers (and `make run`, for
+# a receiver on this machine) may allow http, loopback and private addresses; link-local ones
+# (the cloud metadata service at 169.254.169.254) stay refused either way.
+WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", default=DEBUG)
 
 LOGGING = {
     "version": 1,

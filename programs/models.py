@@ -16,6 +16,9 @@ class Topic(TenantModel):
 
     name = models.CharField(max_length=80)
     created_at = models.DateTimeField(default=dj_timezone.now)
+    # Bumped on every save: the API's ?updated_since= reads it (services that write with
+    # .update() set it themselves).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -90,6 +93,9 @@ class Program(TenantModel):
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="programs")
     created_at = models.DateTimeField(default=dj_timezone.now)
+    # Bumped on every save: the API's ?updated_since= reads it (services that write with
+    # .update() set it themselves).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
     archived_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -162,6 +168,9 @@ class Participant(TenantModel):
     )
     matched = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=dj_timezone.now)
+    # Bumped on every save: the API's ?updated_since= reads it (services that write with
+    # .update() set it themselves).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
     status_changed_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:

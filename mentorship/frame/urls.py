@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from mentorship import urls as kernel_urls
+from mentorship.frame import api
 from mentorship.frame.views import dashboards, digest, home
 from mentorship.identity import urls as identity_urls
 from mentorship.security import protect_operator_admin
@@ -49,6 +50,8 @@ urlpatterns = [
     # SCIM 2.0: the bearer token, not the URL, names the organisation.
     path("scim/v2/", include(identity_urls.scim_patterns)),
     path("admin/", admin.site.urls),
+    # The REST API: the key in the Authorization header, not the URL, names the organisation.
+    *api.urlpatterns,
     path("o/<slug:org_slug>/", include(organization_patterns)),
     # Calendar apps fetch the personal feed without a session: its secret token is the key.
     *pairings_global_urlpatterns,

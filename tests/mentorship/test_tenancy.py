@@ -11,7 +11,8 @@ from mentorship.models import Membership, Organization
 from mentorship.tenancy import across_all_organizations, tenant_scope
 from tests.conftest import Tenant
 
-PROJECT_APPS = {"mentorship", "programs", "pairings", "feedback"}
+# Top-level packages: the kernel's own apps (identity, api, events) are counted with mentorship.
+PROJECT_PACKAGES = {"mentorship", "programs", "pairings", "feedback"}
 # Models that are not owned by one organisation, and why.
 NOT_TENANT_MODELS = {
     "mentorship.User": "a person may belong to several organisations",
@@ -24,7 +25,8 @@ def tenant_models() -> list[type[models.Model]]:
     return [
         m
         for m in apps.get_models()
-        if m._meta.app_label in PROJECT_APPS and m._meta.label not in NOT_TENANT_MODELS
+        if m._meta.app_config.name.split(".")[0] in PROJECT_PACKAGES
+        and m._meta.label not in NOT_TENANT_MODELS
     ]
 
 

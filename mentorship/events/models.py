@@ -1,0 +1,126 @@
+"""Webhook endpoints, the event outbox and one delivery row per endpoint and event."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from mentorship.models import User
+from mentorship.tenancy import TenantModel
+
+
+class EventType(models.TextChoices):
+    PARTICIPANT_CREATED = "participant.created", "A participant was added"
+    PARTICIPANT_UPDATED = "participant.updated", "A participant was changed"
+    PARTICIPANT_REMOVED = "participant.removed", "A participant was removed"
+    PAIRING_PROPOSED = "pairing.proposed", "A pairing was proposed"
+    PAIRING_CONFIRMED = "pairing.confirmed", "A pairing was confirmed"
+    PAIRING_ACTIVE = "pairing.active", "A pair went live"
+    PAIRING_ENDED = "pairing.ended", "A pairing ended"
+    MEETING_SCHEDULED = "meeting.scheduled", "A meeting was scheduled"
+    MEETING_RESCHEDULED = "meeting.rescheduled", "A meeting was rescheduled"
+    MEETING_CANCELLED = "meeting.cancelled", "A meeting was cancelled"
+    SESSION_LOGGED = "session.logged", "A session was logged"
+    SURVEY_OPENED = "survey.opened", "A survey opened"
+    SURVEY_CLOSED = "survey.closed", "A survey closed"
+    PROGRAM_STATUS_CHANGED = "program.status_changed", "A program changed status"
+
+
+# What a chat endpoint (Slack, Teams) may be sent: program-level news, never a person's.
+CHAT_EVENT_TYPES = frozenset(
+    {
+        EventType.PAIRING_ACTIVE,
+        EventType.SURVEY_OPENED,
+        EventType.SURVEY_CLOSED,
+        EventType.PROGRAM_STATUS_CHANGED,
+    }
+)
+# Sent only by "Send a test event"; no endpoint subscribes to it.
+TEST_EVENT_TYPE = "webhook.test"
+
+
+class WebhookEndpoint(TenantModel):
+    class Format(models.TextChoices):
+        STANDARD = "standard", "Signed JSON (Standard Webhooks)"
+        SLACK = "slack", "Slack incoming webhook"
+        TEAMS = "teams", "Microsoft Teams workflow"
+
+    url = models.URLField(max_length=2000)
+    description = models.CharField(max_length=200, blank=True)
+    format = models.CharField(max_length=10, choices=Format.choices, default=Format.STANDARD)
+    # EventType values. Filtered in Python: an organisation has a handful of endpoints, and a
+    # JSON containment lookup is not portable to SQLite.
+    event_types = models.JSONField(default=list)
+    # "whsec_…", encrypted at rest (mentorship.identity.secrets). During a rotation the previous
+    # secret keeps signing too (both signatures in one header) until previous_secret_expires_at.
+    secret = models.TextField(blank=True)
+    previous_secret = models.TextField(blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    enabled = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.description or self.url
+
+
+class WebhookEvent(TenantModel):
+    """The outbox: one row per event, written in the transaction of the change it reports."""
+
+    # The Standard Webhooks "webhook-id": the same for every attempt, so receivers deduplicate.
+    message_id = models.CharField(max_length=40, unique=True)
+    event_type = models.CharField(max_length=40)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.message_id}"
+
+
+class WebhookDelivery(TenantModel):
+    """One event to one endpoint: pending until acknowledged (2xx) or given up."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When the next attempt is due (pending only); the dispatcher reads it through an index.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # A worker's claim on the attempt it is making; one killed mid-delivery lets it lapse and
+    # the dispatcher tries again.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    # The receiver's answer, truncated (RESPONSE_EXCERPT_CHARS).
+    response_excerpt = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event"], name="one_delivery_per_endpoint")
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due_idx")
+        ]
