@@ -3,7 +3,7 @@
 djangorestframework-api-key is a permission class; this is the authentication that finds the
 key (across organisations, by its prefix and hash: the request names no organisation, the key
 does) and hands the view its organisation. The view then runs inside that organisation's scope
-(``mentorship.api.views.OrganizationAPIMixin``)."""
+(``mentorship.api.base.OrganizationAPIMixin``)."""
 
 from __future__ import annotations
 

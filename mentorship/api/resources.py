@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
 from mentorship import selectors
-from mentorship.api.views import OrganizationAPIMixin
+from mentorship.api.base import OrganizationAPIMixin
 from mentorship.models import AuditEvent
 
 

@@ -7,6 +7,8 @@ from django.urls import include, path
 from mentorship import urls as kernel_urls
 from mentorship.frame import api
 from mentorship.frame.views import dashboards, digest, home
+from mentorship.api import urls as api_key_urls
+from mentorship.events import urls as webhook_urls
 from mentorship.identity import urls as identity_urls
 from mentorship.security import protect_operator_admin
 from pairings.urls import global_urlpatterns as pairings_global_urlpatterns
@@ -18,6 +20,8 @@ organization_patterns = [
     path("", home.org_home, name="org_home"),
     *kernel_urls.organization_patterns,
     *identity_urls.organization_patterns,
+    *api_key_urls.organization_patterns,
+    *webhook_urls.organization_patterns,
     path("dashboard/", dashboards.organization_dashboard, name="organization_dashboard"),
     path(
         "dashboard/<slug:table>.csv",

@@ -1,0 +1,5 @@
+"""Settings pages (inside ``/o/<slug>/``, HR admins)."""
+
+from django.urls import URLPattern
+
+organization_patterns: list[URLPattern] = []
