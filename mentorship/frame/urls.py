@@ -5,10 +5,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from mentorship import urls as kernel_urls
-from mentorship.frame import api
-from mentorship.frame.views import dashboards, digest, home
 from mentorship.api import urls as api_key_urls
 from mentorship.events import urls as webhook_urls
+from mentorship.frame import api
+from mentorship.frame.views import dashboards, digest, home
 from mentorship.identity import urls as identity_urls
 from mentorship.security import protect_operator_admin
 from pairings.urls import global_urlpatterns as pairings_global_urlpatterns
