@@ -14,6 +14,8 @@ from contextlib import ExitStack
 from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -72,3 +74,26 @@ class OrganizationAPIMixin:
 
 class OrganizationAPIView(OrganizationAPIMixin, APIView):
     """A plain API view (no model) inside the key's organisation."""
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The shape of every error (``mentorship.api.errors``), for the schema."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(required=False, child=serializers.JSONField())
+    items = serializers.ListField(required=False, child=serializers.DictField())
+    retry_after = serializers.IntegerField(required=False)
+
+
+# The errors any request may get; endpoints add theirs (400 for writes, 404 for details, 409…).
+COMMON_ERRORS = (401, 429)
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """``extend_schema(responses={200: X, **error_responses(400, 404)})``: each status answered
+    with the error shape, so clients (and schemathesis) know what to expect."""
+    return {
+        status: OpenApiResponse(response=ErrorSerializer, description="An error (see code)")
+        for status in (*COMMON_ERRORS, *statuses)
+    }
