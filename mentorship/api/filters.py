@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
@@ -24,9 +25,9 @@ def parse_updated_since(raw: str) -> Any:
             raise exceptions.ValidationError(
                 {"updated_since": ["Give an ISO 8601 date-time, e.g. 2026-01-31T09:00:00Z."]}
             )
-        value = timezone.datetime.combine(day, timezone.datetime.min.time())
+        value = datetime.combine(day, time.min)
     if timezone.is_naive(value):
-        value = timezone.make_aware(value, timezone.UTC)
+        value = timezone.make_aware(value, UTC)
     return value
 
 

@@ -3,7 +3,7 @@ revocable; both audited."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -31,7 +31,7 @@ def api_key_create(
     if expires_on is not None:
         if expires_on < timezone.now().date():
             raise ValidationError({"expires_on": "The expiry date is in the past."})
-        expiry = datetime.combine(expires_on, time.max, tzinfo=timezone.UTC)
+        expiry = datetime.combine(expires_on, time.max, tzinfo=UTC)
     with transaction.atomic():
         key, plain = OrganizationAPIKey.objects.create_key(
             organization=organization,

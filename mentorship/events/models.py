@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 from django.utils import timezone
 
@@ -58,6 +60,9 @@ class WebhookEndpoint(TenantModel):
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     enabled = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
+    # Deliveries that used up their whole retry schedule since the endpoint last acknowledged
+    # one (mentorship.events.delivery): a receiver gone for a day is disabled, one event it
+    # keeps refusing among others it takes is not.
     consecutive_failures = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -69,7 +74,22 @@ class WebhookEndpoint(TenantModel):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return self.description or self.url
+        return f"“{self.description}” ({self.safe_url})" if self.description else self.safe_url
+
+    @property
+    def rotation_ends_at(self) -> datetime | None:
+        """Until when the previous secret signs too; None when no rotation is under way."""
+        expires = self.previous_secret_expires_at
+        return expires if self.previous_secret and expires and expires > timezone.now() else None
+
+    @property
+    def safe_url(self) -> str:
+        """The URL's scheme and host only. Slack and Teams put the secret that lets anyone
+        post into the path or query: audit summaries, notifications and lists show this."""
+        scheme, _, rest = self.url.partition("://")
+        host, separator, _ = rest.partition("/")
+        host = host.split("?")[0].split("#")[0]
+        return f"{scheme}://{host}/…" if separator or rest != host else f"{scheme}://{host}"
 
 
 class WebhookEvent(TenantModel):

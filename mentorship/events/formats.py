@@ -1,0 +1,145 @@
+"""What a delivery sends: the signed Standard Webhooks request, or a chat message.
+
+- "standard": the event's stored envelope as JSON, signed per the Standard Webhooks
+  specification (``webhook-id`` = the event's message id, the same on every attempt;
+  ``webhook-timestamp``; ``webhook-signature`` = one ``v1,…`` HMAC-SHA256 per valid secret,
+  space-separated, so a receiver verifies with the new secret or the old one during a rotation).
+- "slack": ``{"text": …}`` for a Slack incoming webhook;
+- "teams": a message with an Adaptive Card, for a Microsoft Teams workflow ("Post to a channel
+  when a webhook request is received").
+
+Chat messages are short and built from the payload's program-level facts (which program, what
+happened); they name nobody, as the chat channel may be wider than the HR team.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from standardwebhooks import Webhook
+
+from mentorship.events.models import TEST_EVENT_TYPE, EventType, WebhookEndpoint, WebhookEvent
+from mentorship.identity.secrets import decrypt
+
+SECRET_PREFIX = "whsec_"
+SECRET_BYTES = 32
+# How long the previous secret keeps signing after a rotation, so receivers can switch over.
+ROTATION_OVERLAP = timedelta(hours=24)
+USER_AGENT = "reverse-mentoring-webhooks/1"
+
+
+def new_secret() -> str:
+    """A fresh signing secret: ``whsec_`` and base64 of 32 random bytes (Standard Webhooks)."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+def signing_secrets(endpoint: WebhookEndpoint, *, now: datetime) -> list[str]:
+    """The secrets to sign with now: the current one, and the previous one during its 24 h."""
+    found = [decrypt(endpoint.secret)]
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret and expires is not None and expires > now:
+        found.append(decrypt(endpoint.previous_secret))
+    return [s for s in found if s]
+
+
+def signature(*, secrets_: list[str], message_id: str, at: datetime, body: bytes) -> str:
+    return " ".join(Webhook(s).sign(msg_id=message_id, timestamp=at, data=body) for s in secrets_)
+
+
+def request_for(
+    endpoint: WebhookEndpoint, event: WebhookEvent, *, organization_name: str, now: datetime
+) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of one attempt to deliver ``event`` to ``endpoint``."""
+    headers = {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        "webhook-id": event.message_id,
+    }
+    if endpoint.format == WebhookEndpoint.Format.STANDARD:
+        body = json.dumps(event.payload, separators=(",", ":"), ensure_ascii=False).encode()
+        headers["webhook-timestamp"] = str(int(now.timestamp()))
+        headers["webhook-signature"] = signature(
+            secrets_=signing_secrets(endpoint, now=now),
+            message_id=event.message_id,
+            at=now,
+            body=body,
+        )
+        return body, headers
+    text = chat_text(event.event_type, event.payload.get("data") or {}, organization_name)
+    if endpoint.format == WebhookEndpoint.Format.SLACK:
+        return json.dumps(slack_body(text)).encode(), headers
+    return json.dumps(teams_body(text)).encode(), headers
+
+
+def slack_body(text: str) -> dict[str, Any]:
+    # Slack reads "&", "<" and ">" as markup (links, mentions): escaped, a name stays a name.
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return {"text": escaped}
+
+
+def teams_body(text: str) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": {
+                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                    "type": "AdaptiveCard",
+                    "version": "1.4",
+                    "body": [{"type": "TextBlock", "text": text, "wrap": True}],
+                },
+            }
+        ],
+    }
+
+
+def _text(value: object) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _program_name(data: dict[str, Any]) -> str:
+    """The program's name from a payload: ``program_name``, or ``program`` as an object or a
+    bare name. Payloads are the API's objects, whose shapes belong to the apps."""
+    program = data.get("program")
+    if isinstance(program, dict):
+        program = program.get("name")
+    name = _text(data.get("program_name")) or _text(program)
+    return f"“{name}”" if name else "a program"
+
+
+def _survey_name(data: dict[str, Any]) -> str:
+    for key in ("name", "title", "template_name"):
+        if name := _text(data.get(key)):
+            return f"“{name}” "
+    return ""
+
+
+def chat_text(event_type: str, data: dict[str, Any], organization_name: str) -> str:
+    """One line for a chat channel about ``event_type``, from its payload's ``data``."""
+    program = _program_name(data)
+    if event_type == EventType.PAIRING_ACTIVE:
+        message = f"A new mentoring pair went live in {program}."
+    elif event_type == EventType.SURVEY_OPENED:
+        message = f"The survey {_survey_name(data)}opened in {program}."
+    elif event_type == EventType.SURVEY_CLOSED:
+        message = f"The survey {_survey_name(data)}closed in {program}."
+    elif event_type == EventType.PROGRAM_STATUS_CHANGED:
+        name = _text(data.get("name"))
+        subject = f"The program “{name}”" if name else program.capitalize()
+        status = _text(data.get("status"))
+        message = (
+            f"{subject} is now {status.replace('_', ' ')}."
+            if status
+            else (f"{subject} changed status.")
+        )
+    elif event_type == TEST_EVENT_TYPE:
+        message = "Test message: this webhook works."
+    else:
+        message = EventType(event_type).label + "." if event_type in EventType.values else ""
+    return f"{organization_name} · {message}".strip(" ·")

@@ -1,0 +1,63 @@
+"""The form of Settings → Webhooks. It shapes input; the services validate (the URL's fence,
+chat formats' events) and their errors name the field they belong to, so a view hands them
+back with ``add_error``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from mentorship.events.models import CHAT_EVENT_TYPES, EventType, WebhookEndpoint
+
+
+class EventTypesWidget(forms.CheckboxSelectMultiple):
+    """Checkboxes marking the events a chat format may receive (``data-chat``), which
+    static/js/webhook-form.js leaves alone when Slack or Teams is chosen."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        if option["value"] in CHAT_EVENT_TYPES:
+            option["attrs"]["data-chat"] = "true"
+        return option
+
+
+class EndpointForm(forms.Form):
+    url = forms.CharField(
+        label="Endpoint URL",
+        max_length=2000,
+        widget=forms.URLInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+        help_text="Where events are sent, with https://. For Slack or Teams, the webhook URL "
+        "they gave you.",
+    )
+    description = forms.CharField(
+        label="Description",
+        max_length=200,
+        required=False,
+        help_text="What receives these events, e.g. “HR data warehouse”.",
+    )
+    format = forms.ChoiceField(
+        label="Format",
+        choices=WebhookEndpoint.Format.choices,
+        initial=WebhookEndpoint.Format.STANDARD,
+        widget=forms.Select(attrs={"data-webhook-format": "true"}),
+        help_text="Slack and Teams receive a short message about program-level events only.",
+    )
+    event_types = forms.MultipleChoiceField(
+        label="Events",
+        choices=EventType.choices,
+        widget=EventTypesWidget,
+        error_messages={"required": "Choose at least one event."},
+    )
+
+    @classmethod
+    def for_endpoint(cls, endpoint: WebhookEndpoint, data: Any = None) -> EndpointForm:
+        return cls(
+            data,
+            initial={
+                "url": endpoint.url,
+                "description": endpoint.description,
+                "format": endpoint.format,
+                "event_types": endpoint.event_types,
+            },
+        )
