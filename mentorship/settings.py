@@ -404,6 +404,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "mentorship.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    # OPTIONS answers with the allowed methods only, not DRF's description of every field.
+    "DEFAULT_METADATA_CLASS": None,
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {
@@ -422,7 +424,12 @@ SPECTACULAR_SETTINGS = {
     },
     "SECURITY": [{"ApiKey": []}],
     "AUTHENTICATION_WHITELIST": [],
-    "ENUM_NAME_OVERRIDES": {},
+    # Stable, readable names for enums that share values (else a hash suffix that changes).
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "mentorship.models.Role",
+        "PairStatusEnum": "pairings.models.Pairing.Status",
+        "SurveyStatusEnum": "feedback.models.FeedbackCycle.Status",
+    },
 }
 # Requests per key; DRF's notation ("600/min", "20000/hour"). Empty: no limit.
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -77,6 +78,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+# No cookie session reaches the API (keys only), so no CSRF check: a write to a wrong path must
+# get this JSON 404, not Django's HTML CSRF page.
+@csrf_exempt
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Any path under /api/ that is no route: JSON, like every other answer of the API."""
     return JsonResponse({"code": "not_found", "message": "No such resource."}, status=404)

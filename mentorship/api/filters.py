@@ -28,7 +28,8 @@ def parse_updated_since(raw: str) -> Any:
         value = datetime.combine(day, time.min)
     if timezone.is_naive(value):
         value = timezone.make_aware(value, UTC)
-    return value
+    # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python parses ("+23:39").
+    return value.astimezone(UTC)
 
 
 class UpdatedSinceFilter(BaseFilterBackend):

@@ -1,5 +1,15 @@
-"""Settings pages (inside ``/o/<slug>/``, HR admins)."""
+"""Settings pages (inside ``/o/<slug>/``, HR admins). A key is named by its prefix (shown in
+Settings): its primary key holds the hash."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-organization_patterns: list[URLPattern] = []
+from mentorship.api.views import keys
+
+organization_patterns: list[URLPattern] = [
+    path("settings/api-keys/", keys.api_keys, name="api_keys"),
+    path(
+        "settings/api-keys/<str:prefix>/revoke/",
+        keys.api_key_revoke_view,
+        name="api_key_revoke",
+    ),
+]

@@ -14,7 +14,9 @@ import pairings.api
 import programs.api
 from mentorship.api import errors, resources
 
-router = SimpleRouter(trailing_slash="/?")
+router = SimpleRouter()
+# The slash is optional ("/api/v1/programs" works too); the constructor only takes "/" or "".
+router.trailing_slash = "/?"
 for prefix, viewset, basename in (
     *resources.ROUTES,
     *programs.api.ROUTES,

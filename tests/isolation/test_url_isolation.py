@@ -17,6 +17,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from feedback.models import Concern, FeedbackCycle, SurveyInvitation, SurveyTemplate
+from mentorship.api.models import OrganizationAPIKey
+from mentorship.api.services import api_key_create
+from mentorship.events.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from mentorship.models import Invitation, Membership, Notification, Role, User
 from pairings.models import MatchRun, Pairing
 from programs.models import (
@@ -45,6 +48,8 @@ GLOBAL_PATTERNS: dict[str, str] = {
     "sso/": "home-realm discovery: every address without live SSO gets the same answer",
     "o/<slug:slug>/sso/": "starts a live single sign-on; unknown and not live give the same 404",
     "scim/v2/": "SCIM: the bearer token names the organisation; see test_scim_isolation",
+    "api/": "the REST API: the key names the organisation; see test_api_isolation",
+    "^api/": "any other path under /api/: the API's JSON 404, the same for everyone",
 }
 
 TENANT_PREFIX = "o/<slug:org_slug>/"
@@ -185,6 +190,45 @@ def _object_fillers() -> dict[str, Callable[[Tenant, User], object]]:
 
         return make
 
+    def api_key(t: Tenant, viewer: User) -> str:
+        """A live API key of the tenant, named in URLs by its prefix (its pk holds the hash)."""
+        with t.scope():
+            key = OrganizationAPIKey.objects.filter(revoked=False).first()
+            if key is None:
+                key, _ = api_key_create(
+                    organization=t.organization, name="Key", can_write=True, actor=None
+                )
+            return key.prefix
+
+    def webhook_endpoint(t: Tenant, viewer: User) -> int:
+        with t.scope():
+            endpoint = WebhookEndpoint.objects.first() or WebhookEndpoint.objects.create(
+                organization=t.organization,
+                url=f"https://hooks.{t.organization.slug}.example/in",
+                event_types=["pairing.active"],
+            )
+            return endpoint.pk
+
+    def webhook_delivery(t: Tenant, viewer: User) -> int:
+        webhook_endpoint(t, viewer)
+        with t.scope():
+            delivery = WebhookDelivery.objects.first()
+            if delivery is None:
+                event = WebhookEvent.objects.create(
+                    organization=t.organization,
+                    message_id=f"msg_{t.organization.slug}",
+                    event_type="pairing.active",
+                    payload={"id": 1},
+                )
+                delivery = WebhookDelivery.objects.create(
+                    organization=t.organization,
+                    endpoint=WebhookEndpoint.objects.first(),
+                    event=event,
+                    status=WebhookDelivery.Status.FAILED,
+                    attempts=1,
+                )
+            return delivery.pk
+
     return {
         "membership_id": lambda t, viewer: t.members[Role.PARTICIPANT].pk,
         "notification_id": notification,
@@ -194,6 +238,9 @@ def _object_fillers() -> dict[str, Callable[[Tenant, User], object]]:
         "domain_id": identity_row("ClaimedDomain", domain="{slug}.example"),
         "token_id": identity_row("ScimToken", name="T", prefix="p", token_hash="{slug:0<64}"),
         "group_id": identity_row("ScimGroup", display_name="G"),
+        "prefix": api_key,
+        "endpoint_id": webhook_endpoint,
+        "delivery_id": webhook_delivery,
         **{
             name: from_world(name)
             for name in (

@@ -43,6 +43,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from feedback.models import FeedbackCycle
+from mentorship.events.models import WebhookEndpoint
 from mentorship.models import Membership, Notification, Role
 from pairings.models import Pairing
 from pairings.services.meetings import calendar_feed_token_create
@@ -150,6 +151,9 @@ PLAUSIBLE_BY_NAME = {
     "start_date": ["2026-01-15"],
     "end_date": ["2031-06-02"],
     "manager_email": ["boss@example.com"],
+    "expires_on": ["2099-01-15", "2001-01-01"],
+    # A webhook's URL: a public address needs no DNS (the fence resolves hosts at save).
+    "url": ["https://8.8.8.8/hooks", "https://127.0.0.1/hooks", "http://8.8.4.4/"],
 }
 
 
@@ -464,6 +468,12 @@ def _calendar_feed(tenant: Tenant, world: dict[str, Any]) -> None:
     calendar_feed_token_create(membership=tenant.members[Role.PARTICIPANT])  # the viewer
 
 
+def _webhook_off(tenant: Tenant, world: dict[str, Any]) -> None:
+    """A webhook endpoint that is off, so that its page offers to turn it on."""
+    endpoint_id = isolation._object_fillers()["endpoint_id"](tenant, tenant.participant)
+    WebhookEndpoint.objects.filter(pk=endpoint_id).update(enabled=False)
+
+
 def _single_sign_on(tenant: Tenant, world: dict[str, Any]) -> None:
     """A live SAML configuration (no network needed to start it), so that the page offers to
     test and to turn it off."""
@@ -497,6 +507,7 @@ ROUTE_SETUP: dict[str, Callable[[Tenant, dict[str, Any]], None]] = {
     "program_sponsors": _sponsor,
     "sso_test": _single_sign_on,
     "sso_turn_off": _single_sign_on,
+    "webhook_enable": _webhook_off,
 }
 
 # Keywords whose filler makes the object the viewer's own (a notification is its recipient's).
@@ -507,6 +518,9 @@ VIEWER_OWNED = {"notification_id"}
 WRITES_ON_200 = {
     "calendar_settings": "a POST creates the feed and shows its secret URL this once",
     "provisioning": "a POST creates a SCIM token and shows it this once",
+    "api_keys": "a POST creates an API key and shows it this once",
+    "webhooks": "a POST creates a webhook endpoint and shows its signing secret this once",
+    "webhook_secret_rotate": "a POST makes a new signing secret and shows it this once",
 }
 
 
