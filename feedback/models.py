@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from mentorship.tenancy import TenantModel
@@ -110,9 +111,10 @@ class FeedbackCycle(TenantModel):
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    # Bumped on every save: the API's ?updated_since= reads it (services that write with
+    # Bumped on every save (and set by the database for rows inserted without it: seeds,
+    # old migrations). The API's ?updated_since= reads it (services that write with
     # .update() set it themselves).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
     # Counted once, at closing (see feedback.summaries): a closed survey's figures never change,
     # and dashboards read them without counting every invitation again.
     closed_invited = models.PositiveIntegerField(null=True, blank=True)

@@ -7,11 +7,13 @@ release plan (``feedback.release_plans``), the one path by which answers are sho
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
+from feedback.anonymity import effective_k
 from feedback.models import (
     Concern,
     FeedbackCycle,
@@ -233,3 +235,69 @@ def concern_get(*, concern_id: int) -> Concern:
         return Concern.objects.get(pk=concern_id)
     except Concern.DoesNotExist as exc:
         raise Http404("No such concern") from exc
+
+
+# --- The API --------------------------------------------------------------------------------------
+
+
+def surveys_for_api() -> QuerySet[FeedbackCycle]:
+    """Every survey (feedback cycle) of the organisation, with its template's name, as the API
+    shows them. The release plan itself is not read (it can be large): only the k it was made
+    with, which the response count is then judged by (see :func:`survey_counts`)."""
+    return (
+        FeedbackCycle.objects.select_related("version__template")
+        .defer("release_plan")
+        .annotate(plan_k=F("release_plan__k"))
+    )
+
+
+def surveys_with_plans() -> QuerySet[FeedbackCycle]:
+    """Surveys with their release plans, for their results (``results.cycle_results``)."""
+    return FeedbackCycle.objects.select_related("version", "program")
+
+
+@dataclass(frozen=True)
+class SurveyCounts:
+    invited: int
+    # How many answered; None where the Surveys and results pages withhold it.
+    answered: int | None
+    k: int
+
+
+def _plan_k(cycle: FeedbackCycle) -> int:
+    """The k the survey's stored release plan was made with (0 without one)."""
+    if "plan_k" in cycle.__dict__:  # annotated by surveys_for_api
+        stored = cycle.__dict__["plan_k"]
+    else:
+        stored = (cycle.release_plan or {}).get("k")
+    return int(stored or 0)
+
+
+def survey_counts(*, cycles: list[FeedbackCycle], k: int) -> dict[int, SurveyCounts]:
+    """How many were invited to each survey and, once it is closed, how many answered (None
+    where that would say who did), by the rule of the pages: ``results.answered_shown``, under
+    the k of the survey's results page (its release plan's, when that is stricter than the
+    organisation's k now: a plan is never widened). One grouped query, for the surveys still
+    open or scheduled only; ``cycles`` come from :func:`surveys_for_api`."""
+    counted = {
+        row["cycle_id"]: row
+        for row in SurveyInvitation.objects.filter(
+            cycle__in=[c.pk for c in cycles if c.closed_invited is None]
+        )
+        .values("cycle_id")
+        .annotate(n=Count("id"), n_answered=Count("id", filter=Q(answered=True)))
+        .order_by()
+    }
+    result = {}
+    for c in cycles:
+        row = counted.get(c.pk, {})
+        invited = c.closed_invited if c.closed_invited is not None else row.get("n", 0)
+        answered = c.closed_answered if c.closed_answered is not None else row.get("n_answered", 0)
+        survey_k = max(effective_k(k), _plan_k(c))
+        shown = (
+            answered_shown(cycle=c, invited=invited, answered=answered, k=survey_k)
+            if c.status == FeedbackCycle.Status.CLOSED
+            else None
+        )
+        result[c.pk] = SurveyCounts(invited=invited, answered=shown, k=survey_k)
+    return result

@@ -7,6 +7,7 @@ import hashlib
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from mentorship.tenancy import TenantModel
@@ -105,9 +106,10 @@ class Membership(TenantModel):
     # role comes and goes so a returning sponsor keeps their choice.
     sponsor_digest = models.BooleanField("weekly sponsor digest", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # Bumped on every save: the API's ?updated_since= reads it (services that write with
+    # Bumped on every save (and set by the database for rows inserted without it: seeds,
+    # old migrations). The API's ?updated_since= reads it (services that write with
     # .update() set it themselves).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
     removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

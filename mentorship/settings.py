@@ -429,6 +429,9 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "mentorship.models.Role",
         "PairStatusEnum": "pairings.models.Pairing.Status",
         "SurveyStatusEnum": "feedback.models.FeedbackCycle.Status",
+        "MeetingStatusEnum": "pairings.serializers.MEETING_STATUSES",
+        "ProgramStatusEnum": "programs.models.Program.Status",
+        "ParticipantStatusEnum": "programs.models.Participant.Status",
     },
 }
 # Requests per key; DRF's notation ("600/min", "20000/hour"). Empty: no limit.

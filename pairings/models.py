@@ -64,9 +64,10 @@ class Pairing(TenantModel):
     mentor_accepted_at = models.DateTimeField(null=True, blank=True)
     mentee_accepted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    # Bumped on every save: the API's ?updated_since= reads it (services that write with
+    # Bumped on every save (and set by the database for rows inserted without it: seeds,
+    # old migrations). The API's ?updated_since= reads it (services that write with
     # .update() set it themselves).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
     last_met_at = models.DateTimeField(null=True, blank=True)
     # A no-fault exit request is confidential: it is not a status (the partner would notice its
     # effects), only one field per side, so that both partners can ask and neither request
@@ -207,9 +208,10 @@ class SessionLog(TenantModel):
     shared_notes = models.TextField("notes shared with my partner", blank=True)
     private_notes = models.TextField("private notes (only I see them)", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    # Bumped on every save: the API's ?updated_since= reads it (services that write with
+    # Bumped on every save (and set by the database for rows inserted without it: seeds,
+    # old migrations). The API's ?updated_since= reads it (services that write with
     # .update() set it themselves).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
 
     class Meta:
         ordering = ["-date", "-id"]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -18,7 +18,7 @@ from mentorship.models import Membership, User, hash_token
 from mentorship.tenancy import across_all_organizations, tenant_scope
 from pairings.models import CalendarFeed, MatchRun, Meeting, Pairing, PairingEvent, SessionLog
 from pairings.timezones import zone_named
-from programs.models import LearningObjective, Participant, Program
+from programs.models import LearningObjective, Participant, Program, Topic
 
 LIVE_STATUSES = (Pairing.Status.PROPOSED, Pairing.Status.CONFIRMED, Pairing.Status.ACTIVE)
 # Each partner's confidential exit request, by their side of the pair.
@@ -283,3 +283,56 @@ def calendar_feed_events_across_organizations(*, token: str) -> tuple[Membership
         raise Http404("No such calendar feed")
     with tenant_scope(membership.organization):
         return membership, _feed_meetings(membership)
+
+
+# --- The API -------------------------------------------------------------------------------------
+
+
+def pairs_for_api() -> QuerySet[Pairing]:
+    """Every pair of the organisation with its status history, as the API shows them.
+
+    The history leaves out confidential events (a partner's exit request: even its date would
+    tell) and never reads an event's note; the pair's own exit-request fields are not read."""
+    history = (
+        PairingEvent.objects.filter(confidential=False)
+        .only("id", "organization_id", "pairing_id", "status", "created_at")
+        .order_by("created_at", "id")
+    )
+    return Pairing.objects.only(
+        "id",
+        "organization_id",
+        "program_id",
+        "mentor_id",
+        "mentee_id",
+        "status",
+        "manual",
+        "score",
+        "created_at",
+        "updated_at",
+        "last_met_at",
+    ).prefetch_related(Prefetch("events", queryset=history, to_attr="public_history"))
+
+
+def meetings_for_api() -> QuerySet[Meeting]:
+    """Every meeting of the organisation, as the API shows them (no location: it may be a
+    video link that lets anyone in)."""
+    return Meeting.objects.only(
+        "id",
+        "organization_id",
+        "pairing_id",
+        "starts_at",
+        "duration_minutes",
+        "sequence",
+        "cancelled_at",
+        "cancelled_by_side",
+        "created_at",
+        "updated_at",
+    )
+
+
+def session_logs_for_api() -> QuerySet[SessionLog]:
+    """Every session log of the organisation with its topics' ids: the date, the minutes and
+    the topics only. The notes and what each side taught or learned are not even read."""
+    return SessionLog.objects.only(
+        "id", "organization_id", "pairing_id", "author_id", "meeting_id", "date", "minutes"
+    ).prefetch_related(Prefetch("topics", queryset=Topic.objects.only("id").order_by("id")))

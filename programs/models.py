@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Now
 from django.db.models.functions import Lower
 from django.utils import timezone as dj_timezone
 
@@ -16,9 +17,10 @@ class Topic(TenantModel):
 
     name = models.CharField(max_length=80)
     created_at = models.DateTimeField(default=dj_timezone.now)
-    # Bumped on every save: the API's ?updated_since= reads it (services that write with
+    # Bumped on every save (and set by the database for rows inserted without it: seeds,
+    # old migrations). The API's ?updated_since= reads it (services that write with
     # .update() set it themselves).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -93,9 +95,10 @@ class Program(TenantModel):
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="programs")
     created_at = models.DateTimeField(default=dj_timezone.now)
-    # Bumped on every save: the API's ?updated_since= reads it (services that write with
+    # Bumped on every save (and set by the database for rows inserted without it: seeds,
+    # old migrations). The API's ?updated_since= reads it (services that write with
     # .update() set it themselves).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
     archived_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -168,9 +171,10 @@ class Participant(TenantModel):
     )
     matched = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=dj_timezone.now)
-    # Bumped on every save: the API's ?updated_since= reads it (services that write with
+    # Bumped on every save (and set by the database for rows inserted without it: seeds,
+    # old migrations). The API's ?updated_since= reads it (services that write with
     # .update() set it themselves).
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
     status_changed_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:

@@ -11,6 +11,8 @@ from django.utils import timezone
 from feedback import selectors
 from feedback.models import FeedbackCycle, SurveyInvitation
 from feedback.services.templates import templates_ensure_builtin
+from feedback.services.webhooks import survey_emit
+from mentorship.events.models import EventType
 from pairings.models import Pairing
 from programs.models import Participant
 
@@ -31,6 +33,7 @@ def after_session_invitation(
     cycle = selectors.on_demand_cycle_open(
         program=participant.program, template=template, since=now - timedelta(days=7)
     )
+    opened = cycle is None
     with transaction.atomic():
         if cycle is None:
             cycle = FeedbackCycle.objects.create(
@@ -53,4 +56,11 @@ def after_session_invitation(
             # Marked sent and reminded: offered on the page, never emailed or chased.
             defaults={"sent_at": now, "reminded_at": now},
         )
+        if opened:
+            # Opened on the spot rather than by the dispatcher: the same event all the same.
+            survey_emit(
+                organization=participant.organization,
+                event_type=EventType.SURVEY_OPENED,
+                cycle_id=cycle.pk,
+            )
     return None if invitation.answered else invitation

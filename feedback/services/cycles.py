@@ -16,8 +16,10 @@ from django.utils import timezone
 from feedback import selectors
 from feedback.models import FeedbackCycle, SurveyInvitation, SurveyTemplate
 from feedback.services.responses import materialize_pending
+from feedback.services.webhooks import survey_emit
 from feedback.summaries import summarize_cycles
 from mentorship import services as kernel
+from mentorship.events.models import EventType
 from mentorship.models import Organization
 from mentorship.web import tenant_url
 from programs.models import Program
@@ -31,7 +33,7 @@ def cycle_create_for_closed_program(
     if existing is not None:
         FeedbackCycle.objects.filter(
             pk=existing.pk, status=FeedbackCycle.Status.SCHEDULED, opens_at__gt=opens_at
-        ).update(opens_at=opens_at)
+        ).update(opens_at=opens_at, updated_at=timezone.now())
         existing.refresh_from_db()
         return existing
     return FeedbackCycle.objects.create(
@@ -175,10 +177,13 @@ def _cycle_pass(
         with transaction.atomic():
             if not FeedbackCycle.objects.filter(
                 pk=cycle.pk, status=FeedbackCycle.Status.SCHEDULED
-            ).update(status=FeedbackCycle.Status.OPEN, opened_at=now):
+            ).update(status=FeedbackCycle.Status.OPEN, opened_at=now, updated_at=timezone.now()):
                 return  # another pass opened it
             cycle.status, cycle.opened_at = FeedbackCycle.Status.OPEN, now
             _invite_audience(cycle=cycle, organization=organization)
+            survey_emit(
+                organization=organization, event_type=EventType.SURVEY_OPENED, cycle_id=cycle.pk
+            )
             counts["opened"] += 1
     if cycle.status != FeedbackCycle.Status.OPEN:
         return
@@ -192,7 +197,7 @@ def _cycle_pass(
     if closing:
         with transaction.atomic():
             if FeedbackCycle.objects.filter(pk=cycle.pk, status=FeedbackCycle.Status.OPEN).update(
-                status=FeedbackCycle.Status.CLOSED, closed_at=now
+                status=FeedbackCycle.Status.CLOSED, closed_at=now, updated_at=timezone.now()
             ):
                 cycle.status, cycle.closed_at = FeedbackCycle.Status.CLOSED, now
                 materialize_pending(cycle=cycle)
@@ -202,6 +207,13 @@ def _cycle_pass(
                 # a late click on the link then says "This survey has closed." to anyone.
                 forget = {"answered": False} if cycle.anonymous else {}
                 cycle.invitations.update(sent_at=None, reminded_at=None, **forget)
+                # Once the counts and the release plan are fixed: the event says what the
+                # API says of the closed survey.
+                survey_emit(
+                    organization=organization,
+                    event_type=EventType.SURVEY_CLOSED,
+                    cycle_id=cycle.pk,
+                )
                 counts["closed"] += 1
                 _schedule_next_round(cycle)
         return

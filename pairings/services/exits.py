@@ -25,6 +25,8 @@ def pairing_request_exit(*, pairing: Pairing, membership: Membership, note: str 
         raise ValidationError("Only the two partners can ask to end the pairing.")
     field = EXIT_FIELDS[side]
     with transaction.atomic():
+        # Not updated_at, and no webhook event: nothing the API shows changes, and a pair
+        # "updated" with no visible change would tell an API client that someone asked to leave.
         claimed = Pairing.objects.filter(
             pk=pairing.pk, status__in=LIVE_STATUSES, **{f"{field}__isnull": True}
         ).update(**{field: timezone.now()})

@@ -11,15 +11,19 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from mentorship import services as kernel
+from mentorship.events.models import EventType
 from mentorship.models import AuditEvent, User
 from mentorship.web import tenant_url
 from pairings import matching, selectors
 from pairings.match_computation import matching_input, participant_names
 from pairings.models import MatchRun, Pairing, PairingEvent
+from pairings.services.webhooks import pairs_emit
 from pairings.tasks import compute_match_run
 from programs.models import Participant, Program
+from programs.services.webhooks import participants_emit
 from programs.tallies import tally_track
 
 
@@ -211,14 +215,31 @@ def match_run_publish(*, run: MatchRun, actor: User) -> list[Pairing]:
             PairingEvent(organization=program.organization, pairing=p, status=p.status, actor=actor)
             for p in pairings
         )
-        Participant.objects.filter(
-            pk__in=[p.mentor_id for p in pairings] + [p.mentee_id for p in pairings]
-        ).update(matched=True)
+        newly_matched = list(
+            Participant.objects.filter(
+                pk__in=[p.mentor_id for p in pairings] + [p.mentee_id for p in pairings],
+                matched=False,
+            ).values_list("pk", flat=True)
+        )
+        Participant.objects.filter(pk__in=newly_matched).update(
+            matched=True, updated_at=timezone.now()
+        )
+        # "matched" is part of what the API shows of a participant.
+        participants_emit(
+            organization=program.organization,
+            event_type=EventType.PARTICIPANT_UPDATED,
+            participant_ids=newly_matched,
+        )
         kernel.audit_record(
             organization=program.organization,
             action=AuditEvent.Action.PAIRINGS_PUBLISHED,
             summary=f"{len(pairings)} pairs published in {program.name}",
             actor=actor,
+        )
+        pairs_emit(
+            organization=program.organization,
+            event_type=EventType.PAIRING_PROPOSED,
+            pairing_ids=[p.pk for p in pairings],
         )
         for pairing in pairings:
             junior = pairing.mentor.membership

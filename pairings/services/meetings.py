@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from mentorship.events.models import EventType
 from mentorship.models import Membership, Notification, User, hash_token
 from pairings import activity, reminders
 from pairings.calendars import meeting_page_url
@@ -29,6 +30,7 @@ from pairings.selectors import (
     meeting_schedule_problem,
     partners_with_accounts,
 )
+from pairings.services.webhooks import meeting_emit
 from pairings.tasks import send_meeting_invitation
 from pairings.timezones import when_in, zone_named
 
@@ -131,6 +133,11 @@ def meeting_schedule(
         )
         reminders.quiet_check_rearm(pairing=pairing, after_meeting_at=meeting.starts_at)
         _announce(meeting=meeting, actor=actor, method="REQUEST", verb="scheduled")
+        meeting_emit(
+            organization=pairing.organization,
+            event_type=EventType.MEETING_SCHEDULED,
+            meeting_id=meeting.pk,
+        )
     return meeting
 
 
@@ -169,6 +176,11 @@ def meeting_reschedule(
         )
         reminders.quiet_check_rearm(pairing=pairing, after_meeting_at=meeting.starts_at)
         _announce(meeting=meeting, actor=actor, method="REQUEST", verb="moved")
+        meeting_emit(
+            organization=pairing.organization,
+            event_type=EventType.MEETING_RESCHEDULED,
+            meeting_id=meeting.pk,
+        )
     return meeting
 
 
@@ -202,6 +214,11 @@ def meeting_cancel(*, meeting: Meeting, actor: User) -> Meeting:
         )
         activity.record_cancellation(meeting=meeting)
         _announce(meeting=meeting, actor=actor, method="CANCEL", verb="cancelled")
+        meeting_emit(
+            organization=meeting.pairing.organization,
+            event_type=EventType.MEETING_CANCELLED,
+            meeting_id=meeting.pk,
+        )
     return meeting
 
 
@@ -249,6 +266,11 @@ def meetings_cancel_upcoming(*, pairing: Pairing, actor: User) -> int:
                 continue
             meeting.refresh_from_db()
             activity.record_cancellation(meeting=meeting)
+            meeting_emit(
+                organization=pairing.organization,
+                event_type=EventType.MEETING_CANCELLED,
+                meeting_id=meeting.pk,
+            )
         _announce(meeting=meeting, actor=actor, method="CANCEL", verb="cancelled")
         cancelled += 1
     return cancelled

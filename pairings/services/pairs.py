@@ -14,12 +14,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from mentorship import services as kernel
+from mentorship.events.models import EventType
 from mentorship.models import AuditEvent, Membership, User
 from mentorship.web import tenant_url
 from pairings.models import Pairing, PairingEvent
 from pairings.selectors import LIVE_STATUSES
 from pairings.services.meetings import meetings_cancel_upcoming
+from pairings.services.webhooks import pairs_emit
 from programs.models import Participant
+from programs.services.webhooks import participants_emit
 from programs.tallies import tally_track
 
 
@@ -39,9 +42,14 @@ def event_record(
 
 def _set_status(pairing: Pairing, status: str, actor: User | None, **kwargs: Any) -> Pairing:
     pairing.status = status
-    pairing.save(update_fields=["status"])
+    # updated_at too: with update_fields, auto_now saves only if named (?updated_since= reads it).
+    pairing.save(update_fields=["status", "updated_at"])
     event_record(pairing, actor, **kwargs)
     return pairing
+
+
+def _emit(pairing: Pairing, event_type: EventType) -> None:
+    pairs_emit(organization=pairing.organization, event_type=event_type, pairing_ids=[pairing.pk])
 
 
 def _activate_if_ready(pairing: Pairing, actor: User) -> Pairing:
@@ -50,11 +58,12 @@ def _activate_if_ready(pairing: Pairing, actor: User) -> Pairing:
     pairing.refresh_from_db(fields=["status", "mentor_accepted_at", "mentee_accepted_at"])
     if pairing.mentor_accepted_at and pairing.mentee_accepted_at:
         moved = Pairing.objects.filter(pk=pairing.pk, status=Pairing.Status.CONFIRMED).update(
-            status=Pairing.Status.ACTIVE
+            status=Pairing.Status.ACTIVE, updated_at=timezone.now()
         )
         if moved:
             pairing.status = Pairing.Status.ACTIVE
             event_record(pairing, actor)
+            _emit(pairing, EventType.PAIRING_ACTIVE)
     return pairing
 
 
@@ -65,7 +74,7 @@ def pairing_confirm(*, pairing: Pairing, membership: Membership, confirm: bool) 
     with tally_track([pairing.mentor_id, pairing.mentee_id]):
         new = Pairing.Status.CONFIRMED if confirm else Pairing.Status.DECLINED
         moved = Pairing.objects.filter(pk=pairing.pk, status=Pairing.Status.PROPOSED).update(
-            status=new
+            status=new, updated_at=timezone.now()
         )
         if not moved:
             raise ValidationError("This pairing is not waiting for confirmation.")
@@ -74,6 +83,8 @@ def pairing_confirm(*, pairing: Pairing, membership: Membership, confirm: bool) 
         partner = pairing.mentor.membership
         if not confirm:
             _release(pairing)
+        # A declined pair will not go ahead: for receivers it has ended (its status says how).
+        _emit(pairing, EventType.PAIRING_CONFIRMED if confirm else EventType.PAIRING_ENDED)
         if partner is not None and partner.is_active:
             kernel.notification_send(
                 organization=pairing.organization,
@@ -108,7 +119,7 @@ def pairing_accept_agreement(*, pairing: Pairing, membership: Membership) -> Pai
             pk=pairing.pk,
             status__in=(Pairing.Status.PROPOSED, Pairing.Status.CONFIRMED),
             **{f"{field}__isnull": True},
-        ).update(**{field: timezone.now()})
+        ).update(**{field: timezone.now(), "updated_at": timezone.now()})
         pairing.refresh_from_db(fields=["status", "mentor_accepted_at", "mentee_accepted_at"])
         if not getattr(pairing, field):
             raise ValidationError("The agreement is accepted before the pairing starts.")
@@ -117,6 +128,7 @@ def pairing_accept_agreement(*, pairing: Pairing, membership: Membership) -> Pai
 
 def _release(pairing: Pairing) -> None:
     """The two people are free for matching again unless they have other live pairs."""
+    released = []
     for participant_id in (pairing.mentor_id, pairing.mentee_id):
         still = (
             Pairing.objects.filter(status__in=LIVE_STATUSES)
@@ -125,8 +137,16 @@ def _release(pairing: Pairing) -> None:
             .filter(Q(mentor_id=participant_id) | Q(mentee_id=participant_id))
             .exists()
         )
-        if not still:
-            Participant.objects.filter(pk=participant_id).update(matched=False)
+        if not still and Participant.objects.filter(pk=participant_id, matched=True).update(
+            matched=False, updated_at=timezone.now()
+        ):
+            released.append(participant_id)
+    # "matched" is part of what the API shows of a participant.
+    participants_emit(
+        organization=pairing.organization,
+        event_type=EventType.PARTICIPANT_UPDATED,
+        participant_ids=released,
+    )
 
 
 def pairing_dissolve(*, pairing: Pairing, actor: User, note: str = "") -> Pairing:
@@ -135,6 +155,7 @@ def pairing_dissolve(*, pairing: Pairing, actor: User, note: str = "") -> Pairin
     with tally_track([pairing.mentor_id, pairing.mentee_id]):
         _release(pairing)
         _set_status(pairing, Pairing.Status.DISSOLVED, actor, note=note[:500])
+        _emit(pairing, EventType.PAIRING_ENDED)
         meetings_cancel_upcoming(pairing=pairing, actor=actor)
         for person in (pairing.mentor, pairing.mentee):
             if person.membership is not None and person.membership.is_active:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from pairings import activity, reminders
 from pairings.models import Pairing, SessionLog
+from pairings.services.webhooks import session_logged_emit
 from pairings.timezones import zone_named
 from programs.models import Participant
 from programs.tallies import tally_track
@@ -77,6 +78,7 @@ def session_log_create(
             objective.save(update_fields=["progress", "updated_at"])
         met = datetime.combine(date, time(12), tzinfo=UTC)
         if pairing.last_met_at is None or pairing.last_met_at < met:
-            Pairing.objects.filter(pk=pairing.pk).update(last_met_at=met)
+            Pairing.objects.filter(pk=pairing.pk).update(last_met_at=met, updated_at=timezone.now())
             reminders.quiet_check_rearm(pairing=pairing, after_meeting_at=met)
+        session_logged_emit(organization=pairing.organization, log_id=log.pk)
     return log

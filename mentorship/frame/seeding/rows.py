@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, models
+from django.utils import timezone
 
 CHUNK = 20_000  # rows per COPY statement
 UUID_BATCH = 4096
@@ -98,7 +99,7 @@ class Writer:
             return self.sinks[(model, columns)]
         names = tuple(columns.split())
         defaults = {
-            f.attname: f.get_default()
+            f.attname: _default(f)
             for f in model._meta.concrete_fields
             if f.attname not in names and not f.primary_key
         }
@@ -149,6 +150,14 @@ class Writer:
                 f"COPY {table} ({columns}) FROM STDIN", io.StringIO("\n".join(lines) + "\n")
             )
         self.seconds += time.perf_counter() - started
+
+
+def _default(field: models.Field) -> Any:
+    """What a column left out gets: its default; "now" for an ``auto_now`` timestamp, which has
+    none (the seed writes rows directly, so ``save()`` never sets it)."""
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return timezone.now()
+    return field.get_default()
 
 
 class Sink:
