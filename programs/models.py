@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Now
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Now
 from django.utils import timezone as dj_timezone
 
 from mentorship.models import Membership

@@ -4,14 +4,21 @@ the services only enqueue those tasks, so the chain runs one way: services → t
 Reliability, step by step:
 
 - **Claim** (:func:`claim`): a compare-and-set update that must change one row: the delivery is
-  pending, due, its endpoint enabled, and no live claim holds it. It sets ``claimed_until`` and
+  pending, due, has attempts left, and no live claim holds it. It sets ``claimed_until`` and
   moves ``next_attempt_at`` to the same time, and counts the attempt. A duplicate wake-up finds
   the claim and stops; a worker killed mid-send leaves a claim that lapses after
-  ``CLAIM_DURATION``, when the dispatcher finds the delivery due again (so a killed attempt
-  counts too: an event that kills workers cannot be retried for ever).
-- **Send** (:func:`send`): through the fenced session (``mentorship.events.fence``), a
-  ``TIMEOUT_SECONDS`` limit, redirects not followed (a 3xx is a failure: a public URL may
-  redirect inwards), the answer's first bytes kept.
+  ``CLAIM_DURATION``, when the dispatcher finds the delivery due again. A killed attempt counts
+  too, and a delivery found due with its ``MAX_ATTEMPTS`` used up has failed: an event that
+  kills workers (or crashes the settling) cannot be retried for ever. The update's conditions
+  are on the row's own columns only: with a join (the endpoint's ``enabled``) Django writes
+  ``WHERE id IN (SELECT …)``, which PostgreSQL does not re-check after waiting for a
+  concurrent claim's row lock, and two workers would both win. The endpoint is read before.
+- **Send** (:func:`send`): through the fenced session (``mentorship.events.fence``), within
+  ``TIMEOUT_SECONDS`` for the whole exchange (DNS, connect, TLS, status line, headers, body:
+  ``fence.time_budget``), redirects not followed (a 3xx is a failure: a public URL may redirect
+  inwards), the answer's first bytes kept. Whatever bytes the receiver answers, the attempt
+  gives an outcome: a 2xx whose body cannot be read (cut short, stalled, in an unknown
+  charset) is still delivered, the receiver having acknowledged it.
 - **Settle** (:func:`settle`): only under the claim it took, so a worker that overran its claim
   cannot overwrite the outcome of the one that took over. 2xx is delivered; anything else is
   retried after ``SCHEDULE`` (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, each ±10 % so that a burst of
@@ -41,13 +48,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import requests
+import urllib3.exceptions
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from mentorship import services as kernel
 from mentorship.events import formats
-from mentorship.events.fence import AddressRefused, endpoint_url_problem
+from mentorship.events.fence import AddressRefused, Budget, endpoint_url_problem, time_budget
 from mentorship.events.models import WebhookDelivery, WebhookEndpoint
 from mentorship.models import AuditEvent
 from mentorship.web import tenant_url
@@ -65,11 +73,14 @@ SCHEDULE = (
 MAX_ATTEMPTS = len(SCHEDULE) + 1
 JITTER = 0.1
 TIMEOUT_SECONDS = 15
-# Longer than the slowest attempt can take (connect, answer and body each within the timeout).
+# Longer than the slowest attempt can take (all of it within TIMEOUT_SECONDS).
 CLAIM_DURATION = timedelta(minutes=2)
 RESPONSE_EXCERPT_CHARS = 1000
 RESPONSE_READ_BYTES = 4 * RESPONSE_EXCERPT_CHARS
 DISABLE_AFTER_FAILED_DELIVERIES = 3
+# How long the dispatcher leaves a delivery it enqueued to the worker that task reaches it: a
+# lost task (a broker restart without persistence) delays its deliveries this much at most.
+DISPATCH_LEASE = timedelta(minutes=10)
 # A retry due sooner than this is woken by its own delayed task; later ones by the dispatcher
 # (which runs every minute): no long ETA tasks sit in the broker.
 SHORT_RETRY = timedelta(seconds=30)
@@ -102,21 +113,70 @@ class Result:
 
 
 def claim(*, delivery_id: int, now: datetime) -> datetime | None:
-    """Take the attempt of a due delivery; the claim's expiry, or None when it is not ours."""
+    """Take the attempt of a due delivery; the claim's expiry, or None when it is not ours.
+
+    A delivery found due with no attempt left is marked failed here (see the module's
+    docstring)."""
+    row = (
+        WebhookDelivery.objects.filter(pk=delivery_id, status=PENDING, next_attempt_at__lte=now)
+        .filter(_unclaimed(now))
+        .values_list("attempts", "endpoint__enabled")
+        .first()
+    )
+    if row is None:
+        return None
+    attempts, enabled = row
+    if not enabled:
+        # Turned off as the event was written: it waits (never parked from here, which could
+        # race with turning the endpoint on and leave it parked while on).
+        return None
+    if attempts >= MAX_ATTEMPTS:
+        _give_up(delivery_id=delivery_id, now=now)
+        return None
     until = now + CLAIM_DURATION
+    # Only the row's own columns, so that PostgreSQL re-checks all of them after waiting.
     claimed = (
         WebhookDelivery.objects.filter(
-            pk=delivery_id, status=PENDING, next_attempt_at__lte=now, endpoint__enabled=True
+            pk=delivery_id, status=PENDING, next_attempt_at__lte=now, attempts__lt=MAX_ATTEMPTS
         )
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .filter(_unclaimed(now))
         .update(
             claimed_until=until,
             next_attempt_at=until,
+            dispatched_until=None,  # a worker reached it: the dispatcher's lease is done
             attempts=F("attempts") + 1,
             last_attempt_at=now,
         )
     )
     return until if claimed == 1 else None
+
+
+def _unclaimed(now: datetime) -> Q:
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+
+
+def _give_up(*, delivery_id: int, now: datetime) -> None:
+    """Fail a delivery whose attempts are used up but none of which settled (each crashed the
+    worker, or was killed), and count it against its endpoint like any other failure."""
+    failed = (
+        WebhookDelivery.objects.filter(
+            pk=delivery_id, status=PENDING, next_attempt_at__lte=now, attempts__gte=MAX_ATTEMPTS
+        )
+        .filter(_unclaimed(now))
+        .update(
+            status=WebhookDelivery.Status.FAILED,
+            next_attempt_at=None,
+            claimed_until=None,
+            dispatched_until=None,
+            last_error=f"Given up: none of its {MAX_ATTEMPTS} attempts finished",
+        )
+    )
+    if failed:
+        delivery = WebhookDelivery.objects.select_related("endpoint__organization").get(
+            pk=delivery_id
+        )
+        logger.error("Webhook delivery %s failed: no attempt finished", delivery_id)
+        _count_failed_delivery(delivery.endpoint)
 
 
 def deliver(*, delivery_id: int, session: requests.Session) -> Result:
@@ -135,44 +195,46 @@ def deliver(*, delivery_id: int, session: requests.Session) -> Result:
 
 def send(delivery: WebhookDelivery, *, session: requests.Session, now: datetime) -> Outcome:
     endpoint = delivery.endpoint
-    problem = endpoint_url_problem(endpoint.url)
-    if problem is not None:
-        return Outcome(error=f"Not sent: {problem}")
-    try:
-        body, headers = formats.request_for(
-            endpoint, delivery.event, organization_name=delivery.organization.name, now=now
-        )
-    except ValueError as exc:  # a secret no configured key decrypts
-        return Outcome(error=f"Not sent: {exc}")
     started = time.monotonic()
-    try:
-        response = session.post(
-            endpoint.url,
-            data=body,
-            headers=headers,
-            timeout=TIMEOUT_SECONDS,
-            allow_redirects=False,
-            stream=True,
-        )
+    with time_budget(TIMEOUT_SECONDS) as budget:
+        problem = endpoint_url_problem(endpoint.url)  # its DNS lookup is in the budget too
+        if problem is not None:
+            return Outcome(error=f"Not sent: {problem}", duration_ms=_ms_since(started))
         try:
-            excerpt = _read_excerpt(response, deadline=started + TIMEOUT_SECONDS)
+            body, headers = formats.request_for(
+                endpoint, delivery.event, organization_name=delivery.organization.name, now=now
+            )
+        except ValueError as exc:  # a secret no configured key decrypts
+            return Outcome(error=f"Not sent: {exc}")
+        try:
+            response = session.post(
+                endpoint.url,
+                data=body,
+                headers=headers,
+                # Per socket read, and never past the budget's end (its watchdog ends the rest).
+                timeout=max(budget.remaining(), 0.001),
+                allow_redirects=False,
+                stream=True,
+            )
+        except AddressRefused as exc:
+            return Outcome(error=str(exc), duration_ms=_ms_since(started))
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            return Outcome(error=_failure(exc, budget), duration_ms=_ms_since(started))
+        try:
+            if budget.expired:
+                # The watchdog cut the status line or headers short: what was parsed of them
+                # is not the receiver's answer.
+                error = f"No answer within {TIMEOUT_SECONDS} seconds"
+                return Outcome(error=error, duration_ms=_ms_since(started))
+            excerpt, unread = _read_excerpt(response, budget=budget)
         finally:
             response.close()
-    except AddressRefused as exc:
-        return Outcome(error=str(exc), duration_ms=_ms_since(started))
-    except requests.Timeout:
-        error = f"No answer within {TIMEOUT_SECONDS} seconds"
-        return Outcome(error=error, duration_ms=_ms_since(started))
-    except requests.exceptions.SSLError:
-        error = "The TLS handshake failed (is the certificate valid for this host?)"
-        return Outcome(error=error, duration_ms=_ms_since(started))
-    except requests.RequestException as exc:
-        error = f"Could not connect ({type(exc).__name__})"
-        return Outcome(error=error, duration_ms=_ms_since(started))
     code = response.status_code
     common = {"status_code": code, "duration_ms": _ms_since(started), "excerpt": excerpt}
     if 200 <= code < 300:
-        return Outcome(delivered=True, **common)
+        # Acknowledged: a body that could not be read is noted, and changes nothing.
+        note = f"Answered {code}; its body could not be read ({unread})" if unread else ""
+        return Outcome(delivered=True, error=note, **common)
     if 300 <= code < 400:
         location = response.headers.get("location", "")[:200]
         return Outcome(error=f"Redirected to {location or 'elsewhere'} (not followed)", **common)
@@ -182,25 +244,54 @@ def send(delivery: WebhookDelivery, *, session: requests.Session, now: datetime)
     return Outcome(error=f"Answered {code}", retry_after=retry_after, **common)
 
 
+def _failure(exc: BaseException, budget: Budget) -> str:
+    """What went wrong before an answer came, in words for the delivery log."""
+    if budget.expired or isinstance(
+        exc, requests.Timeout | urllib3.exceptions.TimeoutError | TimeoutError
+    ):
+        return f"No answer within {TIMEOUT_SECONDS} seconds"
+    if isinstance(exc, requests.exceptions.SSLError | urllib3.exceptions.SSLError):
+        return "The TLS handshake failed (is the certificate valid for this host?)"
+    if isinstance(exc, requests.ConnectionError | urllib3.exceptions.NewConnectionError):
+        return f"Could not connect ({type(exc).__name__})"
+    return f"The answer could not be read ({type(exc).__name__})"
+
+
 def _ms_since(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
-def _read_excerpt(response: requests.Response, *, deadline: float) -> str:
-    """The start of the answer, read within the deadline: a receiver sending a byte every few
-    seconds would otherwise hold the worker for as long as it liked (each read has its own
-    timeout)."""
+def _read_excerpt(response: requests.Response, *, budget: Budget) -> tuple[str, str]:
+    """The start of the answer, read within the budget, and why the rest could not be read
+    ("" when nothing went wrong). A receiver controls these bytes: a body cut short, one that
+    stalls, an undecodable encoding or charset each end the reading, never the attempt."""
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.raw.stream(1024, decode_content=True):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= RESPONSE_READ_BYTES:
-            break
-        if time.monotonic() > deadline:
-            raise requests.Timeout("the answer took too long")
-    text = b"".join(chunks).decode(response.encoding or "utf-8", errors="replace")
-    return text[:RESPONSE_EXCERPT_CHARS]
+    unread = ""
+    try:
+        for chunk in response.raw.stream(1024, decode_content=True):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= RESPONSE_READ_BYTES:
+                break
+            if budget.expired:
+                unread = f"not all of it came within {TIMEOUT_SECONDS} seconds"
+                break
+    except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
+        if budget.expired or isinstance(exc, urllib3.exceptions.TimeoutError | TimeoutError):
+            unread = f"not all of it came within {TIMEOUT_SECONDS} seconds"
+        else:
+            unread = f"{type(exc).__name__}"
+    return _decode(b"".join(chunks), response.encoding)[:RESPONSE_EXCERPT_CHARS], unread
+
+
+def _decode(raw: bytes, encoding: str | None) -> str:
+    """``raw`` as text in the charset the receiver named, or UTF-8 when that is no text
+    encoding Python knows ("x-hostile", "rot13", "idna" with replacement…)."""
+    try:
+        return raw.decode(encoding or "utf-8", errors="replace")
+    except (LookupError, UnicodeError, TypeError, ValueError):
+        return raw.decode("utf-8", errors="replace")
 
 
 def parse_retry_after(value: str | None, *, now: datetime) -> timedelta | None:
@@ -237,8 +328,10 @@ def settle(
         "claimed_until": None,
         "last_status_code": outcome.status_code,
         "last_duration_ms": outcome.duration_ms,
-        "last_error": outcome.error[:300],
-        "response_excerpt": outcome.excerpt,
+        # PostgreSQL's text cannot hold NUL: one in a receiver's answer would fail the update,
+        # and the acknowledged delivery would be sent again after its claim lapsed.
+        "last_error": _storable(outcome.error)[:300],
+        "response_excerpt": _storable(outcome.excerpt),
     }
     if outcome.delivered:
         fields.update(status=WebhookDelivery.Status.DELIVERED, delivered_at=now)
@@ -270,6 +363,10 @@ def settle(
         park_pending(endpoint=endpoint)
         retry_in = None
     return retry_in
+
+
+def _storable(text: str) -> str:
+    return text.replace("\x00", "")
 
 
 def _count_failed_delivery(endpoint: WebhookEndpoint) -> None:
@@ -328,7 +425,7 @@ def park_pending(*, endpoint: WebhookEndpoint) -> int:
     """Take a disabled endpoint's pending deliveries off the dispatcher's index (a live claim
     stays: its attempt settles under it, then parks too)."""
     return WebhookDelivery.objects.filter(endpoint=endpoint, status=PENDING).update(
-        next_attempt_at=None
+        next_attempt_at=None, dispatched_until=None
     )
 
 
@@ -336,4 +433,19 @@ def resume_parked(*, endpoint: WebhookEndpoint) -> int:
     """Make an enabled endpoint's parked deliveries due now; returns how many."""
     return WebhookDelivery.objects.filter(
         endpoint=endpoint, status=PENDING, next_attempt_at__isnull=True
-    ).update(next_attempt_at=timezone.now())
+    ).update(next_attempt_at=timezone.now(), dispatched_until=None)
+
+
+def lease_for_dispatch(*, delivery_ids: list[int], now: datetime) -> None:
+    """Mark deliveries the dispatcher is enqueueing, so that its next passes leave them alone
+    until a worker claims them (the claim ends the lease) or ``DISPATCH_LEASE`` runs out (the
+    task was lost: they are enqueued again). Without it, a backlog bigger than the workers
+    drain in a minute would be enqueued again every minute."""
+    WebhookDelivery.objects.filter(pk__in=delivery_ids, status=PENDING).update(
+        dispatched_until=now + DISPATCH_LEASE
+    )
+
+
+def release_dispatch_lease(*, delivery_ids: list[int]) -> None:
+    """Undo :func:`lease_for_dispatch` for deliveries that could not be enqueued after all."""
+    WebhookDelivery.objects.filter(pk__in=delivery_ids).update(dispatched_until=None)

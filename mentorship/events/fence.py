@@ -15,23 +15,40 @@ Three checks, from cheapest to strongest:
 loopback and private addresses. Link-local addresses (169.254.0.0/16, where clouds serve
 instance metadata and credentials), the known metadata addresses elsewhere, multicast,
 unspecified and reserved addresses stay refused whatever the setting: nobody's receiver lives
-there.
+there. IPv6 addresses that carry an IPv4 one (IPv4-mapped, 6to4, Teredo) are judged by it too.
+
+Time: a send runs inside :func:`time_budget`, which bounds everything the fenced session does,
+DNS included. ``timeout=`` in requests is per socket read, so a receiver dripping a byte at a
+time could hold a worker for ever; the budget's watchdog shuts the connection's socket down at
+the deadline, whatever step the exchange is at (name lookup, connect, TLS, status line,
+headers, body). Name lookups run in a helper thread waited on for the time left, as
+``getaddrinfo`` itself takes no timeout.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import threading
+import time
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import idna
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import LocationParseError
-from urllib3.util import parse_url
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    LocationParseError,
+    NameResolutionError,
+    NewConnectionError,
+)
+from urllib3.util import connection, parse_url
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -42,10 +59,127 @@ METADATA_ADDRESSES = frozenset(
 )
 
 
+# A name lookup that takes longer than this is given up (at save, and at send when the attempt
+# has more time left than this).
+DNS_TIMEOUT_SECONDS = 5.0
+
+
 class AddressRefused(Exception):
     """The connection reached, or would reach, an address webhooks may not go to.
 
     Not an ``OSError``: urllib3 and requests let it through unwrapped, with its message."""
+
+
+class LookupTimedOut(TimeoutError):
+    """No DNS answer within the time allowed."""
+
+
+class _BadHostName(ValueError):
+    """A host name that is not a valid (internationalised) domain name."""
+
+
+class Budget:
+    """The time one attempt may take, over all its steps (see the module's docstring).
+
+    Sockets the fenced connections use while the budget is active are registered with it; at
+    the deadline its watchdog shuts them down, which ends any read or write under way on them
+    (a shutdown, not a close: the socket stays valid for the thread using it)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self._sockets: list[socket.socket] = []
+        self._expired = threading.Event()
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    @property
+    def expired(self) -> bool:
+        return self._expired.is_set() or time.monotonic() >= self.deadline
+
+    def remaining(self) -> float:
+        return max(self.deadline - time.monotonic(), 0.0)
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            if sock not in self._sockets:
+                self._sockets.append(sock)
+            late = self._expired.is_set()
+        if late:
+            _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self._expired.set()
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    # The base class's shutdown, also for a TLS socket: ssl.SSLSocket.shutdown would drop its
+    # TLS state under the thread reading from it.
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+_active = threading.local()
+
+
+def _budget() -> Budget | None:
+    return getattr(_active, "budget", None)
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float) -> Iterator[Budget]:
+    """Bound what the fenced sessions do in this thread, in the block, to ``seconds`` overall."""
+    budget = Budget(seconds)
+    previous = _budget()
+    _active.budget = budget
+    budget.start()
+    try:
+        yield budget
+    finally:
+        budget.stop()
+        _active.budget = previous
+
+
+def _lookup_timeout() -> float:
+    budget = _budget()
+    return DNS_TIMEOUT_SECONDS if budget is None else min(DNS_TIMEOUT_SECONDS, budget.remaining())
+
+
+def _getaddrinfo(host: str, port: int) -> list[tuple[Any, ...]]:
+    """``socket.getaddrinfo`` for TCP, given up after the time allowed (``LookupTimedOut``).
+
+    The lookup runs in a daemon thread: when it is given up, that thread ends by itself once
+    the resolver's own timeouts run out, and nobody waits for it."""
+    timeout = _lookup_timeout()
+    found: list[list[tuple[Any, ...]] | BaseException] = []
+    done = threading.Event()
+
+    def look_up() -> None:
+        try:
+            found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except BaseException as exc:  # handed to the waiting thread, which raises it
+            found.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=look_up, name="webhook-dns", daemon=True).start()
+    if not done.wait(timeout) or not found:
+        raise LookupTimedOut(f"no DNS answer for {host} within {timeout:g} seconds")
+    answer = found[0]
+    if isinstance(answer, BaseException):
+        raise answer
+    return answer
 
 
 def allow_private_networks() -> bool:
@@ -58,42 +192,75 @@ def address_problem(address: str, *, allow_private: bool) -> str | None:
         ip: IPAddress = ipaddress.ip_address(address.split("%")[0])
     except ValueError:
         return f"{address} is not an IP address"
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # "::ffff:127.0.0.1" is 127.0.0.1
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped  # "::ffff:127.0.0.1" is 127.0.0.1
+        else:
+            # 6to4 (2002::/16) and Teredo (2001::/32) reach the IPv4 address they carry, through
+            # a relay: "2002:7f00:1::" is 127.0.0.1. Python's is_global calls 6to4 global.
+            carried = [a for a in (ip.sixtofour, *(ip.teredo or ())) if a is not None]
+            for inner in carried:
+                if problem := address_problem(str(inner), allow_private=allow_private):
+                    return f"{ip} carries {problem}"
     if ip in METADATA_ADDRESSES or ip.is_link_local:
         return f"{ip} is a link-local or cloud metadata address"
-    if ip.is_multicast or ip.is_unspecified or ip.is_reserved:
+    if ip.is_multicast or ip.is_unspecified:
         return f"{ip} is not an address a receiver can have"
+    # Before the reserved ranges: IPv6's ::1 is in ::/8, which Python counts as reserved.
     if ip.is_loopback:
         return None if allow_private else f"{ip} is a loopback address (this server itself)"
-    if ip.is_global:
+    if ip.is_reserved:
+        return f"{ip} is not an address a receiver can have"
+    # fec0::/10, site-local: deprecated, still routed inside some networks; is_global says yes.
+    site_local = isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local
+    if ip.is_global and not site_local:
         return None
     return None if allow_private else f"{ip} is a private network address"
 
 
 def resolve(host: str, port: int) -> list[str]:
-    """Every address ``host`` stands for (``socket.gaierror`` when it does not resolve)."""
-    return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, port)})
+    """Every address ``host`` (ASCII: an internationalised name IDNA-encoded) stands for;
+    ``socket.gaierror`` when it does not resolve, ``LookupTimedOut`` when DNS is too slow."""
+    return sorted({str(info[4][0]) for info in _getaddrinfo(host, port)})
+
+
+def _ascii_host(host: str) -> str:
+    """The host as requests and urllib3 send it: an internationalised name IDNA-encoded (by
+    urllib3's rules; Python's own "idna" codec follows an older standard, and would look up
+    "strasse.de" for "straße.de" where the request goes to "xn--strae-oqa.de")."""
+    if host.isascii():
+        return host.lower()
+    try:
+        return idna.encode(host.lower(), strict=True, std3_rules=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError) as exc:
+        raise _BadHostName(host) from exc
 
 
 def _split(url: str) -> tuple[str, str, int]:
-    """(scheme, host, port) of ``url``; ``ValueError`` when it is not a plain http(s) URL."""
+    """(scheme, host, port) of ``url``, the host in ASCII (IDNA for an internationalised
+    name); ``ValueError`` when it is not a plain http(s) URL."""
     if any(c == "\\" or c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
         # Backslashes and controls are where URL parsers disagree on the host.
         raise ValueError("unexpected character")
     try:
         parts = urlsplit(url)
         host, port = parts.hostname, parts.port
+    except ValueError as exc:
+        raise ValueError("unparsable") from exc
+    if parts.scheme not in ("http", "https") or not host:
+        raise ValueError("not an http(s) URL with a host")
+    ascii_host = _ascii_host(host)
+    try:
         # The host requests connects to is urllib3's reading of the URL: it must be the one
         # checked here, or "https://10.0.0.5\\@hooks.example.com/" would pass as public.
         connects_to = (parse_url(url).host or "").strip("[]").lower()
-    except (ValueError, LocationParseError) as exc:
+    except LocationParseError as exc:
         raise ValueError("unparsable") from exc
-    if parts.scheme not in ("http", "https") or not host or connects_to != host.lower():
-        raise ValueError("not an http(s) URL with a host")
+    if connects_to != ascii_host:
+        raise ValueError("not the host urllib3 would connect to")
     if parts.username is not None or parts.password is not None:
         raise ValueError("credentials in the URL")
-    return parts.scheme, host, port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme, ascii_host, port or (443 if parts.scheme == "https" else 80)
 
 
 def endpoint_url_problem(url: str, *, allow_private: bool | None = None) -> str | None:
@@ -103,8 +270,12 @@ def endpoint_url_problem(url: str, *, allow_private: bool | None = None) -> str 
         allow_private = allow_private_networks()
     try:
         scheme, host, port = _split(url)
+    except _BadHostName as exc:
+        return f"The host name {exc} is not a valid domain name. Check the URL."
     except ValueError:
         return "Enter a full URL, such as https://hooks.example.com/webhooks (no user name)."
+    # Messages name the host as typed (an internationalised name stays readable).
+    shown = urlsplit(url).hostname or host
     if scheme != "https" and not allow_private:
         return "The URL must start with https://: events are sent encrypted only."
     try:
@@ -112,13 +283,15 @@ def endpoint_url_problem(url: str, *, allow_private: bool | None = None) -> str 
     except ValueError:
         try:
             addresses = resolve(host, port)
+        except LookupTimedOut:
+            return f"The host {shown} did not answer in time (DNS). Try again in a moment."
         except (OSError, UnicodeError):
-            return f"The host {host} does not exist (no DNS answer). Check the URL."
+            return f"The host {shown} does not exist (no DNS answer). Check the URL."
     for address in addresses:
         problem = address_problem(address, allow_private=allow_private)
         if problem is not None:
             return (
-                f"The host {host} is not reachable from the internet ({problem}). Webhooks "
+                f"The host {shown} is not reachable from the internet ({problem}). Webhooks "
                 "go to public addresses only."
             )
     return None
@@ -132,13 +305,60 @@ def _check_peer(sock: socket.socket, *, allow_private: bool) -> None:
         raise AddressRefused(f"Refused before sending anything: connected to {problem}")
 
 
+def _connect(conn: HTTPConnection) -> socket.socket:
+    """urllib3's ``_new_conn`` with the name lookup and the connects within the budget, the
+    socket watched by it, and the peer checked. The lookup is the connection's own, not
+    :func:`resolve`'s answer: the peer check is what catches a name answering otherwise now."""
+    budget = _budget()
+    try:
+        infos = _getaddrinfo(conn._dns_host, conn.port)
+    except LookupTimedOut as exc:
+        raise ConnectTimeoutError(conn, f"Connection to {conn.host} timed out ({exc})") from exc
+    except socket.gaierror as exc:
+        raise NameResolutionError(conn.host, conn, exc) from exc
+    error: OSError | None = None
+    for *_, sockaddr in infos:
+        timeout = conn.timeout if isinstance(conn.timeout, int | float) else None
+        if budget is not None:
+            if budget.expired:
+                break
+            timeout = budget.remaining() if timeout is None else min(timeout, budget.remaining())
+        try:
+            # An IP literal: urllib3's getaddrinfo on it is immediate.
+            sock = connection.create_connection(
+                (str(sockaddr[0]), conn.port),
+                timeout,
+                source_address=conn.source_address,
+                socket_options=conn.socket_options,
+            )
+        except OSError as exc:  # refused or timed out: the next address, as urllib3 does
+            error = exc
+        else:
+            if budget is not None:
+                budget.watch(sock)
+            _check_peer(sock, allow_private=conn.allow_private)  # type: ignore[attr-defined]
+            return sock
+    if error is None or isinstance(error, TimeoutError):
+        raise ConnectTimeoutError(conn, f"Connection to {conn.host} timed out")
+    raise NewConnectionError(conn, f"Failed to establish a new connection: {error}")
+
+
+def _watch_reused(conn: HTTPConnection) -> None:
+    """A connection kept alive from the previous request: its socket joins this budget."""
+    budget = _budget()
+    if budget is not None and conn.sock is not None:
+        budget.watch(conn.sock)
+
+
 class _FencedHTTPConnection(HTTPConnection):
     allow_private = False
 
     def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        _check_peer(sock, allow_private=self.allow_private)
-        return sock
+        return _connect(self)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch_reused(self)
+        super().request(*args, **kwargs)
 
 
 class _FencedHTTPSConnection(HTTPSConnection):
@@ -146,9 +366,11 @@ class _FencedHTTPSConnection(HTTPSConnection):
     allow_private = False
 
     def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        _check_peer(sock, allow_private=self.allow_private)
-        return sock
+        return _connect(self)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch_reused(self)
+        super().request(*args, **kwargs)
 
 
 class _FencedAdapter(HTTPAdapter):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -81,7 +82,32 @@ def slack_body(text: str) -> dict[str, Any]:
     return {"text": escaped}
 
 
+# What Adaptive Card TextBlocks read as Markdown (emphasis, code, links and images, raw
+# HTML on some clients), escaped with a backslash as CommonMark allows; and what makes a
+# heading, a quote or a list where the text starts.
+_TEAMS_MARKUP = re.compile(r"([\\`*_~\[\]()<>|])")
+_TEAMS_BLOCK_START = re.compile(r"^([#+-]|\d+(?=[.)]))")
+
+
+def teams_markdown_escaped(text: str) -> str:
+    """``text`` shown as it is in a Teams card: a program named
+    "[Confirm your account](https://…)" is that text, not a link posted under the app's name."""
+    text = " ".join(text.split())  # one line, so that no list or heading starts within it
+    text = _TEAMS_MARKUP.sub(r"\\\1", text)
+    # "1." starts a list: its dot is escaped ("1\."); "#", "+" and "-" themselves.
+    match = _TEAMS_BLOCK_START.match(text)
+    if match is None:
+        return text
+    if match.group(1)[0].isdigit():
+        end = match.end()
+        return f"{text[:end]}\\{text[end:]}"
+    return f"\\{text}"
+
+
 def teams_body(text: str) -> dict[str, Any]:
+    # Our own words hold no Markdown; the names in them (programs, surveys, the organisation)
+    # are typed by users, and escaped like Slack's.
+    text = teams_markdown_escaped(text)
     return {
         "type": "message",
         "attachments": [

@@ -50,14 +50,34 @@ class EndpointForm(forms.Form):
         error_messages={"required": "Choose at least one event."},
     )
 
+    # On an endpoint's page: the URL it has, which the field shows shortened.
+    stored_url: str | None = None
+
     @classmethod
     def for_endpoint(cls, endpoint: WebhookEndpoint, data: Any = None) -> EndpointForm:
-        return cls(
+        """The form of an existing endpoint. Its URL is shown as scheme and host only: Slack
+        and Teams put the secret that lets anyone post into the path, and a page is easily
+        seen, shared or cached. Left as shown, or emptied, the field keeps the stored URL."""
+        form = cls(
             data,
             initial={
-                "url": endpoint.url,
+                "url": endpoint.safe_url,
                 "description": endpoint.description,
                 "format": endpoint.format,
                 "event_types": endpoint.event_types,
             },
         )
+        form.stored_url = endpoint.url
+        url = form.fields["url"]
+        url.required = False
+        url.help_text = (
+            "Shown shortened, as the full URL can be a secret (Slack, Teams). Leave it as it "
+            "is to keep it, or enter the whole new URL."
+        )
+        return form
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data.get("url", "").strip()
+        if self.stored_url is not None and url in ("", self.initial.get("url")):
+            return self.stored_url
+        return url

@@ -127,6 +127,9 @@ class WebhookDelivery(TenantModel):
     # A worker's claim on the attempt it is making; one killed mid-delivery lets it lapse and
     # the dispatcher tries again.
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # The dispatcher's lease: it enqueued the delivery, and leaves it alone until then (or until
+    # a worker's claim clears it), rather than enqueue it again every minute while it waits.
+    dispatched_until = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_duration_ms = models.PositiveIntegerField(null=True, blank=True)

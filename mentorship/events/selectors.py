@@ -3,6 +3,7 @@ due deliveries (across organisations, through the due index)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
@@ -42,10 +43,15 @@ def delivery_get(*, endpoint: WebhookEndpoint, delivery_id: int) -> WebhookDeliv
 
 
 def deliveries_due_across_organizations(
-    *, now: datetime, after: tuple[datetime, int] | None = None
+    *,
+    now: datetime,
+    after: tuple[datetime, int] | None = None,
+    skip_organizations: Collection[int] = (),
 ) -> list[tuple[int, int, datetime]]:
-    """(organization id, delivery id, due time) of pending deliveries due by ``now``, oldest
-    first, ``DISPATCH_PAGE`` at most; ``after`` is where the previous page ended.
+    """(organization id, delivery id, due time) of pending deliveries due by ``now`` and not
+    leased by an earlier pass of the dispatcher, oldest first, ``DISPATCH_PAGE`` at most;
+    ``after`` is where the previous page ended, ``skip_organizations`` those that had their
+    share of this pass.
 
     Read through the (status, next attempt) index: the cost is what is due, whatever is stored
     (delivered and failed rows, and the parked ones of disabled endpoints, have no due time)."""
@@ -56,7 +62,9 @@ def deliveries_due_across_organizations(
             # Parked when their endpoint was disabled; one emitted in the same instant as the
             # disabling could still be due, and must not be woken every minute for nothing.
             endpoint__enabled=True,
-        )
+        ).filter(Q(dispatched_until__isnull=True) | Q(dispatched_until__lte=now))
+        if skip_organizations:
+            due = due.exclude(organization_id__in=list(skip_organizations))
         if after is not None:
             at, pk = after
             due = due.filter(Q(next_attempt_at__gt=at) | Q(next_attempt_at=at, pk__gt=pk))

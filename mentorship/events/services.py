@@ -2,10 +2,12 @@
 
     event_emit(organization=org, event_type=EventType.PAIRING_ACTIVE, data={...})
 
-writes the event to the outbox and one delivery row per enabled endpoint subscribed to it, in
-the caller's transaction: a change rolled back emits nothing, and a committed one cannot lose
-its event. Delivery is enqueued after commit; the dispatcher catches up on anything a lost
-wake-up or a killed worker left pending.
+writes the event to the outbox and one delivery row per endpoint subscribed to it, in the
+caller's transaction: a change rolled back emits nothing, and a committed one cannot lose its
+event. Delivery is enqueued after commit; the dispatcher catches up on anything a lost
+wake-up or a killed worker left pending. An endpoint turned off (by an HR admin, or for its
+failures) gets its deliveries too, parked: they are sent when it is turned on again, as the
+Settings pages promise.
 
 Below them, the Settings pages' writes: endpoints (created with a secret shown once, changed,
 turned off and on, deleted), secret rotation, a test event and a redelivery; each audited."""
@@ -47,9 +49,11 @@ def envelope(*, event_type: str, data: dict[str, Any], at: Any) -> dict[str, Any
 
 
 def subscribed_endpoints(*, organization: Organization, event_type: str) -> list[WebhookEndpoint]:
+    """The organisation's endpoints listening to ``event_type``, those turned off included
+    (their events wait for them); empty, the event need not even be built."""
     return [
         endpoint
-        for endpoint in WebhookEndpoint.objects.filter(organization=organization, enabled=True)
+        for endpoint in WebhookEndpoint.objects.filter(organization=organization)
         if event_type in endpoint.event_types
     ]
 
@@ -93,14 +97,17 @@ def event_emit_many(
                 organization=organization,
                 endpoint=endpoint,
                 event=event,
-                next_attempt_at=now,
+                # Parked (no due time) for an endpoint that is off: turning it on resumes them.
+                next_attempt_at=now if endpoint.enabled else None,
                 created_at=now,
             )
             for event in events
             for endpoint in endpoints
         ]
     )
-    _deliver_after_commit(organization=organization, deliveries=deliveries)
+    _deliver_after_commit(
+        organization=organization, deliveries=[d for d in deliveries if d.endpoint.enabled]
+    )
     return events
 
 
@@ -353,6 +360,7 @@ def delivery_redeliver(*, delivery: WebhookDelivery, actor: User | None) -> Webh
                 attempts=0,
                 next_attempt_at=now,
                 claimed_until=None,
+                dispatched_until=None,
                 delivered_at=None,
             )
         )

@@ -237,6 +237,29 @@ def test_editing_saves_and_is_audited(alpha: Tenant, hr: Client, receiver) -> No
     assert "description, events" in audit.summary
 
 
+def test_the_edit_form_shows_the_url_shortened_and_keeps_it_unless_replaced(
+    alpha: Tenant, hr: Client, receiver: Receiver
+) -> None:
+    """A Slack or Teams URL is the secret that lets anyone post to the channel: the page shows
+    scheme and host only, and saving the form as shown keeps the URL."""
+    secret_url = f"{receiver.url}/T0001/B0002/Xs3cr3tT0k3n"
+    add(hr, secret_url, description="Channel")
+    [endpoint] = endpoints(alpha)
+    page = hr.get(page_of(endpoint)).content.decode()
+    masked = f"http://127.0.0.1:{receiver.port}/…"
+    assert "Xs3cr3tT0k3n" not in page and f'value="{masked}"' in page
+    fields = {"format": "standard", "event_types": [EventType.PAIRING_ACTIVE]}
+    for shown, description in ((masked, "As shown"), ("", "Emptied")):
+        response = hr.post(page_of(endpoint), {"url": shown, "description": description, **fields})
+        assert response.status_code == 302
+        [kept] = endpoints(alpha)
+        assert kept.url == secret_url and kept.description == description
+    changes = [a.summary for a in audits(alpha, AuditEvent.Action.WEBHOOK_CHANGED)]
+    assert len(changes) == 2 and all("URL" not in summary for summary in changes)
+    hr.post(page_of(endpoint), {"url": receiver.url + "/new", "description": "New", **fields})
+    assert endpoints(alpha)[0].url == receiver.url + "/new"
+
+
 def _log_rows(tenant: Tenant, endpoint_id: int, count: int) -> None:
     with tenant.scope():
         for _ in range(count):
