@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mentorship import selectors
+from mentorship.acting import attributed
 from mentorship.models import (
     ROLE_FIELDS,
     AuditEvent,
@@ -54,7 +55,7 @@ def audit_record(
     return AuditEvent.objects.create(
         organization=organization,
         action=action,
-        summary=summary[:300],
+        summary=attributed(summary),
         actor=actor,
         ip_address=ip_address,
     )
@@ -70,7 +71,7 @@ def audit_record_many(
     """One event per summary, in one insert (an import may change many people at once)."""
     AuditEvent.objects.bulk_create(
         [
-            AuditEvent(organization=organization, action=action, summary=s[:300], actor=actor)
+            AuditEvent(organization=organization, action=action, summary=attributed(s), actor=actor)
             for s in summaries
         ],
         batch_size=1000,

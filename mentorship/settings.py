@@ -400,7 +400,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "mentorship.api.pagination.IdCursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["mentorship.api.filters.UpdatedSinceFilter"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["mentorship.api.parsers.SafeJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "mentorship.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,

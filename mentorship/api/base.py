@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from mentorship.acting import acting_through
 from mentorship.api import idempotency
 from mentorship.api.models import IdempotentRequest, OrganizationAPIKey
 from mentorship.models import Organization
@@ -56,6 +57,8 @@ class OrganizationAPIMixin:
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         self._scope_stack.enter_context(tenant_scope(self.organization))
+        key = self.api_key
+        self._scope_stack.enter_context(acting_through(f"via API key “{key.name}”, {key.prefix}…"))
         self._idempotent = idempotency.claim(request, self.api_key)
 
     def handle_exception(self, exc: Exception) -> Response:

@@ -1,5 +1,6 @@
 """Idempotent writes: a write sent with an ``Idempotency-Key`` header runs once; a retry of
-the same request (same key, method, path and body) within 24 hours gets the first answer again,
+the same request (same key, method, path and body, sent with any API key of the organisation:
+rotating keys mid-retry is common) within 24 hours gets the first answer again,
 marked ``Idempotent-Replayed: true``. The key with another request is refused (422); a retry
 while the first is still running is refused (409) rather than run twice."""
 
@@ -15,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from mentorship.api.models import IdempotentRequest, OrganizationAPIKey
+from mentorship.api.parsers import check_size
 
 HEADER = "Idempotency-Key"
 KEPT_FOR = timedelta(hours=24)
@@ -41,6 +43,7 @@ class Replay(Exception):
 
 
 def _fingerprint(request: Request) -> str:
+    check_size(request.META.get("CONTENT_LENGTH"))
     digest = hashlib.sha256()
     digest.update(request.method.encode() + b"\n" + request.get_full_path().encode() + b"\n")
     digest.update(request._request.body)
@@ -60,11 +63,16 @@ def claim(request: Request, api_key: OrganizationAPIKey) -> IdempotentRequest | 
         )
     fingerprint = _fingerprint(request)
     now = timezone.now()
-    IdempotentRequest.objects.filter(api_key=api_key, created_at__lt=now - KEPT_FOR).delete()
+    # The organisation's, not the key's: a retry sent with another of its keys (while rotating
+    # keys) is the same operation.
+    organization = api_key.organization
+    IdempotentRequest.objects.filter(
+        organization=organization, created_at__lt=now - KEPT_FOR
+    ).delete()
     try:
         with transaction.atomic():
             return IdempotentRequest.objects.create(
-                organization=api_key.organization,
+                organization=organization,
                 api_key=api_key,
                 key=key,
                 fingerprint=fingerprint,
@@ -72,7 +80,7 @@ def claim(request: Request, api_key: OrganizationAPIKey) -> IdempotentRequest | 
             )
     except IntegrityError:
         pass
-    existing = IdempotentRequest.objects.filter(api_key=api_key, key=key).first()
+    existing = IdempotentRequest.objects.filter(organization=organization, key=key).first()
     if existing is None:  # deleted by the first request's failure in the meantime
         raise IdempotencyInProgress()
     if existing.fingerprint != fingerprint:

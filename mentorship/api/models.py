@@ -46,7 +46,10 @@ class IdempotentRequest(TenantModel):
     gets it again instead of writing twice. Claimed (``status_code`` null) before the write runs,
     so two copies sent at once cannot both write."""
 
-    api_key = models.ForeignKey(OrganizationAPIKey, on_delete=models.CASCADE, related_name="+")
+    # The key that sent it first (a retry may come with another key of the organisation).
+    api_key = models.ForeignKey(
+        OrganizationAPIKey, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     key = models.CharField(max_length=255)
     # SHA-256 of method, path and body: the same key with another request is a client error.
     fingerprint = models.CharField(max_length=64)
@@ -56,6 +59,10 @@ class IdempotentRequest(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["api_key", "key"], name="idempotency_key_once_per_key")
+            models.UniqueConstraint(
+                fields=["organization", "key"], name="idempotency_key_once_per_organization"
+            )
         ]
-        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
+        indexes = [
+            models.Index(fields=["organization", "created_at"], name="idempotency_created_idx")
+        ]
