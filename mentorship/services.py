@@ -187,7 +187,7 @@ def membership_set_roles(
             _guard_last_hr_admin(membership)
         for role, field in ROLE_FIELDS.items():
             setattr(membership, field, role in new_roles)
-        membership.save(update_fields=list(ROLE_FIELDS.values()))
+        membership.save(update_fields=[*ROLE_FIELDS.values(), "updated_at"])
         labels = ", ".join(sorted(r.label for r in new_roles))
         audit_record(
             organization=membership.organization,
@@ -203,7 +203,7 @@ def membership_remove(*, membership: Membership, actor: User | None) -> Membersh
     with transaction.atomic():
         _guard_last_hr_admin(membership)
         membership.removed_at = timezone.now()
-        membership.save(update_fields=["removed_at"])
+        membership.save(update_fields=["removed_at", "updated_at"])
         audit_record(
             organization=membership.organization,
             action=AuditEvent.Action.MEMBER_REMOVED,

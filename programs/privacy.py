@@ -39,6 +39,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from mentorship import services as kernel
+from mentorship.events.models import EventType
 from mentorship.models import (
     AuditEvent,
     Invitation,
@@ -49,6 +50,7 @@ from mentorship.models import (
 )
 from programs.fields import PARTICIPANT_FIELDS
 from programs.models import ImportJob, LearningObjective, Participant
+from programs.services.webhooks import participants_emit
 from programs.tallies import tally_track
 
 EXPORT_FORMAT = "reverse-mentoring/personal-data"
@@ -517,11 +519,19 @@ def _anonymise_row(p: Participant) -> None:
     }
     for field, value in blank.items():
         setattr(p, field, value)
-    if p.status != Participant.Status.REMOVED:
+    was_removed = p.status == Participant.Status.REMOVED
+    if not was_removed:
         p.status, p.status_changed_at = Participant.Status.REMOVED, timezone.now()
-    p.save(update_fields=[*blank, "status", "status_changed_at"])
+    p.save(update_fields=[*blank, "status", "status_changed_at", "updated_at"])
     p.offers.clear()
     p.wants.clear()
+    # Systems synced through the API or webhooks hold a copy: they learn of the erasure (the
+    # payload is the erased row) so that they can erase theirs.
+    participants_emit(
+        organization=p.organization,
+        event_type=EventType.PARTICIPANT_UPDATED if was_removed else EventType.PARTICIPANT_REMOVED,
+        participant_ids=[p.pk],
+    )
 
 
 def participant_erase(*, participant: Participant, actor: User) -> Participant:

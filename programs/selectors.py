@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -218,3 +219,69 @@ def import_jobs_recent(*, program: Program) -> QuerySet[ImportJob]:
 def import_job_to_run(*, job_id: int) -> ImportJob:
     """An import job for the task that runs it (inside its organisation's scope)."""
     return ImportJob.objects.select_related("program", "created_by").get(pk=job_id)
+
+
+# --- The API -------------------------------------------------------------------------------------
+
+# The largest primary key a database holds: a larger number is no id (and SQLite raises on it).
+PK_MAX = 2**63 - 1
+# What a participant's representation never shows, left unread: long texts.
+_UNSHOWN = ("bio", "availability")
+
+
+def program_by_reference(*, reference: str) -> Program | None:
+    """The program with this slug, or else with this id (a slug may be all digits)."""
+    reference = reference.strip()
+    if not reference or "\x00" in reference:
+        return None
+    program = Program.objects.filter(slug=reference).first()
+    if program is None and reference.isdigit() and int(reference) <= PK_MAX:
+        program = Program.objects.filter(pk=int(reference)).first()
+    return program
+
+
+def programs_for_api() -> QuerySet[Program]:
+    """Every program of the organisation, archived ones included (they say so), with their
+    topics: a page costs the same queries at any size."""
+    return Program.objects.prefetch_related(Prefetch("topics", queryset=Topic.objects.only("name")))
+
+
+def topics_for_api() -> QuerySet[Topic]:
+    return Topic.objects.all()
+
+
+def participants_for_api(
+    *, program: Program | None = None, status: str = "", side: str = "", email: str = ""
+) -> QuerySet[Participant]:
+    """Participants of every program, or of ``program``, as the API shows them (with their
+    program's slug). Their topics' names come from :func:`participants_topic_names`, once the
+    rows to show are known."""
+    qs = Participant.objects.annotate(program_slug=F("program__slug")).defer(*_UNSHOWN)
+    if program is not None:
+        qs = qs.filter(program=program)
+    if status:
+        qs = qs.filter(status=status)
+    if side:
+        qs = qs.filter(side=side)
+    if email:
+        qs = qs.filter(email=email.strip().lower())
+    return qs
+
+
+def participants_topic_names(participants: Sequence[Participant]) -> Sequence[Participant]:
+    """Give each participant ``offer_names`` and ``want_names``, in two queries whatever their
+    number (the serializer sorts them). Names, not topic rows: a model object per link made a
+    page of 100 people several times slower than reading the names."""
+    ids = [p.pk for p in participants]
+    for attribute, through in (
+        ("offer_names", Participant.offers.through),
+        ("want_names", Participant.wants.through),
+    ):
+        names: dict[int, list[str]] = {pk: [] for pk in ids}
+        if ids:
+            links = through.objects.filter(participant_id__in=ids)
+            for participant_id, name in links.values_list("participant_id", "topic__name"):
+                names[participant_id].append(name)
+        for participant in participants:
+            setattr(participant, attribute, names[participant.pk])
+    return participants

@@ -14,9 +14,8 @@ import pairings.api
 import programs.api
 from mentorship.api import errors, resources
 
+# Paths end with a slash, as the schema says; one without gets the API's JSON 404.
 router = SimpleRouter()
-# The slash is optional ("/api/v1/programs" works too); the constructor only takes "/" or "".
-router.trailing_slash = "/?"
 for prefix, viewset, basename in (
     *resources.ROUTES,
     *programs.api.ROUTES,

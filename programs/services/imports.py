@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_scopes import get_scope
 
 from mentorship import services as kernel
+from mentorship.events.models import EventType
 from mentorship.models import AuditEvent, Membership, Role, User
 from mentorship.web import error_text
 from programs import signals
@@ -28,6 +29,7 @@ from programs.models import ImportJob, Participant, Program, Topic, TrainingComp
 from programs.services.participants import department_changes_audit
 from programs.services.programs import ensure_open_for_participants
 from programs.services.training import modules_required, training_is_done
+from programs.services.webhooks import participants_emit
 from programs.tallies import tally_track
 
 # Rows written between two progress reports (and the unit of work of each write round).
@@ -244,6 +246,7 @@ def _write_chunk(
     (name, old, new) for the audit log."""
     offers_through = Participant.offers.through
     wants_through = Participant.wants.through
+    now = timezone.now()
     created: list[tuple[Participant, ParticipantRow]] = []
     updated: list[tuple[Participant, ParticipantRow]] = []
     for row, action in zip(rows, actions, strict=True):
@@ -264,7 +267,8 @@ def _write_chunk(
                 moved.append((participant.full_name, participant.department, row.department))
             if participant.status != Participant.Status.APPROVED:
                 participant.status = Participant.Status.APPROVED
-                participant.status_changed_at = timezone.now()
+                participant.status_changed_at = now
+            participant.updated_at = now  # bulk_update does not apply auto_now
             updated.append((participant, row))
         for name in IMPORTED_FIELDS:
             setattr(participant, name, getattr(row, name))
@@ -287,7 +291,14 @@ def _write_chunk(
     if updated:
         Participant.objects.bulk_update(
             [p for p, _ in updated],
-            [*IMPORTED_FIELDS, "membership", "training_done", "status", "status_changed_at"],
+            [
+                *IMPORTED_FIELDS,
+                "membership",
+                "training_done",
+                "status",
+                "status_changed_at",
+                "updated_at",
+            ],
             batch_size=BATCH_SIZE,
         )
     if created or updated:
@@ -393,10 +404,26 @@ def participants_import(
             progress(0)
         department_changes_audit(program=program, changes=moved, actor=invited_by)
         created = [row.email for row, action in actions if action == CREATE]
+        created_ids: list[int] = []
         for start in range(0, len(created), CHUNK_SIZE):
             emails = created[start : start + CHUNK_SIZE]
             people = Participant.objects.filter(program=program, email__in=emails)
-            tally.created(people.values_list("pk", flat=True))
+            ids = list(people.values_list("pk", flat=True))
+            tally.created(ids)
+            created_ids.extend(ids)
+        # Webhook receivers hear of each person written, once, in this transaction.
+        participants_emit(
+            organization=organization,
+            event_type=EventType.PARTICIPANT_CREATED,
+            participant_ids=created_ids,
+        )
+        participants_emit(
+            organization=organization,
+            event_type=EventType.PARTICIPANT_UPDATED,
+            participant_ids=[
+                plan.existing[row.email].pk for row, action in actions if action == UPDATE
+            ],
+        )
 
     return ImportSummary(
         created=plan.count(CREATE),

@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from mentorship import services as kernel
+from mentorship.events.models import EventType
 from mentorship.models import AuditEvent, Membership, Role, User
 from mentorship.web import tenant_url
 from programs import signals
@@ -20,7 +22,24 @@ from programs.models import (
 )
 from programs.services.programs import ensure_open_for_participants
 from programs.services.training import refresh_training_done
+from programs.services.webhooks import participants_emit
 from programs.tallies import tally_track
+
+# The fields a save must name besides those it changes, so the API's ?updated_since= sees it.
+TOUCHED = ["status_changed_at", "updated_at"]
+
+
+def _emit(participant: Participant, event_type: EventType) -> None:
+    participants_emit(
+        organization=participant.organization,
+        event_type=event_type,
+        participant_ids=[participant.pk],
+    )
+
+
+def _returning_or_new(existing: Participant | None) -> EventType:
+    """Someone coming back on their old row is an update of that row (same id in the API)."""
+    return EventType.PARTICIPANT_CREATED if existing is None else EventType.PARTICIPANT_UPDATED
 
 
 def _active_membership(email: str) -> Membership | None:
@@ -50,6 +69,7 @@ def participant_add(
         Participant.Status.APPLIED,
     ):
         raise ValidationError(f"{email} is already in this program.")
+    event_type = _returning_or_new(participant)
     with tally_track([participant.pk] if participant is not None else []) as tally:
         before = participant.department if participant is not None else None
         participant = participant or Participant(
@@ -84,6 +104,7 @@ def participant_add(
                 invited_by=invited_by,
             )
         refresh_training_done(program=program, participants=[participant])
+        _emit(participant, event_type)
     return participant
 
 
@@ -135,6 +156,7 @@ def participant_update(
             changes=[(participant.full_name, before or "", participant.department)],
             actor=actor,
         )
+        _emit(participant, EventType.PARTICIPANT_UPDATED)
     return participant
 
 
@@ -161,6 +183,7 @@ def participant_apply(
         Participant.Status.DECLINED,
     ):
         raise ValidationError("You have already applied to this program.")
+    event_type = _returning_or_new(existing)
     with tally_track([existing.pk] if existing is not None else []) as tally:
         before = existing.department if existing is not None else None
         participant = existing or Participant(
@@ -196,6 +219,7 @@ def participant_apply(
                 participant_id=participant.pk,
             ),
         )
+        _emit(participant, event_type)
     return participant
 
 
@@ -207,7 +231,7 @@ def participant_decide(*, participant: Participant, approve: bool, actor: User) 
     with tally_track([participant.pk]):
         participant.status = Participant.Status.APPROVED if approve else Participant.Status.DECLINED
         participant.status_changed_at = timezone.now()
-        participant.save(update_fields=["status", "status_changed_at"])
+        participant.save(update_fields=["status", *TOUCHED])
         if approve:
             signals.participants_approved.send(sender=Program, program=participant.program)
         if participant.membership_id and approve:
@@ -236,6 +260,7 @@ def participant_decide(*, participant: Participant, approve: bool, actor: User) 
                     participant.organization, "my_participation", program_slug=program.slug
                 ),
             )
+        _emit(participant, EventType.PARTICIPANT_UPDATED)
     return participant
 
 
@@ -245,31 +270,49 @@ def participant_withdraw(*, participant: Participant) -> Participant:
     with tally_track([participant.pk]):
         participant.status = Participant.Status.WITHDRAWN
         participant.status_changed_at = timezone.now()
-        participant.save(update_fields=["status", "status_changed_at"])
+        participant.save(update_fields=["status", *TOUCHED])
+        # They left the program: for a receiver, as gone as someone an HR admin removed (the
+        # payload's status says which).
+        _emit(participant, EventType.PARTICIPANT_REMOVED)
     return participant
 
 
-def participant_remove(*, participant: Participant, actor: User) -> Participant:
+def participant_remove(*, participant: Participant, actor: User | None) -> Participant:
     if participant.status == Participant.Status.REMOVED:
         raise ValidationError("This participant was already removed.")
     with tally_track([participant.pk]):
         participant.status = Participant.Status.REMOVED
         participant.status_changed_at = timezone.now()
-        participant.save(update_fields=["status", "status_changed_at"])
+        participant.save(update_fields=["status", *TOUCHED])
         kernel.audit_record(
             organization=participant.organization,
             action=AuditEvent.Action.PARTICIPANT_REMOVED,
             summary=f"{participant.email} removed from {participant.program.name}",
             actor=actor,
         )
+        _emit(participant, EventType.PARTICIPANT_REMOVED)
     return participant
 
 
 def participants_link_membership(*, membership: Membership) -> int:
     """Attach the rows that waited for this person by email (imports, invitations)."""
-    return Participant.objects.filter(
+    waiting = Participant.objects.filter(
         email__iexact=membership.user.email, membership__isnull=True
-    ).update(membership=membership)
+    )
+    with transaction.atomic():
+        ids = list(waiting.values_list("pk", flat=True))
+        if not ids:
+            return 0
+        linked = Participant.objects.filter(pk__in=ids).update(
+            membership=membership, updated_at=timezone.now()
+        )
+        # The API shows the link (member_id).
+        participants_emit(
+            organization=membership.organization,
+            event_type=EventType.PARTICIPANT_UPDATED,
+            participant_ids=ids,
+        )
+    return linked
 
 
 def participants_apply_directory(
@@ -277,26 +320,36 @@ def participants_apply_directory(
 ) -> list[Participant]:
     """The organisation's directory (SSO, SCIM) says something new of a member: their records
     in programs that are not closed take it, so matching reads today's department, title,
-    manager and level. A department change is audited like any other."""
+    manager and level. A department change is audited like any other. Records that already
+    say it are left alone (no write, no event)."""
     allowed = {"department", "title", "manager_email", "level"}
     values = {k: v for k, v in attributes.items() if k in allowed and v is not None}
     if not values:
         return []
-    participants = list(
-        Participant.objects.select_related("program")
+    participants = [
+        participant
+        for participant in Participant.objects.select_related("program")
         .filter(membership=membership)
         .exclude(program__status=Program.Status.CLOSED)
-    )
+        if any(getattr(participant, field) != value for field, value in values.items())
+    ]
+    if not participants:
+        return []
     with tally_track([p.pk for p in participants]):
         for participant in participants:
             before = participant.department
             for field, value in values.items():
                 setattr(participant, field, value)
             participant.full_clean(exclude=["organization", "program", "membership"])
-            participant.save(update_fields=list(values))
+            participant.save(update_fields=[*values, "updated_at"])
             department_changes_audit(
                 program=participant.program,
                 changes=[(participant.full_name, before, participant.department)],
                 actor=None,
             )
+        participants_emit(
+            organization=membership.organization,
+            event_type=EventType.PARTICIPANT_UPDATED,
+            participant_ids=[p.pk for p in participants],
+        )
     return participants

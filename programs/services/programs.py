@@ -20,6 +20,7 @@ from programs.models import (
     Topic,
     TrainingModule,
 )
+from programs.services.webhooks import program_status_changed_emit
 
 PROGRAM_SETTINGS = [
     "name",
@@ -144,13 +145,14 @@ def program_archive(*, program: Program) -> Program:
             "Only draft or closed programs can be archived. Close this program first."
         )
     program.archived_at = timezone.now()
-    program.save(update_fields=["archived_at"])
+    # Not a change of status (the API shows ``archived_at`` beside it): no status event.
+    program.save(update_fields=["archived_at", "updated_at"])
     return program
 
 
 def program_restore(*, program: Program) -> Program:
     program.archived_at = None
-    program.save(update_fields=["archived_at"])
+    program.save(update_fields=["archived_at", "updated_at"])
     return program
 
 
@@ -209,12 +211,14 @@ def program_transition(*, program: Program, target: str, actor: User) -> Program
         raise ValidationError(problems)
     with transaction.atomic():
         previous = program.get_status_display()
+        previous_status = program.status
         program.status = target
-        fields = ["status"]
+        fields = ["status", "updated_at"]
         if target == Program.Status.CLOSED:
             program.closed_at = timezone.now()
             fields.append("closed_at")
         program.save(update_fields=fields)
+        program_status_changed_emit(program=program, previous_status=previous_status)
         kernel.audit_record(
             organization=program.organization,
             action=AuditEvent.Action.PROGRAM_STATUS,

@@ -10,9 +10,12 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from mentorship import services as kernel
+from mentorship.events.models import EventType
 from mentorship.models import AuditEvent, Organization, User
 from programs.models import (
     Participant,
@@ -20,6 +23,35 @@ from programs.models import (
     Topic,
 )
 from programs.references import many_to_many_move, objective_references, topic_references
+from programs.services.webhooks import participants_emit
+
+# Rows updated per statement (SQLite caps the parameters of one).
+BATCH_SIZE = 500
+
+
+def _holders_touch(topic: Topic) -> list[int]:
+    """The API shows programs' and participants' topics by name: a rename or a merge changes
+    them. Bump their ``updated_at`` (for ``?updated_since=``) and return the participants' ids
+    (for ``participant.updated``). Call before a merge moves the links away."""
+    now = timezone.now()
+    Program.objects.filter(topics=topic).update(updated_at=now)
+    ids = list(
+        Participant.objects.filter(Q(offers=topic) | Q(wants=topic))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    for start in range(0, len(ids), BATCH_SIZE):
+        Participant.objects.filter(pk__in=ids[start : start + BATCH_SIZE]).update(updated_at=now)
+    return ids
+
+
+def _holders_updated(topic: Topic, participant_ids: list[int]) -> None:
+    if participant_ids:
+        participants_emit(
+            organization=topic.organization,
+            event_type=EventType.PARTICIPANT_UPDATED,
+            participant_ids=participant_ids,
+        )
 
 
 def topics_get_or_create(*, organization: Organization, names: Iterable[str]) -> list[Topic]:
@@ -60,8 +92,10 @@ def topic_rename(*, topic: Topic, name: str) -> Topic:
         raise ValidationError("Give the topic a name.")
     if Topic.objects.filter(name__iexact=name).exclude(pk=topic.pk).exists():
         raise ValidationError(f"There is already a topic called “{name}”. Merge the two instead.")
-    topic.name = name
-    topic.save(update_fields=["name"])
+    with transaction.atomic():
+        topic.name = name
+        topic.save(update_fields=["name", "updated_at"])
+        _holders_updated(topic, _holders_touch(topic))
     return topic
 
 
@@ -86,6 +120,7 @@ def topic_merge(*, source: Topic, target: Topic, actor: User) -> Topic:
         )
         if len(locked) != 2:
             raise ValidationError("One of the two topics no longer exists: nothing was merged.")
+        moved = _holders_touch(source)
         topic_references.move(source=source, target=target)
         kernel.audit_record(
             organization=target.organization,
@@ -94,6 +129,7 @@ def topic_merge(*, source: Topic, target: Topic, actor: User) -> Topic:
             actor=actor,
         )
         source.delete()
+        _holders_updated(target, moved)
     return target
 
 

@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
+from mentorship.events.models import EventType
 from programs.models import (
     Participant,
     Program,
@@ -15,6 +17,7 @@ from programs.models import (
     TrainingCompletion,
     TrainingModule,
 )
+from programs.services.webhooks import participants_emit
 from programs.tallies import tally_track
 
 
@@ -40,8 +43,10 @@ def training_is_done(*, required: dict[str, set[int]], side: str, completed: set
 
 def refresh_training_done(
     *, program: Program, participants: Iterable[Participant] | None = None
-) -> None:
-    """Recompute ``training_done`` (kept on the row so the directory filters on it cheaply)."""
+) -> list[Participant]:
+    """Recompute ``training_done`` (kept on the row so the directory filters on it cheaply).
+    Returns the participants whose value changed: the API shows it, so the caller that owns
+    the change tells webhook receivers (see :func:`_training_changed`)."""
     required = modules_required(program=program)
     rows = list(participants) if participants is not None else list(program.participants.all())
     done: dict[int, set[int]] = {}
@@ -50,15 +55,28 @@ def refresh_training_done(
     ).values_list("participant_id", "module_id"):
         done.setdefault(participant_id, set()).add(module_id)
     changed = []
+    now = timezone.now()
     for p in rows:
         value = training_is_done(
             required=required, side=Side(p.side), completed=done.get(p.pk, set())
         )
         if p.training_done != value:
             p.training_done = value
+            p.updated_at = now  # bulk_update does not apply auto_now
             changed.append(p)
     with tally_track(p.pk for p in changed):
-        Participant.objects.bulk_update(changed, ["training_done"], batch_size=1000)
+        Participant.objects.bulk_update(changed, ["training_done", "updated_at"], batch_size=1000)
+    return changed
+
+
+def _training_changed(program: Program, changed: list[Participant]) -> None:
+    if not changed:
+        return
+    participants_emit(
+        organization=program.organization,
+        event_type=EventType.PARTICIPANT_UPDATED,
+        participant_ids=[p.pk for p in changed],
+    )
 
 
 def module_save(
@@ -74,7 +92,7 @@ def module_save(
     module.full_clean(exclude=["organization", "program"])
     with transaction.atomic():
         module.save()
-        refresh_training_done(program=program)
+        _training_changed(program, refresh_training_done(program=program))
     return module
 
 
@@ -82,7 +100,7 @@ def module_delete(*, module: TrainingModule) -> None:
     program = module.program
     with transaction.atomic():
         module.delete()
-        refresh_training_done(program=program)
+        _training_changed(program, refresh_training_done(program=program))
 
 
 def module_complete(*, module: TrainingModule, participant: Participant) -> TrainingCompletion:
@@ -90,5 +108,6 @@ def module_complete(*, module: TrainingModule, participant: Participant) -> Trai
         completion, _ = TrainingCompletion.objects.get_or_create(
             organization=participant.organization, module=module, participant=participant
         )
-        refresh_training_done(program=module.program, participants=[participant])
+        changed = refresh_training_done(program=module.program, participants=[participant])
+        _training_changed(module.program, changed)
     return completion

@@ -44,9 +44,7 @@ def test_a_deeply_nested_json_body_is_a_json_400_not_a_server_error(alpha: Tenan
     client = api_client(alpha.organization, write=True)
     client.raise_request_exception = False
     bomb = '{"email": ' + "[" * 5000 + "]" * 5000 + ', "role": "participant"}'
-    response = client.generic(
-        "POST", "/api/v1/invitations/", bomb, content_type="application/json"
-    )
+    response = client.generic("POST", "/api/v1/invitations/", bomb, content_type="application/json")
     assert response.status_code == 400, response.content[:200]
     assert response.json()["code"] in ("parse_error", "invalid")
 
