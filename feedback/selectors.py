@@ -245,7 +245,7 @@ def surveys_for_api() -> QuerySet[FeedbackCycle]:
     shows them. The release plan itself is not read (it can be large): only the k it was made
     with, which the response count is then judged by (see :func:`survey_counts`)."""
     return (
-        FeedbackCycle.objects.select_related("version__template")
+        FeedbackCycle.objects.select_related("version__template", "program")
         .defer("release_plan")
         .annotate(plan_k=F("release_plan__k"))
     )

@@ -73,6 +73,8 @@ class SurveySerializer(serializers.ModelSerializer):
     it: where it says nothing of who answered)."""
 
     program = serializers.IntegerField(source="program_id", read_only=True)
+    # Also what a chat message (Slack, Teams) of a webhook names the program by.
+    program_name = serializers.CharField(source="program.name", read_only=True)
     template_name = serializers.CharField(source="version.template.name", read_only=True)
     closes_at = serializers.SerializerMethodField(
         help_text="When it closes (or closed): opening plus the days it stays open."
@@ -86,6 +88,7 @@ class SurveySerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "program",
+            "program_name",
             "title",
             "template_name",
             "audience",

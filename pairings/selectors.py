@@ -298,19 +298,25 @@ def pairs_for_api() -> QuerySet[Pairing]:
         .only("id", "organization_id", "pairing_id", "status", "created_at")
         .order_by("created_at", "id")
     )
-    return Pairing.objects.only(
-        "id",
-        "organization_id",
-        "program_id",
-        "mentor_id",
-        "mentee_id",
-        "status",
-        "manual",
-        "score",
-        "created_at",
-        "updated_at",
-        "last_met_at",
-    ).prefetch_related(Prefetch("events", queryset=history, to_attr="public_history"))
+    return (
+        Pairing.objects.select_related("program")
+        .only(
+            "id",
+            "organization_id",
+            "program_id",
+            "program__id",
+            "program__name",
+            "mentor_id",
+            "mentee_id",
+            "status",
+            "manual",
+            "score",
+            "created_at",
+            "updated_at",
+            "last_met_at",
+        )
+        .prefetch_related(Prefetch("events", queryset=history, to_attr="public_history"))
+    )
 
 
 def meetings_for_api() -> QuerySet[Meeting]:

@@ -31,6 +31,8 @@ class PairStatusChangeSerializer(serializers.ModelSerializer):
 
 class PairSerializer(serializers.ModelSerializer):
     program = serializers.IntegerField(source="program_id", read_only=True)
+    # Also what a chat message (Slack, Teams) of a webhook names the program by.
+    program_name = serializers.CharField(source="program.name", read_only=True)
     junior = serializers.IntegerField(
         source="mentor_id", read_only=True, help_text="The junior's participant id (the mentor)."
     )
@@ -46,6 +48,7 @@ class PairSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "program",
+            "program_name",
             "junior",
             "senior",
             "status",

@@ -76,6 +76,7 @@ def test_a_pair_shows_each_status_it_had_and_no_exit_request(alpha: Tenant) -> N
     assert set(pair) == {
         "id",
         "program",
+        "program_name",
         "junior",
         "senior",
         "status",

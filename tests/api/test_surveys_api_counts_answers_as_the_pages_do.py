@@ -129,6 +129,7 @@ def test_a_survey_shows_its_window_and_status_and_answers_only_once_closed(
     assert set(survey) == {
         "id",
         "program",
+        "program_name",
         "title",
         "template_name",
         "audience",

@@ -11,8 +11,11 @@ from django.core.exceptions import ValidationError
 from mentorship.events.formats import chat_text
 from mentorship.events.models import EventType, WebhookEndpoint
 from mentorship.events.services import endpoint_create, event_emit
+from pairings.selectors import pairs_for_api
+from pairings.serializers import PairSerializer
 from tests.conftest import Tenant
 from tests.events.support import Receiver, deliveries, make_endpoint
+from tests.factories import PairingFactory
 
 pytestmark = pytest.mark.usefixtures("private_networks")
 
@@ -94,3 +97,12 @@ def test_chat_endpoints_receive_program_level_events_only(alpha: Tenant, format:
             actor=alpha.hr,
         )
     assert "program-level news only" in " ".join(refused.value.message_dict["event_types"])
+
+
+def test_a_pair_going_live_is_announced_with_its_programs_name(alpha: Tenant) -> None:
+    """The chat message reads the program's name from the payload the API shows of a pair."""
+    with alpha.scope():
+        pairing = PairingFactory(program__organization=alpha.organization, program__name="Pilot")
+        data = PairSerializer(pairs_for_api().get(pk=pairing.pk)).data
+    text = chat_text(EventType.PAIRING_ACTIVE, dict(data), alpha.organization.name)
+    assert "went live in" in text and "Pilot" in text
