@@ -13,6 +13,7 @@ from mentorship.services import audit_record
 from mentorship.tenancy import tenant_scope
 from tests.api.support import api_client, key_for, results
 from tests.conftest import Tenant
+from tests.queries import assert_queries_do_not_grow
 
 URL = "/api/v1/audit-events/"
 
@@ -61,3 +62,17 @@ def test_an_unknown_path_under_the_api_is_a_json_404(alpha: Tenant) -> None:
     response = api_client(alpha.organization).get("/api/v1/nowhere/")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_the_audit_events_list_costs_the_same_with_many_events(alpha: Tenant) -> None:
+    client = api_client(alpha.organization)
+    client.get(URL)  # the key's "last used" is recorded once a minute
+
+    def grow(count: int) -> None:
+        for number in range(count):
+            _event(alpha, f"Setting {number} changed")
+
+    # The key; the events with their actors.
+    assert_queries_do_not_grow(
+        lambda: client.get(f"{URL}?page_size=100"), grow=lambda: grow(40), pinned=2
+    )
