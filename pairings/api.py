@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from mentorship.api.base import OrganizationAPIMixin, error_responses
+from mentorship.api.base import OrganizationAPIMixin, error_responses, path_id
 from pairings import selectors
 from pairings.models import Meeting, Pairing, SessionLog
 from pairings.serializers import MeetingSerializer, PairSerializer, SessionLogSerializer
@@ -48,12 +48,6 @@ def _filters(
     return checked.validated_data
 
 
-def _path_id(what: str) -> OpenApiParameter:
-    return OpenApiParameter(
-        "id", OpenApiTypes.INT, OpenApiParameter.PATH, description=f"The {what}'s id."
-    )
-
-
 def _id_parameter(name: str, what: str) -> OpenApiParameter:
     return OpenApiParameter(name, OpenApiTypes.INT64, description=f"Only those of this {what}.")
 
@@ -77,7 +71,7 @@ def _id_parameter(name: str, what: str) -> OpenApiParameter:
     retrieve=extend_schema(
         summary="A pair",
         description="One pair with its status history.",
-        parameters=[_path_id("pair")],
+        parameters=[path_id("pair")],
         responses={200: PairSerializer, **error_responses(404)},
     ),
 )
@@ -104,7 +98,7 @@ class PairViewSet(OrganizationAPIMixin, viewsets.ReadOnlyModelViewSet):
     ),
     retrieve=extend_schema(
         summary="A meeting",
-        parameters=[_path_id("meeting")],
+        parameters=[path_id("meeting")],
         responses={200: MeetingSerializer, **error_responses(404)},
     ),
 )
@@ -130,7 +124,7 @@ class MeetingViewSet(OrganizationAPIMixin, viewsets.ReadOnlyModelViewSet):
     ),
     retrieve=extend_schema(
         summary="A session log",
-        parameters=[_path_id("session log")],
+        parameters=[path_id("session log")],
         responses={200: SessionLogSerializer, **error_responses(404)},
     ),
 )

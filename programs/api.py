@@ -32,7 +32,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from mentorship.api.base import OrganizationAPIMixin, error_responses
+from mentorship.api.base import OrganizationAPIMixin, error_responses, path_id
 from mentorship.api.errors import BulkInvalid, Conflict
 from mentorship.web import error_text
 from programs import selectors
@@ -63,12 +63,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description="Send a unique value (a UUID) to make the write safe to retry: the same "
     "request again within 24 hours gets the first answer, and changes nothing.",
 )
-
-
-def path_id(what: str) -> OpenApiParameter:
-    return OpenApiParameter(
-        "id", OpenApiTypes.INT, OpenApiParameter.PATH, description=f"The {what}'s id."
-    )
 
 
 # Lists: 400 for a bad filter, 404 for a cursor that is not one of ours.

@@ -14,7 +14,8 @@ from contextlib import ExitStack
 from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -100,3 +101,10 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
         status: OpenApiResponse(response=ErrorSerializer, description="An error (see code)")
         for status in (*COMMON_ERRORS, *statuses)
     }
+
+
+def path_id(what: str) -> OpenApiParameter:
+    """The ``{id}`` of a detail route, for ``extend_schema(parameters=[path_id("pair")])``."""
+    return OpenApiParameter(
+        "id", OpenApiTypes.INT, OpenApiParameter.PATH, description=f"The {what}'s id."
+    )

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from mentorship import selectors, services
-from mentorship.api.base import OrganizationAPIMixin, error_responses
+from mentorship.api.base import OrganizationAPIMixin, error_responses, path_id
 from mentorship.api.errors import Conflict
 from mentorship.forms import InvitationForm
 from mentorship.models import AuditEvent, Invitation, Membership, Role
@@ -31,12 +31,6 @@ LIST_ERRORS = error_responses(400, 404)
 # An HR admin can do everything, API keys included: becoming one takes a person's invitation
 # in Settings, never a key's (a leaked read-write key must not mint administrators).
 API_INVITABLE_ROLES = [Role.PARTICIPANT, Role.SPONSOR]
-
-
-def _path_id(what: str) -> OpenApiParameter:
-    return OpenApiParameter(
-        "id", OpenApiTypes.INT, OpenApiParameter.PATH, description=f"The {what}'s id."
-    )
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -56,7 +50,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
     ),
     retrieve=extend_schema(
         summary="An audit event",
-        parameters=[_path_id("audit event")],
+        parameters=[path_id("audit event")],
         responses={200: AuditEventSerializer, **error_responses(404)},
     ),
 )
@@ -101,7 +95,7 @@ class MemberSerializer(serializers.ModelSerializer):
     ),
     retrieve=extend_schema(
         summary="A member",
-        parameters=[_path_id("member")],
+        parameters=[path_id("member")],
         responses={200: MemberSerializer, **error_responses(404)},
     ),
 )
