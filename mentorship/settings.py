@@ -214,6 +214,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Dispatchers scan the database for due work, so a lost wake-up is caught on the next tick.
 CELERY_BEAT_SCHEDULE = {
+    "fetch-due-busy-calendars": {
+        "task": "pairings.tasks.dispatch_busy_calendar_fetches",
+        "schedule": 60.0,
+    },
     "deliver-pending-notification-emails": {
         "task": "mentorship.tasks.dispatch_notification_emails",
         "schedule": 60.0,
@@ -440,6 +444,14 @@ API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")
 # a receiver on this machine) may allow http, loopback and private addresses; link-local ones
 # (the cloud metadata service at 169.254.169.254) stay refused either way.
 WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", default=DEBUG)
+
+# --- Free/busy from people's own calendars --------------------------------------------------------
+# The private iCalendar addresses people give are fetched by the workers, so they are fenced as
+# webhooks are: https only, and never loopback, private or link-local addresses (checked on the
+# address actually connected to). An operator may allow http and private addresses, for an
+# on-premises calendar server or tests; link-local and metadata addresses stay refused.
+CALENDARS_ALLOW_PRIVATE_NETWORKS = env.bool("CALENDARS_ALLOW_PRIVATE_NETWORKS", default=DEBUG)
+BUSY_CALENDAR_REFRESH_MINUTES = 15
 
 LOGGING = {
     "version": 1,

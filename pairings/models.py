@@ -85,6 +85,13 @@ class Pairing(TenantModel):
     # The PAIR_INACTIVITY_DAYS that ``quiet_check_at`` was reckoned with: when an operator lowers
     # the setting, the dispatcher finds the pairs reckoned with more days and looks again now.
     quiet_check_days = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    # Quiet pairs closed kindly (``Program.close_quiet_after_days``): when both partners were
+    # told that the pair will close in 7 days (None when no notice runs), when a partner chose to
+    # keep it (counts as activity: a new quiet stretch starts), and why a dissolved pair ended
+    # ("inactivity" when the program closed it; "" otherwise).
+    quiet_notice_at = models.DateTimeField(null=True, blank=True, editable=False)
+    kept_at = models.DateTimeField(null=True, blank=True, editable=False)
+    end_reason = models.CharField(max_length=20, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -212,6 +219,16 @@ class SessionLog(TenantModel):
     # old migrations). The API's ?updated_since= reads it (services that write with
     # .update() set it themselves).
     updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
+    # The session plan's guide the session followed (its position then), and how far.
+    guide_position = models.PositiveSmallIntegerField(null=True, blank=True)
+    guide_followed = models.CharField(
+        "did you follow the session plan?",
+        max_length=8,
+        blank=True,
+        default="",
+        db_default="",
+        choices=[("yes", "Yes"), ("partly", "Partly"), ("no", "No, we talked about other things")],
+    )
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -327,3 +344,75 @@ class CalendarFeed(TenantModel):
     )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+
+class BusyCalendar(TenantModel):
+    """A member's own calendar, read for free/busy through its private iCalendar address.
+
+    The address is a secret (anyone holding it reads the calendar): stored encrypted
+    (``mentorship.identity.secrets``), shown back only masked (``url_hint``). Only busy
+    intervals are kept, never titles, attendees or descriptions: ``busy`` is a sorted list of
+    non-overlapping [start, end) pairs in UTC epoch seconds, from the last good fetch
+    (``fetched_at``) to 8 weeks after it.
+
+    ``state``: "pending" until the first fetch, "ok" after a good one, "failing" while the
+    latest attempt failed (``last_error`` says why, shown to its owner only). While pending or
+    failing, the person's busy times are unknown: "Find a time" treats them as not free.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Not read yet"
+        OK = "ok", "Read"
+        FAILING = "failing", "Cannot be read"
+
+    membership = models.OneToOneField(
+        "mentorship.Membership", on_delete=models.CASCADE, related_name="busy_calendar"
+    )
+    url_encrypted = models.TextField()
+    url_hint = models.CharField(max_length=120, help_text="The address, masked, to show back.")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    busy = models.JSONField(default=list, blank=True)
+    etag = models.CharField(max_length=200, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True, help_text="The last good fetch.")
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    # The dispatcher reads calendars due for a fetch through this index (every 15 minutes).
+    next_fetch_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class MeetingProposal(TenantModel):
+    """Up to three times one partner proposes; the other accepts one (the meeting is created),
+    or declines them all. ``slots`` is a list of start times (ISO 8601, UTC), each lasting
+    ``duration_minutes``. Open until accepted, declined, withdrawn, or its last slot starts."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for an answer"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Expired"
+
+    pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="proposals")
+    proposed_by = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        "mentorship.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    slots = models.JSONField(default=list)
+    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    location = models.CharField(max_length=300, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # The last slot's start: after it, nothing is left to accept.
+    expires_at = models.DateTimeField()
+    accepted_slot = models.PositiveSmallIntegerField(null=True, blank=True)
+    meeting = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["pairing", "status"])]

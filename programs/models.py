@@ -86,6 +86,23 @@ class Program(TenantModel):
         blank=True,
         help_text="Confidentiality, cadence, escalation contact and the no-fault exit.",
     )
+    meeting_minutes = models.PositiveSmallIntegerField(
+        "meeting length (minutes)",
+        default=60,
+        validators=[MinValueValidator(15), MaxValueValidator(240)],
+        help_text="What “Find a time” looks for, and a new meeting's default length.",
+    )
+    # Off (None) by default: closing a pair is a decision HR makes for its program.
+    close_quiet_after_days = models.PositiveSmallIntegerField(
+        "close pairs quiet for (days)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(14), MaxValueValidator(365)],
+        help_text=(
+            "Leave empty to never close a pair for inactivity; 90 is a common choice. Both "
+            "partners are told 7 days ahead and can keep their pair with one click."
+        ),
+    )
     reminder_offsets_hours = models.JSONField(
         "meeting reminders (hours before)",
         default=default_reminder_offsets,
@@ -161,8 +178,16 @@ class Participant(TenantModel):
     timezone = models.CharField(max_length=64, default="UTC")
     offers = models.ManyToManyField(Topic, blank=True, related_name="offered_by")
     wants = models.ManyToManyField(Topic, blank=True, related_name="wanted_by")
+    # When the person can usually meet, in their own ``timezone``: a list of
+    # [weekday (0 = Monday), "HH:MM", "HH:MM"] ranges, sorted and never overlapping (see
+    # ``programs.availability``). Matching and "Find a time" read it.
+    weekly_availability = models.JSONField(default=list, blank=True)
+    # Free text kept from before the weekly grid, where it did not parse into ranges.
     availability = models.CharField(
-        max_length=200, blank=True, help_text="When you can usually meet, e.g. 'Tue/Thu mornings'."
+        "availability note",
+        max_length=200,
+        blank=True,
+        help_text="Anything the weekly hours do not say, e.g. 'not in August'.",
     )
     bio = models.TextField(blank=True, max_length=1000)
     training_done = models.BooleanField(
@@ -238,6 +263,36 @@ class TrainingModule(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SessionGuide(TenantModel):
+    """One session of a program's session plan: the conversation guide a pair's meeting of that
+    number shows (the first meeting gets position 1, and so on). Markdown, rendered safely as
+    training modules are."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="session_guides")
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=120)
+    purpose = models.CharField(max_length=300, blank=True)
+    agenda = models.TextField(blank=True, help_text="Markdown. Raw HTML is shown as text.")
+    junior_questions = models.TextField(
+        "questions for the junior", blank=True, help_text="Markdown, one question a line."
+    )
+    senior_questions = models.TextField(
+        "questions for the senior", blank=True, help_text="Markdown, one question a line."
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "position"],
+                name="session_guide_unique_position",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
 
 
 class TrainingCompletion(TenantModel):

@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from programs.views import imports, people, privacy, programs, topics, training
+from programs.views import (
+    availability,
+    guides,
+    imports,
+    people,
+    privacy,
+    programs,
+    topics,
+    training,
+)
 
 P = "programs/<slug:program_slug>/"
 
@@ -49,6 +58,11 @@ urlpatterns = [
     path(P + "apply/", people.program_apply, name="program_apply"),
     path(P + "me/profile/", people.my_profile, name="my_profile"),
     path(P + "me/", people.my_participation, name="my_participation"),
+    path(P + "me/availability/", availability.my_availability, name="my_availability"),
+    path(P + "session-plan/", guides.session_plan, name="session_plan"),
+    path(P + "session-plan/new/", guides.guide_edit, name="guide_new"),
+    path(P + "session-plan/<int:guide_id>/edit/", guides.guide_edit, name="guide_edit"),
+    path(P + "session-plan/<int:guide_id>/delete/", guides.guide_delete, name="guide_delete"),
     path(P + "me/withdraw/", people.my_withdraw, name="my_withdraw"),
     path(P + "me/objectives/new/", people.objective_new, name="objective_new"),
     path(P + "me/objectives/<int:objective_id>/", people.objective_edit, name="objective_edit"),

@@ -37,6 +37,8 @@ PROGRAM_SETTINGS = [
     "training_required",
     "agreement_text",
     "reminder_offsets_hours",
+    "meeting_minutes",
+    "close_quiet_after_days",
 ]
 # Bounds of an imported configuration, so that a hostile file cannot create thousands of rows.
 MAX_REMINDER_HOURS = 24 * 14

@@ -21,10 +21,12 @@ from mentorship.api.models import OrganizationAPIKey
 from mentorship.api.services import api_key_create
 from mentorship.events.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from mentorship.models import Invitation, Membership, Notification, Role, User
-from pairings.models import MatchRun, Pairing
+from pairings.models import MatchRun, MeetingProposal, Pairing
 from programs.models import (
     ImportJob,
     LearningObjective,
+    Program,
+    SessionGuide,
     TrainingModule,
 )
 from tests.conftest import Tenant
@@ -45,6 +47,10 @@ GLOBAL_PATTERNS: dict[str, str] = {
     "accounts/": "django-allauth: the signed-in user's own account, no tenant data",
     "admin/": "the operator admin: staff only (see test_admin_refuses_tenant_users)",
     "calendar/": "personal calendar feed, found by its secret token; tested in test_meetings",
+    "proposals/<str:token>/": (
+        "a proposed time's signed single-use link: the signature names the proposal, its "
+        "organisation and recipient; tested in tests/pairings/proposals"
+    ),
     "sso/": "home-realm discovery: every address without live SSO gets the same answer",
     "o/<slug:slug>/sso/": "starts a live single sign-on; unknown and not live give the same 404",
     "scim/v2/": "SCIM: the bearer token names the organisation; see test_scim_isolation",
@@ -229,8 +235,39 @@ def _object_fillers() -> dict[str, Callable[[Tenant, User], object]]:
                 )
             return delivery.pk
 
+    def proposal(t: Tenant, viewer: User) -> int:
+        """An open proposal of the world's pair, made by the viewer's partner to the viewer."""
+        pairing_id = world(t, viewer)["pairing_id"]
+        with t.scope():
+            pairing = Pairing.objects.get(pk=pairing_id)
+            row = MeetingProposal.objects.filter(pairing=pairing).first()
+            return (
+                row
+                or MeetingProposal.objects.create(
+                    organization=t.organization,
+                    pairing=pairing,
+                    proposed_by=pairing.mentee,
+                    slots=["2030-02-01T10:00:00+00:00"],
+                    expires_at="2030-02-01T10:00:00Z",
+                )
+            ).pk
+
+    def guide(t: Tenant, viewer: User) -> int:
+        program_slug = world(t, viewer)["program_slug"]
+        with t.scope():
+            program = Program.objects.get(slug=program_slug)
+            row = SessionGuide.objects.filter(program=program).first()
+            return (
+                row
+                or SessionGuide.objects.create(
+                    organization=t.organization, program=program, position=1, title="Start"
+                )
+            ).pk
+
     return {
         "membership_id": lambda t, viewer: t.members[Role.PARTICIPANT].pk,
+        "proposal_id": proposal,
+        "guide_id": guide,
         "notification_id": notification,
         "invitation_id": invitation,
         "target": lambda t, viewer: "draft",

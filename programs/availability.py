@@ -1,0 +1,1 @@
+"""Placeholder: being written (issue 17). A pure module: no Django import."""
