@@ -32,9 +32,13 @@ def _email_of(participant: Participant) -> str:
 
 
 def meeting_page_url(meeting: Meeting) -> str:
-    """The path of the meeting's pair's meetings page (in notifications and emails)."""
+    """The path of the meeting's own page (in notifications, emails and calendar files): when,
+    where, and the session plan's guide for it."""
     return tenant_url(
-        meeting.pairing.program.organization, "meeting_list", pairing_id=meeting.pairing_id
+        meeting.pairing.program.organization,
+        "meeting_detail",
+        pairing_id=meeting.pairing_id,
+        meeting_id=meeting.pk,
     )
 
 
@@ -83,7 +87,12 @@ def calendar_feed_render(*, membership: Membership, meetings: list[Meeting]) -> 
             pairing.mentee if pairing.mentor.membership_id == membership.pk else pairing.mentor
         )
         url = absolute_url(
-            tenant_url(membership.organization, "meeting_list", pairing_id=pairing.pk)
+            tenant_url(
+                membership.organization,
+                "meeting_detail",
+                pairing_id=pairing.pk,
+                meeting_id=meeting.pk,
+            )
         )
         events.append(
             FeedEvent(

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from pairings.matching import CRITERIA, CRITERIA_LABELS, DEFAULT_WEIGHTS, MAX_WEIGHT
-from pairings.models import Meeting
+from pairings.models import Meeting, SessionLog
 from pairings.services.meetings import (
     MAX_DAYS_AHEAD,
     MAX_DURATION_MINUTES,
@@ -21,7 +21,7 @@ from pairings.services.meetings import (
 )
 from pairings.timezones import local_to_utc
 from programs.forms import DateInput, TopicsField
-from programs.models import Topic
+from programs.models import SessionGuide, Topic
 
 
 class WeightsForm(forms.Form):
@@ -93,9 +93,24 @@ class SessionLogForm(forms.Form):
         label="This is another session on the same day", required=False, widget=forms.HiddenInput
     )
 
-    def __init__(self, *args: Any, objectives: Any = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        objectives: Any = (),
+        guide: SessionGuide | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["topics"].queryset = Topic.objects.order_by("name")
+        self.guide = guide
+        if guide is not None:
+            # Asked only when the meeting had a guide; optional, so a hurried log still saves.
+            self.fields["guide_followed"] = forms.ChoiceField(
+                label=f"Did you follow the plan's “Session {guide.position}: {guide.title}”?",
+                choices=SessionLog._meta.get_field("guide_followed").choices,
+                required=False,
+                widget=forms.RadioSelect,
+            )
         self.objective_fields = []
         for objective in objectives:
             name = f"progress_{objective.pk}"
@@ -111,6 +126,15 @@ class SessionLogForm(forms.Form):
 
     def show_duplicate_confirmation(self) -> None:
         self.fields["confirm_duplicate"].widget = forms.CheckboxInput()
+
+    def guide_answer(self) -> dict[str, Any]:
+        """The service's ``guide_position`` and ``guide_followed`` (empty without a guide)."""
+        if self.guide is None:
+            return {}
+        return {
+            "guide_position": self.guide.position,
+            "guide_followed": self.cleaned_data.get("guide_followed") or "",
+        }
 
     def progress(self) -> dict[int, int]:
         return {
@@ -139,7 +163,7 @@ class MeetingForm(forms.Form):
         label="Duration (minutes)",
         min_value=MIN_DURATION_MINUTES,
         max_value=MAX_DURATION_MINUTES,
-        initial=60,
+        initial=60,  # the program's meeting length replaces it (``default_minutes``)
         widget=forms.NumberInput(attrs={"step": 5}),
     )
     location = forms.CharField(
@@ -149,10 +173,17 @@ class MeetingForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, tz: ZoneInfo, meeting: Meeting | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        tz: ZoneInfo,
+        meeting: Meeting | None = None,
+        default_minutes: int | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.tz = tz
+        if default_minutes is not None:
+            self.fields["duration_minutes"].initial = default_minutes
         zone = tz.key.replace("_", " ")
         self.fields["time"].label = f"Time ({zone})"
         self.fields[

@@ -22,6 +22,7 @@ from mentorship.models import User
 from mentorship.tenancy import across_all_organizations
 from mentorship.web import absolute_url
 from pairings.calendars import meeting_ics_for, meeting_page_url
+from pairings.guides import guide_for_meeting, guide_plain_text
 from pairings.ics import Method
 from pairings.models import Meeting, ReminderDelivery
 from pairings.selectors import partners_with_accounts
@@ -33,8 +34,28 @@ INVITATION_CATCH_UP = timedelta(minutes=15)
 INVITATION_GRACE = timedelta(minutes=1)
 
 
+def _guide_lines(meeting: Meeting, method: Method) -> list[str]:
+    """The session plan's guide for the meeting, as text after the meeting's details (none
+    for a cancellation: there is nothing to prepare)."""
+    guide = guide_for_meeting(meeting=meeting) if method == "REQUEST" else None
+    if guide is None:
+        return []
+    return [
+        "",
+        "To prepare: this meeting follows the program's session plan.",
+        "",
+        guide_plain_text(guide),
+    ]
+
+
 def _invitation_email(
-    *, meeting: Meeting, participant: Participant, user: User, method: Method, ics: bytes
+    *,
+    meeting: Meeting,
+    participant: Participant,
+    user: User,
+    method: Method,
+    ics: bytes,
+    guide_lines: list[str],
 ) -> EmailMessage:
     pairing = meeting.pairing
     partner = pairing.mentee if participant.pk == pairing.mentor_id else pairing.mentor
@@ -54,6 +75,7 @@ def _invitation_email(
         "",
         f"When: {when} ({meeting.duration_minutes} minutes)",
         f"Where: {meeting.location or 'not set yet'}",
+        *guide_lines,
         "",
         "The attached calendar file updates your calendar.",
         f"Meeting page: {absolute_url(meeting_page_url(meeting))}",
@@ -94,6 +116,7 @@ def meeting_invitation_deliver(*, meeting_id: int, sequence: int, method: Method
     if (method == "CANCEL") != (meeting.cancelled_at is not None):
         return 0
     ics = meeting_ics_for(meeting=meeting, method=method)
+    guide_lines = _guide_lines(meeting, method)
     sent = 0
     for participant, user in partners_with_accounts(meeting.pairing):
         key = invitation_key(meeting=meeting, sequence=sequence, method=method, user=user)
@@ -106,7 +129,12 @@ def meeting_invitation_deliver(*, meeting_id: int, sequence: int, method: Method
         if taken != 1:
             continue
         message = _invitation_email(
-            meeting=meeting, participant=participant, user=user, method=method, ics=ics
+            meeting=meeting,
+            participant=participant,
+            user=user,
+            method=method,
+            ics=ics,
+            guide_lines=guide_lines,
         )
         try:
             message.send()

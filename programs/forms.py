@@ -8,11 +8,21 @@ from functools import cache
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 
 from mentorship.models import Membership
 from programs.fields import ABOUT_FIELDS, IMPORTED_FIELDS
 from programs.library import TEMPLATE_CHOICES
-from programs.models import LearningObjective, Participant, Program, Side, Topic, TrainingModule
+from programs.models import (
+    LearningObjective,
+    Participant,
+    Program,
+    SessionGuide,
+    Side,
+    Topic,
+    TrainingModule,
+)
+from programs.services.guides import MAX_GUIDE_TEXT
 from programs.services.programs import PROGRAM_SETTINGS, reminder_offsets_clean
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
@@ -117,10 +127,21 @@ class ProgramForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _topics(self, "topics")
+        # Left empty (or missing from a form saved before the setting existed), the meeting
+        # length stays what it was: nothing else depends on it being typed again.
+        self.fields["meeting_minutes"].required = False
+        self.fields["meeting_minutes"].widget.attrs.update(min=15, max=240, step=5)
+        self.fields["close_quiet_after_days"].widget.attrs.update(min=14, max=365)
         if self.instance.pk and not self.is_bound:
             self.initial["reminder_offsets"] = ", ".join(
                 str(h) for h in self.instance.reminder_offsets_hours
             )
+
+    def clean_meeting_minutes(self) -> int:
+        value = self.cleaned_data.get("meeting_minutes")
+        if value is None:
+            return self.instance.meeting_minutes
+        return value
 
     def clean_reminder_offsets(self) -> list[int]:
         raw = self.cleaned_data.get("reminder_offsets", "")
@@ -308,6 +329,35 @@ class ModuleForm(forms.ModelForm):
         model = TrainingModule
         fields = ["title", "body", "required_for_juniors", "required_for_seniors"]
         widgets = {"body": forms.Textarea(attrs={"rows": 14})}
+
+
+class GuideForm(forms.ModelForm):
+    """One session of the plan. The Markdown fields are bounded like an imported plan's."""
+
+    class Meta:
+        model = SessionGuide
+        fields = ["title", "purpose", "agenda", "junior_questions", "senior_questions"]
+        widgets = {
+            "purpose": forms.TextInput(),
+            "agenda": forms.Textarea(attrs={"rows": 7}),
+            "junior_questions": forms.Textarea(attrs={"rows": 5}),
+            "senior_questions": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {
+            "purpose": "One sentence: what the pair should get out of this session.",
+            "agenda": "A short list with rough minutes, e.g. “- 10 min: what you tried since "
+            "last time”.",
+            "junior_questions": "Questions the junior (the reverse mentor) can ask. One a line, "
+            "starting with “- ”.",
+            "senior_questions": "Questions the senior can ask. One a line, starting with “- ”.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("agenda", "junior_questions", "senior_questions"):
+            self.fields[name].max_length = MAX_GUIDE_TEXT
+            self.fields[name].validators.append(MaxLengthValidator(MAX_GUIDE_TEXT))
+            self.fields[name].widget.attrs["maxlength"] = MAX_GUIDE_TEXT
 
 
 class ParticipantEditForm(PersonFieldsMixin):

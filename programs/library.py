@@ -28,6 +28,141 @@ Reverse mentoring agreement
    a reason and without consequences.
 """
 
+# The built-in session plan: six conversations in the order reverse-mentoring pairs usually need
+# them (trust first, then the senior's goals, practice, the senior's side, mutual feedback, and a
+# close that turns the learning into habits). Each guide is short on purpose: a pair reads it in
+# two minutes before they meet.
+DIGITAL_FLUENCY_SESSION_PLAN: list[dict[str, str]] = [
+    {
+        "title": "Ground rules: candour and confidentiality",
+        "purpose": "Agree how you will work together so that both of you can speak freely.",
+        "agenda": (
+            "- 10 min: introductions beyond job titles (what each of you does on a normal day)\n"
+            "- 15 min: read the agreement together; what confidentiality means for you two\n"
+            '- 15 min: how to give each other honest feedback, and a signal for "too much"\n'
+            "- 10 min: practicalities: when, where, how to move a meeting\n"
+            "- 10 min: one thing each of you hopes to get out of the program"
+        ),
+        "junior_questions": (
+            "- What would make it easy for you to tell me something I may not want to hear?\n"
+            "- Which topics are off limits, or need care?\n"
+            "- How do you prefer to learn: being shown, or trying first?"
+        ),
+        "senior_questions": (
+            "- What would make you comfortable challenging me, even on my own habits?\n"
+            "- What do you need from me to prepare each session?\n"
+            "- What does a good outcome of this program look like for you?"
+        ),
+    },
+    {
+        "title": "The senior's learning objectives",
+        "purpose": "Turn the senior's curiosity into two or three objectives you can both track.",
+        "agenda": (
+            "- 10 min: what has changed in the senior's work because of digital tools\n"
+            "- 20 min: list what the senior wants to be able to do, then pick two or three\n"
+            "- 15 min: make each objective concrete: what will the senior do differently?\n"
+            "- 10 min: rate today's level of each (1–5) and record the objectives in the app\n"
+            "- 5 min: choose the tool for the hands-on session"
+        ),
+        "junior_questions": (
+            "- When did you last feel out of your depth with a tool or a platform?\n"
+            "- What do you see colleagues of my generation do that you would like to try?\n"
+            "- How will we know, in three months, that you have got there?"
+        ),
+        "senior_questions": (
+            "- Which of my objectives do you think matters most, and why?\n"
+            "- What would you like to learn from me in return?\n"
+            "- Is there anything in my objectives that you would find hard to teach?"
+        ),
+    },
+    {
+        "title": "Hands on: a tool the junior uses every day",
+        "purpose": "Learn by doing: the senior drives, the junior coaches.",
+        "agenda": (
+            "- 5 min: what the senior tried since last time\n"
+            "- 10 min: the junior shows the tool and why they rely on it\n"
+            "- 30 min: the senior does a real task with it, hands on the keyboard\n"
+            "- 10 min: what was easy, what was confusing, what to practise\n"
+            "- 5 min: one small thing to try before the next session"
+        ),
+        "junior_questions": (
+            "- Where did you hesitate, and what were you expecting to happen?\n"
+            "- Which real task of yours could this tool make faster this week?\n"
+            "- What would you need to keep using it without me?"
+        ),
+        "senior_questions": (
+            "- Which habits make you quick with this tool that I could copy?\n"
+            "- What mistakes do beginners make that I should avoid?\n"
+            "- How does your team decide which tools to use?"
+        ),
+    },
+    {
+        "title": "The senior's view of the organisation and career",
+        "purpose": "The learning runs both ways: the junior hears how the organisation works "
+        "from the top.",
+        "agenda": (
+            "- 10 min: the senior's path: two decisions that shaped their career\n"
+            "- 20 min: how decisions are really made here, and where the junior's work fits\n"
+            "- 15 min: the junior's questions about their own next steps\n"
+            "- 10 min: what the senior learned about the junior's generation so far\n"
+            "- 5 min: progress on the senior's objectives"
+        ),
+        "junior_questions": (
+            "- What do you wish you had known at my stage?\n"
+            "- What gets noticed by leaders here, and what goes unseen?\n"
+            "- Which skill should I build now for the role I want in five years?"
+        ),
+        "senior_questions": (
+            "- What surprises you most about how this organisation works?\n"
+            "- Where do you feel your generation is not heard here?\n"
+            "- What could I change in how I lead that would matter to people like you?"
+        ),
+    },
+    {
+        "title": "Feedback both ways: what each of you has changed",
+        "purpose": "Take stock honestly: what each of you does differently now, and what "
+        "has not moved.",
+        "agenda": (
+            "- 10 min: each of you names one thing you now do differently\n"
+            "- 15 min: the junior's candid feedback on the senior's progress\n"
+            "- 15 min: the senior's candid feedback on the junior as a mentor\n"
+            "- 10 min: update the objectives' progress in the app\n"
+            "- 10 min: adjust the plan for the last sessions"
+        ),
+        "junior_questions": (
+            "- Where have you seen me change how I work since we started?\n"
+            "- What did I explain badly, and how should I have done it?\n"
+            "- Which objective is stuck, and what would unblock it?"
+        ),
+        "senior_questions": (
+            "- What have you changed because of what I showed you?\n"
+            "- What should I stop doing as your mentor?\n"
+            "- Has anything I said changed how you see your work or your team?"
+        ),
+    },
+    {
+        "title": "Closing: what each of you will keep doing",
+        "purpose": "End well: turn what you learned into habits, and decide how you stay in touch.",
+        "agenda": (
+            "- 20 min: look back at the objectives: rate each again (1–5)\n"
+            "- 15 min: the one habit each of you will keep, and how\n"
+            "- 10 min: what you would tell the next pair\n"
+            "- 10 min: whether and how you stay in touch\n"
+            "- 5 min: thank each other, and answer the program's closing survey"
+        ),
+        "junior_questions": (
+            "- Which new habit will you still have in six months?\n"
+            "- Who else around you could benefit from what you learned?\n"
+            "- How would you like to keep in touch?"
+        ),
+        "senior_questions": (
+            "- What will you do differently in your own work after this program?\n"
+            "- Would you mentor again, and what would you change?\n"
+            "- What would you like me to keep an eye out for in your career?"
+        ),
+    },
+]
+
 DIGITAL_FLUENCY: dict[str, Any] = {
     "format": EXPORT_FORMAT,
     "version": EXPORT_VERSION,
@@ -53,6 +188,8 @@ DIGITAL_FLUENCY: dict[str, Any] = {
         "training_required": True,
         "agreement_text": DIGITAL_FLUENCY_AGREEMENT,
         "reminder_offsets_hours": [24, 1],
+        "meeting_minutes": 60,
+        "close_quiet_after_days": None,
     },
     "topics": [
         "Social media",
@@ -98,6 +235,7 @@ DIGITAL_FLUENCY: dict[str, Any] = {
             "required_for_seniors": True,
         },
     ],
+    "session_plan": DIGITAL_FLUENCY_SESSION_PLAN,
 }
 
 TEMPLATES: dict[str, dict[str, Any]] = {"digital-fluency": DIGITAL_FLUENCY}

@@ -17,6 +17,8 @@ from pairings.timezones import zone_named
 from programs.models import Participant
 from programs.tallies import tally_track
 
+GUIDE_ANSWERS = {"", *(value for value, _ in SessionLog._meta.get_field("guide_followed").choices)}
+
 
 class LikelyDuplicate(ValidationError):
     """A session of this pair is already logged for that day; the author may still save."""
@@ -35,9 +37,17 @@ def session_log_create(
     shared_notes: str = "",
     private_notes: str = "",
     confirm_duplicate: bool = False,
+    guide_position: int | None = None,
+    guide_followed: str = "",
 ) -> SessionLog:
     """Log a session of the pair. ``progress`` maps the author's objectives touched to their
-    progress now (0-100). The same pair on the same day is flagged unless confirmed."""
+    progress now (0-100). The same pair on the same day is flagged unless confirmed.
+    ``guide_position`` is the session plan's guide the meeting had (its position then, which
+    a later edit of the plan does not move), ``guide_followed`` how far the pair followed it."""
+    if guide_followed not in GUIDE_ANSWERS:
+        raise ValidationError({"guide_followed": "Choose yes, partly or no."})
+    if guide_followed and guide_position is None:
+        raise ValidationError("This session had no guide to follow.")
     if author.pk not in (pairing.mentor_id, pairing.mentee_id):
         raise ValidationError("Only the two partners log their sessions.")
     if pairing.status not in (Pairing.Status.ACTIVE, Pairing.Status.CONFIRMED):
@@ -68,6 +78,8 @@ def session_log_create(
             learned=learned,
             shared_notes=shared_notes,
             private_notes=private_notes,
+            guide_position=guide_position,
+            guide_followed=guide_followed,
         )
         topics = list(topics)
         log.topics.set(topics)

@@ -62,7 +62,7 @@ def meeting_list(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRe
 def meeting_new(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpResponse:
     pairing = _pair_of_partner(request, pairing_id)
     tz = selectors.viewer_timezone(pairing=pairing, membership=request.membership)
-    form = MeetingForm(posted(request), tz=tz)
+    form = MeetingForm(posted(request), tz=tz, default_minutes=pairing.program.meeting_minutes)
     if request.method == "POST" and form.is_valid():
         try:
             meeting = meeting_services.meeting_schedule(

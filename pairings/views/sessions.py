@@ -3,18 +3,22 @@ HR admins see the dates, lengths and topics only."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from mentorship.tenancy import member_required
 from mentorship.web import posted
-from pairings import selectors
+from pairings import guides, selectors
 from pairings.forms import SessionLogForm
 from pairings.models import Pairing
 from pairings.services.session_logs import LikelyDuplicate, session_log_create
+from pairings.timezones import zone_named
 from programs.models import Participant
 
 
@@ -23,6 +27,20 @@ def _partner_participant(request: HttpRequest, pairing: Pairing) -> Participant:
     if not side:
         raise Http404("Only the partners log sessions")
     return pairing.mentor if side == "mentor" else pairing.mentee
+
+
+def _initial(
+    pairing: Pairing, author: Participant, logged: guides.LoggedMeeting | None
+) -> dict[str, object]:
+    """The meeting's day and length when it has started (the usual case: logging what was just
+    held); the program's meeting length otherwise."""
+    if logged is not None and logged.meeting.starts_at <= timezone.now():
+        meeting = logged.meeting
+        return {
+            "date": meeting.starts_at.astimezone(zone_named(author.timezone)).date(),
+            "minutes": meeting.duration_minutes,
+        }
+    return {"minutes": pairing.program.meeting_minutes}
 
 
 @require_GET
@@ -50,7 +68,19 @@ def session_new(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRes
     pairing = selectors.pairing_get_for_member(membership=request.membership, pairing_id=pairing_id)
     author = _partner_participant(request, pairing)
     objectives = selectors.objectives_of(participant=author)
-    form = SessionLogForm(posted(request), objectives=objectives)
+    # The meeting this log records ("Log this session" on a meeting's page names it), and its
+    # guide in the session plan, which the form asks about.
+    named = request.GET.get("meeting", "")
+    logged = guides.logged_meeting(
+        pairing=pairing,
+        meeting_id=int(named) if re.fullmatch(r"[0-9]{1,18}", named) else None,
+    )
+    form = SessionLogForm(
+        posted(request),
+        objectives=objectives,
+        guide=logged.guide if logged else None,
+        initial=_initial(pairing, author, logged),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -66,6 +96,7 @@ def session_new(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRes
                 shared_notes=data["shared_notes"],
                 private_notes=data["private_notes"],
                 confirm_duplicate=data["confirm_duplicate"],
+                **form.guide_answer(),
             )
         except LikelyDuplicate as exc:
             form.show_duplicate_confirmation()
@@ -77,4 +108,8 @@ def session_new(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRes
             # The feedback app offers its short survey there (a URL name, not an import:
             # pairings sits below feedback).
             return redirect("after_session", org_slug=org_slug, pairing_id=pairing.pk)
-    return render(request, "pairings/session_form.html", {"pairing": pairing, "form": form})
+    return render(
+        request,
+        "pairings/session_form.html",
+        {"pairing": pairing, "form": form, "logged": logged},
+    )

@@ -1,5 +1,6 @@
-"""Program configurations: the export of a program's settings, topics and training modules, and
-the creation of a draft program from one (an uploaded file or a built-in template)."""
+"""Program configurations: the export of a program's settings, topics, training modules and
+session plan, and the creation of a draft program from one (an uploaded file or a built-in
+template)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import transaction
 
 from mentorship.models import Organization
+from programs.guides import GUIDE_FIELDS
 from programs.library import EXPORT_FORMAT, EXPORT_VERSION, TEMPLATES
 from programs.models import (
     Program,
+    SessionGuide,
     TrainingModule,
 )
+from programs.services.guides import MAX_SESSION_GUIDES, guide_problems, session_plan_fields
 from programs.services.programs import (
     PROGRAM_SETTINGS,
     reminder_offsets_clean,
@@ -42,6 +47,7 @@ def program_export(*, program: Program) -> dict[str, Any]:
             }
             for m in program.modules.all()
         ],
+        "session_plan": session_plan_fields(program=program),
     }
 
 
@@ -77,10 +83,33 @@ def _holds_nul(value: Any) -> bool:
     return False
 
 
+# Settings with bounds of their own, checked here with a message that says them: the model's
+# validators would answer in Django's words, after the name of the column.
+BOUNDED_SETTINGS: dict[str, str] = {
+    "meeting_minutes": "a meeting length in minutes",
+    "close_quiet_after_days": "a number of days (or null to never close quiet pairs)",
+}
+
+
+def _bounded_setting_problem(name: str, value: Any) -> str:
+    field = Program._meta.get_field(name)
+    # The bounds are the model's own validators: one place to change them.
+    low = next(v.limit_value for v in field.validators if isinstance(v, MinValueValidator))
+    high = next(v.limit_value for v in field.validators if isinstance(v, MaxValueValidator))
+    what = BOUNDED_SETTINGS[name]
+    if value is None and field.null:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        return f"“{name}” must be {what}: a whole number from {low} to {high}."
+    return ""
+
+
 def _setting_type_problem(name: str, value: Any) -> str:
     """Text settings must be JSON strings (a list would be stored as its Python spelling) and
     numbers whole numbers: ``Infinity`` is valid JSON, and Django's check of an integer field
     crashes on it (OverflowError) instead of refusing it."""
+    if name in BOUNDED_SETTINGS:
+        return _bounded_setting_problem(name, value)
     kind = Program._meta.get_field(name).get_internal_type()
     if kind in ("CharField", "TextField") and not isinstance(value, str):
         return f"“{name}” must be text."
@@ -91,8 +120,34 @@ def _setting_type_problem(name: str, value: Any) -> str:
     return ""
 
 
-def _check_config(data: dict[str, Any]) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
-    """Validate the shape; returns (settings, topic names, modules) or raises with every problem."""
+def _check_session_plan(plan: Any, problems: list[str]) -> list[dict[str, str]]:
+    """The imported session plan's guides, each a dict of text fields; adds to ``problems``."""
+    if not isinstance(plan, list):
+        problems.append("“session_plan” must be a list of sessions.")
+        return []
+    if len(plan) > MAX_SESSION_GUIDES:
+        problems.append(f"A session plan has at most {MAX_SESSION_GUIDES} sessions.")
+        return []
+    clean: list[dict[str, str]] = []
+    for n, item in enumerate(plan, start=1):
+        if not isinstance(item, dict):
+            problems.append(f"Session {n} of the session plan must be an object with a title.")
+            continue
+        unknown = sorted(set(item) - set(GUIDE_FIELDS))
+        if unknown:
+            problems.append(f"Session {n}: unknown fields {', '.join(unknown)}.")
+        found = guide_problems(item, label=f"Session {n}")
+        problems.extend(found)
+        if not found:
+            clean.append({name: item.get(name, "").strip() for name in GUIDE_FIELDS})
+    return clean
+
+
+def _check_config(
+    data: dict[str, Any],
+) -> tuple[dict[str, Any], list[str], list[dict[str, Any]], list[dict[str, str]]]:
+    """Validate the shape; returns (settings, topic names, modules, session plan) or raises
+    with every problem."""
     problems: list[str] = []
     if _holds_nul(data):
         raise ValidationError("The configuration contains NUL characters, which no text may hold.")
@@ -136,9 +191,12 @@ def _check_config(data: dict[str, Any]) -> tuple[dict[str, Any], list[str], list
                     "required_for_seniors": bool(module.get("required_for_seniors", False)),
                 }
             )
+    # Files exported before session plans existed have none: the program starts without one.
+    plan = _check_session_plan(data.get("session_plan", []), problems)
     if problems:
         raise ValidationError(problems)
-    return {k: v for k, v in settings.items() if k in PROGRAM_SETTINGS}, topics, clean_modules
+    clean_settings = {k: v for k, v in settings.items() if k in PROGRAM_SETTINGS}
+    return clean_settings, topics, clean_modules, plan
 
 
 def program_create_from_config(
@@ -147,7 +205,7 @@ def program_create_from_config(
     """Create a draft program from an export (or a built-in template), validating everything
     before writing anything."""
     config = _config_from_json(data) if isinstance(data, bytes | str) else data
-    settings, topic_names, modules = _check_config(config)
+    settings, topic_names, modules, plan = _check_config(config)
     if name:
         settings["name"] = name
     if "reminder_offsets_hours" in settings:
@@ -169,6 +227,10 @@ def program_create_from_config(
         TrainingModule.objects.bulk_create(
             TrainingModule(organization=organization, program=program, position=n, **module)
             for n, module in enumerate(modules)
+        )
+        SessionGuide.objects.bulk_create(
+            SessionGuide(organization=organization, program=program, position=n, **guide)
+            for n, guide in enumerate(plan, start=1)
         )
     return program
 

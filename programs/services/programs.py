@@ -20,6 +20,7 @@ from programs.models import (
     Topic,
     TrainingModule,
 )
+from programs.services.guides import session_plan_copy
 from programs.services.webhooks import program_status_changed_emit
 
 PROGRAM_SETTINGS = [
@@ -117,7 +118,8 @@ def _validate_dates(program: Program) -> None:
 
 
 def program_duplicate(*, program: Program) -> Program:
-    """A draft copy with the same settings, topics and training modules; no people."""
+    """A draft copy with the same settings, topics, training modules and session plan; no
+    people."""
     with transaction.atomic():
         copy = Program(organization=program.organization)
         for field in [*PROGRAM_SETTINGS, "start_date", "end_date"]:
@@ -138,6 +140,7 @@ def program_duplicate(*, program: Program) -> Program:
             )
             for m in program.modules.all()
         )
+        session_plan_copy(source=program, target=copy)
     return copy
 
 
