@@ -73,6 +73,7 @@ def seed_demo_pairs(*, organization: Organization) -> Program:
             manager_email=original.manager_email,
             timezone=original.timezone,
             availability=original.availability,
+            weekly_availability=original.weekly_availability,
             matched=True,
             training_done=True,
         )

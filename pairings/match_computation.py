@@ -61,7 +61,7 @@ def matching_input(
             timezone=p.timezone,
             offers=frozenset(str(t.pk) for t in p.offers.all()),
             wants=frozenset(str(t.pk) for t in p.wants.all()),
-            availability=p.availability,
+            weekly_availability=tuple(tuple(r) for r in p.weekly_availability or ()),
             capacity=max(0, capacity - live[p.pk]),
             excluded=excluded,
         )

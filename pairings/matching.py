@@ -9,7 +9,9 @@ Every junior × senior pair gets a score, the weighted sum of criteria each in [
   runs both ways);
 - ``different_department``: 1 across departments, 0 within one, ½ when unknown;
 - ``timezone_overlap``: shared hours of a 9:00–17:00 working day, over 8;
-- ``availability_overlap``: overlap of the stated weekdays and parts of day, ½ when unknown.
+- ``availability_overlap``: the shared hours of both people's weekly availability over the hours
+  either gives (Jaccard), compared in UTC hours of the week so that time zones count; ½ when
+  either has none.
 
 Hard rules make a pair impossible: the senior must be at least ``min_level_gap`` levels above the
 junior; neither may be in the other's reporting line (direct or indirect, from manager emails);
@@ -25,7 +27,6 @@ as a linear program (a bipartite b-matching, whose optimum is whole pairs).
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -37,6 +38,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 from scipy.optimize import linear_sum_assignment, linprog
 from scipy.sparse import coo_matrix
+
+from programs.availability import WEEK_HOURS, hours_of_week_utc
 
 CRITERIA: tuple[str, ...] = (
     "pair_made",
@@ -75,7 +78,8 @@ class Candidate:
     timezone: str = "UTC"
     offers: frozenset[str] = frozenset()
     wants: frozenset[str] = frozenset()
-    availability: str = ""
+    # [weekday, "HH:MM", "HH:MM"] ranges in ``timezone`` (``programs.availability``).
+    weekly_availability: tuple[tuple[int, str, str], ...] = ()
     capacity: int = 1
     # Set when the person cannot be matched at all (not approved, training not done).
     excluded: str = ""
@@ -149,47 +153,23 @@ def clean_weights(weights: Mapping[str, Any] | None) -> dict[str, float]:
 
 # --- Criteria ------------------------------------------------------------------------------------
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-PARTS = ("morning", "afternoon", "evening")
-_DAY_WORDS = {d: d for d in DAYS} | {
-    "monday": "mon",
-    "tuesday": "tue",
-    "wednesday": "wed",
-    "thursday": "thu",
-    "friday": "fri",
-    "saturday": "sat",
-    "sunday": "sun",
-    "thur": "thu",
-    "thurs": "thu",
-    "tues": "tue",
-}
-_PART_WORDS = {
-    "morning": "morning",
-    "mornings": "morning",
-    "am": "morning",
-    "afternoon": "afternoon",
-    "afternoons": "afternoon",
-    "pm": "afternoon",
-    "lunch": "afternoon",
-    "evening": "evening",
-    "evenings": "evening",
-}
 
-
-@cache
-def availability_slots(text: str) -> frozenset[str]:
-    """Read "Tue/Thu mornings" as {tue-morning, thu-morning}. Days without a part of day mean
-    the whole working day; parts without days mean every weekday. Empty when nothing is said."""
-    words = re.findall(r"[a-z]+", text.lower())
-    days = {_DAY_WORDS[w] for w in words if w in _DAY_WORDS}
-    if "weekdays" in words or "weekday" in words:
-        days |= set(DAYS[:5])
-    parts = {_PART_WORDS[w] for w in words if w in _PART_WORDS}
-    if not days and not parts:
+def availability_hours(candidate: Candidate, day: date) -> frozenset[int]:
+    """The UTC hours of the week the person is available, with the offsets of ``day``'s week;
+    empty when unknown (a malformed stored value counts as unknown, not as an error)."""
+    try:
+        return hours_of_week_utc(candidate.weekly_availability, candidate.timezone, day)
+    except (TypeError, ValueError, IndexError):
         return frozenset()
-    days = days or set(DAYS[:5])
-    parts = parts or {"morning", "afternoon"}
-    return frozenset(f"{d}-{p}" for d in days for p in parts)
+
+
+def _hours_matrix(people: Sequence[Candidate], day: date) -> np.ndarray:
+    matrix = np.zeros((len(people), WEEK_HOURS), dtype=np.float64)
+    for row, person in enumerate(people):
+        hours = availability_hours(person, day)
+        if hours:
+            matrix[row, list(hours)] = 1.0
+    return matrix
 
 
 @cache
@@ -263,10 +243,7 @@ def _score(
     s_off = np.array([utc_offset_hours(c.timezone, day) for c in seniors])
     tz_overlap = np.clip(8.0 - np.abs(j_off[:, None] - s_off[None, :]), 0.0, 8.0) / 8.0
 
-    slots = sorted({s for c in (*juniors, *seniors) for s in availability_slots(c.availability)})
-    slot_vocab = {s: i for i, s in enumerate(slots)}
-    j_slots = _one_hot([availability_slots(c.availability) for c in juniors], slot_vocab)
-    s_slots = _one_hot([availability_slots(c.availability) for c in seniors], slot_vocab)
+    j_slots, s_slots = _hours_matrix(juniors, day), _hours_matrix(seniors, day)
     both = j_slots @ s_slots.T
     either = j_slots.sum(axis=1)[:, None] + s_slots.sum(axis=1)[None, :] - both
     known = (j_slots.sum(axis=1) > 0)[:, None] & (s_slots.sum(axis=1) > 0)[None, :]
@@ -547,6 +524,7 @@ def candidates_from(rows: Iterable[Mapping[str, Any]]) -> list[Candidate]:
                 **row,
                 "offers": frozenset(row.get("offers", ())),
                 "wants": frozenset(row.get("wants", ())),
+                "weekly_availability": tuple(tuple(r) for r in row.get("weekly_availability", ())),
             }
         )
         for row in rows

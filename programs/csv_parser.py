@@ -18,10 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import available_timezones
 
+from programs.availability import parse_legacy
 from programs.fields import IMPORTED_FIELDS
 
 REQUIRED_COLUMNS = ("email", "first_name", "last_name", "side")
-COLUMNS = ("email", *IMPORTED_FIELDS, "offers", "wants")
+# ``availability`` is optional text such as "Tue/Thu mornings": weekly hours where it parses,
+# the availability note otherwise; an empty cell leaves what the person set as it is.
+COLUMNS = ("email", *IMPORTED_FIELDS, "offers", "wants", "availability")
 OPTIONAL_COLUMNS = tuple(column for column in COLUMNS if column not in REQUIRED_COLUMNS)
 
 # The limits of programs.models.Participant and Topic, repeated here so parsing needs no ORM.
@@ -30,6 +33,7 @@ NAME_MAX = 80
 DEPARTMENT_MAX = 80
 TITLE_MAX = 120
 TOPIC_MAX = 80
+AVAILABILITY_MAX = 200
 LEVEL_MIN, LEVEL_MAX = 1, 30
 SIDES = ("junior", "senior")  # programs.models.Side
 DEFAULT_TIMEZONE = "UTC"
@@ -57,28 +61,51 @@ class ParticipantRow:
     timezone: str = DEFAULT_TIMEZONE
     offers: tuple[str, ...] = ()
     wants: tuple[str, ...] = ()
+    # From the ``availability`` cell; None leaves the participant's as it is.
+    weekly_availability: tuple[tuple[int, str, str], ...] | None = None
+    availability: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (what ``ImportJob.rows`` stores)."""
-        return {
+        data = {
             "line": self.line,
             "email": self.email,
             **{name: getattr(self, name) for name in IMPORTED_FIELDS},
             "offers": list(self.offers),
             "wants": list(self.wants),
         }
+        if self.weekly_availability is not None:
+            data["weekly_availability"] = [list(r) for r in self.weekly_availability]
+        if self.availability is not None:
+            data["availability"] = self.availability
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ParticipantRow:
         values: dict[str, Any] = {name: data[name] for name in IMPORTED_FIELDS if name in data}
         values.update({name: data[name] for name in ("email", "first_name", "last_name", "side")})
         values["level"] = int(values.get("level", 1))
+        weekly = data.get("weekly_availability")
         return cls(
             **values,
             line=int(data["line"]),
             offers=tuple(data.get("offers", ())),
             wants=tuple(data.get("wants", ())),
+            weekly_availability=None if weekly is None else tuple(tuple(r) for r in weekly),
+            availability=data.get("availability"),
         )
+
+    def availability_changes(self, weekly: list[Any], note: str) -> dict[str, Any]:
+        """What this row changes of a participant's weekly hours and note (the model's field
+        names and values): nothing when the cell was empty or says what is already held."""
+        changes: dict[str, Any] = {}
+        if self.weekly_availability is not None:
+            ranges = [list(r) for r in self.weekly_availability]
+            if ranges != weekly:
+                changes["weekly_availability"] = ranges
+        if self.availability is not None and self.availability != note:
+            changes["availability"] = self.availability
+        return changes
 
 
 @dataclass
@@ -252,6 +279,18 @@ def _check_row(
     offers = _topics("offers", usable("offers"), problems)
     wants = _topics("wants", usable("wants"), problems)
 
+    weekly: tuple[tuple[int, str, str], ...] | None = None
+    note: str | None = None
+    text = " ".join(usable("availability").split())
+    if len(text) > AVAILABILITY_MAX:
+        problems.append(f"availability is longer than {AVAILABILITY_MAX} characters")
+    elif text:
+        ranges = parse_legacy(text)
+        if ranges is None:
+            note = text  # kept as the note; the weekly hours stay as they are
+        else:
+            weekly, note = tuple((r[0], r[1], r[2]) for r in ranges), ""
+
     if problems:
         return None, problems
     return (
@@ -268,6 +307,8 @@ def _check_row(
             timezone=timezone,
             offers=offers,
             wants=wants,
+            weekly_availability=weekly,
+            availability=note,
         ),
         problems,
     )

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from mentorship.models import Membership, Organization
+from programs import availability
 from programs.models import (
     LearningObjective,
     Participant,
@@ -57,6 +58,23 @@ SENIOR_OFFERS = [
     [],
     [],
 ]
+
+MORNINGS = ("09:00", "12:00")
+
+
+def demo_week(n: int) -> list[list[object]]:
+    """Person ``n``'s weekly hours in their own zone (odd numbers live in London, even ones in
+    New York). Every weekday morning is common to people of one zone, so each pilot pair
+    (partners of one zone) finds times in "Find a time"; the afternoons differ so that
+    matching's overlap score tells people apart, and New York's mornings meet London's
+    afternoons for cross-zone pairs."""
+    week: list[list[object]] = [[day, *MORNINGS] for day in range(5)]
+    if n % 2:
+        extra = (1, 3) if n % 4 == 1 else (0, 2)
+        week += [[day, "14:00", "16:00" if n % 4 == 1 else "17:00"] for day in extra]
+    else:
+        week += [[day, "13:00", "15:00"] for day in ((1, 3) if n % 4 == 0 else (0, 4))]
+    return availability.normalise(week)
 
 
 def seed_demo_program(*, organization: Organization) -> Program:
@@ -120,7 +138,8 @@ def seed_demo_program(*, organization: Organization) -> Program:
                 level=(JUNIOR_LEVELS if junior else SENIOR_LEVELS)[n - 1],
                 manager_email=manager,
                 timezone="Europe/London" if n % 2 else "America/New_York",
-                availability="Tue/Thu mornings" if n % 2 else "Wed afternoons",
+                weekly_availability=demo_week(n),
+                availability="Not in August" if n == 2 else "",
                 bio="",
             )
             people.append(participant)

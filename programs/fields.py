@@ -15,6 +15,9 @@ IMPORTED_FIELDS = (
     "manager_email",
     "timezone",
 )
-# What people write about themselves: edited in the forms, never imported.
+# What people write about themselves: edited in the forms, never imported. ``availability`` is
+# the availability note; the weekly hours have their own page (``my_availability``).
 ABOUT_FIELDS = ("availability", "bio")
-PARTICIPANT_FIELDS = (*IMPORTED_FIELDS, *ABOUT_FIELDS)
+# Set on the weekly availability page (and by PATCH in the API): not a form field of the others.
+WEEKLY_FIELDS = ("weekly_availability",)
+PARTICIPANT_FIELDS = (*IMPORTED_FIELDS, *WEEKLY_FIELDS, *ABOUT_FIELDS)

@@ -512,6 +512,7 @@ def _anonymise_row(p: Participant) -> None:
         "title": "",
         "manager_email": "",
         "availability": "",
+        "weekly_availability": [],
         "bio": "",
         "level": Participant._meta.get_field("level").get_default(),
         "timezone": Participant._meta.get_field("timezone").get_default(),
@@ -538,8 +539,9 @@ def participant_erase(*, participant: Participant, actor: User) -> Participant:
     """Erase the participant's personal data from the organisation, in one transaction.
 
     Removed or anonymised: the row's name, address, title, level, manager, time zone,
-    availability, bio and topics; the texts of their session logs, objectives, concerns, pair
-    history notes and answers by name; mentions of their address or full name in others' rows.
+    weekly availability and its note, bio and topics; the texts of their session logs,
+    objectives, concerns, pair history notes and answers by name; mentions of their address or
+    full name in others' rows.
     Kept: side and department, session dates and minutes, ratings and progress, meetings,
     training, invitations, and answers (unlinked). Their account, if they have one, is not
     touched: removing the member is a separate action. A second erasure is refused, and so is

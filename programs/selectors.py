@@ -165,6 +165,25 @@ def participant_of_member(*, program: Program, membership: Membership) -> Partic
 ACTIVE_PARTICIPANT_STATUSES = (Participant.Status.APPLIED, Participant.Status.APPROVED)
 
 
+def live_participations(*, participant: Participant) -> list[Participant]:
+    """The same member's other places they still take part in (applied or approved, in a
+    program neither closed nor archived): what "use these hours in my other programs" changes
+    too."""
+    if participant.membership_id is None:
+        return []
+    return list(
+        Participant.objects.filter(
+            membership_id=participant.membership_id,
+            status__in=ACTIVE_PARTICIPANT_STATUSES,
+            program__archived_at__isnull=True,
+        )
+        .exclude(program__status=Program.Status.CLOSED)
+        .exclude(pk=participant.pk)
+        .select_related("program")
+        .order_by("program__name")
+    )
+
+
 def objectives_of(*, participant: Participant) -> QuerySet[LearningObjective]:
     return participant.objectives.select_related("topic")
 
@@ -225,7 +244,8 @@ def import_job_to_run(*, job_id: int) -> ImportJob:
 
 # The largest primary key a database holds: a larger number is no id (and SQLite raises on it).
 PK_MAX = 2**63 - 1
-# What a participant's representation never shows, left unread: long texts.
+# What a participant's representation never shows, left unread: long texts (``availability``
+# is the free-text note; the API shows ``weekly_availability``).
 _UNSHOWN = ("bio", "availability")
 
 

@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from programs import selectors
+from programs import availability, selectors
 from programs.models import Participant, Program, Side, Topic
 
 # Items of one bulk request: a few hundred kilobytes of JSON, written in one transaction.
@@ -92,6 +92,39 @@ class TopicNamesField(serializers.Field):
         return sorted(names)
 
 
+RANGE_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "array",
+        "minItems": 3,
+        "maxItems": 3,
+        "items": {"oneOf": [{"type": "integer", "minimum": 0, "maximum": 6}, {"type": "string"}]},
+    },
+    "maxItems": availability.MAX_RANGES,
+    "example": [[0, "09:00", "12:00"], [2, "14:00", "17:00"]],
+}
+WEEKLY_HELP = (
+    "When they can usually meet, in their own time zone: [weekday, start, end] ranges, weekday "
+    "0 for Monday, times HH:MM on the hour or the half hour (end up to 24:00, after the start). "
+    "Overlapping ranges are merged; empty when not given."
+)
+
+
+@extend_schema_field(RANGE_SCHEMA)
+class WeeklyAvailabilityField(serializers.Field):
+    """The weekly ranges (``programs.availability``): checked and merged when written, with one
+    message per bad range."""
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        try:
+            return availability.normalise(data)
+        except availability.AvailabilityError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+    def to_representation(self, value: Any) -> list[Any]:
+        return list(value or [])
+
+
 class ParticipantSerializer(serializers.ModelSerializer):
     program = serializers.IntegerField(source="program_id", read_only=True)
     program_slug = serializers.SerializerMethodField()
@@ -103,6 +136,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
     )
     # Text, not an email format: empty when unknown.
     manager_email = serializers.CharField(read_only=True)
+    weekly_availability = WeeklyAvailabilityField(read_only=True, help_text=WEEKLY_HELP)
     member_id = serializers.IntegerField(
         source="membership_id",
         allow_null=True,
@@ -127,6 +161,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
             "level",
             "manager_email",
             "timezone",
+            "weekly_availability",
             "offers",
             "wants",
             "training_done",
@@ -283,7 +318,10 @@ class ParticipantUpsertSerializer(ParticipantItemSerializer):
 
 class ParticipantPatchSerializer(ParticipantChangesSerializer):
     """The details to change; those not sent are kept. The email (the key) and the program
-    cannot change."""
+    cannot change. The weekly availability is the participant's own: it is changed here, one
+    person at a time, and never by a create or a bulk request (which keep it as it is)."""
+
+    weekly_availability = WeeklyAvailabilityField(required=False, help_text=WEEKLY_HELP)
 
 
 @extend_schema_field(ParticipantItemSerializer(many=True))

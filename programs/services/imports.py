@@ -167,6 +167,9 @@ def _plan(*, program: Program, rows: Sequence[ParticipantRow]) -> _Plan:
         changed = (
             # Topics are compared as sets.
             any(getattr(participant, name) != getattr(row, name) for name in IMPORTED_FIELDS)
+            or bool(
+                row.availability_changes(participant.weekly_availability, participant.availability)
+            )
             or names(offers.get(participant.pk, {})) != {n.lower() for n in row.offers}
             or names(wants.get(participant.pk, {})) != {n.lower() for n in row.wants}
             or (member is not None and participant.membership_id != member.membership_id)
@@ -272,6 +275,11 @@ def _write_chunk(
             updated.append((participant, row))
         for name in IMPORTED_FIELDS:
             setattr(participant, name, getattr(row, name))
+        # The availability cell: weekly hours where it parses, else the note (csv_parser).
+        for name, value in row.availability_changes(
+            participant.weekly_availability, participant.availability
+        ).items():
+            setattr(participant, name, value)
         if member is not None:
             participant.membership_id = member.membership_id
         participant.training_done = training_is_done(
@@ -293,6 +301,8 @@ def _write_chunk(
             [p for p, _ in updated],
             [
                 *IMPORTED_FIELDS,
+                "weekly_availability",
+                "availability",
                 "membership",
                 "training_done",
                 "status",

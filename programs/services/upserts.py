@@ -141,6 +141,8 @@ def participant_change(*, participant: Participant, changes: Mapping[str, Any]) 
     would then be passes the importer's check first, then the pages' edit service writes it
     (status unchanged, a department change audited). Topics not sent are kept as they are."""
     current: dict[str, Any] = {name: getattr(participant, name) for name in IMPORTED_FIELDS}
+    # Checked and merged by the API's field (programs.serializers.WeeklyAvailabilityField).
+    weekly = {name: changes[name] for name in ("weekly_availability",) if name in changes}
     row, problems = item_check({**current, "email": participant.email, **changes})
     if row is None:
         raise RowInvalid(problems)
@@ -159,4 +161,5 @@ def participant_change(*, participant: Participant, changes: Mapping[str, Any]) 
             offers=topics["offers"],
             wants=topics["wants"],
             **{name: getattr(row, name) for name in IMPORTED_FIELDS},
+            **weekly,
         )

@@ -16,6 +16,7 @@ from django.core.management import call_command
 
 from mentorship.models import Organization
 from mentorship.tenancy import tenant_scope
+from programs.availability import parse_legacy
 from programs.models import Participant, Program, Topic
 
 ZONES = ["Europe/London", "Europe/Paris", "America/New_York", "Asia/Tokyo", "UTC"]
@@ -55,7 +56,7 @@ def build(per_side: int, seed: int = 1) -> tuple[str, str]:
                             else ""
                         ),
                         timezone=rnd.choice(ZONES),
-                        availability=rnd.choice(AVAILABILITY),
+                        weekly_availability=parse_legacy(rnd.choice(AVAILABILITY)) or [],
                     )
                 )
         Participant.objects.bulk_create(people, batch_size=500)

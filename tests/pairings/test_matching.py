@@ -13,7 +13,14 @@ from pairings.matching import CRITERIA, Candidate, Rules, match
 
 TOPICS = ["ai", "social", "data", "collab"]
 ZONES = ["UTC", "Europe/London", "America/New_York", "Asia/Tokyo"]
-AVAILABILITY = ["", "Tue/Thu mornings", "weekdays", "Wed afternoon", "Mon evening"]
+MORNINGS = tuple((day, "09:00", "12:00") for day in range(5))
+AVAILABILITY = [
+    (),
+    ((1, "09:00", "12:00"), (3, "09:00", "12:00")),
+    MORNINGS,
+    ((2, "13:00", "17:00"),),
+    ((0, "17:00", "20:00"),),
+]
 
 
 @st.composite
@@ -38,7 +45,7 @@ def people(draw, side: str, n: int, max_capacity: int) -> list[Candidate]:
                 timezone=draw(st.sampled_from(ZONES)),
                 offers=frozenset(draw(st.lists(st.sampled_from(TOPICS), max_size=3))),
                 wants=frozenset(draw(st.lists(st.sampled_from(TOPICS), max_size=3))),
-                availability=draw(st.sampled_from(AVAILABILITY)),
+                weekly_availability=draw(st.sampled_from(AVAILABILITY)),
                 capacity=draw(st.integers(1, max_capacity)),
                 excluded=draw(st.sampled_from(["", "", "", "Training not done."])),
             )
@@ -196,7 +203,7 @@ def test_each_pair_carries_each_criterion() -> None:
                 offers=frozenset({"ai", "data"}),
                 department="A",
                 timezone="Europe/Paris",
-                availability="Tue mornings",
+                weekly_availability=((1, "09:00", "12:00"),),
             )
         ],
         seniors=[
@@ -207,7 +214,7 @@ def test_each_pair_carries_each_criterion() -> None:
                 wants=frozenset({"ai"}),
                 department="B",
                 timezone="Europe/Paris",
-                availability="Tue morning",
+                weekly_availability=((1, "09:00", "12:00"),),
             )
         ],
         rules=Rules(),
@@ -292,3 +299,40 @@ def test_several_mentors_per_senior() -> None:
 @given(instances(max_people=3, both_sides_multi=True))
 def test_the_solution_is_optimal_when_both_sides_take_several_partners(instance) -> None:
     test_the_solution_is_optimal_against_brute_force.hypothesis.inner_test(instance)
+
+
+def _overlap(junior: Candidate, senior: Candidate, day: date = date(2027, 1, 15)) -> float:
+    [pair] = match(juniors=[junior], seniors=[senior], rules=Rules(reference_day=day)).pairs
+    return pair.reasons["availability_overlap"]
+
+
+def test_availability_overlap_is_the_share_of_common_utc_hours() -> None:
+    """Jaccard of the UTC hours of the week: 2 shared of the 7 either gives."""
+    j = person(1, "j@x", 1, weekly_availability=((0, "09:00", "12:00"),))
+    s = person(2, "s@x", 5, weekly_availability=((0, "10:00", "14:00"), (6, "22:00", "24:00")))
+    assert _overlap(j, s) == round(2 / 7, 3)
+    same = person(2, "s@x", 5, weekly_availability=((0, "09:00", "12:00"),))
+    assert _overlap(j, same) == 1.0
+    other_day = person(2, "s@x", 5, weekly_availability=((1, "09:00", "12:00"),))
+    assert _overlap(j, other_day) == 0.0
+
+
+def test_unknown_availability_counts_half() -> None:
+    j = person(1, "j@x", 1, weekly_availability=MORNINGS)
+    assert _overlap(j, person(2, "s@x", 5)) == 0.5
+    assert _overlap(person(1, "j@x", 1), person(2, "s@x", 5)) == 0.5
+    broken = person(2, "s@x", 5, weekly_availability=(("x", "9", "y"),))
+    assert _overlap(j, broken) == 0.5
+
+
+def test_availability_is_compared_in_utc_with_each_zone() -> None:
+    """London mornings are New York's small hours: same local hours, no overlap; New York's
+    morning is London's afternoon, which overlaps; daylight saving moves it."""
+    london = person(1, "j@x", 1, timezone="Europe/London", weekly_availability=MORNINGS)
+    new_york = person(2, "s@x", 5, timezone="America/New_York", weekly_availability=MORNINGS)
+    assert _overlap(london, new_york) == 0.0
+    afternoons = tuple((day, "14:00", "17:00") for day in range(5))
+    london_pm = person(1, "j@x", 1, timezone="Europe/London", weekly_availability=afternoons)
+    assert _overlap(london_pm, new_york) == 1.0
+    # In the weeks when only the United States has changed its clocks, they are 4 hours apart.
+    assert _overlap(london_pm, new_york, date(2027, 3, 20)) == round(10 / 20, 3)

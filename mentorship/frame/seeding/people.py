@@ -16,6 +16,7 @@ from mentorship.frame.seeding.programs import Programs
 from mentorship.frame.seeding.rows import Sink
 from mentorship.frame.seeding.shapes import CLOSED, MATCHING, ProgramSpec
 from mentorship.models import Invitation, Membership, Role, User
+from programs.availability import parse_legacy
 from programs.models import LearningObjective, Participant, Side, TrainingCompletion
 
 APPROVED, APPLIED = Participant.Status.APPROVED, Participant.Status.APPLIED
@@ -66,7 +67,22 @@ _LAST_NAMES = (
 FIRST_NAMES, LAST_NAMES = _FIRST_NAMES.split(), _LAST_NAMES.split()
 JUNIOR_TITLES = ("Graduate", "Analyst", "Associate", "Specialist")
 SENIOR_TITLES = ("Senior Manager", "Head of Department", "Director", "Vice President")
-AVAILABILITY = ("Tue/Thu mornings", "Wed afternoons", "Mon/Wed mornings", "Fridays", "Flexible")
+# (weekly hours, availability note): most people give hours, a few only a note, as after the
+# migration from the free text.
+WEEKS: tuple[tuple[list[list[object]], str], ...] = (
+    *(
+        (parse_legacy(text) or [], "")
+        for text in (
+            "Tue/Thu mornings",
+            "Wed afternoons",
+            "Mon/Wed mornings",
+            "Fridays",
+            "weekdays 9-12",
+            "Mon-Thu 14:00-17:00",
+        )
+    ),
+    ([], "Flexible"),
+)
 
 
 def participant_status(index: int) -> str:
@@ -181,7 +197,8 @@ def people_write(ctx: Context, people: People, *, staff: Staff, programs: Progra
     participants = ctx.writer.sink(
         Participant,
         "id organization_id program_id membership_id email first_name last_name side status "
-        "department title level manager_email timezone availability bio training_done "
+        "department title level manager_email timezone weekly_availability availability bio "
+        "training_done "
         "matched created_at status_changed_at",
     )
     offers = ctx.writer.sink(Participant.offers.through, "participant_id topic_id")
@@ -242,6 +259,7 @@ def people_write(ctx: Context, people: People, *, staff: Staff, programs: Progra
         # Training is done by everyone approved, except, in the program still matching,
         # those not proposed a partner (most often: why they are not).
         trained = person.status == APPROVED and (spec.status != MATCHING or person.matched)
+        week, note = rng.choice(WEEKS)
         participants.add(
             person.id,
             org,
@@ -257,7 +275,8 @@ def people_write(ctx: Context, people: People, *, staff: Staff, programs: Progra
             level,
             "",
             rng.choices(zones, zone_weights)[0],
-            rng.choice(AVAILABILITY),
+            week,
+            note,
             "",
             trained,
             person.matched,

@@ -1,0 +1,192 @@
+"""The weekly availability page's form: one checkbox per half hour of the grid, a quick way to
+add a range without ticking boxes one by one, the time zone and the note.
+
+The quick actions ("Copy Monday to all weekdays", "Add", "Clear") change the ticked boxes and
+show the page again unsaved: nothing typed is lost, and "Save" keeps the result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+
+from programs import availability as weekly
+from programs.forms import timezone_choices
+from programs.models import Participant
+
+SAVE, COPY_MONDAY, ADD, CLEAR = "save", "copy-monday", "add", "clear"
+ACTIONS = (SAVE, COPY_MONDAY, ADD, CLEAR)
+EVERY_WEEKDAY, EVERY_DAY = "weekdays", "all"
+
+
+def _slot_choices() -> list[tuple[str, str]]:
+    return [
+        (
+            weekly.cell_key(day, minute),
+            f"{name} {weekly.clock(minute)}–{weekly.clock(minute + weekly.STEP_MINUTES)}",
+        )
+        for day, name in enumerate(weekly.DAY_NAMES)
+        for minute in weekly.grid_times()
+    ]
+
+
+def _time_choices(*, ends: bool) -> list[tuple[str, str]]:
+    step = weekly.STEP_MINUTES
+    first = weekly.GRID_START + (step if ends else 0)
+    last = weekly.GRID_END + (step if ends else 0)
+    return [(weekly.clock(m), weekly.clock(m)) for m in range(first, last, step)]
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One checkbox of the grid as the template draws it."""
+
+    key: str
+    id: str
+    time: str
+    label: str
+    checked: bool
+
+
+@dataclass(frozen=True)
+class Day:
+    index: int
+    name: str
+    slots: list[Slot]
+
+
+class AvailabilityForm(forms.Form):
+    slots = forms.MultipleChoiceField(choices=_slot_choices, required=False)
+    timezone = forms.ChoiceField(
+        choices=timezone_choices,
+        label="Time zone",
+        help_text="The hours above are in this zone; your partner sees them in theirs.",
+    )
+    availability = forms.CharField(
+        label="Availability note",
+        required=False,
+        max_length=Participant._meta.get_field("availability").max_length,
+        help_text="Anything the weekly hours do not say, e.g. “not in August”.",
+    )
+    apply_to_all = forms.BooleanField(
+        label="Use these hours in my other programs too", required=False
+    )
+    add_day = forms.ChoiceField(
+        label="Day",
+        required=False,
+        choices=[
+            (EVERY_WEEKDAY, "Every weekday"),
+            (EVERY_DAY, "Every day"),
+            *((str(i), name) for i, name in enumerate(weekly.DAY_NAMES)),
+        ],
+    )
+    add_start = forms.ChoiceField(label="From", required=False, choices=_time_choices(ends=False))
+    add_end = forms.ChoiceField(label="To", required=False, choices=_time_choices(ends=True))
+    action = forms.ChoiceField(required=False, choices=[(a, a) for a in ACTIONS])
+
+    def __init__(self, *args: Any, kept: list[weekly.Range] | None = None, **kwargs: Any) -> None:
+        # Ranges outside the grid's hours (set through the API): not on the page, never lost.
+        self.kept = kept or []
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def for_participant(
+        cls, participant: Participant, data: QueryDict | None = None
+    ) -> AvailabilityForm:
+        ranges = participant.weekly_availability or []
+        initial = {
+            "slots": sorted(weekly.cell_key(d, m) for d, m in weekly.ranges_to_cells(ranges)),
+            "timezone": participant.timezone or "UTC",
+            "availability": participant.availability,
+            "add_start": "09:00",
+            "add_end": "12:00",
+        }
+        return cls(data, initial=initial, kept=weekly.outside_grid(ranges))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        action = data.get("action") or SAVE
+        data["action"] = action
+        if action == ADD:
+            start, end = data.get("add_start") or "", data.get("add_end") or ""
+            if start and end and weekly.parse_clock(start) >= weekly.parse_clock(end):
+                self.add_error("add_end", "The end must be after the start.")
+        return data
+
+    def ranges(self) -> list[weekly.Range]:
+        """The ticked boxes, and the kept ranges, as stored ranges."""
+        cells = [weekly.parse_cell_key(key) for key in self.cleaned_data.get("slots", [])]
+        return weekly.combine(weekly.cells_to_ranges(cells), self.kept)
+
+    def ranges_after_action(self) -> list[weekly.Range]:
+        """What a quick action makes of the ticked boxes."""
+        action, ranges = self.cleaned_data["action"], self.ranges()
+        if action == COPY_MONDAY:
+            return weekly.copy_day(ranges, source=0, targets=weekly.WEEKDAYS)
+        if action == CLEAR:
+            return []
+        if action == ADD:
+            choice = self.cleaned_data.get("add_day") or EVERY_WEEKDAY
+            days = (
+                weekly.WEEKDAYS
+                if choice == EVERY_WEEKDAY
+                else range(7)
+                if choice == EVERY_DAY
+                else [int(choice)]
+            )
+            start, end = self.cleaned_data["add_start"], self.cleaned_data["add_end"]
+            return weekly.combine(ranges, [[day, start, end] for day in days])
+        return ranges
+
+    def shown_again(self, ranges: list[weekly.Range]) -> AvailabilityForm:
+        """The same form, its boxes ticked as ``ranges`` say, everything else as typed."""
+        data = self.data.copy()
+        data.setlist(
+            "slots",
+            sorted(weekly.cell_key(d, m) for d, m in weekly.ranges_to_cells(ranges)),
+        )
+        data["action"] = SAVE
+        return AvailabilityForm(data, kept=weekly.outside_grid(ranges))
+
+    def days(self) -> list[Day]:
+        """The grid, ticked from what was posted (or from the saved ranges on a first visit)."""
+        if self.is_bound:
+            ticked = set(self.data.getlist("slots"))
+        else:
+            ticked = set(self.initial.get("slots", []))
+        step = weekly.STEP_MINUTES
+        return [
+            Day(
+                index=day,
+                name=name,
+                slots=[
+                    Slot(
+                        key=(key := weekly.cell_key(day, minute)),
+                        id=f"slot-{day}-{minute}",
+                        time=weekly.clock(minute),
+                        label=f"{weekly.clock(minute)}–{weekly.clock(minute + step)}",
+                        checked=key in ticked,
+                    )
+                    for minute in weekly.grid_times()
+                ],
+            )
+            for day, name in enumerate(weekly.DAY_NAMES)
+        ]
+
+    def kept_summary(self) -> str:
+        return weekly.summary(self.kept)
+
+    def summary(self) -> str:
+        """The hours ticked now (posted or saved), in words."""
+        if self.is_bound and self.is_valid():
+            return weekly.summary(self.ranges())
+        return weekly.summary(
+            weekly.combine(
+                weekly.cells_to_ranges(
+                    weekly.parse_cell_key(k) for k in self.initial.get("slots", [])
+                ),
+                self.kept,
+            )
+        )
