@@ -4,6 +4,13 @@ meetings, the sessions they logged and the pair's history; registered from ``app
 A running pair blocks erasure. What the person wrote in their own session logs and in the
 pair's history is blanked; the logs' dates, minutes and topics stay, as do meetings, because the
 weekly totals and the dashboards count them.
+
+Their own calendar, read for free/busy (``BusyCalendar``): the person's export says whether one
+is connected, its address masked as its page shows it, its state and last good reading; never
+the busy times (read from a calendar they hold, refreshed every 15 minutes: the calendar
+itself is the record) nor the full address (a secret, a download is easily passed around).
+HR's export leaves it out: it is the person's own tool, not the program's record. Erasure
+deletes it.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from mentorship.models import User
-from pairings.models import MatchRun, Meeting, Pairing, PairingEvent, SessionLog
+from pairings.models import BusyCalendar, MatchRun, Meeting, Pairing, PairingEvent, SessionLog
 from pairings.selectors import LIVE_STATUSES
 from programs.models import Participant
 from programs.privacy import Audience, ErasureBlocker, Mentions, PersonalDataContributor, iso
@@ -54,7 +61,27 @@ def blockers(participant: Participant) -> list[ErasureBlocker]:
 
 
 def export(participant: Participant, user: User | None, audience: Audience) -> dict[str, Any]:
-    return {"pairings": _pairings(participant, user, audience)}
+    data: dict[str, Any] = {"pairings": _pairings(participant, user, audience)}
+    if audience == Audience.SELF:
+        data["busy_calendar"] = _busy_calendar(participant)
+    return data
+
+
+def _busy_calendar(p: Participant) -> dict[str, Any] | None:
+    calendar = (
+        BusyCalendar.objects.filter(membership_id=p.membership_id).first()
+        if p.membership_id is not None
+        else None
+    )
+    if calendar is None:
+        return None
+    return {
+        "address": calendar.url_hint,
+        "state": calendar.state,
+        "connected_at": iso(calendar.created_at),
+        "last_good_reading_at": iso(calendar.fetched_at),
+        "last_error": calendar.last_error,
+    }
 
 
 def _pairings(p: Participant, user: User | None, audience: Audience) -> list[dict[str, Any]]:
@@ -158,7 +185,10 @@ def _events(pairing: Pairing, user: User | None) -> list[dict[str, Any]]:
 
 def erase(participant: Participant, user: User | None) -> None:
     """Blank what the person wrote (their logs, private notes included, and their notes in the
-    pair's history); keep the rows the figures count."""
+    pair's history); keep the rows the figures count. Their own calendar's address and busy
+    times are deleted."""
+    if participant.membership_id is not None:
+        BusyCalendar.objects.filter(membership_id=participant.membership_id).delete()
     SessionLog.objects.filter(author=participant).update(**dict.fromkeys(SESSION_TEXTS, ""))
     if user is not None:
         PairingEvent.objects.filter(pairing__in=_pairings_of(participant), actor=user).update(

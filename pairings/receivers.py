@@ -13,7 +13,7 @@ from mentorship.tenancy import across_all_organizations, tenant_scope
 from pairings import reminders, selectors
 from pairings.activity import week_of
 from pairings.models import Meeting, SessionLog, TopicWeek
-from pairings.services import meetings
+from pairings.services import busy_calendars, meetings
 from programs.models import LearningObjective, Program, Topic
 from programs.references import many_to_many_move
 
@@ -29,10 +29,12 @@ def meetings_follow_reminder_offsets(sender: Any, program: Program, **kwargs: An
 
 def revoke_calendar_feed(sender: Any, membership: Membership, **kwargs: Any) -> None:
     """A removed member's feed is deleted, not just refused: the membership row is reused if they
-    come back, and their old secret URL must not come back with it."""
+    come back, and their old secret URL must not come back with it. Their own calendar's
+    address (free/busy) is deleted too: nobody reads it for them any more."""
     # The sender may run outside a request (a command, a task): scope explicitly.
     with tenant_scope(membership.organization):
         meetings.calendar_feed_revoke(membership=membership)
+        busy_calendars.busy_calendar_remove(membership=membership)
 
 
 def cancel_meetings_of_removed_member(sender: Any, membership: Membership, **kwargs: Any) -> None:
@@ -48,17 +50,19 @@ def revoke_feed_of_removed_membership(
     sender: Any, instance: Membership, created: bool, **kwargs: Any
 ) -> None:
     """Any save that leaves a membership removed (the operator admin's form too, which does not
-    go through the removal service) deletes its feed."""
+    go through the removal service) deletes its feed and its own calendar's address."""
     if instance.removed_at is not None:
         with tenant_scope(instance.organization):
             meetings.calendar_feed_revoke(membership=instance)
+            busy_calendars.busy_calendar_remove(membership=instance)
 
 
 def revoke_feeds_of_deactivated_account(
     sender: Any, instance: User, created: bool, **kwargs: Any
 ) -> None:
     """A deactivated account loses its feeds for good: turned on again, it makes new ones, and
-    the old secret URLs stay dead."""
+    the old secret URLs stay dead. The addresses of its own calendars (free/busy) are deleted
+    too: reading them would go on for nobody."""
     if instance.is_active or created:
         return
     # On purpose across organisations: the account's memberships, each in its own scope.
@@ -67,6 +71,7 @@ def revoke_feeds_of_deactivated_account(
     for membership in memberships:
         with tenant_scope(membership.organization):
             meetings.calendar_feed_revoke(membership=membership)
+            busy_calendars.busy_calendar_remove(membership=membership)
 
 
 # --- Merges of topics and objectives (handlers registered with programs.references) -------------

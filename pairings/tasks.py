@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from mentorship.models import Organization
 from mentorship.tasks import ReliableTask, SendTask, TenantTask
-from pairings import invitations, reminders
+from pairings import busy_fetch, invitations, reminders
 from pairings.ics import Method
 from pairings.match_computation import match_run_compute
 from pairings.models import MatchRun
@@ -111,3 +111,23 @@ def dispatch_meeting_invitations() -> int:
             organization_id=organization_id, meeting_id=meeting_id, sequence=sequence, method=method
         )
     return len(due)
+
+
+# --- Free/busy from people's own calendars (``pairings.busy_fetch``) ------------------------------
+
+
+@shared_task(base=ReliableTask)
+def dispatch_busy_calendar_fetches() -> int:
+    """Beat dispatcher: one read per calendar due (every 15 minutes each), across organisations.
+    The calendars sent for are leased, so the next minute's pass does not send for them again."""
+    due = busy_fetch.calendars_due_across_organizations(now=timezone.now())
+    for organization_id, calendar_id in due:
+        fetch_busy_calendar.delay(organization_id=organization_id, calendar_id=calendar_id)
+    return len(due)
+
+
+@shared_task(base=TenantTask)
+def fetch_busy_calendar(*, organization_id: int, calendar_id: int) -> str:
+    """Read one calendar. Idempotent: it is claimed first, and a calendar read a moment ago
+    (a repeated or redelivered task) is left alone."""
+    return busy_fetch.busy_calendar_fetch(calendar_id=calendar_id)

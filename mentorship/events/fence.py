@@ -236,9 +236,10 @@ def _ascii_host(host: str) -> str:
         raise _BadHostName(host) from exc
 
 
-def _split(url: str) -> tuple[str, str, int]:
+def split_url(url: str) -> tuple[str, str, int]:
     """(scheme, host, port) of ``url``, the host in ASCII (IDNA for an internationalised
-    name); ``ValueError`` when it is not a plain http(s) URL."""
+    name); ``ValueError`` when it is not a plain http(s) URL. Public for the other fenced
+    fetches (people's calendars), which word their own messages."""
     if any(c == "\\" or c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
         # Backslashes and controls are where URL parsers disagree on the host.
         raise ValueError("unexpected character")
@@ -269,7 +270,7 @@ def endpoint_url_problem(url: str, *, allow_private: bool | None = None) -> str 
     if allow_private is None:
         allow_private = allow_private_networks()
     try:
-        scheme, host, port = _split(url)
+        scheme, host, port = split_url(url)
     except _BadHostName as exc:
         return f"The host name {exc} is not a valid domain name. Check the URL."
     except ValueError:
@@ -389,14 +390,17 @@ class _FencedAdapter(HTTPAdapter):
         }
 
 
-def fenced_session() -> requests.Session:
+def fenced_session(*, allow_private: bool | None = None) -> requests.Session:
     """A requests session whose every connection is checked on the address it reached.
 
     No proxies from the environment (a proxy's address would be the one checked) and no
-    redirects (the caller passes ``allow_redirects=False``: a 3xx is a failed delivery)."""
+    redirects (the caller passes ``allow_redirects=False``: a 3xx is a failed delivery).
+    ``allow_private`` defaults to the webhooks' setting; other callers pass their own."""
     session = requests.Session()
     session.trust_env = False
-    adapter = _FencedAdapter(allow_private=allow_private_networks())
+    if allow_private is None:
+        allow_private = allow_private_networks()
+    adapter = _FencedAdapter(allow_private=allow_private)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session

@@ -28,6 +28,8 @@ def test_the_registered_names_of_the_pairings_tasks() -> None:
     celery_app.loader.import_default_modules()
     assert {name for name in celery_app.tasks if name.startswith("pairings.")} == {
         "pairings.tasks.compute_match_run",
+        "pairings.tasks.dispatch_busy_calendar_fetches",
+        "pairings.tasks.fetch_busy_calendar",
         "pairings.tasks.dispatch_reminders",
         "pairings.tasks.send_due_reminders",
         "pairings.tasks.send_meeting_reminders",

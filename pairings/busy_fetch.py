@@ -1,0 +1,402 @@
+"""Reading a person's own calendar through its private iCalendar address (the work the tasks
+do; ``pairings.services.busy_calendars`` connects and removes calendars).
+
+The address is a secret: whoever holds it reads the whole calendar. It is decrypted only here,
+for the request, and never logged, stored in an error or shown: messages and logs name the
+calendar by its id and the problem in plain words.
+
+A fetch, every ``BUSY_CALENDAR_REFRESH_MINUTES``:
+
+- is claimed first by a compare-and-set on ``next_fetch_at`` (moved 15 minutes on), so two
+  workers never read the same calendar at once and a redelivered task does nothing;
+- goes through the webhooks' fence (``mentorship.events.fence``): https only and public
+  addresses only, checked on the name before connecting and on the address actually reached,
+  unless ``CALENDARS_ALLOW_PRIVATE_NETWORKS`` (tests, on-premises calendar servers; link-local
+  and cloud metadata addresses stay refused whatever the setting);
+- takes at most 10 seconds in all (DNS, connect, TLS, redirects, body) and 5 MB (read as a
+  stream and stopped there);
+- follows at most 3 redirects, each target checked by the same rules before it is requested
+  (iCloud sends a calendar's readers to the server that holds it; anything else gets no
+  further than the fence lets it);
+- is conditional (``If-None-Match`` / ``If-Modified-Since``): a 304 keeps the stored busy
+  times and counts as a good read. Only within the UTC day of the last full read, though: the
+  first fetch of a day reads the whole file again, so the stored intervals (read for 8 weeks
+  and a day) always cover the 8 weeks after ``fetched_at`` that ``pairings.busy`` trusts.
+
+A failure (an HTTP error, a timeout, too big, not a calendar, a refused address) marks the
+calendar failing with the reason in plain words; its last busy times are kept but count as
+unknown (``pairings.busy``), and the next attempt comes 15 minutes later as usual.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import urllib3.exceptions
+from django.conf import settings
+from django.utils import timezone
+
+from mentorship.events.fence import (
+    AddressRefused,
+    Budget,
+    IPAddress,
+    LookupTimedOut,
+    address_problem,
+    fenced_session,
+    resolve,
+    split_url,
+    time_budget,
+)
+from mentorship.identity.secrets import decrypt
+from mentorship.tenancy import across_all_organizations
+from pairings.busy import member_zone
+from pairings.freebusy import HORIZON, NotACalendar, busy_intervals, to_epoch_pairs
+from pairings.models import BusyCalendar
+
+logger = logging.getLogger(__name__)
+
+
+class _NoRequestLines(logging.Filter):
+    """urllib3 logs every request's path at DEBUG level (and redirects' targets): a calendar's
+    path is its secret, so those lines are dropped, whatever level an operator turns on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.msg if isinstance(record.msg, str) else ""
+        return not (
+            record.levelno <= logging.DEBUG
+            and ('"%s %s %s"' in message or message.startswith(("Redirecting", "Retry")))
+        )
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_NoRequestLines())
+
+TIMEOUT_SECONDS = 10
+MAX_BYTES = 5 * 1024 * 1024
+MAX_REDIRECTS = 3
+URL_MAX_LENGTH = 2000
+# A dispatched calendar is leased for this long: the next minutes' passes leave it alone,
+# and a task that never ran (a lost message) is dispatched again after it.
+LEASE = timedelta(minutes=5)
+# Calendars one dispatcher pass sends for at most (the rest wait for the next minute).
+PASS_LIMIT = 500
+# Read a day beyond the horizon: a conditional read later that day keeps the intervals (see
+# the module's docstring).
+READ_AHEAD = HORIZON + timedelta(days=1)
+REDIRECTS = (301, 302, 303, 307, 308)
+
+SECONDS_MESSAGE = f"The calendar did not answer within {TIMEOUT_SECONDS} seconds."
+NOT_A_CALENDAR_MESSAGE = (
+    "The address did not answer with a calendar (an iCalendar file). Copy the private "
+    "address in iCal format again from your calendar's settings."
+)
+
+
+def refresh_interval() -> timedelta:
+    return timedelta(minutes=settings.BUSY_CALENDAR_REFRESH_MINUTES)
+
+
+def private_networks_allowed() -> bool:
+    return bool(getattr(settings, "CALENDARS_ALLOW_PRIVATE_NETWORKS", False))
+
+
+# --- The address ---------------------------------------------------------------------------------
+
+
+def normalise_url(url: str) -> str:
+    """The address as typed, trimmed, with ``webcal://`` (how calendar apps hand out a
+    subscription) read as the ``https://`` it stands for."""
+    url = url.strip()
+    lowered = url.lower()
+    for prefix in ("webcals://", "webcal://"):
+        if lowered.startswith(prefix):
+            return "https://" + url[len(prefix) :]
+    return url
+
+
+def calendar_url_problem(url: str, *, allow_private: bool) -> str | None:
+    """What is wrong with ``url`` as a calendar address to read, in words for its owner (never
+    repeating the address); None if nothing. Resolves the host: every address it stands for
+    must be public (unless ``allow_private``)."""
+    if len(url) > URL_MAX_LENGTH:
+        return f"This address is too long (at most {URL_MAX_LENGTH} characters)."
+    try:
+        scheme, host, port = split_url(url)
+    except ValueError:
+        return (
+            "Enter the full private address of your calendar, starting with https:// or "
+            "webcal://, without a user name or password in it."
+        )
+    if scheme != "https" and not allow_private:
+        return (
+            "The address must start with https:// (or webcal://): calendars are read over "
+            "an encrypted connection only."
+        )
+    try:
+        addresses = [str(_literal(host))]
+    except ValueError:
+        try:
+            addresses = resolve(host, port)
+        except LookupTimedOut:
+            return f"The server {host} did not answer in time (DNS). Try again in a moment."
+        except (OSError, UnicodeError):
+            return f"The server {host} does not exist (no DNS answer). Check the address."
+    for address in addresses:
+        problem = address_problem(address, allow_private=allow_private)
+        if problem is not None:
+            return (
+                f"The server {host} is not reachable from the internet ({problem}). Only "
+                "calendars on public servers can be read."
+            )
+    return None
+
+
+def _literal(host: str) -> IPAddress:
+    """The host as an IP address; ``ValueError`` when it is a name."""
+    return ipaddress.ip_address(host.split("%")[0])
+
+
+def url_hint(url: str) -> str:
+    """The address masked, to show back: its server, and its file name when that is a plain
+    ``….ics`` name (Google's ``basic.ics``), never the secret parts between them. iCloud's
+    and some others' last part is itself the secret: it is masked too."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "")[:60]
+    last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    shown = last if last.lower().endswith(".ics") and len(last) <= 24 else ""
+    return f"{parts.scheme}://{host}/…/{shown}" if shown else f"{parts.scheme}://{host}/…"
+
+
+# --- Download ------------------------------------------------------------------------------------
+
+
+class FetchFailed(Exception):
+    """The calendar could not be read; ``str(exc)`` says why, for its owner."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int  # 200 or 304
+    body: bytes = b""
+    etag: str = ""
+    last_modified: str = ""
+
+
+def download(url: str, *, etag: str = "", last_modified: str = "", allow_private: bool) -> Answer:
+    """The calendar at ``url`` (see the module's docstring for the limits); ``FetchFailed``."""
+    headers = {
+        "Accept": "text/calendar, text/plain;q=0.5, */*;q=0.1",
+        # gzip only: what calendar servers use, and what the size limit is counted after.
+        "Accept-Encoding": "gzip",
+        "User-Agent": "reverse-mentoring free/busy reader",
+    }
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    with (
+        fenced_session(allow_private=allow_private) as session,
+        time_budget(TIMEOUT_SECONDS) as budget,
+    ):
+        for _ in range(MAX_REDIRECTS + 1):
+            problem = calendar_url_problem(url, allow_private=allow_private)
+            if problem is not None:
+                raise FetchFailed(problem)
+            try:
+                response = session.get(
+                    url,
+                    headers=headers,
+                    timeout=max(budget.remaining(), 0.001),
+                    allow_redirects=False,
+                    stream=True,
+                )
+            except AddressRefused as exc:
+                raise FetchFailed(
+                    "The calendar's server is on a private or local network address, which "
+                    "is never read."
+                ) from exc
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                raise FetchFailed(_failure(exc, budget)) from exc
+            try:
+                if budget.expired:
+                    raise FetchFailed(SECONDS_MESSAGE)
+                code = response.status_code
+                if code in REDIRECTS and response.headers.get("location"):
+                    url = urljoin(url, response.headers["location"])
+                    continue
+                if code == 304 and (etag or last_modified):
+                    return Answer(status=304)
+                if code != 200:
+                    raise FetchFailed(_status_message(code))
+                body = _read_body(response, budget)
+                return Answer(
+                    status=200,
+                    body=body,
+                    etag=_header(response, "etag", 200),
+                    last_modified=_header(response, "last-modified", 100),
+                )
+            finally:
+                response.close()
+    raise FetchFailed(
+        f"The address redirects more than {MAX_REDIRECTS} times. Copy the private address "
+        "again from your calendar's settings."
+    )
+
+
+def _header(response: requests.Response, name: str, limit: int) -> str:
+    # A value too long to keep whole is not kept at all: cut short, it would never match.
+    value = response.headers.get(name, "")
+    return value if len(value) <= limit else ""
+
+
+def _read_body(response: requests.Response, budget: Budget) -> bytes:
+    too_big = (
+        f"The calendar is larger than {MAX_BYTES // (1024 * 1024)} MB, more than this app "
+        "reads. A calendar with fewer past events (or a separate one for work) will do."
+    )
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BYTES:
+        raise FetchFailed(too_big)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.raw.stream(64 * 1024, decode_content=True):
+            size += len(chunk)
+            if size > MAX_BYTES:
+                raise FetchFailed(too_big)
+            chunks.append(chunk)
+            if budget.expired:
+                raise FetchFailed(SECONDS_MESSAGE)
+    except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
+        raise FetchFailed(_failure(exc, budget)) from exc
+    if budget.expired:
+        raise FetchFailed(SECONDS_MESSAGE)
+    return b"".join(chunks)
+
+
+def _failure(exc: BaseException, budget: Budget) -> str:
+    """What went wrong before the calendar came, in words for its owner (never the exception's
+    own text: requests puts the address in it)."""
+    if budget.expired or isinstance(
+        exc, requests.Timeout | urllib3.exceptions.TimeoutError | TimeoutError
+    ):
+        return SECONDS_MESSAGE
+    if isinstance(exc, requests.exceptions.SSLError | urllib3.exceptions.SSLError):
+        return "The secure connection to the calendar's server failed (its certificate)."
+    if isinstance(exc, requests.ConnectionError | urllib3.exceptions.NewConnectionError):
+        return "The calendar's server could not be reached."
+    return "The calendar's answer could not be read."
+
+
+def _status_message(code: int) -> str:
+    if code in (404, 410):
+        return (
+            f"The calendar was not found (HTTP {code}): it may have been unpublished, or its "
+            "private address reset. Copy the current address from your calendar's settings."
+        )
+    if code in (401, 403):
+        return (
+            f"The calendar's server refused to share it (HTTP {code}). Check that you copied "
+            "the private (secret) address, not the public or the sharing one."
+        )
+    if 300 <= code < 400:
+        return f"The calendar's server sent us elsewhere without saying where (HTTP {code})."
+    return f"The calendar's server answered with an error (HTTP {code}). We will try again."
+
+
+# --- Fetch ---------------------------------------------------------------------------------------
+
+
+def busy_calendar_fetch(*, calendar_id: int, now: datetime | None = None) -> str:
+    """Read one calendar if it is due (or leased to its task) and claimable; inside its
+    organisation's scope. Returns what happened: "skipped", "read", "unchanged", "failing"."""
+    now = now or timezone.now()
+    calendar = BusyCalendar.objects.filter(pk=calendar_id).first()
+    if calendar is None or calendar.next_fetch_at > now + LEASE:
+        return "skipped"  # removed, or read a moment ago (a redelivered or repeated task)
+    claimed = BusyCalendar.objects.filter(
+        pk=calendar.pk, next_fetch_at=calendar.next_fetch_at
+    ).update(next_fetch_at=now + refresh_interval(), last_attempt_at=now)
+    if not claimed:
+        return "skipped"  # another worker has it
+    fields, outcome = _read(calendar, now=now)
+    # Unless the address changed or the calendar was removed meanwhile: then this read is of
+    # an address that no longer counts.
+    BusyCalendar.objects.filter(pk=calendar.pk, url_encrypted=calendar.url_encrypted).update(
+        **fields
+    )
+    logger.info("Busy calendar %s: %s", calendar.pk, outcome)
+    return outcome
+
+
+def _read(calendar: BusyCalendar, *, now: datetime) -> tuple[dict[str, object], str]:
+    """The fields to store after reading ``calendar``, and the outcome's name."""
+    failing = BusyCalendar.State.FAILING
+    try:
+        url = decrypt(calendar.url_encrypted)
+    except ValueError:
+        message = "The address can no longer be read on our side. Please enter it again."
+        return {"state": failing, "last_error": message}, "failing"
+    fresh = (
+        calendar.state == BusyCalendar.State.OK
+        and calendar.fetched_at is not None
+        and calendar.fetched_at.date() == now.date()
+    )
+    try:
+        answer = download(
+            url,
+            etag=calendar.etag if fresh else "",
+            last_modified=calendar.last_modified if fresh else "",
+            allow_private=private_networks_allowed(),
+        )
+        if answer.status == 304:
+            ok = {"state": BusyCalendar.State.OK, "fetched_at": now, "last_error": ""}
+            return ok, "unchanged"
+        intervals = busy_intervals(
+            answer.body,
+            start=now,
+            end=now + READ_AHEAD,
+            # None when the person set no zone: the calendar's own, or UTC (``freebusy``).
+            default_zone=member_zone(membership_id=calendar.membership_id),
+        )
+    except FetchFailed as exc:
+        return {"state": failing, "last_error": str(exc)[:300]}, "failing"
+    except NotACalendar:
+        return {"state": failing, "last_error": NOT_A_CALENDAR_MESSAGE}, "failing"
+    except Exception as exc:  # the libraries on a file nobody foresaw: a failure, not a crash
+        # The type only: a message could quote the calendar's content.
+        logger.warning("Busy calendar %s could not be expanded (%s)", calendar.pk, type(exc))
+        return {"state": failing, "last_error": NOT_A_CALENDAR_MESSAGE}, "failing"
+    read = {
+        "state": BusyCalendar.State.OK,
+        "busy": to_epoch_pairs(intervals),
+        "etag": answer.etag,
+        "last_modified": answer.last_modified,
+        "fetched_at": now,
+        "last_error": "",
+    }
+    return read, "read"
+
+
+# --- Dispatch ------------------------------------------------------------------------------------
+
+
+def calendars_due_across_organizations(*, now: datetime) -> list[tuple[int, int]]:
+    """(organisation id, calendar id) of the calendars due for a read, leased for ``LEASE`` so
+    that the next passes leave them to their task: an index range read and one update, across
+    every tenant (the dispatcher's pass costs what is due, not what is stored)."""
+    with across_all_organizations():
+        due = list(
+            BusyCalendar.objects.filter(next_fetch_at__lte=now)
+            .order_by("next_fetch_at")
+            .values_list("organization_id", "pk")[:PASS_LIMIT]
+        )
+        if due:
+            BusyCalendar.objects.filter(
+                pk__in=[pk for _, pk in due], next_fetch_at__lte=now
+            ).update(next_fetch_at=now + LEASE)
+    return due
