@@ -9,6 +9,9 @@ organisation and BENCH_ORGS small ones (default 500 of BENCH_ORG_SIZE 40; 0 skip
 The dashboards are timed again on an organisation of BENCH_LARGE participants (default 100,000;
 0 skips it).
 
+Then "Find a time" (``tests/bench/slots_bench.py``): the slot finder for two people with 2,000
+busy intervals each (the issue's limit: 50 ms).
+
 Before the scale figures, the burst (``tests/bench/burst_bench.py``): BENCH_BURST meeting
 reminders (default 5,000; 0 skips it) due in the same minute in one organisation, delivered by
 two real worker processes; the seconds until every email has gone (issue 14: at most 60).
@@ -105,6 +108,11 @@ def main() -> int:
         match_bench.print_table(
             match_bench.run_match_bench(int(os.environ.get("BENCH_MATCH_PER_SIDE", "2000")))
         )
+        # "Find a time": the pure slot finder, two people with 2,000 busy intervals each.
+        from tests.bench import slots_bench
+
+        print()
+        slots_bench.print_table(slots_bench.run_slots_bench())
         burst = int(os.environ.get("BENCH_BURST", "5000"))
         if burst:
             from tests.bench import burst_bench

@@ -1,0 +1,124 @@
+"""Forms of "Find a time": picking up to three times (suggested or typed), and declining."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from pairings.forms import TimeInput
+from pairings.models import MeetingProposal
+from pairings.proposal_selectors import Suggestion
+from pairings.services.meetings import MAX_DAYS_AHEAD, TOO_FAR_AHEAD_MESSAGE
+from pairings.services.proposals import MAX_SLOTS
+from pairings.timezones import local_to_utc
+from programs.forms import DateInput
+
+TYPED = range(1, MAX_SLOTS + 1)
+
+
+class SuggestedTimesField(forms.MultipleChoiceField):
+    """The suggestions ticked, as aware datetimes. Any well-formed time is accepted, not only
+    the ones on the page: the list may have changed since it was shown, and the service checks
+    every time anyway."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def valid_value(self, value: str) -> bool:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return False
+        return moment.tzinfo is not None
+
+    def clean(self, value: Any) -> list[datetime]:
+        values = super().clean(value)
+        return [datetime.fromisoformat(v) for v in values]
+
+
+class ProposalForm(forms.Form):
+    suggested = SuggestedTimesField(label="Suggested times", required=False)
+    location = forms.CharField(
+        max_length=MeetingProposal._meta.get_field("location").max_length,
+        required=False,
+        help_text="A room, an address or a video link.",
+    )
+    message = forms.CharField(
+        label="Message to your partner (optional)",
+        max_length=MeetingProposal._meta.get_field("message").max_length,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(
+        self, *args: Any, tz: ZoneInfo, suggestions: Sequence[Suggestion] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.tz = tz
+        self.fields["suggested"].choices = [
+            (s.value, f"{s.mine} (your partner: {s.theirs})") for s in suggestions
+        ]
+        zone = tz.key.replace("_", " ")
+        for n in TYPED:
+            self.fields[f"date_{n}"] = forms.DateField(
+                label=f"Date {n}", required=False, widget=DateInput
+            )
+            self.fields[f"time_{n}"] = forms.TimeField(
+                label=f"Time {n} ({zone})", required=False, widget=TimeInput
+            )
+
+    def typed_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        """The typed date and time fields, side by side, for the template."""
+        return [(self[f"date_{n}"], self[f"time_{n}"]) for n in TYPED]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        picked: list[datetime] = list(data.get("suggested") or [])
+        for n in TYPED:
+            day, at = data.get(f"date_{n}"), data.get(f"time_{n}")
+            if day is None and at is None:
+                continue
+            if day is None or at is None:
+                self.add_error(
+                    f"time_{n}" if at is None else f"date_{n}",
+                    "Give both a date and a time, or leave both empty.",
+                )
+                continue
+            if day > timezone.localdate() + timedelta(days=MAX_DAYS_AHEAD):
+                self.add_error(f"date_{n}", TOO_FAR_AHEAD_MESSAGE)
+                continue
+            try:
+                picked.append(
+                    local_to_utc(local=datetime.combine(day, at.replace(tzinfo=None)), tz=self.tz)
+                )
+            except ValidationError as exc:
+                self.add_error(f"time_{n}", exc)
+        if not self.errors:
+            if not picked:
+                raise ValidationError("Tick a suggested time or type one (up to three).")
+            if len(picked) > MAX_SLOTS:
+                raise ValidationError(f"Pick at most {MAX_SLOTS} times; you picked {len(picked)}.")
+        data["slots"] = picked
+        return data
+
+    def proposal(self) -> dict[str, Any]:
+        """The service's arguments but the pair, the actor and the length."""
+        return {
+            "slots": self.cleaned_data["slots"],
+            "location": self.cleaned_data["location"],
+            "message": self.cleaned_data["message"],
+        }
+
+
+class DeclineForm(forms.Form):
+    note = forms.CharField(
+        label="A note to your partner (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

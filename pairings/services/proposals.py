@@ -1,0 +1,288 @@
+"""Writes of proposed times: propose up to three, accept one (the meeting is created), decline.
+
+Every function runs inside the organisation's scope. Times arrive in UTC.
+
+Accepting is a compare-and-set (open → accepted) in the same transaction as the meeting it
+creates: two accepts at once (two tabs, the email link and the app) create one meeting; the
+second is told the times were already answered. Expiry needs no task: the reads mark a proposal
+expired once its last time has started (``pairings.proposal_selectors``), and answering checks
+the time itself.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from mentorship.models import User
+from mentorship.services import notification_send
+from mentorship.web import absolute_url, tenant_url
+from pairings.busy import busy_for
+from pairings.models import Meeting, MeetingProposal, Pairing
+from pairings.proposal_selectors import (
+    answer_problem,
+    link_token,
+    proposal_recipient,
+    proposal_times,
+    recipient_user_id,
+    slot_starts,
+)
+from pairings.selectors import meeting_schedule_problem, partners_with_accounts
+from pairings.services.meetings import (
+    MAX_DAYS_AHEAD,
+    MAX_DURATION_MINUTES,
+    MIN_DURATION_MINUTES,
+    meeting_schedule,
+)
+from programs.models import Participant
+
+MAX_SLOTS = 3
+Status = MeetingProposal.Status
+
+
+def _proposer(pairing: Pairing, actor: User) -> Participant:
+    for participant, user in partners_with_accounts(pairing):
+        if user.pk == actor.pk:
+            return participant
+    raise ValidationError("Only the two partners of a pair can propose times to meet.")
+
+
+def _validate_slots(slots: list[datetime], minutes: int) -> list[datetime]:
+    if any(at.tzinfo is None or at.utcoffset() is None for at in slots):
+        raise ValueError("proposed times must be timezone-aware")
+    if not slots:
+        raise ValidationError("Pick at least one time.")
+    if len(slots) > MAX_SLOTS:
+        raise ValidationError(f"Propose at most {MAX_SLOTS} times.")
+    if not MIN_DURATION_MINUTES <= minutes <= MAX_DURATION_MINUTES:
+        raise ValidationError(
+            f"A meeting lasts between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes."
+        )
+    ordered = sorted(at.astimezone(UTC) for at in slots)
+    now = timezone.now()
+    if ordered[0] <= now:
+        raise ValidationError("One of the times has already passed. Pick times in the future.")
+    if ordered[-1] > now + timedelta(days=MAX_DAYS_AHEAD):
+        raise ValidationError("Pick times within the next five years.")
+    for earlier, later in pairwise(ordered):
+        if earlier == later:
+            raise ValidationError("The same time is picked twice. Pick different times.")
+        if later < earlier + timedelta(minutes=minutes):
+            raise ValidationError(
+                f"Two of the times overlap (a meeting lasts {minutes} minutes). "
+                "Pick times that do not overlap."
+            )
+    return ordered
+
+
+def _proposal_body(*, proposal: MeetingProposal, user_id: int) -> str:
+    """The notification's text (also its email): each time in the recipient's zone and the
+    proposer's, each with its own one-click link."""
+    proposer = proposal.proposed_by
+    what = "this time" if len(proposal.slots) == 1 else "these times"
+    where = f", {proposal.location}" if proposal.location else ""
+    lines = [
+        f"{proposer.full_name} proposes {what} for your reverse-mentoring meeting "
+        f"({proposal.duration_minutes} minutes{where}).",
+    ]
+    if proposal.message:
+        lines += ["", f"“{proposal.message}”"]
+    for row in proposal_times(proposal):
+        token = link_token(proposal=proposal, slot_index=row.index, user_id=user_id)
+        lines += [
+            "",
+            f"{row.index + 1}. {row.recipient_when} (for {proposer.first_name or 'them'}: "
+            f"{row.proposer_when})",
+            f"   Accept this time: {absolute_url(reverse('proposal_link', args=[token]))}",
+        ]
+    lines += [
+        "",
+        "One click accepts a time: the meeting is created and you both get the calendar "
+        "invitation. To decline or propose other times, open the proposal:",
+    ]
+    return "\n".join(lines)
+
+
+def proposal_url(proposal: MeetingProposal) -> str:
+    return tenant_url(
+        proposal.pairing.program.organization,
+        "proposal_detail",
+        pairing_id=proposal.pairing_id,
+        proposal_id=proposal.pk,
+    )
+
+
+def proposal_create(
+    *,
+    pairing: Pairing,
+    actor: User,
+    slots: list[datetime],
+    duration_minutes: int,
+    location: str,
+    message: str,
+) -> MeetingProposal:
+    """Propose one to three times to the partner; replaces the proposer's open proposal."""
+    proposer = _proposer(pairing, actor)
+    problem = meeting_schedule_problem(pairing=pairing)
+    if problem:
+        raise ValidationError(problem)
+    ordered = _validate_slots(list(slots), duration_minutes)
+    location, message = location.strip(), message.strip()
+    if len(location) > MeetingProposal._meta.get_field("location").max_length:
+        raise ValidationError("The location is too long.")
+    if len(message) > MeetingProposal._meta.get_field("message").max_length:
+        raise ValidationError("The message is too long.")
+    proposer_is_mentor = proposer.pk == pairing.mentor_id
+    recipient = pairing.mentee if proposer_is_mentor else pairing.mentor
+    if recipient.membership is None or not recipient.membership.is_active:
+        raise ValidationError(
+            f"{recipient.full_name} has no account yet, so they cannot answer. "
+            "Schedule the meeting directly instead."
+        )
+    with transaction.atomic():
+        MeetingProposal.objects.filter(
+            pairing=pairing, proposed_by=proposer, status=Status.OPEN
+        ).update(status=Status.WITHDRAWN, answered_at=timezone.now())
+        proposal = MeetingProposal.objects.create(
+            organization_id=pairing.organization_id,
+            pairing=pairing,
+            proposed_by=proposer,
+            created_by=actor,
+            slots=[at.isoformat() for at in ordered],
+            duration_minutes=duration_minutes,
+            location=location,
+            message=message,
+            expires_at=ordered[-1],
+        )
+        proposal.pairing = pairing
+        user_id = recipient.membership.user_id
+        notification_send(
+            organization=pairing.organization,
+            recipient=recipient.membership.user,
+            subject=f"{proposer.full_name} proposed times to meet"[:200],
+            body=_proposal_body(proposal=proposal, user_id=user_id),
+            url=proposal_url(proposal),
+        )
+    return proposal
+
+
+def _busy_problem(*, proposal: MeetingProposal, starts_at: datetime) -> str:
+    """Why this time is no longer free, or "". Reads both partners' busy time (their calendars
+    and every meeting of theirs in the app) over the meeting's span."""
+    pairing = proposal.pairing
+    ends_at = starts_at + timedelta(minutes=proposal.duration_minutes)
+    # The pair's own meetings first, for the clearer message (a meeting lasts at most
+    # MAX_DURATION_MINUTES, so earlier starts cannot reach this time).
+    for meeting in Meeting.objects.filter(
+        pairing=pairing,
+        cancelled_at__isnull=True,
+        starts_at__lt=ends_at,
+        starts_at__gt=starts_at - timedelta(minutes=MAX_DURATION_MINUTES),
+    ):
+        if meeting.starts_at + timedelta(minutes=meeting.duration_minutes) > starts_at:
+            return "You already have a meeting together at that time."
+    busy = busy_for(participants=[pairing.mentor, pairing.mentee], start=starts_at, end=ends_at)
+    for participant in (pairing.mentor, pairing.mentee):
+        if busy[participant.pk].intervals:
+            return (
+                f"That time is no longer free: {participant.full_name} is busy then. "
+                "Pick another time, or propose new ones."
+            )
+    return ""
+
+
+def proposal_accept(*, proposal: MeetingProposal, slot_index: int, actor: User) -> Meeting:
+    """Accept one of the times (the recipient only): the meeting is created and both partners
+    get the calendar invitation (``meeting_schedule``)."""
+    if recipient_user_id(proposal) != actor.pk:
+        raise ValidationError("Only the partner these times were proposed to can accept one.")
+    if not 0 <= slot_index < len(proposal.slots):
+        raise ValidationError("Choose one of the proposed times.")
+    # The page (or the link) may be older than an answer given meanwhile: say so first, rather
+    # than "that time is busy" because of the meeting that answer created.
+    proposal.refresh_from_db(fields=["status", "accepted_slot", "answered_at", "meeting"])
+    problem = answer_problem(proposal=proposal, slot_index=slot_index)
+    if problem:
+        raise ValidationError(problem)
+    starts_at = slot_starts(proposal)[slot_index]
+    problem = _busy_problem(proposal=proposal, starts_at=starts_at)
+    if problem:
+        raise ValidationError(problem)
+    now = timezone.now()
+    with transaction.atomic():
+        # The claim: the one accept whose update finds the proposal still open goes on. On
+        # PostgreSQL a concurrent accept waits for this row and then finds it taken.
+        taken = MeetingProposal.objects.filter(
+            pk=proposal.pk, status=Status.OPEN, expires_at__gt=now
+        ).update(status=Status.ACCEPTED, accepted_slot=slot_index, answered_at=now)
+        if taken != 1:
+            proposal.refresh_from_db(fields=["status", "accepted_slot", "answered_at"])
+            raise ValidationError(
+                answer_problem(proposal=proposal) or "These times were already answered."
+            )
+        meeting = meeting_schedule(
+            pairing=proposal.pairing,
+            starts_at=starts_at,
+            duration_minutes=proposal.duration_minutes,
+            location=proposal.location,
+            actor=actor,
+        )
+        MeetingProposal.objects.filter(pk=proposal.pk).update(meeting=meeting)
+    proposal.status = Status.ACCEPTED
+    proposal.accepted_slot = slot_index
+    proposal.answered_at = now
+    proposal.meeting = meeting
+    return meeting
+
+
+def proposal_decline(*, proposal: MeetingProposal, actor: User, note: str) -> MeetingProposal:
+    """Decline all the times (the recipient only); the proposer is told, with the note."""
+    if recipient_user_id(proposal) != actor.pk:
+        raise ValidationError("Only the partner these times were proposed to can decline them.")
+    problem = answer_problem(proposal=proposal)
+    if problem:
+        raise ValidationError(problem)
+    note = note.strip()[:500]
+    now = timezone.now()
+    with transaction.atomic():
+        if not MeetingProposal.objects.filter(pk=proposal.pk, status=Status.OPEN).update(
+            status=Status.DECLINED, answered_at=now
+        ):
+            proposal.refresh_from_db(fields=["status", "accepted_slot", "answered_at"])
+            raise ValidationError(answer_problem(proposal=proposal) or "Already answered.")
+        proposal.status, proposal.answered_at = Status.DECLINED, now
+        proposer = proposal.proposed_by
+        if proposer.membership is not None and proposer.membership.is_active:
+            recipient = proposal_recipient(proposal)
+            pairing = proposal.pairing
+            notification_send(
+                organization=pairing.organization,
+                recipient=proposer.membership.user,
+                subject=f"{recipient.full_name} declined the times you proposed"[:200],
+                body=(f"“{note}”\n\n" if note else "") + "Find other times that suit you both:",
+                url=tenant_url(pairing.program.organization, "find_time", pairing_id=pairing.pk),
+            )
+    return proposal
+
+
+def proposal_withdraw(*, proposal: MeetingProposal, actor: User) -> MeetingProposal:
+    """The proposer takes their open times back (nothing is sent)."""
+    membership = proposal.proposed_by.membership
+    if membership is None or membership.user_id != actor.pk:
+        raise ValidationError("Only the partner who proposed these times can withdraw them.")
+    problem = answer_problem(proposal=proposal)
+    if problem:
+        raise ValidationError(problem)
+    now = timezone.now()
+    if not MeetingProposal.objects.filter(pk=proposal.pk, status=Status.OPEN).update(
+        status=Status.WITHDRAWN, answered_at=now
+    ):
+        proposal.refresh_from_db(fields=["status", "accepted_slot", "answered_at"])
+        raise ValidationError(answer_problem(proposal=proposal) or "Already answered.")
+    proposal.status, proposal.answered_at = Status.WITHDRAWN, now
+    return proposal
