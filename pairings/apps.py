@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.db.models.signals import post_save
 
 from mentorship.signals import member_removed
-from programs.signals import reminder_offsets_changed
+from programs.signals import quiet_close_changed, reminder_offsets_changed
 
 
 class PairingsConfig(AppConfig):
@@ -13,7 +13,8 @@ class PairingsConfig(AppConfig):
         # Here, not at the top: these import models, which cannot load while the app registry
         # is being populated (this module is imported to populate it).
         from mentorship.models import Membership, User
-        from pairings import privacy, receivers, selectors, tallies
+        from pairings import privacy, receivers, reminders, selectors, tallies
+        from pairings.models import Pairing
         from programs.privacy import register_personal_data
         from programs.references import objective_reference_register, topic_reference_register
         from programs.tallies import counter_register, in_active_pair_register
@@ -34,6 +35,13 @@ class PairingsConfig(AppConfig):
         )
         reminder_offsets_changed.connect(
             receivers.meetings_follow_reminder_offsets, dispatch_uid="pairings.offsets"
+        )
+        quiet_close_changed.connect(
+            receivers.quiet_checks_follow_program, dispatch_uid="pairings.quiet_close_setting"
+        )
+        # The reminder pass signals a pair whose closing notice ran out; the service closes it.
+        reminders.quiet_pair_expired.connect(
+            receivers.close_quiet_pair, sender=Pairing, dispatch_uid="pairings.quiet_close"
         )
         post_save.connect(
             receivers.revoke_feed_of_removed_membership,

@@ -62,8 +62,14 @@ def _invitation_email(
     when = when_in(meeting.starts_at, zone_named(participant.timezone))
     if method == "CANCEL":
         subject = f"Cancelled: meeting with {partner.full_name}, {when}"
-        cancelled_by = meeting.cancelled_by.display_name if meeting.cancelled_by else "Someone"
-        lead = f"{cancelled_by} cancelled your reverse-mentoring meeting with {partner.full_name}."
+        if meeting.cancelled_by:
+            lead = (
+                f"{meeting.cancelled_by.display_name} cancelled your reverse-mentoring meeting "
+                f"with {partner.full_name}."
+            )
+        else:
+            # Nobody's hand: the program ended the pair (closed after inactivity).
+            lead = f"Your reverse-mentoring meeting with {partner.full_name} was cancelled."
     elif meeting.sequence:
         subject = f"Updated invitation: meeting with {partner.full_name}, {when}"
         lead = f"Your reverse-mentoring meeting with {partner.full_name} has moved."

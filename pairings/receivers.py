@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Subquery
@@ -12,8 +13,8 @@ from mentorship.models import Membership, User
 from mentorship.tenancy import across_all_organizations, tenant_scope
 from pairings import reminders, selectors
 from pairings.activity import week_of
-from pairings.models import Meeting, SessionLog, TopicWeek
-from pairings.services import busy_calendars, meetings
+from pairings.models import Meeting, Pairing, SessionLog, TopicWeek
+from pairings.services import busy_calendars, meetings, quiet
 from programs.models import LearningObjective, Program, Topic
 from programs.references import many_to_many_move
 
@@ -25,6 +26,21 @@ def meetings_follow_reminder_offsets(sender: Any, program: Program, **kwargs: An
         reminders.meetings_rearm(
             meetings=Meeting.objects.filter(pairing__program=program, starts_at__gt=timezone.now())
         )
+
+
+def quiet_checks_follow_program(sender: Any, program: Program, **kwargs: Any) -> None:
+    """A program's close setting changed: its active pairs are looked at again on the next
+    pass, with the new setting."""
+    with tenant_scope(program.organization):
+        reminders.quiet_checks_follow_program(program=program, now=timezone.now())
+
+
+def close_quiet_pair(
+    sender: Any, pairing: Pairing, now: datetime, quiet_since: datetime, **kwargs: Any
+) -> Pairing:
+    """The reminder pass found a pair whose closing notice ran out: close it (the pass cannot
+    call the service itself: the services import the reminders)."""
+    return quiet.pairing_close_for_inactivity(pairing=pairing, now=now, quiet_since=quiet_since)
 
 
 def revoke_calendar_feed(sender: Any, membership: Membership, **kwargs: Any) -> None:

@@ -1,5 +1,6 @@
-"""Reminders that keep pairs meeting: before a meeting, after it ("log your session"), and
-when a pair goes quiet (to both, then to HR admins).
+"""Reminders that keep pairs meeting: before a meeting (with the session plan's guide), after
+it ("log your session"), and when a pair goes quiet (to both, then to HR admins; with the
+program's ``close_quiet_after_days``, a notice 7 days ahead, then the pair is closed).
 
 Every send is claimed first: a ``ReminderDelivery`` row with a unique key is created in the same
 transaction as the in-app notification (whose email then goes out once, see
@@ -15,11 +16,29 @@ has come, sends, and stores their next moment (``pairings.due`` does the arithme
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    PositiveSmallIntegerField,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,10 +46,13 @@ from mentorship import selectors as kernel_selectors
 from mentorship import services as kernel
 from mentorship.models import Organization, User
 from mentorship.tenancy import across_all_organizations
+from mentorship.web import absolute_url
 from pairings import due
 from pairings.models import Meeting, Pairing, ReminderDelivery, SessionLog
 from pairings.timezones import when_in, zone_named
-from programs.models import Participant, Program
+from programs.models import Participant, Program, SessionGuide
+
+logger = logging.getLogger(__name__)
 
 MEETING_STATUSES = (Pairing.Status.CONFIRMED, Pairing.Status.ACTIVE)
 # The longest meeting (see ``services.meetings.MAX_DURATION_MINUTES``): a meeting that started
@@ -39,6 +61,13 @@ MAX_MEETING = timedelta(hours=4)
 # At most this many meetings, and pairs, per pass of one organisation: a backlog is worked off
 # over the next passes (oldest first), and no single task holds a worker for long.
 PASS_LIMIT = 2000
+# A quiet pair whose notice has run out is closed by whoever listens (``pairings.receivers``
+# calls ``services.quiet.pairing_close_for_inactivity``): services import this module, so it
+# cannot import them. Sent with ``pairing`` (in the organisation's scope), ``now`` and
+# ``quiet_since`` (the last activity).
+quiet_pair_expired = Signal()
+# If no one closed it (no receiver, or it failed), the pair is looked at again this much later.
+CLOSE_RETRY = timedelta(hours=1)
 
 
 def inactivity_days() -> int:
@@ -116,13 +145,34 @@ def meeting_first_due_for(
 
 
 def quiet_check_rearm(*, pairing: Pairing, after_meeting_at: datetime) -> None:
-    """Activity (a meeting, a logged session) starts a new possible quiet stretch: make sure the
-    pair is looked at when it could end. Only ever moves the check earlier (one UPDATE)."""
+    """Activity (a meeting, a logged session, a partner keeping the pair) starts a new possible
+    quiet stretch: make sure the pair is looked at when it could end. Only ever moves the check
+    earlier. A pending notice that the pair will close is withdrawn: the partners are meeting
+    again (should that meeting be cancelled, a later pass gives a fresh notice, 7 days again).
+    One UPDATE."""
     n = inactivity_days()
     at = after_meeting_at + timedelta(days=n)
-    Pairing.objects.filter(pk=pairing.pk).filter(
-        Q(quiet_check_at__isnull=True) | Q(quiet_check_at__gt=at)
-    ).update(quiet_check_at=at, quiet_check_days=n)
+    moves = Q(quiet_check_at__isnull=True) | Q(quiet_check_at__gt=at)
+    Pairing.objects.filter(pk=pairing.pk).filter(moves | Q(quiet_notice_at__isnull=False)).update(
+        quiet_check_at=Case(
+            When(moves, then=Value(at)), default=F("quiet_check_at"), output_field=DateTimeField()
+        ),
+        quiet_check_days=Case(
+            When(moves, then=Value(n)),
+            default=F("quiet_check_days"),
+            output_field=PositiveSmallIntegerField(),
+        ),
+        quiet_notice_at=None,
+    )
+
+
+def quiet_checks_follow_program(*, program: Program, now: datetime) -> int:
+    """The program's ``close_quiet_after_days`` changed: its active pairs are looked at now (a
+    pair whose stretch was reported in full has no check left, and a pending notice may no
+    longer stand). One UPDATE through the (program, status) index."""
+    return Pairing.objects.filter(program=program, status=Pairing.Status.ACTIVE).update(
+        quiet_check_at=now
+    )
 
 
 def quiet_checks_follow_setting(*, now: datetime) -> int:
@@ -219,6 +269,7 @@ def meeting_reminders(
             "pairing__mentor__membership__user",
             "pairing__mentee__membership__user",
         )
+        .annotate(number=_meeting_number())
         .order_by("next_due_at")
     )
     logged = set(
@@ -227,6 +278,7 @@ def meeting_reminders(
             date__gte=(now - due.LOG_PROMPT_WINDOW - timedelta(days=1)).date(),
         ).values_list("pairing_id", "author_id", "date")
     )
+    guides = _guides_for(meetings)
     sent = 0
     # The emails of the whole pass go out from one task: in a burst, 200 emails a task instead
     # of one task each (a lost wake-up is caught by the notification-email dispatcher).
@@ -235,7 +287,8 @@ def meeting_reminders(
         offsets = meeting.pairing.program.reminder_offsets_hours or []
         live = meeting.cancelled_at is None and meeting.pairing.status in MEETING_STATUSES
         if live:
-            sent += _meeting_send(organization, meeting, offsets, logged, now, emails)
+            guide = guides.get((meeting.pairing.program_id, meeting.number))
+            sent += _meeting_send(organization, meeting, offsets, logged, now, emails, guide)
         following = (
             due.meeting_next_due(
                 starts_at=meeting.starts_at,
@@ -253,6 +306,49 @@ def meeting_reminders(
     return sent
 
 
+def _meeting_number() -> Subquery:
+    """A meeting's place (from 1) among its pair's meetings that were not cancelled, by start
+    time, as ``pairings.guides.meeting_number`` counts it: in the query that reads the due
+    meetings, not one query each."""
+    earlier = (
+        Meeting.objects.filter(pairing_id=OuterRef("pairing_id"), cancelled_at__isnull=True)
+        .filter(
+            Q(starts_at__lt=OuterRef("starts_at"))
+            | Q(starts_at=OuterRef("starts_at"), pk__lt=OuterRef("pk"))
+        )
+        .order_by()
+        .values("pairing_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(earlier), Value(0)) + 1
+
+
+def _guides_for(meetings: list[Meeting]) -> dict[tuple[int, int], SessionGuide]:
+    """The session plan's guides these meetings follow, by (program, position): one query for
+    the pass (only the titles and purposes the reminders show)."""
+    wanted = {(m.pairing.program_id, m.number) for m in meetings if m.cancelled_at is None}
+    if not wanted:
+        return {}
+    return {
+        (g.program_id, g.position): g
+        for g in SessionGuide.objects.filter(
+            program_id__in={p for p, _ in wanted}, position__in={n for _, n in wanted}
+        ).only("program_id", "position", "title", "purpose")
+    }
+
+
+def _guide_lines(guide: SessionGuide | None) -> str:
+    """What a meeting reminder says of the session's guide (the whole guide is on the meeting
+    page: the reminder links there)."""
+    if guide is None:
+        return ""
+    lines = f"\n\nThis session's guide: Session {guide.position}, {guide.title}."
+    if guide.purpose:
+        lines += f"\n{guide.purpose}"
+    return lines + "\nThe meeting page has the agenda and the questions for each of you."
+
+
 def _meeting_send(
     organization: Organization,
     meeting: Meeting,
@@ -260,10 +356,23 @@ def _meeting_send(
     logged: set[tuple[int, int, date]],
     now: datetime,
     emails: list[int],
+    guide: SessionGuide | None = None,
 ) -> int:
     hours = due.meeting_due_offset(starts_at=meeting.starts_at, offsets_hours=offsets, now=now)
     sent = 0
     if hours is not None:
+        url = (
+            reverse(
+                "meeting_detail",
+                kwargs={
+                    "org_slug": organization.slug,
+                    "pairing_id": meeting.pairing_id,
+                    "meeting_id": meeting.pk,
+                },
+            )
+            if guide is not None
+            else _pair_url(organization, meeting.pairing, "meeting_list")
+        )
         # The key holds the start time: a rescheduled meeting is reminded of again.
         for me, partner, user in _people(meeting.pairing):
             when = when_in(meeting.starts_at, zone_named(me.timezone))
@@ -274,8 +383,9 @@ def _meeting_send(
                 subject=f"Reminder: meeting with {partner.full_name} {when}",
                 body=f"Your reverse-mentoring meeting with {partner.full_name} starts {when}"
                 + (f", at {meeting.location}" if meeting.location else "")
-                + ".",
-                url=_pair_url(organization, meeting.pairing, "meeting_list"),
+                + "."
+                + _guide_lines(guide),
+                url=url,
                 emails=emails,
             )
         return sent
@@ -284,6 +394,7 @@ def _meeting_send(
     ):
         return 0
     # After a meeting ends, each partner who has not logged it yet is asked to, once.
+    find_time = absolute_url(_pair_url(organization, meeting.pairing, "find_time"))
     for me, partner, user in _people(meeting.pairing):
         day = meeting.starts_at.astimezone(zone_named(me.timezone)).date()
         if (meeting.pairing_id, me.pk, day) in logged:
@@ -293,7 +404,8 @@ def _meeting_send(
             key=f"log-prompt:{meeting.pk}:{user.pk}",
             recipient=user,
             subject=f"Log your session with {partner.full_name}",
-            body="A minute now keeps the record of what you taught and learned.",
+            body="A minute now keeps the record of what you taught and learned. "
+            f"Then find a time for the next one: {find_time}",
             url=_pair_url(organization, meeting.pairing, "session_new"),
             emails=emails,
         )
@@ -307,8 +419,15 @@ def quiet_pairs_due(*, now: datetime) -> QuerySet[Pairing]:
 
 def inactivity_nudges(*, organization: Organization, now: datetime, limit: int = PASS_LIMIT) -> int:
     """A pair that has not met for N days is nudged (both partners); after 2N, HR admins are
-    told. Once per quiet stretch: the key holds the day of the last activity, and the pair is
-    next looked at when its next stage could come (see ``due.quiet_next_check``)."""
+    told. With the program's ``close_quiet_after_days`` (C): both partners are told, at
+    max(C - 7, 2N) days, that the pair closes in 7 days unless one of them keeps it; 7 days
+    after that notice was actually sent, the pair is closed (``quiet_pair_expired``).
+
+    Once per quiet stretch: the keys hold the day of the last activity (a meeting, a log, the
+    pair's start, a partner keeping it), and the pair is next looked at when its next stage
+    could come (see ``due.quiet_next_check``). A pair with a meeting ahead is not quiet: it is
+    neither told it will close nor closed (a pending notice is withdrawn), and is looked at
+    again when that meeting starts."""
     n = inactivity_days()
     # The ids first, through the index alone: grouped with their meetings and events in one
     # query, PostgreSQL may aggregate every pair of the organisation before it filters.
@@ -324,6 +443,10 @@ def inactivity_nudges(*, organization: Organization, now: datetime, limit: int =
                 "meetings__starts_at",
                 filter=Q(meetings__cancelled_at__isnull=True, meetings__starts_at__lte=now),
             ),
+            next_meeting=Min(
+                "meetings__starts_at",
+                filter=Q(meetings__cancelled_at__isnull=True, meetings__starts_at__gt=now),
+            ),
             activated=Max("events__created_at", filter=Q(events__status=Pairing.Status.ACTIVE)),
         )
         .select_related("program", "mentor__membership__user", "mentee__membership__user")
@@ -332,9 +455,20 @@ def inactivity_nudges(*, organization: Organization, now: datetime, limit: int =
     hr_users: list[User] | None = None
     sent = 0
     for pairing in pairings:
-        marks = [m for m in (pairing.last_met_at, pairing.last_meeting, pairing.activated) if m]
+        marks = [
+            m
+            for m in (pairing.last_met_at, pairing.last_meeting, pairing.activated, pairing.kept_at)
+            if m
+        ]
         last = max(marks) if marks else pairing.created_at
-        stage, following = due.quiet_next_check(last_activity=last, inactive_days=n, now=now)
+        close_after = pairing.program.close_quiet_after_days
+        stage, following = due.quiet_next_check(
+            last_activity=last,
+            inactive_days=n,
+            now=now,
+            close_after_days=close_after,
+            notice_at=pairing.quiet_notice_at,
+        )
         quiet = now - last
         stretch = last.date().isoformat()
         # Checked before at stage 1 of this same stretch: the partners have had their nudge.
@@ -346,8 +480,9 @@ def inactivity_nudges(*, organization: Organization, now: datetime, limit: int =
                     key=f"inactive:{pairing.pk}:{stretch}:{user.pk}",
                     recipient=user,
                     subject=f"Time to meet {partner.full_name} again?",
-                    body=f"You have not met for {quiet.days} days. Schedule your next session.",
-                    url=_pair_url(organization, pairing, "meeting_new"),
+                    body=f"You have not met for {quiet.days} days. Find a time that suits you "
+                    "both: your calendars are compared for you.",
+                    url=_pair_url(organization, pairing, "find_time"),
                 )
         if stage >= 2:
             if hr_users is None:
@@ -362,10 +497,69 @@ def inactivity_nudges(*, organization: Organization, now: datetime, limit: int =
                     f"after {n} days. A word from you may help.",
                     url=_pair_url(organization, pairing, "pair_detail"),
                 )
+        notice_at = pairing.quiet_notice_at
+        pending = due.quiet_notice_pending(last_activity=last, notice_at=notice_at)
+        if stage >= 3 and pairing.next_meeting is not None:
+            # A meeting ahead: not quiet. Looked at again once it has started (then it is the
+            # last activity, or it was cancelled and the stretch goes on, with a fresh notice).
+            stage, following, notice_at = 2, pairing.next_meeting, None
+        elif stage < 3 or not pending:
+            # No notice stands: none was sent, it belongs to an earlier stretch, or the program's
+            # setting no longer closes the pair this soon (nothing closes on an old notice).
+            notice_at = None
+        if stage == 3 and not pending:
+            notice_at = now
+            sent += _notice_send(organization, pairing, check_at=pairing.quiet_check_at, now=now)
+        if stage == 4:
+            following = _close(pairing, now=now, quiet_since=last)
         Pairing.objects.filter(pk=pairing.pk, quiet_check_at=pairing.quiet_check_at).update(
-            quiet_check_at=following, quiet_check_days=n
+            quiet_check_at=following, quiet_check_days=n, quiet_notice_at=notice_at
         )
     return sent
+
+
+def _notice_send(
+    organization: Organization, pairing: Pairing, *, check_at: datetime, now: datetime
+) -> int:
+    """Tell both partners the pair closes in 7 days unless one of them keeps it (the button is
+    on the pair's page). The key holds the check being handled: two passes reading the same row
+    send once, and a notice withdrawn (a meeting was planned, then cancelled) is given afresh."""
+    sent = 0
+    closes = now + due.NOTICE
+    for me, partner, user in _people(pairing):
+        local = closes.astimezone(zone_named(me.timezone))
+        day = f"{local.day} {local:%B %Y}"
+        sent += _claim_and_notify(
+            organization=organization,
+            key=f"quiet-notice:{pairing.pk}:{int(check_at.timestamp())}:{user.pk}",
+            recipient=user,
+            subject=f"Your pairing with {partner.full_name} will close on {day}",
+            body=f"You have not met for a while, so {pairing.program.name} will close your "
+            f"pairing on {day}, with no fault on anyone. Want to go on? Keep it with one click "
+            "on your pair's page, then find a time to meet.",
+            url=_pair_url(organization, pairing, "pair_detail"),
+        )
+    return sent
+
+
+def _close(pairing: Pairing, *, now: datetime, quiet_since: datetime) -> datetime | None:
+    """Have the pair closed by the receiver of ``quiet_pair_expired`` (which returns the pair
+    it closed). Returns the pair's next check: None once it has ended (an ended pair is never
+    read again); if it was not closed (no receiver, or it failed), again in ``CLOSE_RETRY``."""
+    try:
+        with transaction.atomic():
+            responses = quiet_pair_expired.send(
+                sender=Pairing, pairing=pairing, now=now, quiet_since=quiet_since
+            )
+    except ValidationError:
+        return None  # it had ended meanwhile (an HR admin, another pass)
+    except Exception:
+        # One pair's failure must not stop the pass (the others are still due).
+        logger.exception("Closing the quiet pair %s failed; trying again later", pairing.pk)
+        return now + CLOSE_RETRY
+    if any(getattr(r, "status", None) == Pairing.Status.DISSOLVED for _, r in responses):
+        return None
+    return now + CLOSE_RETRY
 
 
 def reminders_send_due(*, organization: Organization, now: datetime | None = None) -> int:

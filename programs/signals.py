@@ -15,3 +15,8 @@ participants_approved = Signal()
 # Sent when a program's reminder times change, with ``program``, inside the transaction: the
 # pairings app moves the next reminder of the program's meetings to match.
 reminder_offsets_changed = Signal()
+
+# Sent when a program's ``close_quiet_after_days`` changes, with ``program``, inside the
+# transaction: the pairings app looks at the program's active pairs again (a pair already
+# nudged and escalated may now have a closing notice due, or a pending one may no longer stand).
+quiet_close_changed = Signal()

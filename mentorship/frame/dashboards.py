@@ -92,6 +92,7 @@ class Dashboard:
     skills: list[tuple[str, float | None, float | None, float | None]] = field(default_factory=list)
     at_risk_count: int = 0
     at_risk: list[AtRisk] = field(default_factory=list)
+    closed_quiet: int = 0
     taught: list[tuple[str, int, int]] = field(default_factory=list)  # topic, juniors, seniors
     per_program: dict[int, dict[str, int]] = field(default_factory=dict)
     pair_counts: dict[int, int] = field(default_factory=dict)
@@ -247,6 +248,7 @@ def _pairs(
     board.pairs_met_recently = figures.met_recently
     board.at_risk_count = figures.at_risk_count
     board.at_risk = figures.at_risk
+    board.closed_quiet = figures.closed_quiet
 
 
 def _sessions(board: Dashboard, program_ids: list[int], filters: Filters) -> None:

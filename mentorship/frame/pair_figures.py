@@ -40,6 +40,7 @@ class PairFigures:
     met_recently: int
     at_risk_count: int
     at_risk: list[AtRisk] = field(default_factory=list)
+    closed_quiet: int = 0  # pairs the program closed after inactivity (not only active ones)
 
 
 def pair_department(department: str | None) -> Q:
@@ -121,6 +122,7 @@ def pair_figures(
         active=sum(n for n, *_ in counts.values()),
         met_recently=sum(recent for _, recent, *_ in counts.values()),
         at_risk_count=sum(risky for _, _, risky, _ in counts.values()),
+        closed_quiet=closed_quiet(program_ids=program_ids, department=department),
     )
     if not named or not figures.at_risk_count:
         return figures
@@ -164,6 +166,20 @@ def pair_figures(
         for row in listed
     ]
     return figures
+
+
+def closed_quiet(*, program_ids: list[int], department: str | None) -> int:
+    """Pairs of these programs (of the department's people, given one) that the program closed
+    after inactivity (``Program.close_quiet_after_days``): ended pairs, counted as they stand,
+    like the active pairs. One count through the (program, status) index: ended pairs are few
+    beside the active ones, and closing for inactivity is rarer still."""
+    return (
+        Pairing.objects.filter(
+            program_id__in=program_ids, status=Pairing.Status.DISSOLVED, end_reason="inactivity"
+        )
+        .filter(pair_department(department))
+        .count()
+    )
 
 
 def _plus(total: list[int], *values: int) -> None:

@@ -72,23 +72,25 @@ def _lock_changeable(meeting: Meeting) -> Meeting:
     return locked
 
 
-def _announce(*, meeting: Meeting, actor: User, method: Method, verb: str) -> None:
+def _announce(*, meeting: Meeting, actor: User | None, method: Method, verb: str) -> None:
     """Tell the partner in the inbox, and send both partners the calendar file after commit.
 
     The inbox message is marked as emailed: the invitation email (with the file) is its email,
-    and the notification dispatcher must not send a second one.
+    and the notification dispatcher must not send a second one. With no ``actor`` (the program
+    closing a quiet pair), both partners are told.
     """
     pairing = meeting.pairing
     now = timezone.now()
     url = meeting_page_url(meeting)
     for participant, user in partners_with_accounts(pairing):
-        if user.pk == actor.pk:
+        if actor is not None and user.pk == actor.pk:
             continue  # they just did it and saw the confirmation
         when = when_in(meeting.starts_at, zone_named(participant.timezone))
+        who = actor.display_name if actor is not None else "The program"
         Notification.objects.create(
             organization_id=meeting.organization_id,
             recipient=user,
-            subject=f"{actor.display_name} {verb} a meeting: {when}"[:200],
+            subject=f"{who} {verb} a meeting: {when}"[:200],
             body=(
                 "The calendar invitation is in your email."
                 if method == "REQUEST"
@@ -184,8 +186,11 @@ def meeting_reschedule(
     return meeting
 
 
-def _side_of(pairing: Pairing, user: User) -> str:
-    """The side of the partner who is ``user``, or "" for anyone else (an HR admin)."""
+def _side_of(pairing: Pairing, user: User | None) -> str:
+    """The side of the partner who is ``user``, or "" for anyone else (an HR admin, or no one:
+    the program itself)."""
+    if user is None:
+        return ""
     for participant, side in ((pairing.mentor, "junior"), (pairing.mentee, "senior")):
         if participant.membership_id and participant.membership.user_id == user.pk:
             return side
@@ -245,9 +250,10 @@ def calendar_feed_revoke(*, membership: Membership) -> bool:
     return bool(deleted)
 
 
-def meetings_cancel_upcoming(*, pairing: Pairing, actor: User) -> int:
+def meetings_cancel_upcoming(*, pairing: Pairing, actor: User | None) -> int:
     """When a pair ends, its future meetings are cancelled and both partners get the calendar
-    cancellation (the actor, an HR admin, is recorded as who cancelled)."""
+    cancellation (the actor, an HR admin, is recorded as who cancelled; None when the program
+    closed the pair)."""
     now = timezone.now()
     cancelled = 0
     side = _side_of(pairing, actor)

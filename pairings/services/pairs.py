@@ -7,8 +7,6 @@ Everything runs inside the organisation's scope. Pairs are created by publishing
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
@@ -38,14 +36,6 @@ def event_record(
         note=note,
         confidential=confidential,
     )
-
-
-def _set_status(pairing: Pairing, status: str, actor: User | None, **kwargs: Any) -> Pairing:
-    pairing.status = status
-    # updated_at too: with update_fields, auto_now saves only if named (?updated_since= reads it).
-    pairing.save(update_fields=["status", "updated_at"])
-    event_record(pairing, actor, **kwargs)
-    return pairing
 
 
 def _emit(pairing: Pairing, event_type: EventType) -> None:
@@ -149,12 +139,45 @@ def _release(pairing: Pairing) -> None:
     )
 
 
-def pairing_dissolve(*, pairing: Pairing, actor: User, note: str = "") -> Pairing:
+DISSOLVED_SUBJECT = "Your pairing in {program} has ended"
+DISSOLVED_BODY = (
+    "HR admins ended the pairing, with no fault on anyone. Upcoming meetings were cancelled. "
+    "HR may propose a new partner."
+)
+
+
+def pairing_dissolve(
+    *,
+    pairing: Pairing,
+    actor: User | None,
+    note: str = "",
+    end_reason: str = "",
+    subject: str = DISSOLVED_SUBJECT,
+    body: str = DISSOLVED_BODY,
+) -> Pairing:
+    """End a pair with no fault on anyone: both people are free for matching again, its future
+    meetings are cancelled (with calendar cancellations), both partners are told, and the pair's
+    history stays. ``actor`` None is the program itself (a quiet pair closed for inactivity,
+    ``end_reason`` "inactivity"); ``subject`` (with ``{program}``) and ``body`` are what the
+    partners read.
+
+    The status moves by compare-and-set: two ends at once (an HR admin and the inactivity
+    pass) end the pair once, the second is refused."""
     if pairing.status in (Pairing.Status.DISSOLVED, Pairing.Status.DECLINED):
         raise ValidationError("This pairing has already ended.")
     with tally_track([pairing.mentor_id, pairing.mentee_id]):
+        moved = (
+            Pairing.objects.filter(pk=pairing.pk)
+            .exclude(status__in=(Pairing.Status.DISSOLVED, Pairing.Status.DECLINED))
+            .update(
+                status=Pairing.Status.DISSOLVED, end_reason=end_reason, updated_at=timezone.now()
+            )
+        )
+        if not moved:
+            raise ValidationError("This pairing has already ended.")
+        pairing.status, pairing.end_reason = Pairing.Status.DISSOLVED, end_reason
         _release(pairing)
-        _set_status(pairing, Pairing.Status.DISSOLVED, actor, note=note[:500])
+        event_record(pairing, actor, note=note[:500])
         _emit(pairing, EventType.PAIRING_ENDED)
         meetings_cancel_upcoming(pairing=pairing, actor=actor)
         for person in (pairing.mentor, pairing.mentee):
@@ -162,15 +185,15 @@ def pairing_dissolve(*, pairing: Pairing, actor: User, note: str = "") -> Pairin
                 kernel.notification_send(
                     organization=pairing.organization,
                     recipient=person.membership.user,
-                    subject=f"Your pairing in {pairing.program.name} has ended",
-                    body="HR admins ended the pairing, with no fault on anyone. Upcoming "
-                    "meetings were cancelled. HR may propose a new partner.",
+                    subject=subject.format(program=pairing.program.name),
+                    body=body,
                     url=tenant_url(pairing.organization, "my_pairs"),
                 )
         kernel.audit_record(
             organization=pairing.organization,
             action=AuditEvent.Action.PAIRING_DISSOLVED,
-            summary=f"Pair {pairing.mentor.email} / {pairing.mentee.email} dissolved",
+            summary=f"Pair {pairing.mentor.email} / {pairing.mentee.email} dissolved"
+            + (f" ({end_reason})" if end_reason else ""),
             actor=actor,
         )
     return pairing

@@ -93,11 +93,11 @@ def program_update(
 ) -> Program:
     """Save the program's settings, and its topics when given."""
     # From the database: a model form has already copied its data onto ``program``.
-    offsets_before = (
+    offsets_before, close_before = (
         Program.objects.filter(pk=program.pk)
-        .values_list("reminder_offsets_hours", flat=True)
+        .values_list("reminder_offsets_hours", "close_quiet_after_days")
         .first()
-    )
+    ) or (None, None)
     for field, value in data.items():
         setattr(program, field, value)
     _validate_dates(program)
@@ -109,6 +109,9 @@ def program_update(
         if program.reminder_offsets_hours != offsets_before:
             # Meetings already set keep their reminders in step (pairings listens).
             signals.reminder_offsets_changed.send(sender=Program, program=program)
+        if program.close_quiet_after_days != close_before:
+            # Quiet pairs are looked at again with the new setting (pairings listens).
+            signals.quiet_close_changed.send(sender=Program, program=program)
     return program
 
 

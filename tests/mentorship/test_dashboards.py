@@ -229,6 +229,37 @@ def test_sponsors_get_the_count_of_pairs_at_risk_never_the_names(alpha: Tenant, 
     ]
 
 
+def test_pairs_closed_after_inactivity_are_counted_for_hr_and_sponsors(
+    alpha: Tenant, client_for
+) -> None:
+    """Not survey data (no k applies): HR admins and sponsors both see the count, which follows
+    the program and, for HR admins, the department filter."""
+    program = build_program(alpha, "Cohort", pairs=3, department="Ops")
+    build_program(alpha, "Other", pairs=1, department="Ops")
+    with alpha.scope():
+        ended = list(Pairing.objects.filter(program=program).order_by("pk")[:2])
+        Pairing.objects.filter(pk__in=[p.pk for p in ended]).update(
+            status=Pairing.Status.DISSOLVED, end_reason="inactivity"
+        )
+        # Dissolved by an HR admin: an ended pair, but not closed after inactivity.
+        Pairing.objects.filter(program__name="Other").update(status=Pairing.Status.DISSOLVED)
+        Participant.objects.filter(pk__in=[ended[1].mentor_id, ended[1].mentee_id]).update(
+            department="Sales"
+        )
+
+    def figure(page: str) -> str:
+        return page.split("Pairs closed after inactivity: <strong>")[1].split("<")[0]
+
+    url = f"/o/alpha/programs/{program.slug}/dashboard/"
+    hr, sponsor = client_for(alpha.hr), client_for(alpha.sponsor)
+    assert figure(sponsor.get(url).content.decode()) == "2"
+    # The organisation's view: "Other"'s pair was dissolved by hand, not for inactivity.
+    assert figure(sponsor.get("/o/alpha/dashboard/").content.decode()) == "2"
+    assert figure(hr.get(url).content.decode()) == "2"
+    # Under a department: the pairs with a partner in it (the other pair moved to Sales).
+    assert figure(hr.get(url + "?department=Ops").content.decode()) == "1"
+
+
 def test_survey_figures_need_k_answers_and_filters_cannot_subtract_below_k(
     alpha: Tenant, client_for
 ) -> None:
@@ -409,7 +440,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(
 
 @pytest.mark.parametrize(
     ("role", "query", "pinned"),
-    [(Role.HR_ADMIN, "", 18), (Role.HR_ADMIN, "?department=Ops", 18), (Role.SPONSOR, "", 17)],
+    [(Role.HR_ADMIN, "", 19), (Role.HR_ADMIN, "?department=Ops", 19), (Role.SPONSOR, "", 18)],
 )
 def test_the_organisation_dashboard_runs_a_pinned_number_of_queries_at_any_size(
     alpha: Tenant, client_for, role: Role, query: str, pinned: int
@@ -434,7 +465,8 @@ def test_the_organisation_dashboard_runs_a_pinned_number_of_queries_at_any_size(
 
     # The session, the user, the membership, the unread notifications (4); the programs, the
     # people (2); the pairs by the hour, open concerns, the pairs of the hours the thresholds
-    # cut through and the concerned (3); the quietest pairs at risk (1, HR admins only; all
+    # cut through and the concerned, the pairs closed after inactivity (4); the quietest
+    # pairs at risk (1, HR admins only; all
     # have met here, so none is read of those who never met); sessions and topics per week
     # (2); the surveys, their first questions and totals (3); objectives by program and
     # topic, end-of-program surveys and their ratings (3); the programs table (1).

@@ -1,0 +1,106 @@
+"""Quiet pairs closed kindly (``Program.close_quiet_after_days``): a partner keeps the pair after
+the 7-day notice, or the program closes it as a no-fault exit.
+
+The notice itself, and when a pair is closed, are the inactivity pass's (``pairings.reminders``
+with the arithmetic of ``pairings.due``); these are the two writes it and the pair page need.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from mentorship import selectors as kernel_selectors
+from mentorship import services as kernel
+from mentorship.models import Membership
+from mentorship.web import tenant_url
+from pairings import reminders
+from pairings.models import Pairing
+from pairings.selectors import pairing_side_of, partners_with_accounts
+from pairings.services.pairs import event_record, pairing_dissolve
+
+KEPT_NOTE = "Kept after the inactivity notice"
+END_REASON = "inactivity"
+CLOSED_SUBJECT = "Your pairing in {program} has closed"
+
+
+def closed_note(days: int) -> str:
+    """The line the pair's history (and page) shows of a pair the program closed."""
+    return f"Closed after {days} days without a meeting"
+
+
+def pairing_keep(*, pairing: Pairing, membership: Membership) -> Pairing:
+    """A partner keeps their pair after the notice that it would close: a new quiet stretch
+    starts now (``kept_at`` counts as activity), the notice is withdrawn, the other partner is
+    told. Refused for anyone but the two partners, and when no notice is pending.
+
+    Compare-and-set on the pending notice: two clicks (both partners at once, or a double
+    submit) keep the pair once; the second finds no notice and is told the pair is kept."""
+    if not pairing_side_of(pairing=pairing, membership=membership):
+        raise ValidationError("Only the two partners can keep their pair.")
+    now = timezone.now()
+    with transaction.atomic():
+        kept = Pairing.objects.filter(
+            pk=pairing.pk, status=Pairing.Status.ACTIVE, quiet_notice_at__isnull=False
+        ).update(kept_at=now, quiet_notice_at=None, updated_at=now)
+        if not kept:
+            raise ValidationError("This pair is not waiting to be kept: nothing will close it.")
+        pairing.kept_at, pairing.quiet_notice_at = now, None
+        # The next stretch is looked at when it could first be quiet (one UPDATE).
+        reminders.quiet_check_rearm(pairing=pairing, after_meeting_at=now)
+        event_record(pairing, membership.user, note=KEPT_NOTE)
+        for _participant, user in partners_with_accounts(pairing):
+            if user.pk == membership.user_id:
+                continue
+            kernel.notification_send(
+                organization=pairing.organization,
+                recipient=user,
+                subject=f"{membership.user.display_name} kept your pair",
+                body="Your pairing stays open. Find a time for your next session.",
+                url=tenant_url(pairing.organization, "find_time", pairing_id=pairing.pk),
+            )
+    return pairing
+
+
+def pairing_close_for_inactivity(
+    *, pairing: Pairing, now: datetime, quiet_since: datetime | None = None
+) -> Pairing:
+    """The program closes a pair that stayed quiet after its notice: a no-fault exit through
+    the dissolve path (people released, future meetings cancelled with calendar cancellations,
+    the webhook event, history kept), ``end_reason`` "inactivity", no one as its actor. Both
+    partners are told kindly; HR admins are told; the audit log records it.
+
+    ``quiet_since`` (the last activity) gives the days the history line counts; without it,
+    the pair's last meeting or its start. Raises ValidationError if the pair has already ended
+    (another pass, an HR admin, got there first)."""
+    if pairing.status != Pairing.Status.ACTIVE:
+        raise ValidationError("Only an active pair is closed for inactivity.")
+    since = quiet_since or pairing.last_met_at or pairing.created_at
+    days = max((now - since) // timedelta(days=1), 0)
+    with transaction.atomic():
+        pairing_dissolve(
+            pairing=pairing,
+            actor=None,
+            note=closed_note(days),
+            end_reason=END_REASON,
+            subject=CLOSED_SUBJECT,
+            body=(
+                f"You had not met for {days} days, so the program has closed your pairing, as "
+                "its agreement allows: a no-fault exit, nobody's blame. Your sessions and notes "
+                "stay yours to read, and HR admins may propose a new partner."
+            ),
+        )
+        for hr in kernel_selectors.hr_admins():
+            kernel.notification_send(
+                organization=pairing.organization,
+                recipient=hr.user,
+                subject=f"A quiet pair in {pairing.program.name} was closed",
+                body=f"{pairing.mentor.full_name} and {pairing.mentee.full_name} had not met "
+                f"for {days} days and did not keep their pair after the 7-day notice. Both "
+                "can be matched again.",
+                url=tenant_url(pairing.organization, "pair_detail", pairing_id=pairing.pk),
+            )
+    return pairing
