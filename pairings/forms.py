@@ -107,8 +107,13 @@ class SessionLogForm(forms.Form):
             # Asked only when the meeting had a guide; optional, so a hurried log still saves.
             self.fields["guide_followed"] = forms.ChoiceField(
                 label=f"Did you follow the plan's “Session {guide.position}: {guide.title}”?",
-                choices=SessionLog._meta.get_field("guide_followed").choices,
+                # A blank choice first: an answer chosen by mistake can be taken back.
+                choices=[
+                    ("", "Not answered"),
+                    *SessionLog._meta.get_field("guide_followed").choices,
+                ],
                 required=False,
+                initial="",
                 widget=forms.RadioSelect,
             )
         self.objective_fields = []

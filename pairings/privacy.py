@@ -152,6 +152,10 @@ def _session_log(log: SessionLog, p: Participant, audience: Audience) -> dict[st
     }
     if own:
         row["objectives"] = sorted(o.topic.name for o in log.objectives.all())
+        # The author's answer to "did you follow the session plan?" (a choice, not a note: HR's
+        # export carries it too), and which session of the plan it was about.
+        row["guide_position"] = log.guide_position
+        row["guide_followed"] = log.guide_followed
     if audience == Audience.HR:
         row.update({f"{name}_held": bool(getattr(log, name)) for name in SESSION_TEXTS})
         return row

@@ -31,11 +31,15 @@ def guide_rendered(guide: SessionGuide) -> dict[str, object]:
     """The guide with its Markdown rendered safely (as training modules are), for a page."""
     return {
         "guide": guide,
-        "agenda": render_markdown(guide.agenda) if guide.agenda.strip() else "",
+        "agenda": render_markdown(guide.agenda, top_heading=4) if guide.agenda.strip() else "",
         "junior_questions": (
-            render_markdown(guide.junior_questions) if guide.junior_questions.strip() else ""
+            render_markdown(guide.junior_questions, top_heading=4)
+            if guide.junior_questions.strip()
+            else ""
         ),
         "senior_questions": (
-            render_markdown(guide.senior_questions) if guide.senior_questions.strip() else ""
+            render_markdown(guide.senior_questions, top_heading=4)
+            if guide.senior_questions.strip()
+            else ""
         ),
     }

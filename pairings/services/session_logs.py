@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from pairings import activity, reminders
-from pairings.models import Pairing, SessionLog
+from pairings.models import Meeting, Pairing, SessionLog
 from pairings.services.webhooks import session_logged_emit
 from pairings.timezones import zone_named
 from programs.models import Participant
@@ -39,15 +39,20 @@ def session_log_create(
     confirm_duplicate: bool = False,
     guide_position: int | None = None,
     guide_followed: str = "",
+    meeting: Meeting | None = None,
 ) -> SessionLog:
     """Log a session of the pair. ``progress`` maps the author's objectives touched to their
     progress now (0-100). The same pair on the same day is flagged unless confirmed.
     ``guide_position`` is the session plan's guide the meeting had (its position then, which
-    a later edit of the plan does not move), ``guide_followed`` how far the pair followed it."""
+    a later edit of the plan does not move), ``guide_followed`` how far the pair followed it.
+    ``meeting`` is the meeting the log records (logged from that meeting's page): one of this
+    pair's that was not cancelled."""
     if guide_followed not in GUIDE_ANSWERS:
         raise ValidationError({"guide_followed": "Choose yes, partly or no."})
     if guide_followed and guide_position is None:
         raise ValidationError("This session had no guide to follow.")
+    if meeting is not None and (meeting.pairing_id != pairing.pk or meeting.cancelled_at):
+        raise ValidationError("That meeting is not one this pair held.")
     if author.pk not in (pairing.mentor_id, pairing.mentee_id):
         raise ValidationError("Only the two partners log their sessions.")
     if pairing.status not in (Pairing.Status.ACTIVE, Pairing.Status.CONFIRMED):
@@ -72,6 +77,7 @@ def session_log_create(
             organization=pairing.organization,
             pairing=pairing,
             author=author,
+            meeting=meeting,
             date=date,
             minutes=minutes,
             taught=taught,

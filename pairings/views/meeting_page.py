@@ -48,6 +48,15 @@ def meeting_detail(
             my_side="junior" if side == "mentor" else "senior",
             # The viewer's own questions first; the partner's are shown too (no secrets).
             senior_first=side == "mentee",
-            change_problem=selectors.meeting_change_problem(meeting=meeting),
+        )
+        # The buttons the services would honour: a pair that has ended (or not started) logs
+        # and moves nothing; a meeting that started or was cancelled no longer changes (the
+        # cancellation itself asks only that, so an ended pair's stray meeting can still go).
+        ended = bool(selectors.meeting_schedule_problem(pairing=pairing))
+        changeable = not selectors.meeting_change_problem(meeting=meeting)
+        context.update(
+            can_log=not ended and context["started"] and not meeting.cancelled_at,
+            can_move=not ended and changeable,
+            can_cancel=changeable,
         )
     return render(request, "pairings/meeting_detail.html", context)

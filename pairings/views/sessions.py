@@ -71,10 +71,11 @@ def session_new(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRes
     # The meeting this log records ("Log this session" on a meeting's page names it), and its
     # guide in the session plan, which the form asks about.
     named = request.GET.get("meeting", "")
-    logged = guides.logged_meeting(
-        pairing=pairing,
-        meeting_id=int(named) if re.fullmatch(r"[0-9]{1,18}", named) else None,
-    )
+    named_id = int(named) if re.fullmatch(r"[0-9]{1,18}", named) else None
+    logged = guides.logged_meeting(pairing=pairing, meeting_id=named_id)
+    # The log records the meeting only when it was logged from that meeting's page (and the
+    # meeting qualified): a guess (the latest meeting held) may be another session.
+    meeting = logged.meeting if logged and logged.meeting.pk == named_id else None
     form = SessionLogForm(
         posted(request),
         objectives=objectives,
@@ -96,6 +97,7 @@ def session_new(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRes
                 shared_notes=data["shared_notes"],
                 private_notes=data["private_notes"],
                 confirm_duplicate=data["confirm_duplicate"],
+                meeting=meeting,
                 **form.guide_answer(),
             )
         except LikelyDuplicate as exc:

@@ -71,16 +71,65 @@ def _config_from_json(raw: bytes | str) -> dict[str, Any]:
     return data
 
 
-def _holds_nul(value: Any) -> bool:
-    """Whether a NUL character hides in any text of a parsed JSON value (PostgreSQL refuses to
-    store one, with an error rather than a message)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(v) for v in value)
-    return False
+# A configuration is four levels deep (file, section, list, item); this leaves room for any
+# reasonable hand edit and refuses, with a message, the few hundred levels that would take the
+# walk below (or anything recursive after it) to the interpreter's stack limit.
+MAX_CONFIG_DEPTH = 32
+# Enough text problems for the author to see the pattern; a hostile file could hold thousands.
+_MAX_TEXT_PROBLEMS = 10
+_LIST_ITEMS = {
+    "session_plan": "Session {n} of the session plan",
+    "training_modules": "Training module {n}",
+    "topics": "Topic {n}",
+}
+
+
+def _where(path: tuple[str | int, ...]) -> str:
+    """Where in the file a value sits, in words. Only known names and numbers: a bad key must
+    not be echoed (it may be the bad text itself)."""
+    if len(path) >= 2 and isinstance(path[1], int) and path[0] in _LIST_ITEMS:
+        return _LIST_ITEMS[str(path[0])].format(n=path[1] + 1)
+    if len(path) >= 2 and path[0] == "program" and path[1] in PROGRAM_SETTINGS:
+        return f"The setting “{path[1]}”"
+    return "The file"
+
+
+def _text_problem(text: str) -> str:
+    """Why a text cannot be stored: PostgreSQL refuses NUL characters, and no driver encodes a
+    lone UTF-16 surrogate (``json.loads`` accepts "\\ud800"), both with an error rather than a
+    message."""
+    if "\x00" in text:
+        return "contains NUL characters, which no text may hold."
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains an invalid character (a lone UTF-16 surrogate such as \\ud800)."
+    return ""
+
+
+def _text_problems(data: Any) -> list[str]:
+    """Every text of a parsed JSON value that cannot be stored, and a nesting deeper than any
+    configuration, in words. Iterative: a deeply nested file must not overflow the stack."""
+    problems: list[str] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack and len(problems) < _MAX_TEXT_PROBLEMS:
+        value, path = stack.pop()
+        if len(path) > MAX_CONFIG_DEPTH:
+            return [f"{_where(path)} is nested too deeply to be part of a configuration."]
+        if isinstance(value, str):
+            if problem := _text_problem(value):
+                problems.append(f"{_where(path)} {problem}")
+        elif isinstance(value, dict):
+            children: list[tuple[Any, tuple[str | int, ...]]] = []
+            for key, item in value.items():
+                if problem := _text_problem(key):
+                    problems.append(f"{_where(path)} has a name that {problem}")
+                children.append((item, (*path, key)))
+            stack.extend(reversed(children))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, n)) for n, item in reversed(list(enumerate(value))))
+    # One message per place and kind: a topic list full of NULs need not say it 200 times.
+    return list(dict.fromkeys(problems))
 
 
 # Settings with bounds of their own, checked here with a message that says them: the model's
@@ -149,8 +198,9 @@ def _check_config(
     """Validate the shape; returns (settings, topic names, modules, session plan) or raises
     with every problem."""
     problems: list[str] = []
-    if _holds_nul(data):
-        raise ValidationError("The configuration contains NUL characters, which no text may hold.")
+    text_problems = _text_problems(data)
+    if text_problems:
+        raise ValidationError(text_problems)
     settings = data.get("program")
     if not isinstance(settings, dict):
         raise ValidationError("The configuration has no “program” section.")

@@ -34,6 +34,13 @@ def _lock(program: Program) -> None:
     Program.objects.select_for_update().filter(pk=program.pk).first()
 
 
+def _position_now(program: Program, guide: SessionGuide) -> int | None:
+    """The guide's position as the database has it now (called under the program's lock), or
+    None when it was deleted: the caller's copy was loaded before the lock and may predate a
+    delete or a move that committed while this request waited."""
+    return program.session_guides.filter(pk=guide.pk).values_list("position", flat=True).first()
+
+
 def guide_limits() -> dict[str, int]:
     """The longest text each field takes (the form and the import check the same bounds)."""
     return {
@@ -64,45 +71,63 @@ def _check(fields: Mapping[str, Any]) -> dict[str, str]:
     return {name: str(fields.get(name, "")).strip() for name in GUIDE_FIELDS}
 
 
+# What a write on a guide another HR admin deleted meanwhile says (their request loaded the
+# guide before the delete committed).
+GUIDE_GONE = "This session was deleted meanwhile (by another HR admin?): nothing was changed."
+
+
 def guide_save(*, program: Program, guide: SessionGuide | None, **fields: Any) -> SessionGuide:
-    """Edit a guide, or add one (``guide=None``) at the end of the plan."""
+    """Edit a guide, or add one (``guide=None``) at the end of the plan. Editing a guide that
+    was deleted meanwhile is refused: ``save()`` would INSERT the deleted row again."""
     clean = _check(fields)
     with transaction.atomic():
         _lock(program)
-        if guide is None:
-            count = program.session_guides.count()
-            if count >= MAX_SESSION_GUIDES:
-                raise ValidationError(f"A session plan has at most {MAX_SESSION_GUIDES} sessions.")
-            last = program.session_guides.aggregate(last=Max("position"))["last"] or 0
-            guide = SessionGuide(organization=program.organization, program=program)
-            guide.position = last + 1
-        for name, value in clean.items():
-            setattr(guide, name, value)
+        if guide is not None:
+            # An UPDATE of the row only if it still exists (under the program's lock, so a
+            # delete cannot slip in between), never the INSERT of a vanished one.
+            if not program.session_guides.filter(pk=guide.pk).update(**clean):
+                raise ValidationError(GUIDE_GONE)
+            for name, value in clean.items():
+                setattr(guide, name, value)
+            return guide
+        count = program.session_guides.count()
+        if count >= MAX_SESSION_GUIDES:
+            raise ValidationError(f"A session plan has at most {MAX_SESSION_GUIDES} sessions.")
+        last = program.session_guides.aggregate(last=Max("position"))["last"] or 0
+        guide = SessionGuide(organization=program.organization, program=program, **clean)
+        guide.position = last + 1
         guide.save()
     return guide
 
 
-def guide_delete(*, guide: SessionGuide) -> None:
-    """Delete a guide; the sessions after it move up one place."""
+def guide_delete(*, guide: SessionGuide) -> bool:
+    """Delete a guide; the sessions after it move up one place. False when it was deleted
+    already (a double click, or two HR admins at once): nothing moves a second time."""
     program = guide.program
     with transaction.atomic():
         _lock(program)
-        position = guide.position
-        guide.delete()
+        position = _position_now(program, guide)
+        if position is None:
+            return False
+        program.session_guides.filter(pk=guide.pk).delete()
         later = program.session_guides.filter(position__gt=position)
         later.update(position=F("position") + _SHIFT)
         program.session_guides.filter(position__gt=_SHIFT).update(
             position=F("position") - _SHIFT - 1
         )
+    return True
 
 
 def guide_move(*, guide: SessionGuide, direction: Literal["up", "down"]) -> bool:
-    """Swap the guide with its neighbour above or below. False when it is already first or last
-    (nothing to do)."""
+    """Swap the guide with its neighbour above or below. False when it is already first or last,
+    or was deleted meanwhile (nothing to do)."""
     program = guide.program
     with transaction.atomic():
         _lock(program)
-        guide.refresh_from_db(fields=["position"])
+        position = _position_now(program, guide)
+        if position is None:
+            return False
+        guide.position = position
         neighbours = program.session_guides.exclude(pk=guide.pk)
         if direction == "up":
             other = neighbours.filter(position__lt=guide.position).order_by("-position").first()

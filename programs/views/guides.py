@@ -43,6 +43,10 @@ def _plan_action(request: HttpRequest, program: Program) -> None:
     guide = guide_get(program=program, guide_id=guide_id)
     if guide_services.guide_move(guide=guide, direction=action):
         messages.success(request, f"“{guide.title}” is now session {guide.position}.")
+    else:
+        # Already at that end of the plan (no button offers it), or another HR admin deleted
+        # the session between the page and the click.
+        messages.info(request, f"“{guide.title}” did not move: the plan has changed meanwhile.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -79,7 +83,9 @@ def guide_edit(
     request: HttpRequest, org_slug: str, program_slug: str, guide_id: int | None = None
 ) -> HttpResponse:
     program = program_for(request, program_slug)
-    guide = guide_get(program=program, guide_id=guide_id) if guide_id else None
+    # None only on the "add" URL, which passes no id: session-plan/0/edit/ is a missing guide
+    # (a 404), not a new one.
+    guide = guide_get(program=program, guide_id=guide_id) if guide_id is not None else None
     form = GuideForm(posted(request), instance=guide)
     if request.method == "POST" and form.is_valid():
         try:
@@ -103,8 +109,11 @@ def guide_delete(
     guide = guide_get(program=program, guide_id=guide_id)
 
     def delete() -> HttpResponse:
-        guide_services.guide_delete(guide=guide)
-        messages.success(request, f"Session “{guide.title}” deleted.")
+        if guide_services.guide_delete(guide=guide):
+            messages.success(request, f"Session “{guide.title}” deleted.")
+        else:
+            # A double click, or two HR admins at once: the first request deleted it.
+            messages.info(request, f"Session “{guide.title}” was already deleted.")
         return to_program(request, program, "session_plan")
 
     return confirm_then_act(
