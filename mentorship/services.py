@@ -372,6 +372,12 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 # --- Notifications -------------------------------------------------------------------------------
 
 
+def subject_fit(subject: str) -> str:
+    """``subject`` cut to what ``Notification.subject`` holds, ending with an ellipsis if cut."""
+    limit = Notification._meta.get_field("subject").max_length or len(subject)
+    return subject if len(subject) <= limit else subject[: limit - 1].rstrip() + "\u2026"
+
+
 def notification_send(
     *,
     organization: Organization,
@@ -383,9 +389,17 @@ def notification_send(
 ) -> Notification:
     """Put a message in the recipient's inbox and email it (after commit; the dispatcher catches
     up any wake-up that is lost). With ``email_now`` off, the caller sends the emails of many
-    notifications together (:func:`notifications_email`)."""
+    notifications together (:func:`notifications_email`).
+
+    A subject longer than the field holds (names as long as their fields allow make one) is
+    cut with an ellipsis here, for every caller: on PostgreSQL an overlong value fails the
+    INSERT, and with it the whole reminder pass or the click that sent it."""
     notification = Notification.objects.create(
-        organization=organization, recipient=recipient, subject=subject, body=body, url=url
+        organization=organization,
+        recipient=recipient,
+        subject=subject_fit(subject),
+        body=body,
+        url=url,
     )
     if email_now:
         deliver_notification_email.delay_on_commit(

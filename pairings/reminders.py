@@ -27,8 +27,6 @@ from django.db.models import (
     Count,
     DateTimeField,
     F,
-    Max,
-    Min,
     OuterRef,
     PositiveSmallIntegerField,
     Q,
@@ -47,7 +45,7 @@ from mentorship import services as kernel
 from mentorship.models import Organization, User
 from mentorship.tenancy import across_all_organizations
 from mentorship.web import absolute_url
-from pairings import due
+from pairings import due, quiet_stages
 from pairings.models import Meeting, Pairing, ReminderDelivery, SessionLog
 from pairings.timezones import when_in, zone_named
 from programs.models import Participant, Program, SessionGuide
@@ -63,8 +61,8 @@ MAX_MEETING = timedelta(hours=4)
 PASS_LIMIT = 2000
 # A quiet pair whose notice has run out is closed by whoever listens (``pairings.receivers``
 # calls ``services.quiet.pairing_close_for_inactivity``): services import this module, so it
-# cannot import them. Sent with ``pairing`` (in the organisation's scope), ``now`` and
-# ``quiet_since`` (the last activity).
+# cannot import them. Sent with ``pairing`` (in the organisation's scope), ``now``,
+# ``quiet_since`` (the last activity) and ``notice_at`` (the pending notice the pass read).
 quiet_pair_expired = Signal()
 # If no one closed it (no receiver, or it failed), the pair is looked at again this much later.
 CLOSE_RETRY = timedelta(hours=1)
@@ -124,6 +122,13 @@ def _people(pairing: Pairing) -> list[tuple[Participant, Participant, User]]:
         if me.membership is not None and me.membership.is_active:
             out.append((me, partner, me.membership.user))
     return out
+
+
+def _named(person: Participant) -> str:
+    """A name as a subject gives it: cut long before the subject's 200 characters, so that what
+    follows it (the meeting's time, the closing day) is not what the kernel's cut loses."""
+    name = person.full_name
+    return name if len(name) <= 100 else name[:99].rstrip() + "\u2026"
 
 
 def _pair_url(organization: Organization, pairing: Pairing, name: str) -> str:
@@ -380,7 +385,7 @@ def _meeting_send(
                 organization=organization,
                 key=f"meeting:{meeting.pk}:{int(meeting.starts_at.timestamp())}:{hours}h:{user.pk}",
                 recipient=user,
-                subject=f"Reminder: meeting with {partner.full_name} {when}",
+                subject=f"Reminder: meeting with {_named(partner)} {when}",
                 body=f"Your reverse-mentoring meeting with {partner.full_name} starts {when}"
                 + (f", at {meeting.location}" if meeting.location else "")
                 + "."
@@ -403,7 +408,7 @@ def _meeting_send(
             organization=organization,
             key=f"log-prompt:{meeting.pk}:{user.pk}",
             recipient=user,
-            subject=f"Log your session with {partner.full_name}",
+            subject=f"Log your session with {_named(partner)}",
             body="A minute now keeps the record of what you taught and learned. "
             f"Then find a time for the next one: {find_time}",
             url=_pair_url(organization, meeting.pairing, "session_new"),
@@ -436,31 +441,11 @@ def inactivity_nudges(*, organization: Organization, now: datetime, limit: int =
     )
     if not ids:
         return 0
-    pairings = list(
-        Pairing.objects.filter(pk__in=ids, status=Pairing.Status.ACTIVE)
-        .annotate(
-            last_meeting=Max(
-                "meetings__starts_at",
-                filter=Q(meetings__cancelled_at__isnull=True, meetings__starts_at__lte=now),
-            ),
-            next_meeting=Min(
-                "meetings__starts_at",
-                filter=Q(meetings__cancelled_at__isnull=True, meetings__starts_at__gt=now),
-            ),
-            activated=Max("events__created_at", filter=Q(events__status=Pairing.Status.ACTIVE)),
-        )
-        .select_related("program", "mentor__membership__user", "mentee__membership__user")
-        .order_by("quiet_check_at")
-    )
+    pairings = quiet_stages.quiet_pairs_read(ids=ids, now=now)
     hr_users: list[User] | None = None
     sent = 0
     for pairing in pairings:
-        marks = [
-            m
-            for m in (pairing.last_met_at, pairing.last_meeting, pairing.activated, pairing.kept_at)
-            if m
-        ]
-        last = max(marks) if marks else pairing.created_at
+        last = quiet_stages.last_activity(pairing)
         close_after = pairing.program.close_quiet_after_days
         stage, following = due.quiet_next_check(
             last_activity=last,
@@ -479,7 +464,7 @@ def inactivity_nudges(*, organization: Organization, now: datetime, limit: int =
                     organization=organization,
                     key=f"inactive:{pairing.pk}:{stretch}:{user.pk}",
                     recipient=user,
-                    subject=f"Time to meet {partner.full_name} again?",
+                    subject=f"Time to meet {_named(partner)} again?",
                     body=f"You have not met for {quiet.days} days. Find a time that suits you "
                     "both: your calendars are compared for you.",
                     url=_pair_url(organization, pairing, "find_time"),
@@ -508,13 +493,20 @@ def inactivity_nudges(*, organization: Organization, now: datetime, limit: int =
             # setting no longer closes the pair this soon (nothing closes on an old notice).
             notice_at = None
         if stage == 3 and not pending:
-            notice_at = now
-            sent += _notice_send(organization, pairing, check_at=pairing.quiet_check_at, now=now)
+            # Recorded by a compare-and-set of its own, then sent, in one transaction: a check
+            # moved meanwhile (HR edited the program) does not unrecord it (a second notice
+            # with another day), and what changed the notice meanwhile wins.
+            with transaction.atomic():
+                if quiet_stages.notice_record(pairing, now=now):
+                    notice_at = now
+                    sent += _notice_send(
+                        organization, pairing, check_at=pairing.quiet_check_at, now=now
+                    )
+                else:
+                    following = now  # changed meanwhile: the next pass reads it afresh
         if stage == 4:
             following = _close(pairing, now=now, quiet_since=last)
-        Pairing.objects.filter(pk=pairing.pk, quiet_check_at=pairing.quiet_check_at).update(
-            quiet_check_at=following, quiet_check_days=n, quiet_notice_at=notice_at
-        )
+        quiet_stages.check_store(pairing, following=following, days=n, notice_at=notice_at)
     return sent
 
 
@@ -533,7 +525,7 @@ def _notice_send(
             organization=organization,
             key=f"quiet-notice:{pairing.pk}:{int(check_at.timestamp())}:{user.pk}",
             recipient=user,
-            subject=f"Your pairing with {partner.full_name} will close on {day}",
+            subject=f"Your pairing with {_named(partner)} will close on {day}",
             body=f"You have not met for a while, so {pairing.program.name} will close your "
             f"pairing on {day}, with no fault on anyone. Want to go on? Keep it with one click "
             "on your pair's page, then find a time to meet.",
@@ -548,8 +540,14 @@ def _close(pairing: Pairing, *, now: datetime, quiet_since: datetime) -> datetim
     read again); if it was not closed (no receiver, or it failed), again in ``CLOSE_RETRY``."""
     try:
         with transaction.atomic():
+            # ``notice_at``: the notice this pass read. The receiver closes the pair only while
+            # it is still pending (a keep, a meeting, a log meanwhile withdrew it: they win).
             responses = quiet_pair_expired.send(
-                sender=Pairing, pairing=pairing, now=now, quiet_since=quiet_since
+                sender=Pairing,
+                pairing=pairing,
+                now=now,
+                quiet_since=quiet_since,
+                notice_at=pairing.quiet_notice_at,
             )
     except ValidationError:
         return None  # it had ended meanwhile (an HR admin, another pass)

@@ -7,6 +7,8 @@ Everything runs inside the organisation's scope. Pairs are created by publishing
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
@@ -154,6 +156,7 @@ def pairing_dissolve(
     end_reason: str = "",
     subject: str = DISSOLVED_SUBJECT,
     body: str = DISSOLVED_BODY,
+    notice_at: datetime | None = None,
 ) -> Pairing:
     """End a pair with no fault on anyone: both people are free for matching again, its future
     meetings are cancelled (with calendar cancellations), both partners are told, and the pair's
@@ -162,18 +165,27 @@ def pairing_dissolve(
     partners read.
 
     The status moves by compare-and-set: two ends at once (an HR admin and the inactivity
-    pass) end the pair once, the second is refused."""
-    if pairing.status in (Pairing.Status.DISSOLVED, Pairing.Status.DECLINED):
+    pass) end the pair once, the second is refused.
+
+    With ``notice_at`` (the inactivity pass closing a quiet pair on the notice it read), the
+    compare-and-set also wants the pair still active with that very notice pending: a partner
+    who kept the pair, planned a meeting or logged a session since (each withdraws the notice)
+    wins, and the pair is returned as it is, still active, with nothing cancelled, told,
+    audited or emitted."""
+    ended = (Pairing.Status.DISSOLVED, Pairing.Status.DECLINED)
+    if pairing.status in ended:
         raise ValidationError("This pairing has already ended.")
     with tally_track([pairing.mentor_id, pairing.mentee_id]):
-        moved = (
-            Pairing.objects.filter(pk=pairing.pk)
-            .exclude(status__in=(Pairing.Status.DISSOLVED, Pairing.Status.DECLINED))
-            .update(
-                status=Pairing.Status.DISSOLVED, end_reason=end_reason, updated_at=timezone.now()
-            )
+        rows = Pairing.objects.filter(pk=pairing.pk).exclude(status__in=ended)
+        if notice_at is not None:
+            rows = rows.filter(status=Pairing.Status.ACTIVE, quiet_notice_at=notice_at)
+        moved = rows.update(
+            status=Pairing.Status.DISSOLVED, end_reason=end_reason, updated_at=timezone.now()
         )
         if not moved:
+            live = Pairing.objects.filter(pk=pairing.pk).exclude(status__in=ended)
+            if notice_at is not None and live.exists():
+                return pairing  # the notice was withdrawn meanwhile: the pair goes on
             raise ValidationError("This pairing has already ended.")
         pairing.status, pairing.end_reason = Pairing.Status.DISSOLVED, end_reason
         _release(pairing)

@@ -66,7 +66,11 @@ def pairing_keep(*, pairing: Pairing, membership: Membership) -> Pairing:
 
 
 def pairing_close_for_inactivity(
-    *, pairing: Pairing, now: datetime, quiet_since: datetime | None = None
+    *,
+    pairing: Pairing,
+    now: datetime,
+    quiet_since: datetime | None = None,
+    notice_at: datetime | None = None,
 ) -> Pairing:
     """The program closes a pair that stayed quiet after its notice: a no-fault exit through
     the dissolve path (people released, future meetings cancelled with calendar cancellations,
@@ -75,14 +79,20 @@ def pairing_close_for_inactivity(
 
     ``quiet_since`` (the last activity) gives the days the history line counts; without it,
     the pair's last meeting or its start. Raises ValidationError if the pair has already ended
-    (another pass, an HR admin, got there first)."""
+    (another pass, an HR admin, got there first).
+
+    ``notice_at`` is the notice the inactivity pass read: the pair closes only while that notice
+    is still pending (compare-and-set, see ``pairing_dissolve``). A partner who kept the pair,
+    planned a meeting or logged a session while the pass ran wins: the pair is returned still
+    active, and no one is told anything."""
     if pairing.status != Pairing.Status.ACTIVE:
         raise ValidationError("Only an active pair is closed for inactivity.")
     since = quiet_since or pairing.last_met_at or pairing.created_at
     days = max((now - since) // timedelta(days=1), 0)
     with transaction.atomic():
-        pairing_dissolve(
+        pairing = pairing_dissolve(
             pairing=pairing,
+            notice_at=notice_at,
             actor=None,
             note=closed_note(days),
             end_reason=END_REASON,
@@ -93,6 +103,8 @@ def pairing_close_for_inactivity(
                 "stay yours to read, and HR admins may propose a new partner."
             ),
         )
+        if pairing.status != Pairing.Status.DISSOLVED:
+            return pairing
         for hr in kernel_selectors.hr_admins():
             kernel.notification_send(
                 organization=pairing.organization,
