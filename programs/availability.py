@@ -16,6 +16,7 @@ be lost the first time someone saved the grid. The grid covers :data:`GRID_START
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 STEP_MINUTES = 30
 DAY_MINUTES = 24 * 60
-WEEK_HOURS = 7 * 24
+# Matching compares weeks in UTC quarter hours: every zone in use today is a whole number of
+# quarter hours from UTC (Asia/Kathmandu +5:45, Asia/Kolkata +5:30), so the comparison is exact.
+QUARTER_MINUTES = 15
+WEEK_QUARTERS = 7 * DAY_MINUTES // QUARTER_MINUTES
 # At most one range per half hour of the week alternating with a gap: a merged list can never
 # hold more, so a longer list is a client sending something else.
 MAX_RANGES = 7 * DAY_MINUTES // (2 * STEP_MINUTES)
@@ -127,8 +131,8 @@ def normalise(raw: Any) -> list[Range]:
             continue
         if start >= end:
             problems.append(
-                f"{where}: {DAY_NAMES[day]} {clock(start)}–{clock(end)} ends before it starts "
-                "(a range stays within one day)."
+                f"{where}: {DAY_NAMES[day]} {clock(start)}–{clock(end)}: the end must be after "
+                "the start (a range stays within one day)."
             )
             continue
         spans.append((day, start, end))
@@ -196,6 +200,26 @@ def outside_grid(ranges: Iterable[Sequence[Any]]) -> list[Range]:
     return ranges_of(_merge(parts))
 
 
+def range_key(day: int, start: int, end: int) -> str:
+    """A kept range's checkbox value: "0-05:00-06:00" is Monday 05:00–06:00."""
+    return f"{day}-{clock(start)}-{clock(end)}"
+
+
+def parse_range_key(key: str) -> Span:
+    """The span of a kept range's checkbox value; ValueError unless it is a valid range that
+    lies wholly outside the grid's hours (the grid's boxes say what happens inside them)."""
+    day_text, _, times = key.partition("-")
+    start_text, _, end_text = times.partition("-")
+    if not day_text.isdigit() or not 0 <= int(day_text) <= 6:
+        raise ValueError(f"{key!r} is no day")
+    start, end = parse_clock(start_text), parse_clock(end_text)
+    if start % STEP_MINUTES or end % STEP_MINUTES or start >= end:
+        raise ValueError(f"{key!r} is no range")
+    if not (end <= GRID_START or start >= GRID_END):
+        raise ValueError(f"{key!r} is not outside the grid")
+    return int(day_text), start, end
+
+
 def combine(*lists: Iterable[Sequence[Any]]) -> list[Range]:
     """Several valid lists as one (merged)."""
     return ranges_of(_merge(span for ranges in lists for span in spans_of(ranges)))
@@ -240,7 +264,9 @@ _GROUP_WORDS = {
     "weekends": (5, 6),
     "daily": tuple(range(7)),
 }
-_FILLER = {"and", "or", "on", "&", "+", ",", "/", ";", "."}
+_FILLER = {"and", "or", "on", "&", "+", ",", "/", ";", ".", "plus"}
+# Words that join two things as alternatives or a union ("evenings and weekends"), unlike "on".
+_JOINERS = {"and", "or", "plus", "&", "+", ",", "/", ";"}
 _DAY_ALT = "|".join(sorted(_DAY_WORDS, key=len, reverse=True))
 _HOUR = r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?"
 _TOKEN = re.compile(
@@ -263,15 +289,30 @@ def _hour(hour: str, minute: str | None, meridiem: str | None) -> int | None:
     return h * 60 + m
 
 
+def _bare_small(hour: str) -> bool:
+    """A one-digit hour 1–7 without am/pm: people who write "Tue 2-5" or "evenings 6-8" mean
+    the afternoon or evening, nobody means the middle of the night ("02:00" is written so)."""
+    return len(hour) == 1 and 1 <= int(hour) <= 7
+
+
 def _hours_token(match: re.Match[str]) -> tuple[int, int] | None:
     end = _hour(match[5], match[6], match[7])
     start = _hour(match[2], match[3], match[4])
+    if start is None or end is None:
+        return None
     if match[4] is None and match[7] is not None:
         # "2-5pm" is 14:00–17:00, but "9-12pm" is 09:00–12:00.
         shared = _hour(match[2], match[3], match[7])
-        if shared is not None and end is not None and shared < end:
+        if shared is not None and shared < end:
             start = shared
-    if start is None or end is None or start >= end:
+    elif match[4] is None and match[7] is None:
+        # No am/pm at all: small bare hours are afternoon ones ("2-5" is 14:00–17:00), and an
+        # end before its start then is too ("6-8" is 18:00–20:00, "10-2" 10:00–14:00).
+        if _bare_small(match[2]):
+            start += 12 * 60
+        if _bare_small(match[5]) or (end < start and end <= 12 * 60):
+            end += 12 * 60
+    if start >= end or end > DAY_MINUTES:
         return None
     if start % STEP_MINUTES or end % STEP_MINUTES:
         return None
@@ -282,17 +323,25 @@ def _hours_token(match: re.Match[str]) -> tuple[int, int] | None:
 class _Group:
     days: list[int]
     hours: list[tuple[int, int]]
+    # The hours written as numbers ("6-8"). Named with a part of day they say which part of it
+    # is meant, so they must fall within it: "evenings 6-8" is 18:00–20:00 (not 17:00–20:00),
+    # "mornings 6-8" cannot be read.
+    numbers: list[tuple[int, int]]
 
 
 def parse_legacy(text: str) -> list[Range] | None:
     """Read the old free text ("Tue/Thu mornings", "weekdays 9-12", "Mon 14:00-17:00",
     "evenings") as ranges; None unless every word of it is understood (the text then stays as
     the note). Parts of day: mornings 09:00–12:00, afternoons 13:00–17:00, evenings
-    17:00–20:00. Days without hours mean 09:00–17:00; hours without days mean every weekday."""
+    17:00–20:00. Days without hours mean 09:00–17:00; hours without days mean every weekday.
+    A bare hour 1–7 is in the afternoon ("Tue 2-5" is 14:00–17:00). Text that joins hours to
+    days with "and" or a comma ("evenings and weekends": weekday evenings, or weekend evenings
+    only?) is ambiguous, hence None."""
     text = text.lower().replace("–", "-").replace("—", "-").strip()
     if not text:
         return None
-    groups: list[_Group] = [_Group([], [])]
+    groups: list[_Group] = [_Group([], [], [])]
+    joined = False  # a joiner since the last day or hours
     last = ""  # the kind of the last meaningful token: "day" or "hours"
     position = 0
     while position < len(text):
@@ -306,6 +355,8 @@ def parse_legacy(text: str) -> list[Range] | None:
             if span is None:
                 return None
             hours = [span]
+        elif kind == "sep":
+            joined = joined or match[0] in _JOINERS
         elif kind == "dayrange":
             first, _, second = re.split(r"\s*(-|to)\s*", match[0], maxsplit=1)
             a, b = _DAY_WORDS[first], _DAY_WORDS[second]
@@ -322,18 +373,35 @@ def parse_legacy(text: str) -> list[Range] | None:
                 hours = [_PART_WORDS[word]]
             elif word not in _FILLER:
                 return None
+            joined = joined or word in _JOINERS
         group = groups[-1]
         if days:
+            if joined and group.hours and not group.days:
+                return None  # "evenings and weekends"
             # "Tue mornings Thu afternoons": a day after hours starts the next group.
             if group.days and group.hours and last == "hours":
-                groups.append(_Group([], []))
+                groups.append(_Group([], [], []))
             groups[-1].days.extend(days)
-            last = "day"
+            last, joined = "day", False
         elif hours:
+            if joined and group.days and not group.hours:
+                return None  # "weekends and evenings"
             if group.days and group.hours and last == "day":
-                groups.append(_Group([], []))
+                groups.append(_Group([], [], []))
             groups[-1].hours.extend(hours)
-            last = "hours"
+            if kind == "hours":
+                groups[-1].numbers.extend(hours)
+            last, joined = "hours", False
+    for group in groups:
+        parts = [span for span in group.hours if span not in group.numbers]
+        if parts and group.numbers:
+            for start, end in group.numbers:
+                if not any(p_start <= start and end <= p_end for p_start, p_end in parts):
+                    return None
+            for p_start, p_end in parts:  # "morning & evening 6-8": what of the morning?
+                if not any(p_start <= start and end <= p_end for start, end in group.numbers):
+                    return None
+            group.hours = group.numbers
     spans = [
         (day, start, end)
         for group in groups
@@ -384,10 +452,10 @@ def zone_or_utc(name: str) -> ZoneInfo:
 
 
 @lru_cache(maxsize=8192)
-def _hours_cached(spans: tuple[Span, ...], zone_name: str, monday: date) -> frozenset[int]:
+def _quarters_cached(spans: tuple[Span, ...], zone_name: str, monday: date) -> frozenset[int]:
     zone = zone_or_utc(zone_name)
     week_start = datetime(monday.year, monday.month, monday.day, tzinfo=UTC)
-    hours: set[int] = set()
+    quarters: set[int] = set()
     for day, start, end in spans:
         local_day = monday + timedelta(days=day)
         begin = datetime.combine(local_day, time(0), tzinfo=zone) + timedelta(minutes=start)
@@ -395,19 +463,24 @@ def _hours_cached(spans: tuple[Span, ...], zone_name: str, monday: date) -> froz
         # Wall-clock arithmetic above; to UTC through the zone's rules of that very day.
         first = (begin.astimezone(UTC) - week_start).total_seconds() / 60
         last = (finish.astimezone(UTC) - week_start).total_seconds() / 60
-        for minute in range(int(first) - int(first) % 60, int(last), 60):
-            hours.add((minute // 60) % WEEK_HOURS)
-    return frozenset(hours)
+        # Exact for today's zones (whole quarter hours from UTC); a historical offset in odd
+        # minutes counts the quarter it touches.
+        for quarter in range(
+            math.floor(first / QUARTER_MINUTES), math.ceil(last / QUARTER_MINUTES)
+        ):
+            quarters.add(quarter % WEEK_QUARTERS)
+    return frozenset(quarters)
 
 
-def hours_of_week_utc(
+def quarters_of_week_utc(
     ranges: Iterable[Sequence[Any]], zone_name: str, reference_monday: date
 ) -> frozenset[int]:
-    """The hours of the week (0 = Monday 00:00–01:00 UTC, up to 167) that the ranges touch, in
-    UTC, with the zone's offsets of the week starting ``reference_monday`` (daylight saving
-    differs over the year). An hour counts when any part of it is covered, so a half-hour zone
-    such as Asia/Kolkata still meets others. Hours past Sunday wrap to Monday: the week repeats.
-    An unknown zone counts as UTC."""
+    """The quarter hours of the week (0 = Monday 00:00–00:15 UTC, up to 671) that the ranges
+    cover, in UTC, with the zone's offsets of the week starting ``reference_monday`` (daylight
+    saving differs over the year). Quarter hours, because zones sit a quarter or a half hour
+    off UTC (Asia/Kathmandu +5:45, Asia/Kolkata +5:30): two people share a quarter only when
+    they share its minutes. Quarters past Sunday wrap to Monday: the week repeats. An unknown
+    zone counts as UTC."""
     if reference_monday.weekday() != 0:
         reference_monday -= timedelta(days=reference_monday.weekday())
-    return _hours_cached(tuple(spans_of(ranges)), zone_name, reference_monday)
+    return _quarters_cached(tuple(spans_of(ranges)), zone_name, reference_monday)

@@ -1,8 +1,14 @@
 """The weekly availability page's form: one checkbox per half hour of the grid, a quick way to
 add a range without ticking boxes one by one, the time zone and the note.
 
-The quick actions ("Copy Monday to all weekdays", "Add", "Clear") change the ticked boxes and
-show the page again unsaved: nothing typed is lost, and "Save" keeps the result."""
+The quick actions ("Copy Monday to all weekdays", "Add", "Clear the grid") change the ticked
+boxes and show the page again unsaved: nothing typed is lost, and "Save" keeps the result.
+
+Hours outside the grid's 06:00–22:00 (set through the API, or copied from Monday) are listed
+under the grid as ticked boxes of their own, posted with the grid's (``slots``, values such as
+"0-05:00-06:00"): Save stores exactly what the page showed, and unticking one drops it. A post
+that lists none of them and lacks the ``outside_listed`` marker (a page from before they were
+listed) keeps the saved ones."""
 
 from __future__ import annotations
 
@@ -57,8 +63,25 @@ class Day:
     slots: list[Slot]
 
 
+class _SlotsField(forms.MultipleChoiceField):
+    """The grid's boxes, and the boxes of the ranges kept outside the grid's hours."""
+
+    def valid_value(self, value: str) -> bool:
+        return super().valid_value(value) or _range_key_span(value) is not None
+
+
+def _range_key_span(key: str) -> weekly.Span | None:
+    try:
+        return weekly.parse_range_key(key)
+    except ValueError:
+        return None
+
+
 class AvailabilityForm(forms.Form):
-    slots = forms.MultipleChoiceField(choices=_slot_choices, required=False)
+    slots = _SlotsField(choices=_slot_choices, required=False)
+    # Present when the page listed the hours outside the grid: then the ones not posted were
+    # unticked, rather than never shown.
+    outside_listed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     timezone = forms.ChoiceField(
         choices=timezone_choices,
         label="Time zone",
@@ -87,8 +110,8 @@ class AvailabilityForm(forms.Form):
     action = forms.ChoiceField(required=False, choices=[(a, a) for a in ACTIONS])
 
     def __init__(self, *args: Any, kept: list[weekly.Range] | None = None, **kwargs: Any) -> None:
-        # Ranges outside the grid's hours (set through the API): not on the page, never lost.
-        self.kept = kept or []
+        # The saved ranges outside the grid's hours, for a post that does not list them.
+        self.saved_kept = kept or []
         super().__init__(*args, **kwargs)
 
     @classmethod
@@ -102,6 +125,7 @@ class AvailabilityForm(forms.Form):
             "availability": participant.availability,
             "add_start": "09:00",
             "add_end": "12:00",
+            "outside_listed": True,
         }
         return cls(data, initial=initial, kept=weekly.outside_grid(ranges))
 
@@ -111,14 +135,58 @@ class AvailabilityForm(forms.Form):
         data["action"] = action
         if action == ADD:
             start, end = data.get("add_start") or "", data.get("add_end") or ""
+            if not start:
+                self.add_error("add_start", "Choose when the hours to add start.")
+            if not end:
+                self.add_error("add_end", "Choose when the hours to add end.")
             if start and end and weekly.parse_clock(start) >= weekly.parse_clock(end):
                 self.add_error("add_end", "The end must be after the start.")
         return data
 
+    def _ticked(self) -> tuple[list[weekly.Cell], list[weekly.Range]]:
+        """The grid's cells and the kept ranges ticked: posted (the valid boxes of them, even
+        when something else in the form is wrong) or, on a first visit, saved."""
+        if not self.is_bound:
+            keys, listed = list(self.initial.get("slots", [])), False
+        else:
+            keys = self.data.getlist("slots")
+            listed = self.data.get("outside_listed") in ("True", "true", "on", "1")
+        cells: list[weekly.Cell] = []
+        kept: list[weekly.Span] = []
+        for key in keys:
+            span = _range_key_span(key)
+            if span is not None:
+                kept.append(span)
+                continue
+            try:
+                cells.append(weekly.parse_cell_key(key))
+            except ValueError:
+                continue  # refused by the field, with its message
+        if not self.is_bound or (not kept and not listed):
+            return cells, self.saved_kept
+        return cells, weekly.combine(weekly.ranges_of(kept))
+
+    @property
+    def kept(self) -> list[weekly.Range]:
+        """The ranges outside the grid's hours the page shows as kept."""
+        return self._ticked()[1]
+
+    def kept_boxes(self) -> list[Slot]:
+        return [
+            Slot(
+                key=weekly.range_key(day, start, end),
+                id=f"kept-{day}-{start}-{end}",
+                time=weekly.clock(start),
+                label=f"{weekly.DAY_NAMES[day]} {weekly.clock(start)}–{weekly.clock(end)}",
+                checked=True,
+            )
+            for day, start, end in weekly.spans_of(self.kept)
+        ]
+
     def ranges(self) -> list[weekly.Range]:
         """The ticked boxes, and the kept ranges, as stored ranges."""
-        cells = [weekly.parse_cell_key(key) for key in self.cleaned_data.get("slots", [])]
-        return weekly.combine(weekly.cells_to_ranges(cells), self.kept)
+        cells, kept = self._ticked()
+        return weekly.combine(weekly.cells_to_ranges(cells), kept)
 
     def ranges_after_action(self) -> list[weekly.Range]:
         """What a quick action makes of the ticked boxes."""
@@ -126,7 +194,9 @@ class AvailabilityForm(forms.Form):
         if action == COPY_MONDAY:
             return weekly.copy_day(ranges, source=0, targets=weekly.WEEKDAYS)
         if action == CLEAR:
-            return []
+            # The grid only: the hours outside it stay listed, ticked, for Save to keep (or
+            # for the person to untick), so the page and Save agree.
+            return self.kept
         if action == ADD:
             choice = self.cleaned_data.get("add_day") or EVERY_WEEKDAY
             days = (
@@ -145,10 +215,14 @@ class AvailabilityForm(forms.Form):
         data = self.data.copy()
         data.setlist(
             "slots",
-            sorted(weekly.cell_key(d, m) for d, m in weekly.ranges_to_cells(ranges)),
+            [
+                *sorted(weekly.cell_key(d, m) for d, m in weekly.ranges_to_cells(ranges)),
+                *(weekly.range_key(*span) for span in weekly.spans_of(weekly.outside_grid(ranges))),
+            ],
         )
         data["action"] = SAVE
-        return AvailabilityForm(data, kept=weekly.outside_grid(ranges))
+        data["outside_listed"] = "True"
+        return AvailabilityForm(data, kept=self.saved_kept)
 
     def days(self) -> list[Day]:
         """The grid, ticked from what was posted (or from the saved ranges on a first visit)."""
@@ -179,14 +253,5 @@ class AvailabilityForm(forms.Form):
         return weekly.summary(self.kept)
 
     def summary(self) -> str:
-        """The hours ticked now (posted or saved), in words."""
-        if self.is_bound and self.is_valid():
-            return weekly.summary(self.ranges())
-        return weekly.summary(
-            weekly.combine(
-                weekly.cells_to_ranges(
-                    weekly.parse_cell_key(k) for k in self.initial.get("slots", [])
-                ),
-                self.kept,
-            )
-        )
+        """The hours ticked now (posted, even when the form has errors, or saved), in words."""
+        return weekly.summary(self.ranges())

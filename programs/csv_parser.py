@@ -23,7 +23,8 @@ from programs.fields import IMPORTED_FIELDS
 
 REQUIRED_COLUMNS = ("email", "first_name", "last_name", "side")
 # ``availability`` is optional text such as "Tue/Thu mornings": weekly hours where it parses,
-# the availability note otherwise; an empty cell leaves what the person set as it is.
+# the availability note otherwise. It only fills a participant's empty hours or empty note:
+# what people set themselves is never imported over, and an empty cell changes nothing.
 COLUMNS = ("email", *IMPORTED_FIELDS, "offers", "wants", "availability")
 OPTIONAL_COLUMNS = tuple(column for column in COLUMNS if column not in REQUIRED_COLUMNS)
 
@@ -97,13 +98,12 @@ class ParticipantRow:
 
     def availability_changes(self, weekly: list[Any], note: str) -> dict[str, Any]:
         """What this row changes of a participant's weekly hours and note (the model's field
-        names and values): nothing when the cell was empty or says what is already held."""
+        names and values). The cell only fills what is empty: hours and notes people set
+        themselves are never imported over (as with the API), and a note is never emptied."""
         changes: dict[str, Any] = {}
-        if self.weekly_availability is not None:
-            ranges = [list(r) for r in self.weekly_availability]
-            if ranges != weekly:
-                changes["weekly_availability"] = ranges
-        if self.availability is not None and self.availability != note:
+        if self.weekly_availability is not None and not weekly:
+            changes["weekly_availability"] = [list(r) for r in self.weekly_availability]
+        if self.availability and not note:
             changes["availability"] = self.availability
         return changes
 

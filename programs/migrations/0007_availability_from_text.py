@@ -1,12 +1,14 @@
 """The free-text availability becomes weekly ranges where it parses ("Tue/Thu mornings"), its
 note then emptied; text that does not parse ("not in August") stays as the note. Backwards,
-the ranges' summary goes back into an empty note."""
+the ranges' summary goes back into an empty note. Every row changed gets a new ``updated_at``
+(bulk_update does not apply auto_now), so API clients syncing with ``?updated_since=`` see it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import migrations
+from django.utils import timezone
 
 from programs.availability import parse_legacy, summary
 
@@ -17,13 +19,18 @@ NOTE_MAX = 200
 def _rows(apps: Any, **filters: Any) -> Any:
     Participant = apps.get_model("programs", "Participant")
     return Participant, Participant.objects.filter(**filters).only(
-        "pk", "availability", "weekly_availability"
+        "pk", "availability", "weekly_availability", "updated_at"
     )
 
 
 def _save(Participant: Any, changed: list[Any], *, final: bool = False) -> None:
     if changed and (final or len(changed) >= BATCH):
-        Participant.objects.bulk_update(changed, ["availability", "weekly_availability"])
+        now = timezone.now()
+        for participant in changed:
+            participant.updated_at = now
+        Participant.objects.bulk_update(
+            changed, ["availability", "weekly_availability", "updated_at"]
+        )
         changed.clear()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -23,8 +24,14 @@ def ranges_clean(raw: Any) -> list[availability.Range]:
         raise ValidationError({"weekly_availability": exc.messages}) from exc
 
 
+@cache
+def _known_zones() -> frozenset[str]:
+    # available_timezones() walks the tz database on disk (~600 files) on every call.
+    return frozenset(available_timezones())
+
+
 def timezone_clean(name: str) -> str:
-    if name != "UTC" and name not in available_timezones():
+    if name != "UTC" and name not in _known_zones():
         raise ValidationError({"timezone": f"“{name[:40]}” is not a known time zone."})
     return name
 

@@ -20,7 +20,7 @@ from programs.views._common import program_for
 ACTION_MESSAGES = {
     COPY_MONDAY: "Monday's hours are copied to Tuesday–Friday.",
     ADD: "The hours are added.",
-    CLEAR: "Every box is cleared.",
+    CLEAR: "Every box of the grid is cleared; hours outside it stay listed below the grid.",
 }
 
 

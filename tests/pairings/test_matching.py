@@ -307,10 +307,11 @@ def _overlap(junior: Candidate, senior: Candidate, day: date = date(2027, 1, 15)
 
 
 def test_availability_overlap_is_the_share_of_common_utc_hours() -> None:
-    """Jaccard of the UTC hours of the week: 2 shared of the 7 either gives."""
+    """The overlap coefficient of the UTC week: 2 hours shared of the 3 the junior gives (the
+    one who gives less)."""
     j = person(1, "j@x", 1, weekly_availability=((0, "09:00", "12:00"),))
     s = person(2, "s@x", 5, weekly_availability=((0, "10:00", "14:00"), (6, "22:00", "24:00")))
-    assert _overlap(j, s) == round(2 / 7, 3)
+    assert _overlap(j, s) == round(2 / 3, 3)
     same = person(2, "s@x", 5, weekly_availability=((0, "09:00", "12:00"),))
     assert _overlap(j, same) == 1.0
     other_day = person(2, "s@x", 5, weekly_availability=((1, "09:00", "12:00"),))
@@ -335,4 +336,20 @@ def test_availability_is_compared_in_utc_with_each_zone() -> None:
     london_pm = person(1, "j@x", 1, timezone="Europe/London", weekly_availability=afternoons)
     assert _overlap(london_pm, new_york) == 1.0
     # In the weeks when only the United States has changed its clocks, they are 4 hours apart.
-    assert _overlap(london_pm, new_york, date(2027, 3, 20)) == round(10 / 20, 3)
+    assert _overlap(london_pm, new_york, date(2027, 3, 20)) == round(10 / 15, 3)
+
+
+def test_a_few_hours_inside_the_others_score_fully_and_zones_are_exact() -> None:
+    """Generous hours are never punished: one hour inside the other's forty scores 1, above the
+    ½ of an empty grid. Kathmandu (UTC+5:45) meets UTC to the quarter hour."""
+    week = tuple((day, "09:00", "17:00") for day in range(5))
+    generous = person(1, "j@x", 1, weekly_availability=week)
+    assert (
+        _overlap(generous, person(2, "s@x", 5, weekly_availability=((1, "10:00", "11:00"),))) == 1
+    )
+    kathmandu = person(
+        1, "j@x", 1, timezone="Asia/Kathmandu", weekly_availability=((0, "09:00", "10:00"),)
+    )
+    # 09:00–10:00 in Kathmandu is 03:15–04:15 UTC: a quarter hour shared with 04:00–05:00.
+    utc = person(2, "s@x", 5, timezone="UTC", weekly_availability=((0, "04:00", "05:00"),))
+    assert _overlap(kathmandu, utc) == 0.25

@@ -49,7 +49,7 @@ def test_bad_ranges_are_refused_by_field(alpha: Tenant, person: Participant) -> 
     )
     assert bad.status_code == 400
     messages = bad.json()["fields"]["weekly_availability"]
-    assert len(messages) == 2 and "ends before it starts" in messages[0]
+    assert len(messages) == 2 and "the end must be after the start" in messages[0]
     assert client.patch(
         f"{URL}{person.pk}/", {"weekly_availability": "Mon mornings"}, format="json"
     ).json()["fields"] == {"weekly_availability": ["Give a list of [weekday, start, end] ranges."]}

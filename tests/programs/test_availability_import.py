@@ -1,6 +1,6 @@
-"""A participants CSV's availability cell: weekly hours where it parses (the note emptied),
-the note otherwise, and an empty cell leaves what the person set. (Needs the change to
-programs/services/imports.py in /tmp/i17/b_imports.patch.)"""
+"""A participants CSV's availability cell: weekly hours where it parses, the note otherwise.
+It only fills what a participant left empty: hours and notes people set themselves are never
+imported over, a note is never emptied, and an empty cell changes nothing."""
 
 from __future__ import annotations
 
@@ -46,9 +46,17 @@ def test_the_availability_cell_is_imported(alpha: Tenant) -> None:
     assert got[kept.email] == ([[4, "10:00", "11:00"]], "own note")
     assert (summary.created, summary.unchanged) == (2, 1)
 
-    again = parse_participants_csv(HEADER + "kept@x.test,K,K,senior,Mon 14:00-17:00\n").rows
+    again = parse_participants_csv(
+        HEADER + "kept@x.test,K,K,senior,Mon 14:00-17:00\nb@x.test,B,B,senior,Wed mornings\n"
+    ).rows
     with alpha.scope():
         summary = participants_import(program=program, rows=again, invited_by=None)
-        kept.refresh_from_db()
-    assert summary.updated == 1
-    assert (kept.weekly_availability, kept.availability) == ([[0, "14:00", "17:00"]], "")
+        got = {
+            p.email: (p.weekly_availability, p.availability)
+            for p in Participant.objects.filter(program=program)
+        }
+    # The hours K set are not imported over; B had none, so the cell fills them, and B's note
+    # stays.
+    assert (summary.updated, summary.unchanged) == (1, 1)
+    assert got[kept.email] == ([[4, "10:00", "11:00"]], "own note")
+    assert got["b@x.test"] == ([[2, "09:00", "12:00"]], "not in August")

@@ -45,9 +45,14 @@ def test_parsing_text_becomes_ranges_and_the_rest_stays_a_note() -> None:
     empty = person("empty", "")
     already = person("already", "Wed afternoons", [[4, "10:00", "11:00"]])
 
+    before = dict(Participant.objects.values_list("pk", "updated_at"))
     apps = _migrate([AFTER])
     Participant = apps.get_model("programs", "Participant")
     rows = {p.pk: (p.weekly_availability, p.availability) for p in Participant.objects.all()}
+    # The rows changed are new to API clients syncing with ?updated_since=; the others are not.
+    after = dict(Participant.objects.values_list("pk", "updated_at"))
+    assert after[parsed] > before[parsed]
+    assert after[note] == before[note] and after[already] == before[already]
     assert rows[parsed] == ([[1, "09:00", "12:00"], [3, "09:00", "12:00"]], "")
     assert rows[note] == ([], "not in August")
     assert rows[empty] == ([], "")

@@ -210,3 +210,71 @@ def test_own_page_links_to_it_and_hr_sees_the_summary(alpha: Tenant, me, client_
     detail = client_for(alpha.hr).get(url(me.program, f"participants/{me.pk}/")).content.decode()
     assert "Mon, Wed 09:00–12:00" in detail and "not in August" in detail
     assert page(me) not in detail  # HR reads it, never edits it
+
+
+def test_hours_outside_the_grid_are_listed_as_boxes_and_can_be_dropped(
+    alpha: Tenant, me, client_for
+) -> None:
+    with alpha.scope():
+        Participant.objects.filter(pk=me.pk).update(
+            weekly_availability=[[0, "05:00", "07:00"], [6, "21:00", "23:00"]]
+        )
+    client = client_for(alpha.participant)
+    html = client.get(page(me)).content.decode()
+    assert 'value="0-05:00-06:00" id="kept-0-300-360" checked' in html
+    assert '<label for="kept-6-1320-1380">' in html and "Sunday 22:00–23:00" in html
+    # The page lists them (the hidden marker), and Monday's early hour is unticked: dropped.
+    client.post(
+        page(me), form(slots=["0-06:00", "0-06:30", "6-22:00-23:00"], outside_listed="True")
+    )
+    with alpha.scope():
+        me.refresh_from_db()
+    assert me.weekly_availability == [[0, "06:00", "07:00"], [6, "22:00", "23:00"]]
+    # Unticking every one of them drops them all.
+    client.post(page(me), form(slots=["0-06:00"], outside_listed="True"))
+    with alpha.scope():
+        me.refresh_from_db()
+    assert me.weekly_availability == [[0, "06:00", "06:30"]]
+
+
+def test_a_range_box_inside_the_grid_is_refused(alpha: Tenant, me, client_for) -> None:
+    response = client_for(alpha.participant).post(page(me), form(slots=["0-09:00-10:00"]))
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+
+
+def test_clear_empties_the_grid_and_keeps_listing_the_hours_outside_it(
+    alpha: Tenant, me, client_for
+) -> None:
+    with alpha.scope():
+        Participant.objects.filter(pk=me.pk).update(weekly_availability=[[0, "05:00", "07:00"]])
+    html = (
+        client_for(alpha.participant)
+        .post(page(me), form(slots=["0-06:00", "0-06:30"], action="clear"))
+        .content.decode()
+    )
+    assert 'id="slot-0-360" checked' not in html
+    assert "<strong>Ticked now:</strong> Mon 05:00–06:00" in html
+    assert 'value="0-05:00-06:00" id="kept-0-300-360" checked' in html
+
+
+def test_adding_without_a_start_says_so(alpha: Tenant, me, client_for) -> None:
+    html = (
+        client_for(alpha.participant)
+        .post(page(me), form(action="add", add_start="", add_end="12:00"))
+        .content.decode()
+    )
+    assert "Choose when the hours to add start." in html
+
+
+def test_the_list_of_time_zones_is_read_once(monkeypatch) -> None:
+    from programs.services import availability as service
+
+    calls: list[int] = []
+    monkeypatch.setattr(service, "available_timezones", lambda: calls.append(1) or {"Europe/Paris"})
+    service._known_zones.cache_clear()
+    try:
+        for _ in range(3):
+            assert service.timezone_clean("Europe/Paris") == "Europe/Paris"
+        assert calls == [1]
+    finally:
+        service._known_zones.cache_clear()

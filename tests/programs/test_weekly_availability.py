@@ -69,8 +69,8 @@ def test_overlapping_and_touching_ranges_merge() -> None:
     ("raw", "message"),
     [
         ("Mon 9-12", "Give a list"),
-        ([[0, "10:00", "09:00"]], "Monday 10:00–09:00 ends before it starts"),
-        ([[0, "09:00", "09:00"]], "ends before it starts"),
+        ([[0, "10:00", "09:00"]], "Monday 10:00–09:00: the end must be after the start"),
+        ([[0, "09:00", "09:00"]], "Monday 09:00–09:00: the end must be after the start"),
         ([[7, "09:00", "10:00"]], "weekday must be a whole number from 0"),
         ([[True, "09:00", "10:00"]], "weekday must be a whole number"),
         ([[0, "09:15", "10:00"]], "on the hour or the half hour"),
@@ -128,26 +128,34 @@ def test_the_summary_groups_days_with_the_same_hours() -> None:
     assert weekly.summary([]) == ""
 
 
-def test_hours_of_week_follow_the_zone_and_its_daylight_saving() -> None:
+def quarters(first_hour: float, last_hour: float) -> set[int]:
+    """The quarter hours of the week from ``first_hour`` to ``last_hour`` (UTC hours)."""
+    return set(range(int(first_hour * 4), int(last_hour * 4)))
+
+
+def test_quarters_of_week_follow_the_zone_and_its_daylight_saving() -> None:
     paris = [[0, "09:00", "11:00"]]
-    assert weekly.hours_of_week_utc(paris, "Europe/Paris", WINTER_MONDAY) == {8, 9}
-    assert weekly.hours_of_week_utc(paris, "Europe/Paris", SUMMER_MONDAY) == {7, 8}
-    # A half-hour zone touches the hours on both sides.
-    assert weekly.hours_of_week_utc(paris, "Asia/Kolkata", WINTER_MONDAY) == {3, 4, 5}
+    assert weekly.quarters_of_week_utc(paris, "Europe/Paris", WINTER_MONDAY) == quarters(8, 10)
+    assert weekly.quarters_of_week_utc(paris, "Europe/Paris", SUMMER_MONDAY) == quarters(7, 9)
+    # Half-hour and quarter-hour zones are exact: 03:30–05:30 and 03:15–05:15 UTC.
+    assert weekly.quarters_of_week_utc(paris, "Asia/Kolkata", WINTER_MONDAY) == quarters(3.5, 5.5)
+    assert weekly.quarters_of_week_utc(paris, "Asia/Kathmandu", WINTER_MONDAY) == quarters(
+        3.25, 5.25
+    )
     # Monday early in Tokyo is Sunday in UTC: the week wraps round.
-    assert weekly.hours_of_week_utc([[0, "01:00", "02:00"]], "Asia/Tokyo", WINTER_MONDAY) == {
-        7 * 24 - 8
-    }
-    assert weekly.hours_of_week_utc(paris, "Not/AZone", WINTER_MONDAY) == {9, 10}
+    assert weekly.quarters_of_week_utc(
+        [[0, "01:00", "02:00"]], "Asia/Tokyo", WINTER_MONDAY
+    ) == quarters(7 * 24 - 8, 7 * 24 - 7)
+    assert weekly.quarters_of_week_utc(paris, "Not/AZone", WINTER_MONDAY) == quarters(9, 11)
     # Any day of the week stands for its Monday.
-    assert weekly.hours_of_week_utc(paris, "UTC", date(2027, 1, 7)) == {9, 10}
+    assert weekly.quarters_of_week_utc(paris, "UTC", date(2027, 1, 7)) == quarters(9, 11)
 
 
-@given(cells, st.sampled_from(["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata"]))
-def test_hours_of_week_are_within_the_week(ticked: set[tuple[int, int]], zone: str) -> None:
-    hours = weekly.hours_of_week_utc(weekly.cells_to_ranges(ticked), zone, SUMMER_MONDAY)
-    assert all(0 <= h < 168 for h in hours)
-    assert bool(hours) == bool(ticked)
+@given(cells, st.sampled_from(["UTC", "Europe/Paris", "America/New_York", "Asia/Kathmandu"]))
+def test_quarters_of_week_are_within_the_week(ticked: set[tuple[int, int]], zone: str) -> None:
+    found = weekly.quarters_of_week_utc(weekly.cells_to_ranges(ticked), zone, SUMMER_MONDAY)
+    assert all(0 <= q < weekly.WEEK_QUARTERS for q in found)
+    assert len(found) == 2 * len(ticked)  # no half hour lost or doubled, whatever the zone
 
 
 def test_copy_day_replaces_the_targets() -> None:
@@ -186,7 +194,11 @@ def test_the_csv_cell_gives_hours_where_it_parses_and_a_note_otherwise() -> None
     assert ParticipantRow.from_dict(c.to_dict()) == c
     held = [[1, "09:00", "12:00"], [3, "09:00", "12:00"]]
     assert a.availability_changes(held, "") == {}
-    assert a.availability_changes([], "old") == {"weekly_availability": held, "availability": ""}
+    # Only what is empty is filled: hours people set are kept, and a note is never emptied.
+    assert a.availability_changes([], "old") == {"weekly_availability": held}
+    assert a.availability_changes([[0, "09:00", "10:00"]], "") == {}
+    assert b.availability_changes([], "") == {"availability": "not in August"}
+    assert b.availability_changes([], "mine") == {}
     assert c.availability_changes(held, "old") == {}
 
 
