@@ -33,6 +33,9 @@ class PairingsConfig(AppConfig):
         member_removed.connect(
             receivers.cancel_meetings_of_removed_member, dispatch_uid="pairings.meetings"
         )
+        member_removed.connect(
+            receivers.withdraw_proposals_of_removed_member, dispatch_uid="pairings.proposals"
+        )
         reminder_offsets_changed.connect(
             receivers.meetings_follow_reminder_offsets, dispatch_uid="pairings.offsets"
         )

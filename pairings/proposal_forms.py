@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 from pairings.forms import TimeInput
 from pairings.models import MeetingProposal
 from pairings.proposal_selectors import Suggestion
-from pairings.services.meetings import MAX_DAYS_AHEAD, TOO_FAR_AHEAD_MESSAGE
+from pairings.services.meetings import MAX_DAYS_AHEAD, PASSED_MESSAGE, TOO_FAR_AHEAD_MESSAGE
 from pairings.services.proposals import MAX_SLOTS
 from pairings.timezones import local_to_utc
 from programs.forms import DateInput
@@ -29,16 +29,25 @@ class SuggestedTimesField(forms.MultipleChoiceField):
 
     widget = forms.CheckboxSelectMultiple
 
+    default_error_messages = {
+        "invalid_choice": "One of the ticked times is not a valid time. Pick again.",
+    }
+
     def valid_value(self, value: str) -> bool:
+        # A hand-made value at the calendar's edge ("0001-01-01T00:30+05:00") parses but has
+        # no UTC instant: it is refused here rather than overflowing in the service.
         try:
             moment = datetime.fromisoformat(value)
-        except ValueError:
+            if moment.tzinfo is None or moment.utcoffset() is None:
+                return False
+            moment.astimezone(UTC)
+        except (ValueError, OverflowError):
             return False
-        return moment.tzinfo is not None
+        return True
 
     def clean(self, value: Any) -> list[datetime]:
         values = super().clean(value)
-        return [datetime.fromisoformat(v) for v in values]
+        return [datetime.fromisoformat(v).astimezone(UTC) for v in values]
 
 
 class ProposalForm(forms.Form):
@@ -89,8 +98,13 @@ class ProposalForm(forms.Form):
                     "Give both a date and a time, or leave both empty.",
                 )
                 continue
+            # Checked on the date before it meets a time zone (as the meeting form does): a date
+            # at either end of the calendar has no UTC instant in a zone beyond it.
             if day > timezone.localdate() + timedelta(days=MAX_DAYS_AHEAD):
                 self.add_error(f"date_{n}", TOO_FAR_AHEAD_MESSAGE)
+                continue
+            if day < timezone.localdate() - timedelta(days=2):
+                self.add_error(f"date_{n}", PASSED_MESSAGE)
                 continue
             try:
                 picked.append(
@@ -98,6 +112,8 @@ class ProposalForm(forms.Form):
                 )
             except ValidationError as exc:
                 self.add_error(f"time_{n}", exc)
+            except OverflowError:
+                self.add_error(f"date_{n}", PASSED_MESSAGE)
         if not self.errors:
             if not picked:
                 raise ValidationError("Tick a suggested time or type one (up to three).")

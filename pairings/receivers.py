@@ -14,7 +14,7 @@ from mentorship.tenancy import across_all_organizations, tenant_scope
 from pairings import reminders, selectors
 from pairings.activity import week_of
 from pairings.models import Meeting, Pairing, SessionLog, TopicWeek
-from pairings.services import busy_calendars, meetings, quiet
+from pairings.services import busy_calendars, meetings, proposals, quiet
 from programs.models import LearningObjective, Program, Topic
 from programs.references import many_to_many_move
 
@@ -36,11 +36,21 @@ def quiet_checks_follow_program(sender: Any, program: Program, **kwargs: Any) ->
 
 
 def close_quiet_pair(
-    sender: Any, pairing: Pairing, now: datetime, quiet_since: datetime, **kwargs: Any
+    sender: Any,
+    pairing: Pairing,
+    now: datetime,
+    quiet_since: datetime,
+    notice_at: datetime | None = None,
+    **kwargs: Any,
 ) -> Pairing:
     """The reminder pass found a pair whose closing notice ran out: close it (the pass cannot
-    call the service itself: the services import the reminders)."""
-    return quiet.pairing_close_for_inactivity(pairing=pairing, now=now, quiet_since=quiet_since)
+    call the service itself: the services import the reminders), but only while the notice the
+    pass read (``notice_at``) is still pending. Without one, nothing may close it."""
+    if notice_at is None:
+        return pairing
+    return quiet.pairing_close_for_inactivity(
+        pairing=pairing, now=now, quiet_since=quiet_since, notice_at=notice_at
+    )
 
 
 def revoke_calendar_feed(sender: Any, membership: Membership, **kwargs: Any) -> None:
@@ -60,6 +70,16 @@ def cancel_meetings_of_removed_member(sender: Any, membership: Membership, **kwa
     with tenant_scope(membership.organization):
         for pairing in selectors.pairings_of_member(membership=membership):
             meetings.meetings_cancel_upcoming(pairing=pairing, actor=membership.user)
+
+
+def withdraw_proposals_of_removed_member(
+    sender: Any, membership: Membership, **kwargs: Any
+) -> None:
+    """A member who leaves cannot be met: the times they proposed are withdrawn (their partner
+    can no longer accept one), and times proposed to them can no longer be answered by anyone
+    (they expire on their own)."""
+    with tenant_scope(membership.organization):
+        proposals.proposals_withdraw_of_member(membership=membership)
 
 
 def revoke_feed_of_removed_membership(

@@ -104,7 +104,22 @@ def _local_epoch(day: date, minutes: int, tz: ZoneInfo) -> float:
     moment = datetime.combine(day, time(), tzinfo=tz) + timedelta(minutes=minutes)
     # datetime + timedelta on an aware datetime is wall-clock arithmetic: exactly what a
     # weekly range means ("09:00 every Monday, whatever the offset").
-    return moment.timestamp()
+    after = moment.timestamp()  # fold=0: a skipped time read with the offset before the gap
+    if datetime.fromtimestamp(after, tz).replace(tzinfo=None) == moment.replace(tzinfo=None):
+        return after
+    # Inside the gap: ``after`` lies as far past the gap's end as the time is past its start
+    # (02:30 read as EST is 03:30 EDT), and the same time read with the offset after the gap
+    # (fold=1) lies before it. The clocks' change is between the two: find it to the second.
+    before = moment.replace(fold=1).timestamp()
+    offset = datetime.fromtimestamp(after, tz).utcoffset()
+    lo, hi = int(before), int(after)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if datetime.fromtimestamp(mid, tz).utcoffset() == offset:
+            hi = mid
+        else:
+            lo = mid
+    return float(hi)
 
 
 def _merge(intervals: list[Interval]) -> list[Interval]:

@@ -107,6 +107,16 @@ def _announce(*, meeting: Meeting, actor: User | None, method: Method, verb: str
     )
 
 
+def booking_lock(*, pairing: Pairing) -> Pairing:
+    """Inside a transaction: lock both partners' membership rows (in pk order, so two bookings
+    locking the same two never deadlock) and then the pair's row, and return the pair as it is
+    now. Every booking of a person takes their membership's lock, whichever pair it is for:
+    two at once are serialised, and the second sees the first's meeting."""
+    ids = sorted(p.membership_id for p in (pairing.mentor, pairing.mentee) if p.membership_id)
+    list(Membership.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    return Pairing.objects.select_for_update().get(pk=pairing.pk)
+
+
 def meeting_schedule(
     *, pairing: Pairing, starts_at: datetime, duration_minutes: int, location: str, actor: User
 ) -> Meeting:
@@ -118,6 +128,11 @@ def meeting_schedule(
     location = location.strip()
     _validate_slot(starts_at=starts_at, duration_minutes=duration_minutes, location=location)
     with transaction.atomic():
+        # The pair may have ended since it was loaded (HR dissolving it at the same moment).
+        locked = booking_lock(pairing=pairing)
+        problem = meeting_schedule_problem(pairing=locked)
+        if problem:
+            raise ValidationError(problem)
         meeting = Meeting.objects.create(
             organization_id=pairing.organization_id,
             pairing=pairing,

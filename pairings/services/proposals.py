@@ -19,7 +19,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from mentorship.models import User
+from mentorship.models import Membership, User
 from mentorship.services import notification_send
 from mentorship.web import absolute_url, tenant_url
 from pairings.busy import busy_for
@@ -37,6 +37,7 @@ from pairings.services.meetings import (
     MAX_DAYS_AHEAD,
     MAX_DURATION_MINUTES,
     MIN_DURATION_MINUTES,
+    booking_lock,
     meeting_schedule,
 )
 from programs.models import Participant
@@ -63,7 +64,11 @@ def _validate_slots(slots: list[datetime], minutes: int) -> list[datetime]:
         raise ValidationError(
             f"A meeting lasts between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes."
         )
-    ordered = sorted(at.astimezone(UTC) for at in slots)
+    try:
+        ordered = sorted(at.astimezone(UTC) for at in slots)
+    except OverflowError as exc:
+        # A time at the calendar's edge (1 January of year 1, east of UTC) has no UTC instant.
+        raise ValidationError("One of the times is not a valid time. Pick again.") from exc
     now = timezone.now()
     if ordered[0] <= now:
         raise ValidationError("One of the times has already passed. Pick times in the future.")
@@ -80,6 +85,18 @@ def _validate_slots(slots: list[datetime], minutes: int) -> list[datetime]:
     return ordered
 
 
+def _one_line(text: str) -> str:
+    """``text`` fit for a subject line: control characters (a newline in a name) would break
+    the email's header, so each run of them becomes one space."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
+def _quoted(message: str) -> list[str]:
+    """The proposer's own words, each line marked as a quote, so nothing they write can pass
+    for the lines we add (an "Accept this time:" link of theirs reads as their text)."""
+    return [f"> {line}".rstrip() for line in message.splitlines()]
+
+
 def _proposal_body(*, proposal: MeetingProposal, user_id: int) -> str:
     """The notification's text (also its email): each time in the recipient's zone and the
     proposer's, each with its own one-click link."""
@@ -91,7 +108,7 @@ def _proposal_body(*, proposal: MeetingProposal, user_id: int) -> str:
         f"({proposal.duration_minutes} minutes{where}).",
     ]
     if proposal.message:
-        lines += ["", f"“{proposal.message}”"]
+        lines += ["", f"{proposer.first_name or 'They'} wrote:", *_quoted(proposal.message)]
     for row in proposal_times(proposal):
         token = link_token(proposal=proposal, slot_index=row.index, user_id=user_id)
         lines += [
@@ -139,12 +156,22 @@ def proposal_create(
         raise ValidationError("The message is too long.")
     proposer_is_mentor = proposer.pk == pairing.mentor_id
     recipient = pairing.mentee if proposer_is_mentor else pairing.mentor
-    if recipient.membership is None or not recipient.membership.is_active:
+    if (
+        recipient.membership is None
+        or not recipient.membership.is_active
+        or not recipient.membership.user.is_active
+    ):
         raise ValidationError(
             f"{recipient.full_name} has no account yet, so they cannot answer. "
             "Schedule the meeting directly instead."
         )
     with transaction.atomic():
+        # The pair's row serialises two proposals of the same partner at once (two tabs): the
+        # second waits here, then withdraws the first, so one stays open.
+        locked = Pairing.objects.select_for_update().get(pk=pairing.pk)
+        problem = meeting_schedule_problem(pairing=locked)
+        if problem:
+            raise ValidationError(problem)
         MeetingProposal.objects.filter(
             pairing=pairing, proposed_by=proposer, status=Status.OPEN
         ).update(status=Status.WITHDRAWN, answered_at=timezone.now())
@@ -164,7 +191,7 @@ def proposal_create(
         notification_send(
             organization=pairing.organization,
             recipient=recipient.membership.user,
-            subject=f"{proposer.full_name} proposed times to meet"[:200],
+            subject=f"{_one_line(proposer.full_name)} proposed times to meet"[:200],
             body=_proposal_body(proposal=proposal, user_id=user_id),
             url=proposal_url(proposal),
         )
@@ -172,6 +199,11 @@ def proposal_create(
 
 
 def _busy_problem(*, proposal: MeetingProposal, starts_at: datetime) -> str:
+    """Why this time is no longer free, or "": the early answer, before any lock is taken."""
+    return _busy_now(proposal=proposal, starts_at=starts_at)
+
+
+def _busy_now(*, proposal: MeetingProposal, starts_at: datetime) -> str:
     """Why this time is no longer free, or "". Reads both partners' busy time (their calendars
     and every meeting of theirs in the app) over the meeting's span."""
     pairing = proposal.pairing
@@ -196,6 +228,22 @@ def _busy_problem(*, proposal: MeetingProposal, starts_at: datetime) -> str:
     return ""
 
 
+def _partners_problem(pairing: Pairing, *, fresh: bool = False) -> str:
+    """Why the partners can no longer be booked together, or "": one of them has left the
+    organisation (their meetings ahead were cancelled) or their account was deactivated.
+    ``fresh`` reads the membership and the account again (after ``booking_lock``)."""
+    for participant in (pairing.mentor, pairing.mentee):
+        membership = participant.membership
+        if membership is not None and fresh:
+            membership = Membership.objects.select_related("user").get(pk=membership.pk)
+        if membership is None or not membership.is_active or not membership.user.is_active:
+            return (
+                f"{participant.full_name} is no longer a member of the organisation, "
+                "so no meeting can be booked with them."
+            )
+    return ""
+
+
 def proposal_accept(*, proposal: MeetingProposal, slot_index: int, actor: User) -> Meeting:
     """Accept one of the times (the recipient only): the meeting is created and both partners
     get the calendar invitation (``meeting_schedule``)."""
@@ -209,12 +257,26 @@ def proposal_accept(*, proposal: MeetingProposal, slot_index: int, actor: User) 
     problem = answer_problem(proposal=proposal, slot_index=slot_index)
     if problem:
         raise ValidationError(problem)
+    problem = _partners_problem(proposal.pairing)
+    if problem:
+        raise ValidationError(problem)
     starts_at = slot_starts(proposal)[slot_index]
     problem = _busy_problem(proposal=proposal, starts_at=starts_at)
     if problem:
         raise ValidationError(problem)
     now = timezone.now()
     with transaction.atomic():
+        # Everything above may be stale by now: another accept (of this pair or of another
+        # pair of either partner) or HR ending the pair or removing a partner. Both partners'
+        # membership rows and the pair's row are locked (the same locks ``meeting_schedule``
+        # takes, so every booking of either partner waits for this one), then read again.
+        locked = booking_lock(pairing=proposal.pairing)
+        proposal.pairing.status = locked.status
+        problem = meeting_schedule_problem(pairing=locked) or _partners_problem(
+            proposal.pairing, fresh=True
+        )
+        if problem:
+            raise ValidationError(problem)
         # The claim: the one accept whose update finds the proposal still open goes on. On
         # PostgreSQL a concurrent accept waits for this row and then finds it taken.
         taken = MeetingProposal.objects.filter(
@@ -225,6 +287,12 @@ def proposal_accept(*, proposal: MeetingProposal, slot_index: int, actor: User) 
             raise ValidationError(
                 answer_problem(proposal=proposal) or "These times were already answered."
             )
+        # Checked again under the locks (after the claim, so a second accept of this same
+        # proposal hears "already answered" rather than "busy"): a booking of either partner
+        # that committed since the first check is seen now. Raising undoes the claim.
+        problem = _busy_now(proposal=proposal, starts_at=starts_at)
+        if problem:
+            raise ValidationError(problem)
         meeting = meeting_schedule(
             pairing=proposal.pairing,
             starts_at=starts_at,
@@ -263,8 +331,13 @@ def proposal_decline(*, proposal: MeetingProposal, actor: User, note: str) -> Me
             notification_send(
                 organization=pairing.organization,
                 recipient=proposer.membership.user,
-                subject=f"{recipient.full_name} declined the times you proposed"[:200],
-                body=(f"“{note}”\n\n" if note else "") + "Find other times that suit you both:",
+                subject=f"{_one_line(recipient.full_name)} declined the times you proposed"[:200],
+                body=(
+                    "\n".join([f"{recipient.first_name or 'They'} wrote:", *_quoted(note), "", ""])
+                    if note
+                    else ""
+                )
+                + "Find other times that suit you both:",
                 url=tenant_url(pairing.program.organization, "find_time", pairing_id=pairing.pk),
             )
     return proposal
@@ -286,3 +359,11 @@ def proposal_withdraw(*, proposal: MeetingProposal, actor: User) -> MeetingPropo
         raise ValidationError(answer_problem(proposal=proposal) or "Already answered.")
     proposal.status, proposal.answered_at = Status.WITHDRAWN, now
     return proposal
+
+
+def proposals_withdraw_of_member(*, membership: Membership) -> int:
+    """The open proposals made by a member who leaves are withdrawn (nothing is sent: their
+    partner is told of the cancelled meetings). Returns how many."""
+    return MeetingProposal.objects.filter(
+        proposed_by__membership=membership, status=Status.OPEN
+    ).update(status=Status.WITHDRAWN, answered_at=timezone.now())

@@ -44,7 +44,7 @@ def test_the_partner_gets_a_notification_and_an_email_with_a_link_per_time_in_bo
         senior_sees = when_in(at, zone_named("America/New_York"))
         junior_sees = when_in(at, zone_named("Europe/London"))
         assert f"{senior_sees} (for Jo: {junior_sees})" in email.body
-    assert "“Tea?”" in email.body
+    assert "Jo wrote:\n> Tea?\n" in email.body
     assert not emails_to(junior_of(pair))
 
 
