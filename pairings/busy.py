@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -24,13 +25,23 @@ from programs.models import Participant
 # The longest meeting the model can hold (``duration_minutes`` is a small integer): a meeting
 # that started this long before the window may still reach into it.
 LONGEST_MEETING = timedelta(minutes=32767)
+# A calendar read every ``BUSY_CALENDAR_REFRESH_MINUTES`` whose last good reading is older than
+# this many refreshes (an hour by default) is unknown: its reads keep failing or never end
+# (a worker lost, workers stopped), and what its owner booked since would count as free.
+STALE_AFTER_REFRESHES = 4
+
+
+def stale_after() -> timedelta:
+    """How old a calendar's last good reading may be and still count."""
+    return timedelta(minutes=settings.BUSY_CALENDAR_REFRESH_MINUTES * STALE_AFTER_REFRESHES)
 
 
 @dataclass(frozen=True)
 class Busy:
     intervals: list[tuple[datetime, datetime]]  # UTC, sorted, merged, clipped to [start, end)
-    # A calendar is connected but pending or failing, or its stored horizon ends before the
-    # window does: treat the whole window as not free (unknown is not free).
+    # A calendar is connected but pending or failing, its last good reading is older than
+    # ``stale_after()``, or its stored horizon ends before the window does: treat the whole
+    # window as not free (unknown is not free).
     unknown: bool
     calendar_read_at: datetime | None  # last good fetch, None without a calendar or before it
 
@@ -88,6 +99,7 @@ def busy_for(*, participants: list[Participant], start: datetime, end: datetime)
                 else:
                     by_participant[participant_id].append(interval)
 
+    oldest_trusted = timezone.now() - stale_after()
     result: dict[int, Busy] = {}
     for participant in participants:
         mid = participant.membership_id
@@ -102,6 +114,7 @@ def busy_for(*, participants: list[Participant], start: datetime, end: datetime)
             unknown = (
                 calendar.state != BusyCalendar.State.OK
                 or read_at is None
+                or read_at < oldest_trusted
                 or read_at + HORIZON < end
             )
         result[participant.pk] = Busy(

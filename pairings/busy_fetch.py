@@ -9,12 +9,14 @@ A fetch, every ``BUSY_CALENDAR_REFRESH_MINUTES``:
 
 - is claimed first by a compare-and-set on ``next_fetch_at`` (moved 15 minutes on), so two
   workers never read the same calendar at once and a redelivered task does nothing;
-- goes through the webhooks' fence (``mentorship.events.fence``): https only and public
-  addresses only, checked on the name before connecting and on the address actually reached,
+- goes through the webhooks' fence (``mentorship.events.fence``): https only, port 443 only
+  (the feature must not probe other services' ports) and public addresses only, checked on
+  the name before connecting and on the address actually reached,
   unless ``CALENDARS_ALLOW_PRIVATE_NETWORKS`` (tests, on-premises calendar servers; link-local
   and cloud metadata addresses stay refused whatever the setting);
-- takes at most 10 seconds in all (DNS, connect, TLS, redirects, body) and 5 MB (read as a
-  stream and stopped there);
+- takes at most 10 seconds in all (DNS, connect, TLS, redirects, body, then expanding the
+  events: ``pairings.freebusy`` stops at what is left of them) and 5 MB (read as a stream and
+  stopped there);
 - follows at most 3 redirects, each target checked by the same rules before it is requested
   (iCloud sends a calendar's readers to the server that holds it; anything else gets no
   further than the fence lets it);
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urljoin, urlsplit
@@ -89,11 +92,25 @@ PASS_LIMIT = 500
 READ_AHEAD = HORIZON + timedelta(days=1)
 REDIRECTS = (301, 302, 303, 307, 308)
 
-SECONDS_MESSAGE = f"The calendar did not answer within {TIMEOUT_SECONDS} seconds."
+# The only port read without ``CALENDARS_ALLOW_PRIVATE_NETWORKS``: every calendar service
+# publishes on it, and other ports would let members probe other services.
+HTTPS_PORT = 443
+UNREACHABLE_REDIRECT_MESSAGE = (
+    "The calendar's server sent us to an address that cannot be reached (an invalid "
+    "redirect). Copy the private address again from your calendar's settings."
+)
 NOT_A_CALENDAR_MESSAGE = (
     "The address did not answer with a calendar (an iCalendar file). Copy the private "
     "address in iCal format again from your calendar's settings."
 )
+
+
+def seconds_message() -> str:
+    """The time-limit failure, with the limit in force (read when it happens)."""
+    return (
+        f"The calendar did not answer within {TIMEOUT_SECONDS} seconds in all (connecting, "
+        "redirects and downloading the whole file included). We will try again."
+    )
 
 
 def refresh_interval() -> timedelta:
@@ -152,6 +169,13 @@ def calendar_url_problem(url: str, *, allow_private: bool) -> str | None:
                 f"The server {host} is not reachable from the internet ({problem}). Only "
                 "calendars on public servers can be read."
             )
+    # After the addresses (a private server is the graver refusal), before any connection.
+    if port != HTTPS_PORT and not allow_private:
+        return (
+            f"The address must use the standard https port ({HTTPS_PORT}): remove the "
+            f":{port} after the server's name, or copy the address again from your "
+            "calendar's settings."
+        )
     return None
 
 
@@ -160,14 +184,24 @@ def _literal(host: str) -> IPAddress:
     return ipaddress.ip_address(host.split("%")[0])
 
 
+# File names shown back: the fixed last part of the big providers' private addresses
+# (Google's ``…/private-<secret>/basic.ics``, Outlook's ``…/<secret>/calendar.ics`` and
+# ``reachcalendar.ics``). Any other last part may be the secret itself (iCloud's, Nextcloud's
+# ``…?export``, an unknown server's ``<token>.ics``): never shown.
+SAFE_FILE_NAMES = frozenset({"basic.ics", "calendar.ics", "reachcalendar.ics"})
+
+
 def url_hint(url: str) -> str:
-    """The address masked, to show back: its server, and its file name when that is a plain
-    ``….ics`` name (Google's ``basic.ics``), never the secret parts between them. iCloud's
-    and some others' last part is itself the secret: it is masked too."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "")[:60]
-    last = parts.path.rstrip("/").rsplit("/", 1)[-1]
-    shown = last if last.lower().endswith(".ics") and len(last) <= 24 else ""
+    """The address masked, to show back: its scheme and server, then ``/…``, and the file
+    name only when it is one of ``SAFE_FILE_NAMES``. Never a path segment, a query or a
+    fragment that could be the secret."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "")[:60]
+    except ValueError:
+        return "…"
+    last = parts.path.rstrip("/").rsplit("/", 1)[-1].lower()
+    shown = last if last in SAFE_FILE_NAMES and not parts.query else ""
     return f"{parts.scheme}://{host}/…/{shown}" if shown else f"{parts.scheme}://{host}/…"
 
 
@@ -219,14 +253,18 @@ def download(url: str, *, etag: str = "", last_modified: str = "", allow_private
                     "The calendar's server is on a private or local network address, which "
                     "is never read."
                 ) from exc
+            except ValueError as exc:
+                # requests reads a redirect's Location even when it does not follow it
+                # (``Response.next``): one it cannot parse fails here (``InvalidURL`` too).
+                raise FetchFailed(UNREACHABLE_REDIRECT_MESSAGE) from exc
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
                 raise FetchFailed(_failure(exc, budget)) from exc
             try:
                 if budget.expired:
-                    raise FetchFailed(SECONDS_MESSAGE)
+                    raise FetchFailed(seconds_message())
                 code = response.status_code
                 if code in REDIRECTS and response.headers.get("location"):
-                    url = urljoin(url, response.headers["location"])
+                    url = _redirect_target(url, response.headers["location"])
                     continue
                 if code == 304 and (etag or last_modified):
                     return Answer(status=304)
@@ -245,6 +283,17 @@ def download(url: str, *, etag: str = "", last_modified: str = "", allow_private
         f"The address redirects more than {MAX_REDIRECTS} times. Copy the private address "
         "again from your calendar's settings."
     )
+
+
+def _redirect_target(url: str, location: str) -> str:
+    """Where a redirect sends us; ``FetchFailed`` (an unreachable address, not "not a
+    calendar") when its ``Location`` cannot be read as an http(s) address."""
+    try:
+        target = urljoin(url, location)
+        split_url(target)
+    except ValueError as exc:  # UnicodeError included
+        raise FetchFailed(UNREACHABLE_REDIRECT_MESSAGE) from exc
+    return target
 
 
 def _header(response: requests.Response, name: str, limit: int) -> str:
@@ -270,11 +319,11 @@ def _read_body(response: requests.Response, budget: Budget) -> bytes:
                 raise FetchFailed(too_big)
             chunks.append(chunk)
             if budget.expired:
-                raise FetchFailed(SECONDS_MESSAGE)
+                raise FetchFailed(seconds_message())
     except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
         raise FetchFailed(_failure(exc, budget)) from exc
     if budget.expired:
-        raise FetchFailed(SECONDS_MESSAGE)
+        raise FetchFailed(seconds_message())
     return b"".join(chunks)
 
 
@@ -284,7 +333,7 @@ def _failure(exc: BaseException, budget: Budget) -> str:
     if budget.expired or isinstance(
         exc, requests.Timeout | urllib3.exceptions.TimeoutError | TimeoutError
     ):
-        return SECONDS_MESSAGE
+        return seconds_message()
     if isinstance(exc, requests.exceptions.SSLError | urllib3.exceptions.SSLError):
         return "The secure connection to the calendar's server failed (its certificate)."
     if isinstance(exc, requests.ConnectionError | urllib3.exceptions.NewConnectionError):
@@ -341,6 +390,8 @@ def _read(calendar: BusyCalendar, *, now: datetime) -> tuple[dict[str, object], 
     except ValueError:
         message = "The address can no longer be read on our side. Please enter it again."
         return {"state": failing, "last_error": message}, "failing"
+    # The time limit covers the download and the expansion after it.
+    deadline = time.monotonic() + TIMEOUT_SECONDS
     fresh = (
         calendar.state == BusyCalendar.State.OK
         and calendar.fetched_at is not None
@@ -362,11 +413,13 @@ def _read(calendar: BusyCalendar, *, now: datetime) -> tuple[dict[str, object], 
             end=now + READ_AHEAD,
             # None when the person set no zone: the calendar's own, or UTC (``freebusy``).
             default_zone=member_zone(membership_id=calendar.membership_id),
+            deadline=deadline,
         )
     except FetchFailed as exc:
         return {"state": failing, "last_error": str(exc)[:300]}, "failing"
-    except NotACalendar:
-        return {"state": failing, "last_error": NOT_A_CALENDAR_MESSAGE}, "failing"
+    except NotACalendar as exc:
+        message = exc.owner_message or NOT_A_CALENDAR_MESSAGE
+        return {"state": failing, "last_error": message}, "failing"
     except Exception as exc:  # the libraries on a file nobody foresaw: a failure, not a crash
         # The type only: a message could quote the calendar's content.
         logger.warning("Busy calendar %s could not be expanded (%s)", calendar.pk, type(exc))

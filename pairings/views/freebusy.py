@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from mentorship.tenancy import member_required
@@ -24,7 +25,9 @@ def _to_page(request: HttpRequest) -> HttpResponse:
 
 
 # The page shows what was typed back to the person who typed it (a refused address), and never
-# the stored one: no cache may keep either.
+# the stored one: no cache may keep either. The address is a secret: an error report leaves
+# it out of the request's POST data.
+@sensitive_post_parameters("url")
 @never_cache
 @require_http_methods(["GET", "POST"])
 @member_required
@@ -38,16 +41,13 @@ def busy_calendar(request: HttpRequest, org_slug: str) -> HttpResponse:
     form = BusyCalendarForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            busy_calendars.busy_calendar_set(
+            saved = busy_calendars.busy_calendar_set(
                 membership=request.membership, url=form.cleaned_data["url"]
             )
         except ValidationError as exc:
             form.add_error("url", exc)
         else:
-            messages.success(
-                request,
-                "Your calendar is connected. It is read in a moment, then every 15 minutes.",
-            )
+            messages.success(request, _saved_message(saved))
             return _to_page(request)
     return render(
         request,
@@ -58,6 +58,22 @@ def busy_calendar(request: HttpRequest, org_slug: str) -> HttpResponse:
             "max_mb": MAX_BYTES // (1024 * 1024),
             "timeout": TIMEOUT_SECONDS,
         },
+    )
+
+
+def _saved_message(saved: busy_calendars.Saved) -> str:
+    if not saved.changed:
+        if saved.queued:
+            return "This address is already connected; your calendar is being read again."
+        return (
+            "This address is already connected, and your calendar was read less than a "
+            "minute ago: it is read again at most once a minute."
+        )
+    if saved.queued:
+        return "Your calendar is connected. It is read in a moment, then every 15 minutes."
+    return (
+        "Your calendar is connected. It was read less than a minute ago, so the new address "
+        "is read within a minute, then every 15 minutes."
     )
 
 
