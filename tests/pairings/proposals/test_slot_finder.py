@@ -4,7 +4,8 @@ day, after the lead time and within four weeks; fast on large calendars."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -31,16 +32,32 @@ def minutes_of(text: str) -> int:
     return int(text[:2]) * 60 + int(text[3:])
 
 
+def wall_clock(day: date, minutes: int, zone: ZoneInfo) -> datetime:
+    """The instant a person's clock shows ``minutes`` after midnight of ``day``. A time the
+    clocks skip (spring forward) is the moment they resume, as the slot finder documents."""
+    naive = datetime.combine(day, time_of_day()) + timedelta(minutes=minutes)
+    moment = naive.replace(tzinfo=zone).astimezone(UTC)
+    if moment.astimezone(zone).replace(tzinfo=None) == naive:
+        return moment
+    # Skipped: the first minute, between the two readings of the skipped time, on the new offset.
+    after = naive.replace(tzinfo=zone, fold=1).utcoffset()
+    at = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    while at.astimezone(zone).utcoffset() != after:
+        at += timedelta(minutes=1)
+    return at
+
+
 def inside_weekly(person: Person, start: datetime, minutes: int) -> bool:
     """The meeting lies inside one of the person's ranges, read on their own day and clock."""
-    local = start.astimezone(ZoneInfo(person.zone))
-    end = (start + timedelta(minutes=minutes)).astimezone(ZoneInfo(person.zone))
+    zone = ZoneInfo(person.zone)
+    local = start.astimezone(zone)
+    end = start + timedelta(minutes=minutes)
     for day, lo, hi in person.weekly:
         if local.weekday() != day:
             continue
-        begin = local.replace(hour=0, minute=0) + timedelta(minutes=minutes_of(lo))
-        finish = local.replace(hour=0, minute=0) + timedelta(minutes=minutes_of(hi))
-        if begin.timestamp() <= local.timestamp() and end.timestamp() <= finish.timestamp():
+        begin = wall_clock(local.date(), minutes_of(lo), zone)
+        finish = wall_clock(local.date(), minutes_of(hi), zone)
+        if begin <= start and end <= finish:
             return True
     return False
 
