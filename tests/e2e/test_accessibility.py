@@ -159,7 +159,8 @@ def demo(transactional_db) -> dict[str, int]:
         survey = SurveyInvitation.objects.get(
             cycle__program__slug="digital-fluency", participant__email="junior3@acme.example"
         )
-    return {"pair": pair.pk, "cycle": closed.pk, "survey": survey.pk}
+        meeting = pair.meetings.order_by("starts_at").first()
+    return {"pair": pair.pk, "cycle": closed.pk, "survey": survey.pk, "meeting": meeting.pk}
 
 
 def test_axe_runs_under_a_policy_that_refuses_inline_scripts(
@@ -210,6 +211,9 @@ def test_hr_admin_pages(page, live_server, demo) -> None:
         f"{ORG}/settings/provisioning/",
         f"{ORG}/programs/",
         f"{ORG}/programs/pilot/",
+        f"{ORG}/programs/pilot/session-plan/",
+        f"{ORG}/programs/pilot/session-plan/new/",
+        (f"{ORG}/programs/pilot/session-plan/new/", submit_empty),
         f"{ORG}/programs/digital-fluency/participants/",
         f"{ORG}/programs/digital-fluency/participants/import/",
         f"{ORG}/programs/digital-fluency/matching/",
@@ -247,7 +251,13 @@ def test_participant_pages(page, live_server, demo) -> None:
         f"{pair}/meetings/",
         f"{pair}/sessions/new/",
         (f"{pair}/sessions/new/", submit_empty),
+        f"{pair}/meetings/{demo['meeting']}/",
+        f"{pair}/find-a-time/",
+        (f"{pair}/find-a-time/", submit_empty),
         f"{ORG}/programs/pilot/me/",
+        f"{ORG}/programs/pilot/me/availability/",
+        f"{ORG}/programs/pilot/session-plan/",
+        f"{ORG}/calendar/busy/",
         f"{ORG}/surveys/{demo['survey']}/",
         (f"{ORG}/surveys/{demo['survey']}/", submit_empty),
         f"{ORG}/concerns/new/",
