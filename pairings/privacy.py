@@ -1,16 +1,20 @@
 """The pairings part of a participant's personal data (see ``programs.privacy``): their pairs,
 meetings, the sessions they logged and the pair's history; registered from ``apps.ready``.
 
-A running pair blocks erasure. What the person wrote in their own session logs and in the
-pair's history is blanked; the logs' dates, minutes and topics stay, as do meetings, because the
-weekly totals and the dashboards count them.
+A running pair blocks erasure. What the person wrote in their own session logs, in the
+pair's history and with the times they proposed (the message and the place) is blanked; the
+logs' dates, minutes and topics stay, as do meetings and the proposals' times and answers,
+because the weekly totals and the dashboards count them.
 
 Their own calendar, read for free/busy (``BusyCalendar``): the person's export says whether one
 is connected, its address masked as its page shows it, its state and last good reading; never
 the busy times (read from a calendar they hold, refreshed every 15 minutes: the calendar
 itself is the record) nor the full address (a secret, a download is easily passed around).
-HR's export leaves it out: it is the person's own tool, not the program's record. Erasure
-deletes it.
+HR's export leaves it out: it is the person's own tool, not the program's record. The calendar
+is the membership's (one per organisation, whatever the programs): the member's export reports
+it once at the top (``member_export``, so a member in no program finds it too) and in each
+participation. Erasing one participation deletes it only when the membership has no other live
+participation: a running program of theirs still reads it (leaving the organisation deletes it).
 """
 
 from __future__ import annotations
@@ -20,13 +24,24 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 
-from mentorship.models import User
-from pairings.models import BusyCalendar, MatchRun, Meeting, Pairing, PairingEvent, SessionLog
+from mentorship.models import Membership, User
+from pairings.models import (
+    BusyCalendar,
+    MatchRun,
+    Meeting,
+    MeetingProposal,
+    Pairing,
+    PairingEvent,
+    SessionLog,
+)
 from pairings.selectors import LIVE_STATUSES
-from programs.models import Participant
+from programs.models import Participant, Program
 from programs.privacy import Audience, ErasureBlocker, Mentions, PersonalDataContributor, iso
 
 SESSION_TEXTS = ["taught", "learned", "shared_notes", "private_notes"]
+PROPOSAL_TEXTS = ["message", "location"]
+# Participations still running: the membership's calendar serves them.
+RUNNING = (Participant.Status.APPLIED, Participant.Status.APPROVED)
 
 
 def _pairings_of(p: Participant) -> QuerySet[Pairing]:
@@ -63,14 +78,19 @@ def blockers(participant: Participant) -> list[ErasureBlocker]:
 def export(participant: Participant, user: User | None, audience: Audience) -> dict[str, Any]:
     data: dict[str, Any] = {"pairings": _pairings(participant, user, audience)}
     if audience == Audience.SELF:
-        data["busy_calendar"] = _busy_calendar(participant)
+        data["busy_calendar"] = _busy_calendar(participant.membership_id)
     return data
 
 
-def _busy_calendar(p: Participant) -> dict[str, Any] | None:
+def member_export(membership: Membership) -> dict[str, Any]:
+    """The member's own export, once for the membership: their calendar."""
+    return {"busy_calendar": _busy_calendar(membership.pk)}
+
+
+def _busy_calendar(membership_id: int | None) -> dict[str, Any] | None:
     calendar = (
-        BusyCalendar.objects.filter(membership_id=p.membership_id).first()
-        if p.membership_id is not None
+        BusyCalendar.objects.filter(membership_id=membership_id).first()
+        if membership_id is not None
         else None
     )
     if calendar is None:
@@ -93,8 +113,10 @@ def _pairings(p: Participant, user: User | None, audience: Audience) -> list[dic
     their pairs, as the pair's session page shows them: the shared texts of both, and their own
     private notes, never the partner's."""
     logs = SessionLog.objects.prefetch_related("topics", "objectives__topic")
+    proposals = MeetingProposal.objects.order_by("created_at", "id")
     if audience == Audience.HR:
         logs = logs.filter(author=p)
+        proposals = proposals.filter(proposed_by=p)
     pairings = (
         _pairings_of(p)
         .select_related("mentor", "mentee")
@@ -102,6 +124,7 @@ def _pairings(p: Participant, user: User | None, audience: Audience) -> list[dic
             "events",
             "meetings",
             Prefetch("session_logs", queryset=logs.order_by("date", "id"), to_attr="logs"),
+            Prefetch("proposals", queryset=proposals, to_attr="proposed_times"),
         )
         .order_by("created_at", "id")
     )
@@ -134,6 +157,7 @@ def _pairings(p: Participant, user: User | None, audience: Audience) -> list[dic
                     for m in pairing.meetings.all()
                 ],
                 "session_logs": [_session_log(log, p, audience) for log in pairing.logs],
+                "proposed_times": [_proposal(x, p, audience) for x in pairing.proposed_times],
             }
         )
     return rows
@@ -152,16 +176,36 @@ def _session_log(log: SessionLog, p: Participant, audience: Audience) -> dict[st
     }
     if own:
         row["objectives"] = sorted(o.topic.name for o in log.objectives.all())
-        # The author's answer to "did you follow the session plan?" (a choice, not a note: HR's
-        # export carries it too), and which session of the plan it was about.
-        row["guide_position"] = log.guide_position
-        row["guide_followed"] = log.guide_followed
     if audience == Audience.HR:
         row.update({f"{name}_held": bool(getattr(log, name)) for name in SESSION_TEXTS})
         return row
     row.update(taught=log.taught, learned=log.learned, shared_notes=log.shared_notes)
     if own:
         row["private_notes"] = log.private_notes
+        # The author's answer to "did you follow the session plan?", and which session of the
+        # plan it was about: how the session went stays with the pair, so not in HR's export.
+        row["guide_position"] = log.guide_position
+        row["guide_followed"] = log.guide_followed
+    return row
+
+
+def _proposal(x: MeetingProposal, p: Participant, audience: Audience) -> dict[str, Any]:
+    """Times proposed to meet, like session logs: HR's export lists the person's own, without
+    the message or place they wrote to their partner (only whether each is held); their own
+    export holds both partners' proposals to each other, as the pair's pages show them."""
+    row: dict[str, Any] = {
+        "by_this_person": x.proposed_by_id == p.pk,
+        "times": list(x.slots),
+        "duration_minutes": x.duration_minutes,
+        "status": x.status,
+        "accepted_time": x.slots[x.accepted_slot] if x.accepted_slot is not None else None,
+        "created_at": iso(x.created_at),
+        "answered_at": iso(x.answered_at),
+    }
+    if audience == Audience.HR:
+        row.update({f"{name}_held": bool(getattr(x, name)) for name in PROPOSAL_TEXTS})
+    else:
+        row.update({name: getattr(x, name) for name in PROPOSAL_TEXTS})
     return row
 
 
@@ -187,13 +231,30 @@ def _events(pairing: Pairing, user: User | None) -> list[dict[str, Any]]:
 # --- Erasure --------------------------------------------------------------------------------------
 
 
+def _still_running_elsewhere(participant: Participant) -> bool:
+    """Whether the membership has another participation still running (applied or approved,
+    in a program not closed): its "Find a time" reads the calendar."""
+    return (
+        Participant.objects.filter(membership_id=participant.membership_id, status__in=RUNNING)
+        .exclude(pk=participant.pk)
+        .exclude(program__status=Program.Status.CLOSED)
+        .exists()
+    )
+
+
 def erase(participant: Participant, user: User | None) -> None:
-    """Blank what the person wrote (their logs, private notes included, and their notes in the
-    pair's history); keep the rows the figures count. Their own calendar's address and busy
-    times are deleted."""
-    if participant.membership_id is not None:
+    """Blank what the person wrote (their logs, private notes included, their notes in the
+    pair's history, the message and place of the times they proposed); keep the rows the
+    figures count. Their own calendar's address and busy times are deleted, unless another
+    participation of theirs still runs: it belongs to the membership, and that program's
+    "Find a time" would read every busy hour of theirs as free (leaving the organisation
+    deletes it)."""
+    if participant.membership_id is not None and not _still_running_elsewhere(participant):
         BusyCalendar.objects.filter(membership_id=participant.membership_id).delete()
     SessionLog.objects.filter(author=participant).update(**dict.fromkeys(SESSION_TEXTS, ""))
+    MeetingProposal.objects.filter(proposed_by=participant).update(
+        **dict.fromkeys(PROPOSAL_TEXTS, "")
+    )
     if user is not None:
         PairingEvent.objects.filter(pairing__in=_pairings_of(participant), actor=user).update(
             note=""
@@ -202,9 +263,11 @@ def erase(participant: Participant, user: User | None) -> None:
 
 def rewrite_mentions(participant: Participant, user: User | None, mentions: Mentions) -> None:
     """Replace their address and name where others' rows mention them: the partner's logs and
-    the pair's history, meeting places, and the program's matching proposals."""
+    the pair's history, meeting places, the partner's proposed times (message and place), and
+    the program's matching proposals."""
     pairings = _pairings_of(participant)
     mentions.rewrite(SessionLog.objects.filter(pairing__in=pairings), SESSION_TEXTS)
+    mentions.rewrite(MeetingProposal.objects.filter(pairing__in=pairings), PROPOSAL_TEXTS)
     mentions.rewrite(PairingEvent.objects.filter(pairing__in=pairings), ["note"])
     mentions.rewrite(Meeting.objects.filter(pairing__in=pairings), ["location"])
     mentions.rewrite_data(MatchRun.objects.filter(program=participant.program), "result")
@@ -216,4 +279,5 @@ CONTRIBUTOR = PersonalDataContributor(
     export=export,
     erase=erase,
     rewrite_mentions=rewrite_mentions,
+    member_export=member_export,
 )

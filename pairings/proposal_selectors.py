@@ -20,7 +20,7 @@ from mentorship.tenancy import tenant_scope
 from pairings import slots
 from pairings.busy import busy_for
 from pairings.models import MeetingProposal, Pairing
-from pairings.selectors import meeting_schedule_problem, pairing_side_of
+from pairings.selectors import LEFT_STATUSES, meeting_schedule_problem, pairing_side_of
 from pairings.timezones import when_in, zone_named
 from programs.models import Participant
 
@@ -58,10 +58,15 @@ def _attach(row: MeetingProposal, pairing: Pairing) -> MeetingProposal:
 
 
 def expire_due(*, pairing: Pairing) -> int:
-    """Mark the pair's open proposals whose last time has started as expired."""
-    return MeetingProposal.objects.filter(
-        pairing=pairing, status=Status.OPEN, expires_at__lte=timezone.now()
-    ).update(status=Status.EXPIRED)
+    """Mark the pair's open proposals whose last time has started as expired, and those of a
+    partner who has since left the program (withdrew, or was removed) as withdrawn: leaving
+    takes back what they proposed (``programs`` cannot reach these rows when they leave)."""
+    now = timezone.now()
+    open_rows = MeetingProposal.objects.filter(pairing=pairing, status=Status.OPEN)
+    withdrawn = open_rows.filter(proposed_by__status__in=LEFT_STATUSES).update(
+        status=Status.WITHDRAWN, answered_at=now
+    )
+    return withdrawn + open_rows.filter(expires_at__lte=now).update(status=Status.EXPIRED)
 
 
 def proposal_get(*, pairing: Pairing, proposal_id: int) -> MeetingProposal:
@@ -81,9 +86,9 @@ def open_proposals_to(*, pairing: Pairing, membership: Membership) -> list[Meeti
         return []
     me = getattr(pairing, side)
     rows = list(
-        pairing.proposals.filter(status=Status.OPEN, expires_at__gt=timezone.now()).exclude(
-            proposed_by_id=me.pk
-        )
+        pairing.proposals.filter(status=Status.OPEN, expires_at__gt=timezone.now())
+        .exclude(proposed_by_id=me.pk)
+        .exclude(proposed_by__status__in=LEFT_STATUSES)  # withdrawn with them
     )
     return [_attach(row, pairing) for row in rows]
 
@@ -99,6 +104,7 @@ def open_proposal_from(*, pairing: Pairing, membership: Membership) -> MeetingPr
             expires_at__gt=timezone.now(),
             proposed_by_id=getattr(pairing, side).pk,
         )
+        .exclude(proposed_by__status__in=LEFT_STATUSES)  # withdrawn with them
         .order_by("-created_at", "-id")
         .first()
     )

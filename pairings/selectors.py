@@ -26,6 +26,7 @@ EXIT_FIELDS = {"mentor": "mentor_exit_requested_at", "mentee": "mentee_exit_requ
 EXIT_NOTE = "Exit requested."
 # A pair can schedule meetings (and log sessions) in these statuses.
 SCHEDULABLE_STATUSES = (Pairing.Status.CONFIRMED, Pairing.Status.ACTIVE)
+LEFT_STATUSES = (Participant.Status.WITHDRAWN, Participant.Status.REMOVED)
 FEED_DAYS_BACK = 60
 
 # --- Pairs ---------------------------------------------------------------------------------------
@@ -227,12 +228,15 @@ def meeting_get(*, pairing: Pairing, meeting_id: int) -> Meeting:
 
 def meeting_schedule_problem(*, pairing: Pairing) -> str:
     """Why this pair cannot schedule meetings now, or "" when it can."""
-    if pairing.status in SCHEDULABLE_STATUSES:
-        return ""
-    return (
-        "Meetings can be scheduled only once the pairing is confirmed or active; this pairing "
-        f"is {pairing.get_status_display().lower()}."
-    )
+    if pairing.status not in SCHEDULABLE_STATUSES:
+        return (
+            "Meetings can be scheduled only once the pairing is confirmed or active; this "
+            f"pairing is {pairing.get_status_display().lower()}."
+        )
+    # A partner who left the program (withdrew, or was removed) is no longer met in it.
+    if gone := [p for p in (pairing.mentor, pairing.mentee) if p.status in LEFT_STATUSES]:
+        return f"{gone[0].full_name} has left the program, so no meeting can be booked with them."
+    return ""
 
 
 def meeting_change_problem(*, meeting: Meeting) -> str:

@@ -57,7 +57,9 @@ EXPORT_FORMAT = "reverse-mentoring/personal-data"
 # 2: session logs say whether a private note is held (``private_notes_held``), not its text.
 # 3: an ``audience``; HR's session logs hold no text at all (``taught_held``, ``learned_held``,
 #    ``shared_notes_held``, ``private_notes_held``); the member's own export, "participations".
-EXPORT_VERSION = 3
+# 4: the member's own export has the membership's rows at the top (``busy_calendar``); pairs
+#    list ``proposed_times``; HR's session logs no longer carry the answer about the plan.
+EXPORT_VERSION = 4
 
 
 class Audience(StrEnum):
@@ -139,6 +141,9 @@ class PersonalDataContributor:
       rows the figures count.
     - ``rewrite_mentions(participant, user, mentions)``: replace their address and full name in
       others' rows of this app.
+    - ``member_export(membership)`` (optional): the top-level keys this app adds to the
+      member's own export (:func:`member_data`), for rows of the membership rather than of one
+      participation (a member in no program has them too).
 
     ``erase`` and ``rewrite_mentions`` run inside the transaction of :func:`participant_erase`,
     with the participant's row locked; they must not open one of their own that commits.
@@ -150,6 +155,7 @@ class PersonalDataContributor:
     export: Callable[[Participant, User | None, Audience], dict[str, Any]]
     erase: Callable[[Participant, User | None], None]
     rewrite_mentions: Callable[[Participant, User | None, Mentions], None]
+    member_export: Callable[[Membership], dict[str, Any]] | None = None
 
 
 _contributors: dict[str, PersonalDataContributor] = {}
@@ -307,11 +313,14 @@ def _participation(p: Participant, user: User | None, audience: Audience) -> dic
         for c in p.completions.select_related("module").order_by("completed_at", "id")
     ]
     for contributor in personal_data_contributors():
-        part = contributor.export(p, user, audience)
-        if clash := (data.keys() | _FRAME_KEYS) & part.keys():
-            raise RuntimeError(f"{contributor.name} exports keys already taken: {sorted(clash)}")
-        data.update(part)
+        _add_part(data, contributor, contributor.export(p, user, audience))
     return data
+
+
+def _add_part(data: dict[str, Any], contributor: PersonalDataContributor, part: dict) -> None:
+    if clash := (data.keys() | _FRAME_KEYS) & part.keys():
+        raise RuntimeError(f"{contributor.name} exports keys already taken: {sorted(clash)}")
+    data.update(part)
 
 
 def participant_data(*, participant: Participant) -> dict[str, Any]:
@@ -348,8 +357,8 @@ def member_data(*, membership: Membership) -> dict[str, Any]:
     """Everything held about the member in this organisation, for the member themselves
     (:attr:`Audience.SELF`): their account and inbox, and each of their participations. The
     person is the membership (the signed-in one, in the views): there is no id to pass, so no
-    way to ask for someone else's. A member in no program gets their account and no
-    participation."""
+    way to ask for someone else's. A member in no program gets their account, the
+    contributors' rows of the membership (``member_export``) and no participation."""
     _require_every_contributor()
     participants = (
         Participant.objects.filter(membership=membership)
@@ -363,6 +372,9 @@ def member_data(*, membership: Membership) -> dict[str, Any]:
         {"program": p.program.name, **_participation(p, membership.user, Audience.SELF)}
         for p in participants
     ]
+    for contributor in personal_data_contributors():
+        if contributor.member_export is not None:
+            _add_part(data, contributor, contributor.member_export(membership))
     return data
 
 

@@ -32,7 +32,7 @@ from pairings.proposal_selectors import (
     recipient_user_id,
     slot_starts,
 )
-from pairings.selectors import meeting_schedule_problem, partners_with_accounts
+from pairings.selectors import LEFT_STATUSES, meeting_schedule_problem, partners_with_accounts
 from pairings.services.meetings import (
     MAX_DAYS_AHEAD,
     MAX_DURATION_MINUTES,
@@ -230,15 +230,24 @@ def _busy_now(*, proposal: MeetingProposal, starts_at: datetime) -> str:
 
 def _partners_problem(pairing: Pairing, *, fresh: bool = False) -> str:
     """Why the partners can no longer be booked together, or "": one of them has left the
-    organisation (their meetings ahead were cancelled) or their account was deactivated.
-    ``fresh`` reads the membership and the account again (after ``booking_lock``)."""
+    organisation (their meetings ahead were cancelled), their account was deactivated, or they
+    left the program (withdrew, or HR removed them): times they proposed before leaving can no
+    longer be accepted. ``fresh`` reads the participant, membership and account again (after
+    ``booking_lock``)."""
     for participant in (pairing.mentor, pairing.mentee):
+        if fresh:
+            participant = Participant.objects.select_related("membership__user").get(
+                pk=participant.pk
+            )
         membership = participant.membership
-        if membership is not None and fresh:
-            membership = Membership.objects.select_related("user").get(pk=membership.pk)
         if membership is None or not membership.is_active or not membership.user.is_active:
             return (
                 f"{participant.full_name} is no longer a member of the organisation, "
+                "so no meeting can be booked with them."
+            )
+        if participant.status in LEFT_STATUSES:
+            return (
+                f"{participant.full_name} has left the program, "
                 "so no meeting can be booked with them."
             )
     return ""
