@@ -89,6 +89,7 @@ class Program(TenantModel):
     meeting_minutes = models.PositiveSmallIntegerField(
         "meeting length (minutes)",
         default=60,
+        db_default=60,
         validators=[MinValueValidator(15), MaxValueValidator(240)],
         help_text="What “Find a time” looks for, and a new meeting's default length.",
     )
@@ -181,7 +182,11 @@ class Participant(TenantModel):
     # When the person can usually meet, in their own ``timezone``: a list of
     # [weekday (0 = Monday), "HH:MM", "HH:MM"] ranges, sorted and never overlapping (see
     # ``programs.availability``). Matching and "Find a time" read it.
-    weekly_availability = models.JSONField(default=list, blank=True)
+    # The database default too: rows inserted by code that predates the field (old migrations'
+    # models, raw seeds) get no hours rather than failing.
+    weekly_availability = models.JSONField(
+        default=list, blank=True, db_default=models.Value([], output_field=models.JSONField())
+    )
     # Free text kept from before the weekly grid, where it did not parse into ranges.
     availability = models.CharField(
         "availability note",

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='participant',
             name='weekly_availability',
-            field=models.JSONField(blank=True, default=list),
+            field=models.JSONField(blank=True, db_default=models.Value([], output_field=models.JSONField()), default=list),
         ),
         migrations.AddField(
             model_name='program',
@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='program',
             name='meeting_minutes',
-            field=models.PositiveSmallIntegerField(default=60, help_text="What “Find a time” looks for, and a new meeting's default length.", validators=[django.core.validators.MinValueValidator(15), django.core.validators.MaxValueValidator(240)], verbose_name='meeting length (minutes)'),
+            field=models.PositiveSmallIntegerField(db_default=60, default=60, help_text="What “Find a time” looks for, and a new meeting's default length.", validators=[django.core.validators.MinValueValidator(15), django.core.validators.MaxValueValidator(240)], verbose_name='meeting length (minutes)'),
         ),
         migrations.AlterField(
             model_name='participant',
