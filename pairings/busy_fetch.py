@@ -213,14 +213,14 @@ class FetchFailed(Exception):
 
 
 @dataclass(frozen=True)
-class Answer:
+class Fetched:
     status: int  # 200 or 304
     body: bytes = b""
     etag: str = ""
     last_modified: str = ""
 
 
-def download(url: str, *, etag: str = "", last_modified: str = "", allow_private: bool) -> Answer:
+def download(url: str, *, etag: str = "", last_modified: str = "", allow_private: bool) -> Fetched:
     """The calendar at ``url`` (see the module's docstring for the limits); ``FetchFailed``."""
     headers = {
         "Accept": "text/calendar, text/plain;q=0.5, */*;q=0.1",
@@ -267,11 +267,11 @@ def download(url: str, *, etag: str = "", last_modified: str = "", allow_private
                     url = _redirect_target(url, response.headers["location"])
                     continue
                 if code == 304 and (etag or last_modified):
-                    return Answer(status=304)
+                    return Fetched(status=304)
                 if code != 200:
                     raise FetchFailed(_status_message(code))
                 body = _read_body(response, budget)
-                return Answer(
+                return Fetched(
                     status=200,
                     body=body,
                     etag=_header(response, "etag", 200),

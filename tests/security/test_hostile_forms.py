@@ -39,13 +39,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, RequestFactory
 from django.urls import resolve
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from feedback.models import FeedbackCycle
 from mentorship.events.models import WebhookEndpoint
+from mentorship.identity.secrets import encrypt
 from mentorship.models import Membership, Notification, Role
-from pairings.models import Pairing
+from pairings.models import BusyCalendar, Pairing
 from pairings.services.meetings import calendar_feed_token_create
 from programs.library import TEMPLATES
 from programs.models import Participant, Program
@@ -432,6 +434,11 @@ PARTICIPANT_PAGES = {
     "concern_new",
     "calendar_settings",
     "calendar_revoke",
+    "busy_calendar_remove",
+    "find_time",
+    "proposal_new",
+    "proposal_detail",
+    "pair_keep",
 }
 
 
@@ -468,6 +475,24 @@ def _calendar_feed(tenant: Tenant, world: dict[str, Any]) -> None:
     calendar_feed_token_create(membership=tenant.members[Role.PARTICIPANT])  # the viewer
 
 
+def _busy_calendar(tenant: Tenant, world: dict[str, Any]) -> None:
+    """A connected calendar (never fetched here), so that its page offers to remove it."""
+    BusyCalendar.objects.create(
+        organization=tenant.organization,
+        membership=tenant.members[Role.PARTICIPANT],  # the viewer
+        url_encrypted=encrypt("https://calendar.example/private/basic.ics"),
+        url_hint="https://calendar.example/…/basic.ics",
+    )
+
+
+def _closing_notice(tenant: Tenant, world: dict[str, Any]) -> None:
+    """An active pair told it will close for inactivity: its page offers to keep it."""
+    Program.objects.filter(slug=world["program_slug"]).update(
+        status=Program.Status.ACTIVE, close_quiet_after_days=90
+    )
+    Pairing.objects.filter(pk=world["pairing_id"]).update(quiet_notice_at=timezone.now())
+
+
 def _webhook_off(tenant: Tenant, world: dict[str, Any]) -> None:
     """A webhook endpoint that is off, so that its page offers to turn it on."""
     endpoint_id = isolation._object_fillers()["endpoint_id"](tenant, tenant.participant)
@@ -497,8 +522,13 @@ ROUTE_SETUP: dict[str, Callable[[Tenant, dict[str, Any]], None]] = {
             "after_session",
             "pair_exit",
             "pair_dissolve",
+            "find_time",
+            "proposal_new",
+            "proposal_detail",
         )
     },
+    "busy_calendar_remove": _busy_calendar,
+    "pair_keep": _closing_notice,
     "pair_action": _pairing_proposed,
     "participant_decide": _participant_applied,
     "calendar_revoke": _calendar_feed,
@@ -512,6 +542,12 @@ ROUTE_SETUP: dict[str, Callable[[Tenant, dict[str, Any]], None]] = {
 
 # Keywords whose filler makes the object the viewer's own (a notification is its recipient's).
 VIEWER_OWNED = {"notification_id"}
+
+# Forms that live on a page which is not above the path they post to: where to find them.
+FORM_PAGES: dict[str, Callable[[str], str]] = {
+    # "Propose these times" is the Find a time page's form.
+    "proposal_new": lambda url: url.replace("proposals/new/", "find-a-time/"),
+}
 
 # Pages whose *successful* POST answers 200 rather than redirecting, and why; their refusals
 # still have to write nothing, but a 200 there is not a sign of a refusal.
@@ -572,11 +608,13 @@ def _url(route: isolation.Route, tenant: Tenant, viewer: Any) -> str:
     return route.fill(values)
 
 
-def _find_fields(client: Client, url: str) -> tuple[dict[str, Field] | None, int]:
-    """The controls posting to ``url``, from its own page or the pages above it; and the status
-    of the page itself (404: this viewer may not use it)."""
+def _find_fields(client: Client, url: str, name: str = "") -> tuple[dict[str, Field] | None, int]:
+    """The controls posting to ``url``, from its own page, the page ``FORM_PAGES`` names, or the
+    pages above it; and the status of the page itself (404: this viewer may not use it)."""
     own = client.get(url)
     pages = [url]
+    if name in FORM_PAGES:
+        pages.append(FORM_PAGES[name](url))
     parts = url.rstrip("/").split("/")
     pages += ["/".join(parts[:n]) + "/" for n in range(len(parts) - 1, 3, -1)]
     for n, page in enumerate(pages):
@@ -609,14 +647,14 @@ def test_hostile_posts_never_fail_leak_or_half_write(
     client = reauthenticated(client_for(viewer))
     url = _url(route, alpha, viewer)
     with transaction.atomic():
-        fields, own_status = _find_fields(client, url)
+        fields, own_status = _find_fields(client, url, route.name)
         transaction.set_rollback(True)
     if fields is None and own_status == 404 and viewer == alpha.hr:
         viewer = alpha.participant
         client = client_for(viewer)
         url = _url(route, alpha, viewer)
         with transaction.atomic():
-            fields, own_status = _find_fields(client, url)
+            fields, own_status = _find_fields(client, url, route.name)
             transaction.set_rollback(True)
     assert fields is not None, (
         f"No form posts to {url} ({route.name}) on its page or the pages above it "

@@ -300,7 +300,7 @@ def test_an_address_replaced_during_a_reading_is_not_overwritten(
     calendar = connect(member, google)
     real_download = busy_fetch.download
 
-    def replaced_meanwhile(url: str, **kwargs: object) -> busy_fetch.Answer:
+    def replaced_meanwhile(url: str, **kwargs: object) -> busy_fetch.Fetched:
         answer = real_download(url, **kwargs)
         with alpha.scope():
             busy_calendars.busy_calendar_set(membership=member, url=google + "?new")
