@@ -32,7 +32,6 @@ unknown (``pairings.busy``), and the next attempt comes 15 minutes later as usua
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import time
 from dataclasses import dataclass
@@ -47,11 +46,10 @@ from django.utils import timezone
 from mentorship.events.fence import (
     AddressRefused,
     Budget,
-    IPAddress,
     LookupTimedOut,
     address_problem,
     fenced_session,
-    resolve,
+    host_addresses,
     split_url,
     time_budget,
 )
@@ -154,14 +152,11 @@ def calendar_url_problem(url: str, *, allow_private: bool) -> str | None:
             "an encrypted connection only."
         )
     try:
-        addresses = [str(_literal(host))]
-    except ValueError:
-        try:
-            addresses = resolve(host, port)
-        except LookupTimedOut:
-            return f"The server {host} did not answer in time (DNS). Try again in a moment."
-        except (OSError, UnicodeError):
-            return f"The server {host} does not exist (no DNS answer). Check the address."
+        addresses = host_addresses(host, port)
+    except LookupTimedOut:
+        return f"The server {host} did not answer in time (DNS). Try again in a moment."
+    except (OSError, UnicodeError):
+        return f"The server {host} does not exist (no DNS answer). Check the address."
     for address in addresses:
         problem = address_problem(address, allow_private=allow_private)
         if problem is not None:
@@ -177,11 +172,6 @@ def calendar_url_problem(url: str, *, allow_private: bool) -> str | None:
             "calendar's settings."
         )
     return None
-
-
-def _literal(host: str) -> IPAddress:
-    """The host as an IP address; ``ValueError`` when it is a name."""
-    return ipaddress.ip_address(host.split("%")[0])
 
 
 # File names shown back: the fixed last part of the big providers' private addresses

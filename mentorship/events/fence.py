@@ -224,6 +224,16 @@ def resolve(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]) for info in _getaddrinfo(host, port)})
 
 
+def host_addresses(host: str, port: int) -> list[str]:
+    """The addresses a URL's host stands for: the host itself when it is an IP literal (a zone
+    index dropped), else every address DNS gives (with :func:`resolve`'s errors). Webhook
+    endpoints and calendar addresses are checked on these at save."""
+    try:
+        return [str(ipaddress.ip_address(host.split("%")[0]))]
+    except ValueError:
+        return resolve(host, port)
+
+
 def _ascii_host(host: str) -> str:
     """The host as requests and urllib3 send it: an internationalised name IDNA-encoded (by
     urllib3's rules; Python's own "idna" codec follows an older standard, and would look up
@@ -280,14 +290,11 @@ def endpoint_url_problem(url: str, *, allow_private: bool | None = None) -> str 
     if scheme != "https" and not allow_private:
         return "The URL must start with https://: events are sent encrypted only."
     try:
-        addresses = [str(ipaddress.ip_address(host.split("%")[0]))]
-    except ValueError:
-        try:
-            addresses = resolve(host, port)
-        except LookupTimedOut:
-            return f"The host {shown} did not answer in time (DNS). Try again in a moment."
-        except (OSError, UnicodeError):
-            return f"The host {shown} does not exist (no DNS answer). Check the URL."
+        addresses = host_addresses(host, port)
+    except LookupTimedOut:
+        return f"The host {shown} did not answer in time (DNS). Try again in a moment."
+    except (OSError, UnicodeError):
+        return f"The host {shown} does not exist (no DNS answer). Check the URL."
     for address in addresses:
         problem = address_problem(address, allow_private=allow_private)
         if problem is not None:

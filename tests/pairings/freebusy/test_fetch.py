@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from mentorship.events import fence
 from mentorship.identity.secrets import encrypt
 from mentorship.models import Membership, Role
 from mentorship.tenancy import across_all_organizations
@@ -251,7 +252,7 @@ def test_a_name_that_answers_public_then_connects_to_loopback_is_refused(
     """DNS rebinding: the check before connecting sees a public address, the connection
     reaches this machine; the fence on the connected socket stops it before a byte is sent."""
     settings.CALENDARS_ALLOW_PRIVATE_NETWORKS = False  # type: ignore[attr-defined]
-    monkeypatch.setattr(busy_fetch, "resolve", lambda host, port: ["93.184.216.34"])  # type: ignore[attr-defined]
+    monkeypatch.setattr(fence, "resolve", lambda host, port: ["93.184.216.34"])  # type: ignore[attr-defined]
     port = calendar_server.base.rsplit(":", 1)[1]
     # The test server's port stands for 443 here: the check under test is the socket's.
     monkeypatch.setattr(busy_fetch, "HTTPS_PORT", int(port))  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from mentorship.events import fence
 from mentorship.identity.secrets import encrypt
 from mentorship.models import Membership, Role
 from mentorship.tenancy import across_all_organizations
@@ -181,7 +182,7 @@ def test_the_masked_address_never_shows_what_could_be_the_secret(url: str, hint:
 def test_only_the_standard_https_port_is_read_on_public_servers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(busy_fetch, "resolve", lambda host, port: ["142.250.74.238"])
+    monkeypatch.setattr(fence, "resolve", lambda host, port: ["142.250.74.238"])
     other = "https://calendar.google.com:8443/basic.ics"
     problem = busy_fetch.calendar_url_problem(other, allow_private=False)
     assert problem is not None and "standard https port (443)" in problem

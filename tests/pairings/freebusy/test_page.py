@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from mentorship.events import fence
 from mentorship.identity.secrets import decrypt
 from mentorship.models import Membership, Role
 from mentorship.tenancy import across_all_organizations
-from pairings import busy_fetch
 from pairings.freebusy import to_epoch_pairs
 from pairings.models import BusyCalendar
 from tests.conftest import Tenant
@@ -28,16 +28,14 @@ ICLOUD = "webcal://p52-caldav.icloud.com/published/2/MTIzNDU2Nzg5MDEyMzQ1Njc4OTA
 @pytest.fixture(autouse=True)
 def _names(monkeypatch: pytest.MonkeyPatch) -> None:
     """Names resolved as the tests need, without a DNS server."""
-    real = busy_fetch.resolve
+    real = fence.resolve
     answers = {
         "calendar.google.com": ["142.250.74.238"],
         "p52-caldav.icloud.com": ["17.248.190.91"],
         "intranet.example": ["10.1.2.3"],
         "rebound.example": ["93.184.216.34", "127.0.0.1"],
     }
-    monkeypatch.setattr(
-        busy_fetch, "resolve", lambda host, port: answers.get(host) or real(host, port)
-    )
+    monkeypatch.setattr(fence, "resolve", lambda host, port: answers.get(host) or real(host, port))
 
 
 @pytest.fixture(autouse=True)

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from mentorship.events import fence
 from mentorship.models import Membership, Role
 from mentorship.tenancy import across_all_organizations
-from pairings import busy_fetch
 from pairings.models import BusyCalendar
 from tests.conftest import Tenant
 
@@ -23,7 +23,7 @@ GOOGLE = (
 @pytest.fixture(autouse=True)
 def _names(monkeypatch: pytest.MonkeyPatch, settings: object) -> None:
     settings.CALENDARS_ALLOW_PRIVATE_NETWORKS = False  # type: ignore[attr-defined]
-    monkeypatch.setattr(busy_fetch, "resolve", lambda host, port: ["142.250.74.238"])
+    monkeypatch.setattr(fence, "resolve", lambda host, port: ["142.250.74.238"])
 
 
 def page(tenant: Tenant) -> str:
