@@ -11,8 +11,12 @@ WORKDIR /app
 COPY pyproject.toml uv.lock ./
 RUN uv sync --locked --no-dev --no-install-project
 COPY . .
-# Static files are hashed and compressed at build time; whitenoise serves them.
-RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
+# Translations are compiled (locale/*/LC_MESSAGES/django.mo), and static files hashed and
+# compressed, at build time; whitenoise serves them.
+RUN apt-get update && apt-get install -y --no-install-recommends gettext \
+    && SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py compilemessages --ignore=.venv \
+    && apt-get purge -y gettext && apt-get autoremove -y && rm -rf /var/lib/apt/lists/* \
+    && SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
     && useradd --create-home app && mkdir -p /app/var && chown app /app/var
 USER app
 EXPOSE 8000

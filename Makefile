@@ -10,7 +10,17 @@ MANAGE := $(VENV)/bin/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test bench load lint format vendor compose-check
+.PHONY: help install run test bench load lint format vendor compose-check messages compilemessages i18n-check
+
+# Translations: English is the source; one catalogue per other language (README, "Adding a
+# language"). GNU gettext (msgfmt, xgettext, msgmerge) builds and checks them.
+LANGS := fr de es
+PO_FILES := $(foreach l,$(LANGS),locale/$(l)/LC_MESSAGES/django.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+MAKEMESSAGES := DEBUG=1 $(MANAGE) makemessages $(foreach l,$(LANGS),-l $(l)) --ignore='var/*' \
+	--ignore='tests/*' --ignore='static/*' --ignore='node_modules/*' --ignore='deploy/*' \
+	--add-location=file --no-obsolete --no-wrap
+GETTEXT_MISSING := msgfmt (GNU gettext) is not installed: on Debian or Ubuntu `sudo apt-get install gettext`, on macOS `brew install gettext`
 
 help:
 	@echo "make run     install, migrate, seed the demo, serve http://$(HOST):$(PORT) with a worker, beat and a local identity provider"
@@ -18,6 +28,8 @@ help:
 	@echo "make bench   print performance figures"
 	@echo "make load    32 signed-in users for 60 s on the 20,000-person organisation, next to /healthz (tests/load/run.py)"
 	@echo "make lint    ruff, and import-linter (layers, no cycles)"
+	@echo "make messages      re-extract every marked string into locale/*/LC_MESSAGES/django.po"
+	@echo "make i18n-check    fail on any untranslated or fuzzy string (what CI runs)"
 
 var/tools/bin/uv:
 	@echo "uv is not installed: installing it into var/tools"
@@ -27,10 +39,37 @@ var/tools/bin/uv:
 install: $(UV)
 	@$(UV) sync --locked --quiet
 
+# The compiled catalogues (.mo) are built here from the committed .po files, never committed.
+compilemessages: $(MO_FILES)
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
+	@command -v msgfmt >/dev/null || { echo "$(GETTEXT_MISSING)"; exit 1; }
+	msgfmt --check -o $@ $<
+
+# After changing or adding strings: extract them (new ones come out untranslated), translate
+# them in each locale/<lang>/LC_MESSAGES/django.po, then `make compilemessages`.
+messages: install
+	@command -v xgettext >/dev/null || { echo "$(GETTEXT_MISSING)"; exit 1; }
+	$(MAKEMESSAGES)
+
+# CI: extracting again must leave no string untranslated or fuzzy in any catalogue, so no change
+# can add an English-only string silently.
+i18n-check: messages
+	@status=0; for po in $(PO_FILES); do \
+		stats=$$(LC_ALL=C msgfmt --check --statistics -o /dev/null $$po 2>&1) || status=1; \
+		echo "$$po: $$stats"; \
+		case "$$stats" in *untranslated*|*fuzzy*) status=1;; esac; \
+	done; \
+	if [ $$status -ne 0 ]; then \
+		echo "Untranslated or fuzzy strings (msgattrib --untranslated / --only-fuzzy on the files above):"; \
+		for po in $(PO_FILES); do msgattrib --untranslated --no-wrap $$po | grep -A1 '^msgid' | grep -v '^msgid ""$$' | head -20; done; \
+		exit 1; \
+	fi
+
 # DEBUG is on for `make run` only. Ctrl-C reaches every process of the group; if one of them
 # stops on its own (say, the port is taken), the others are stopped too.
 run: export DEBUG ?= 1
-run: install
+run: install compilemessages
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	@echo "Starting the web server on http://$(HOST):$(PORT), a Celery worker, beat and the local identity provider on http://127.0.0.1:9400. Ctrl-C stops all."
@@ -43,10 +82,10 @@ run: install
 	$(MANAGE) runserver $(HOST):$(PORT) & \
 	wait -n; kill 0
 
-test: install
+test: install compilemessages
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-bench: install
+bench: install compilemessages
 	$(VENV)/bin/python -m tests.bench.run
 
 # Its own database and Redis database (LOAD_DATABASE_URL, LOAD_REDIS_URL): both are wiped.

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
 
 from mentorship import services
 from mentorship.authentication import (
@@ -19,6 +20,7 @@ from mentorship.authentication import (
     second_factor_redirect,
     session_passed_second_factor,
 )
+from mentorship.i18n import apply_organization_default
 from mentorship.models import Membership
 from mentorship.selectors import membership_for_request
 from mentorship.tenancy import ORG_URL_KWARG, across_all_organizations, tenant_scope
@@ -66,6 +68,9 @@ class TenancyMiddleware:
         membership = membership_for_request(user=request.user, org_slug=slug)
         if membership is None:
             raise Http404("No such organisation")
+        # Before the second-factor gate, so that its message also speaks the organisation's
+        # default language to a person with no language of their own.
+        apply_organization_default(request, membership.organization)
         if (
             _second_factor_required(membership)
             # Our own factor first: it costs no query, the provider's verdict may.
@@ -74,8 +79,8 @@ class TenancyMiddleware:
         ):
             refused = second_factor_redirect(
                 request,
-                why=f"{membership.organization.name} requires two-factor authentication for "
-                "your role.",
+                why=_("%(organization)s requires two-factor authentication for your role.")
+                % {"organization": membership.organization.name},
             )
             if refused is not None:
                 return refused

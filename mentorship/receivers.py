@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from mentorship import services
 from mentorship.authentication import sign_in_method
+from mentorship.i18n import browser_language
 from mentorship.middleware import ORGANIZATIONS_ENTERED_SESSION_KEY
 from mentorship.models import SignIn
 from mentorship.web import client_ip
@@ -26,6 +27,8 @@ def _record_sign_in(sender: Any, request: HttpRequest | None, user: Any, **kwarg
         ip_address=client_ip(request),
     )
     if request is not None:
+        # Workers write to people in this language when they chose none (mentorship.i18n).
+        services.user_browser_language_record(user=user, language=browser_language(request))
         # A new sign-in in the same browser keeps the session's data: each organisation records
         # this sign-in's entry afresh.
         request.session.pop(ORGANIZATIONS_ENTERED_SESSION_KEY, None)

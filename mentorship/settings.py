@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -80,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the person's own language setting comes first.
+    "mentorship.i18n.LanguageMiddleware",
     "mentorship.security.NoStoreMiddleware",
     "mentorship.security.UserSessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -105,6 +108,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                "django.template.context_processors.i18n",
                 "django.contrib.messages.context_processors.messages",
                 "mentorship.context_processors.tenancy",
             ],
@@ -287,7 +291,8 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True
 # seconds. (Changing the password needs the current one anyway.)
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_LOGIN_BY_CODE_ENABLED = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Reverse mentoring] "
+# Lazy: allauth adds it to each subject when it sends, in the recipient's language then.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = gettext_lazy("[Reverse mentoring] ")
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # allauth's rate limits live in the default cache: Redis when configured, shared files otherwise.
 # They count per client address: behind N reverse proxies of ours, the address is the N-th entry
@@ -330,6 +335,18 @@ SSO_ALLOW_INSECURE = env.bool("SSO_ALLOW_INSECURE", default=DEBUG)
 
 # --- Internationalisation ------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+# English is the source language; each other language has a catalogue in locale/ (see the README,
+# "Adding a language"). Names are written in their own language, as a language menu shows them.
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "language"
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -43,5 +43,6 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     # The person's own sign-ins, beside allauth's account pages (email, password, sessions).
     path("accounts/sign-ins/", accounts.sign_ins, name="sign_ins"),
+    path("accounts/language/", accounts.language_set, name="language_set"),
     path("invitations/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
 ]

@@ -9,9 +9,11 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from feedback.demo import seed_demo_feedback
 from mentorship import services
+from mentorship.i18n import recipient_language
 from mentorship.identity.demo import DEMO_NEW_HIRE, seed_demo_sso
 from mentorship.models import Organization, Role, User
 from mentorship.tenancy import tenant_scope
@@ -24,6 +26,11 @@ DEFAULT_PASSWORD = "demo-mentoring-2026"
 DEMO_ORGANIZATIONS = {"acme": "Acme Corporation", "globex": "Globex Industries"}
 PARTICIPANTS_PER_SIDE = 8
 CONSULTANT_EMAIL = "consultant@example.com"
+
+
+# A few demo people read the product in another language, so `make run` shows the switch:
+# acme's sponsor gets the weekly digest in French, junior2 reminders in Spanish, senior2 German.
+DEMO_LANGUAGES = {"sponsor": "fr", "junior2": "es", "senior2": "de"}
 
 
 def demo_people(slug: str) -> list[tuple[str, str, str, Role]]:
@@ -84,23 +91,33 @@ class Command(BaseCommand):
             tallies.rebuild(organization_id=organization.pk)
             if created and admin is not None:
                 # Time-relative items are made only once, when the organisation is new.
-                services.notification_send(
-                    organization=organization,
-                    recipient=admin,
-                    subject=f"Welcome to the reverse-mentoring space of {name}",
-                    body="Invite your colleagues from the Invitations page to get started.",
-                    url=tenant_url(organization, "invitations"),
-                )
+                with recipient_language(admin, organization):
+                    services.notification_send(
+                        organization=organization,
+                        recipient=admin,
+                        subject=_("Welcome to the reverse-mentoring space of %(name)s")
+                        % {"name": name},
+                        body=_("Invite your colleagues from the Invitations page to get started."),
+                        url=tenant_url(organization, "invitations"),
+                    )
 
     @staticmethod
     def _user(email: str, first: str, last: str, password_hash: str) -> User:
-        user, _ = User.objects.update_or_create(
+        user, _created = User.objects.update_or_create(
             email=email,
             defaults={
                 "first_name": first,
                 "last_name": last,
                 "password": password_hash,
                 "is_active": True,
+            },
+            # Only when created: a language someone chose in the demo survives a re-seed.
+            create_defaults={
+                "first_name": first,
+                "last_name": last,
+                "password": password_hash,
+                "is_active": True,
+                "language": DEMO_LANGUAGES.get(email.split("@")[0], ""),
             },
         )
         EmailAddress.objects.update_or_create(
@@ -121,6 +138,10 @@ class Command(BaseCommand):
                 f"senior1..{PARTICIPANTS_PER_SIDE}@{slug}.example (participants)"
             )
         out.write(f"  {CONSULTANT_EMAIL}: HR admin in acme, participant in globex")
+        out.write(
+            "  languages: sponsor@… read French, junior2@… Spanish, senior2@… German "
+            "(everyone can switch in the account menu)"
+        )
         if settings.SSO_ALLOW_INSECURE:
             out.write(
                 "  single sign-on: 'Sign in with single sign-on' with "
