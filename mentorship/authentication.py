@@ -29,6 +29,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from mentorship.identity.sso import selectors as sso_selectors
 from mentorship.models import Organization, SignIn, User
@@ -59,26 +60,28 @@ def idp_second_factor_accepted(request: HttpRequest, organization: Organization)
 
 
 def second_factor_redirect(
-    request: HttpRequest, *, why: str, then: str = "continue", next_url: str = ""
+    request: HttpRequest, *, why: str, enrol: str = "", next_url: str = ""
 ) -> HttpResponse | None:
     """None when this session passed a second factor; otherwise the page that puts it right.
 
     An account without one is sent to enrol (*Two-factor authentication*, which no gate
     covers: no loop). An account with one, in a session that signed in without it, confirms it
     with allauth's re-authentication, which records the step and returns to ``next_url`` (by
-    default the page asked for). ``why`` opens the message; ``then`` says what to do after
-    enrolling.
+    default the page asked for). ``why`` opens the message; ``enrol`` is the sentence that
+    follows it for an account to enrol ("Set it up here, then continue." by default): whole
+    sentences, each translated on its own.
     """
     user = request.user
     if not is_mfa_enabled(user):
-        messages.warning(request, f"{why} Set it up here, then {then}.")
+        enrol = enrol or _("Set it up here, then continue.")
+        messages.warning(request, f"{why} {enrol}")
         return redirect("mfa_index")
     if session_passed_second_factor(request):
         return None
-    messages.warning(
-        request,
-        f"{why} This session signed in without it: confirm with your second factor to continue.",
+    confirm_text = _(
+        "This session signed in without it: confirm with your second factor to continue."
     )
+    messages.warning(request, f"{why} {confirm_text}")
     codes = is_mfa_enabled(user, [Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES])
     confirm = reverse("mfa_reauthenticate" if codes else "mfa_reauthenticate_webauthn")
     return redirect(f"{confirm}?{urlencode({'next': next_url or request.get_full_path()})}")

@@ -9,9 +9,11 @@ import secrets
 from django.core.mail import send_mail
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
 from mentorship import selectors
+from mentorship.i18n import recipient_language
 from mentorship.models import Invitation, Notification, hash_token
 from mentorship.web import absolute_url
 
@@ -35,16 +37,33 @@ def invitation_email_send(*, invitation_id: int) -> bool:
     invitation = Invitation.objects.select_related("organization", "invited_by").get(
         pk=invitation_id
     )
-    inviter = invitation.invited_by.display_name if invitation.invited_by else "An HR admin"
+    organization = invitation.organization
+    # The invitee has no account yet, hence no language of their own: the organisation's.
+    with translation.override(organization.default_language):
+        inviter = invitation.invited_by.display_name if invitation.invited_by else _("An HR admin")
+        values = {
+            "inviter": inviter,
+            "organization": organization.name,
+            "role": invitation.get_role_display(),
+            "link": invitation_link(token),
+            "date": formats.date_format(timezone.localtime(invitation.expires_at), "DATE_FORMAT"),
+        }
+        subject = _("Invitation to %(organization)s") % values
+        message = "\n\n".join(
+            [
+                _(
+                    "%(inviter)s invited you to join %(organization)s as %(role)s on the "
+                    "reverse-mentoring platform."
+                )
+                % values,
+                _("Accept the invitation: %(link)s") % values,
+                _("The link works once and expires on %(date)s.") % values,
+            ]
+        )
     try:
         send_mail(
-            subject=f"Invitation to {invitation.organization.name}",
-            message=(
-                f"{inviter} invited you to join {invitation.organization.name} as "
-                f"{invitation.get_role_display()} on the reverse-mentoring platform.\n\n"
-                f"Accept the invitation: {invitation_link(token)}\n\n"
-                f"The link works once and expires on {invitation.expires_at:%d %B %Y}."
-            ),
+            subject=subject,
+            message=message,
             from_email=None,
             recipient_list=[invitation.email],
         )
@@ -74,9 +93,12 @@ def notification_email_deliver(*, notification_id: int) -> bool:
     notification = Notification.objects.select_related("recipient", "organization").get(
         pk=notification_id
     )
-    body = notification.body
-    if notification.url:
-        body = f"{body}\n\n{absolute_url(notification.url)}".strip()
+    # The subject and body were written in the recipient's language when the notification was
+    # made (services.notification_send); anything composed here follows it too.
+    with recipient_language(notification.recipient, notification.organization):
+        body = notification.body
+        if notification.url:
+            body = f"{body}\n\n{absolute_url(notification.url)}".strip()
     try:
         send_mail(
             subject=notification.subject,

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+from enum import property as enum_property
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from mentorship.i18n import in_language
 from mentorship.tenancy import TenantModel
 
 
@@ -34,7 +40,19 @@ class UserManager(BaseUserManager["User"]):
 
 class User(AbstractUser):
     username = None  # type: ignore[assignment]
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(_("email address"), unique=True)
+    # Blank: automatic (the browser's language, then the organisation's default).
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        default="",
+        db_default="",
+        choices=settings.LANGUAGES,
+    )
+    # What the browser asked for at the last sign-in: emails and notifications sent by workers
+    # (no browser there) follow it when the person chose nothing (mentorship.i18n.language_for).
+    browser_language = models.CharField(max_length=10, blank=True, default="", db_default="")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -57,11 +75,22 @@ class Organization(models.Model):
     anonymity_threshold = models.PositiveSmallIntegerField(
         default=5,
         validators=[MinValueValidator(3)],
-        help_text="Figures from fewer respondents than this are withheld (never below 3).",
+        help_text=_("Figures from fewer respondents than this are withheld (never below 3)."),
+    )
+    default_language = models.CharField(
+        _("default language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        db_default=settings.LANGUAGE_CODE,
+        help_text=_(
+            "For people who have not chosen a language and whose browser asks for none "
+            "that the product speaks; also the language of invitations."
+        ),
     )
     mfa_required = models.BooleanField(
         default=True,
-        help_text="HR admins and sponsors must use two-factor authentication.",
+        help_text=_("HR admins and sponsors must use two-factor authentication."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -77,10 +106,33 @@ class Organization(models.Model):
         return self.name
 
 
-class Role(models.TextChoices):
-    HR_ADMIN = "hr_admin", "HR admin"
-    SPONSOR = "sponsor", "Executive sponsor"
-    PARTICIPANT = "participant", "Participant"
+class _TranslatedChoicesType(type(models.TextChoices)):  # type: ignore[misc]
+    """``choices`` keep their lazy labels (forms and fields built at import translate them on
+    each use); see :class:`TranslatedTextChoices`."""
+
+    @property
+    def choices(cls) -> list[tuple[str, Any]]:
+        return [(member.value, member._label_) for member in cls]
+
+
+class TranslatedTextChoices(models.TextChoices, metaclass=_TranslatedChoicesType):
+    """Text choices whose ``label`` is a plain ``str`` in the active language (so it can be
+    searched, joined and compared like any text), while ``choices`` stay lazy."""
+
+    @enum_property
+    def label(self) -> str:
+        return str(self._label_)
+
+    @enum_property
+    def english_label(self) -> str:
+        """The label as records store it (audit summaries): in English, whoever reads."""
+        return in_language(self._label_, settings.LANGUAGE_CODE)
+
+
+class Role(TranslatedTextChoices):
+    HR_ADMIN = "hr_admin", _("HR admin")
+    SPONSOR = "sponsor", _("Executive sponsor")
+    PARTICIPANT = "participant", _("Participant")
 
 
 ROLE_FIELDS: dict[Role, str] = {
@@ -98,13 +150,13 @@ class Membership(TenantModel):
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    is_hr_admin = models.BooleanField("HR admin", default=False)
-    is_sponsor = models.BooleanField("Executive sponsor", default=False)
-    is_participant = models.BooleanField("Participant", default=False)
+    is_hr_admin = models.BooleanField(_("HR admin"), default=False)
+    is_sponsor = models.BooleanField(_("Executive sponsor"), default=False)
+    is_participant = models.BooleanField(_("Participant"), default=False)
     # Opt-out, not opt-in: sponsorship comes with the weekly digest unless the sponsor declines
     # it (mentorship.frame.digest). Meaningless without the sponsor role, and kept when the
     # role comes and goes so a returning sponsor keeps their choice.
-    sponsor_digest = models.BooleanField("weekly sponsor digest", default=True)
+    sponsor_digest = models.BooleanField(_("weekly sponsor digest"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Bumped on every save (and set by the database for rows inserted without it: seeds,
     # old migrations). The API's ?updated_since= reads it (services that write with
@@ -140,10 +192,10 @@ def hash_token(token: str) -> str:
 
 class Invitation(TenantModel):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ACCEPTED = "accepted", "Accepted"
-        REVOKED = "revoked", "Revoked"
-        EXPIRED = "expired", "Expired"
+        PENDING = "pending", pgettext_lazy("invitation status", "Pending")
+        ACCEPTED = "accepted", pgettext_lazy("invitation status", "Accepted")
+        REVOKED = "revoked", pgettext_lazy("invitation status", "Revoked")
+        EXPIRED = "expired", pgettext_lazy("invitation status", "Expired")
 
     email = models.EmailField()
     role = models.CharField(max_length=20, choices=Role.choices)
@@ -212,48 +264,48 @@ class Notification(TenantModel):
 
 class AuditEvent(TenantModel):
     class Action(models.TextChoices):
-        INVITATION_SENT = "invitation_sent", "Invitation sent"
-        INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
-        INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
-        ROLES_CHANGED = "roles_changed", "Roles changed"
-        MEMBER_REMOVED = "member_removed", "Member removed"
-        LOGIN_SUCCEEDED = "login_succeeded", "Sign-in succeeded"
-        LOGIN_FAILED = "login_failed", "Sign-in failed"
-        PROGRAM_STATUS = "program_status", "Program status changed"
-        PARTICIPANT_REMOVED = "participant_removed", "Participant removed"
-        TOPICS_MERGED = "topics_merged", "Topics merged"
-        PARTICIPANTS_IMPORTED = "participants_imported", "Participants imported"
-        PAIRINGS_PUBLISHED = "pairings_published", "Pairings published"
-        PAIRING_DISSOLVED = "pairing_dissolved", "Pairing dissolved"
-        SETTINGS_CHANGED = "settings_changed", "Settings changed"
-        PERSONAL_DATA_EXPORTED = "personal_data_exported", "Personal data exported"
-        PERSONAL_DATA_ERASED = "personal_data_erased", "Personal data erased"
+        INVITATION_SENT = "invitation_sent", _("Invitation sent")
+        INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+        ROLES_CHANGED = "roles_changed", _("Roles changed")
+        MEMBER_REMOVED = "member_removed", _("Member removed")
+        LOGIN_SUCCEEDED = "login_succeeded", _("Sign-in succeeded")
+        LOGIN_FAILED = "login_failed", _("Sign-in failed")
+        PROGRAM_STATUS = "program_status", _("Program status changed")
+        PARTICIPANT_REMOVED = "participant_removed", _("Participant removed")
+        TOPICS_MERGED = "topics_merged", _("Topics merged")
+        PARTICIPANTS_IMPORTED = "participants_imported", _("Participants imported")
+        PAIRINGS_PUBLISHED = "pairings_published", _("Pairings published")
+        PAIRING_DISSOLVED = "pairing_dissolved", _("Pairing dissolved")
+        SETTINGS_CHANGED = "settings_changed", _("Settings changed")
+        PERSONAL_DATA_EXPORTED = "personal_data_exported", _("Personal data exported")
+        PERSONAL_DATA_ERASED = "personal_data_erased", _("Personal data erased")
         # Moving people between departments before a survey is how a targeted subtraction
         # would be set up: every change is on the record.
-        DEPARTMENT_CHANGED = "department_changed", "Department changed"
+        DEPARTMENT_CHANGED = "department_changed", _("Department changed")
         # Once per session and organisation (mentorship.tenancy). The sign-in itself is the
         # person's own record (SignIn): an organisation never learns of sign-ins to work elsewhere.
-        ORGANIZATION_ENTERED = "organization_entered", "Entered the organisation"
+        ORGANIZATION_ENTERED = "organization_entered", _("Entered the organisation")
         # Enterprise identity (mentorship.identity).
-        SSO_CHANGED = "sso_changed", "Single sign-on changed"
-        SSO_TESTED = "sso_tested", "Single sign-on tested"
-        SSO_REFUSED = "sso_refused", "Single sign-on refused"
-        BREAK_GLASS_SIGN_IN = "break_glass_sign_in", "Break-glass sign-in"
-        DOMAIN_CLAIMED = "domain_claimed", "Domain claimed"
-        DOMAIN_RELEASED = "domain_released", "Domain released"
-        SCIM_TOKEN_CREATED = "scim_token_created", "Provisioning token created"
-        SCIM_TOKEN_REVOKED = "scim_token_revoked", "Provisioning token revoked"
-        MEMBER_PROVISIONED = "member_provisioned", "Member provisioned"
-        MEMBER_DEPROVISIONED = "member_deprovisioned", "Member deprovisioned"
-        GROUP_ROLE_CHANGED = "group_role_changed", "Role changed by a directory group"
+        SSO_CHANGED = "sso_changed", _("Single sign-on changed")
+        SSO_TESTED = "sso_tested", _("Single sign-on tested")
+        SSO_REFUSED = "sso_refused", _("Single sign-on refused")
+        BREAK_GLASS_SIGN_IN = "break_glass_sign_in", _("Break-glass sign-in")
+        DOMAIN_CLAIMED = "domain_claimed", _("Domain claimed")
+        DOMAIN_RELEASED = "domain_released", _("Domain released")
+        SCIM_TOKEN_CREATED = "scim_token_created", _("Provisioning token created")
+        SCIM_TOKEN_REVOKED = "scim_token_revoked", _("Provisioning token revoked")
+        MEMBER_PROVISIONED = "member_provisioned", _("Member provisioned")
+        MEMBER_DEPROVISIONED = "member_deprovisioned", _("Member deprovisioned")
+        GROUP_ROLE_CHANGED = "group_role_changed", _("Role changed by a directory group")
         # The API and webhooks (mentorship.api, mentorship.events).
-        API_KEY_CREATED = "api_key_created", "API key created"
-        API_KEY_REVOKED = "api_key_revoked", "API key revoked"
-        WEBHOOK_CREATED = "webhook_created", "Webhook endpoint created"
-        WEBHOOK_CHANGED = "webhook_changed", "Webhook endpoint changed"
-        WEBHOOK_DELETED = "webhook_deleted", "Webhook endpoint deleted"
-        WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated", "Webhook signing secret rotated"
-        WEBHOOK_DISABLED = "webhook_disabled", "Webhook endpoint disabled after failures"
+        API_KEY_CREATED = "api_key_created", _("API key created")
+        API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
+        WEBHOOK_CREATED = "webhook_created", _("Webhook endpoint created")
+        WEBHOOK_CHANGED = "webhook_changed", _("Webhook endpoint changed")
+        WEBHOOK_DELETED = "webhook_deleted", _("Webhook endpoint deleted")
+        WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated", _("Webhook signing secret rotated")
+        WEBHOOK_DISABLED = "webhook_disabled", _("Webhook endpoint disabled after failures")
 
     actor = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -281,11 +333,11 @@ class SignIn(models.Model):
     """
 
     class Method(models.TextChoices):
-        PASSWORD = "password", "Password"
-        PASSWORD_AND_SECOND_FACTOR = "password_mfa", "Password and second factor"
-        PASSKEY = "passkey", "Passkey"
-        EMAIL_LINK = "email_link", "Link sent by email"
-        OTHER = "other", "Other"
+        PASSWORD = "password", _("Password")
+        PASSWORD_AND_SECOND_FACTOR = "password_mfa", _("Password and second factor")
+        PASSKEY = "passkey", _("Passkey")
+        EMAIL_LINK = "email_link", _("Link sent by email")
+        OTHER = "other", pgettext_lazy("sign-in method", "Other")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_ins")
     at = models.DateTimeField(default=timezone.now)

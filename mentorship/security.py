@@ -24,6 +24,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from mentorship.authentication import second_factor_redirect, session_passed_second_factor
 
@@ -114,8 +115,8 @@ def protect_operator_admin(site: AdminSite) -> None:
             raise PermissionDenied
         refused = second_factor_redirect(
             request,
-            why="The operator admin needs two-factor authentication.",
-            then="open /admin/ again",
+            why=_("The operator admin needs two-factor authentication."),
+            enrol=_("Set it up here, then open /admin/ again."),
             next_url=_admin_next(request),
         )
         return refused or redirect("admin:index")

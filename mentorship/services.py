@@ -15,9 +15,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mentorship import selectors
 from mentorship.acting import attributed
+from mentorship.i18n import in_language, language_for
 from mentorship.models import (
     ROLE_FIELDS,
     AuditEvent,
@@ -119,20 +123,30 @@ def organization_update(
     name: str,
     anonymity_threshold: int,
     mfa_required: bool,
+    default_language: str | None = None,
 ) -> Organization:
     if anonymity_threshold < 3:
-        raise ValidationError("The anonymity threshold is never below 3.")
+        raise ValidationError(_("The anonymity threshold is never below 3."))
     changes = []
     k_changed = organization.anonymity_threshold != anonymity_threshold
     if k_changed:
         changes.append(f"k {organization.anonymity_threshold} → {anonymity_threshold}")
     if organization.mfa_required != mfa_required:
         changes.append(f"two-factor required: {'yes' if mfa_required else 'no'}")
+    if not default_language:  # not sent (an older form, an API caller): unchanged
+        default_language = organization.default_language
+    if default_language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("Choose one of the languages offered."))
+    if organization.default_language != default_language:
+        changes.append(f"default language {organization.default_language} → {default_language}")
     with transaction.atomic():
         organization.name = name.strip() or organization.name
         organization.anonymity_threshold = anonymity_threshold
         organization.mfa_required = mfa_required
-        organization.save(update_fields=["name", "anonymity_threshold", "mfa_required"])
+        organization.default_language = default_language
+        organization.save(
+            update_fields=["name", "anonymity_threshold", "mfa_required", "default_language"]
+        )
         if k_changed:
             anonymity_threshold_changed.send(
                 sender=Organization, organization=organization, k=anonymity_threshold
@@ -150,7 +164,7 @@ def organization_update(
 def membership_grant(*, organization: Organization, user: User, role: Role) -> Membership:
     """Give ``user`` the role in the organisation, creating or reactivating the membership."""
     with transaction.atomic():
-        membership, _ = Membership.objects.select_for_update().get_or_create(
+        membership, _created = Membership.objects.select_for_update().get_or_create(
             organization=organization, user=user
         )
         if membership.removed_at is not None:
@@ -168,7 +182,7 @@ def _guard_last_hr_admin(membership: Membership) -> None:
     the HR admins' rows are locked, so two admins demoting each other cannot both pass."""
     if membership.is_hr_admin and selectors.hr_admin_count_locked() <= 1:
         raise ValidationError(
-            "This is the organisation's only HR admin. Make someone else an HR admin first."
+            _("This is the organisation's only HR admin. Make someone else an HR admin first.")
         )
 
 
@@ -178,7 +192,7 @@ def membership_set_roles(
     new_roles = {Role(r) for r in roles}
     if not new_roles:
         raise ValidationError(
-            "A member needs at least one role. To take all access away, remove them."
+            _("A member needs at least one role. To take all access away, remove them.")
         )
     if new_roles == set(membership.roles):
         return membership
@@ -188,7 +202,7 @@ def membership_set_roles(
         for role, field in ROLE_FIELDS.items():
             setattr(membership, field, role in new_roles)
         membership.save(update_fields=[*ROLE_FIELDS.values(), "updated_at"])
-        labels = ", ".join(sorted(r.label for r in new_roles))
+        labels = ", ".join(sorted(r.english_label for r in new_roles))
         audit_record(
             organization=membership.organization,
             action=AuditEvent.Action.ROLES_CHANGED,
@@ -229,7 +243,10 @@ def invitation_create(
     email = email.strip().lower()
     existing = Membership.objects.filter(user__email__iexact=email, removed_at__isnull=True).first()
     if existing is not None and existing.has_role(role):
-        raise ValidationError(f"{email} is already a member with the role {Role(role).label}.")
+        raise ValidationError(
+            _("%(email)s is already a member with the role %(role)s.")
+            % {"email": email, "role": Role(role).label}
+        )
     now = timezone.now()
     with transaction.atomic():
         selectors.invitations_pending().filter(email=email, role=role).update(revoked_at=now)
@@ -243,7 +260,7 @@ def invitation_create(
         audit_record(
             organization=organization,
             action=AuditEvent.Action.INVITATION_SENT,
-            summary=f"{email} invited as {Role(role).label}",
+            summary=f"{email} invited as {Role(role).english_label}",
             actor=invited_by,
         )
         send_invitation_email.delay_on_commit(
@@ -289,7 +306,7 @@ def invitations_create_bulk(
         audit_record(
             organization=organization,
             action=AuditEvent.Action.INVITATION_SENT,
-            summary=f"{len(new)} people invited as {Role(role).label} by import",
+            summary=f"{len(new)} people invited as {Role(role).english_label} by import",
             actor=invited_by,
         )
         dispatch_invitation_emails.delay_on_commit()
@@ -305,7 +322,9 @@ def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
         )
         if revoked != 1:
             invitation.refresh_from_db()
-            raise ValidationError(f"This invitation is already {invitation.status.label.lower()}.")
+            raise ValidationError(
+                INVITATION_ALREADY.get(invitation.status, _("This invitation cannot be used."))
+            )
         audit_record(
             organization=invitation.organization,
             action=AuditEvent.Action.INVITATION_REVOKED,
@@ -316,10 +335,18 @@ def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
     return invitation
 
 
-INVITATION_PROBLEMS: dict[Invitation.Status, str] = {
-    Invitation.Status.ACCEPTED: "This invitation has already been used.",
-    Invitation.Status.REVOKED: "This invitation was withdrawn by an HR admin.",
-    Invitation.Status.EXPIRED: "This invitation has expired.",
+INVITATION_PROBLEMS: dict[Invitation.Status, Promise] = {
+    Invitation.Status.ACCEPTED: gettext_lazy("This invitation has already been used."),
+    Invitation.Status.REVOKED: gettext_lazy("This invitation was withdrawn by an HR admin."),
+    Invitation.Status.EXPIRED: gettext_lazy("This invitation has expired."),
+}
+
+# Why a revocation finds nothing to revoke (whole sentences, one per status).
+INVITATION_ALREADY: dict[Invitation.Status, Promise] = {
+    Invitation.Status.ACCEPTED: gettext_lazy("This invitation is already accepted."),
+    Invitation.Status.REVOKED: gettext_lazy("This invitation is already revoked."),
+    Invitation.Status.EXPIRED: gettext_lazy("This invitation is already expired."),
+    Invitation.Status.PENDING: gettext_lazy("This invitation is already pending."),
 }
 
 
@@ -329,17 +356,17 @@ def invitation_address_problem(*, invitation: Invitation, user: User) -> str:
         user=user, email__iexact=invitation.email, verified=True
     ).exists():
         return ""
-    return (
-        f"This invitation is for {invitation.email}, but you are signed in as {user.email}. "
+    return _(
+        "This invitation is for %(invited)s, but you are signed in as %(email)s. "
         "Sign out and sign in (or sign up) with the invited address."
-    )
+    ) % {"invited": invitation.email, "email": user.email}
 
 
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Turn the invitation into a membership for ``user``, whose verified email must match."""
     problem = INVITATION_PROBLEMS.get(invitation.status)
     if problem:
-        raise ValidationError(problem + " Ask your HR admin for a new one.")
+        raise ValidationError(" ".join([str(problem), _("Ask your HR admin for a new one.")]))
     address_problem = invitation_address_problem(invitation=invitation, user=user)
     if address_problem:
         raise ValidationError(address_problem)
@@ -352,16 +379,15 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         )
         if claimed != 1:  # used, withdrawn or expired a moment ago
             invitation.refresh_from_db()
-            raise ValidationError(
-                INVITATION_PROBLEMS.get(invitation.status, "This invitation cannot be used.")
-            )
+            problem = INVITATION_PROBLEMS.get(invitation.status)
+            raise ValidationError(str(problem or _("This invitation cannot be used.")))
         membership = membership_grant(
             organization=organization, user=user, role=Role(invitation.role)
         )
         audit_record(
             organization=organization,
             action=AuditEvent.Action.INVITATION_ACCEPTED,
-            summary=f"{user.email} joined as {invitation.get_role_display()}",
+            summary=f"{user.email} joined as {Role(invitation.role).english_label}",
             actor=user,
         )
         # Apps above the kernel (programs) link what waited for this person by email.
@@ -382,8 +408,8 @@ def notification_send(
     *,
     organization: Organization,
     recipient: User,
-    subject: str,
-    body: str = "",
+    subject: str | Promise,
+    body: str | Promise = "",
     url: str = "",
     email_now: bool = True,
 ) -> Notification:
@@ -394,11 +420,14 @@ def notification_send(
     A subject longer than the field holds (names as long as their fields allow make one) is
     cut with an ellipsis here, for every caller: on PostgreSQL an overlong value fails the
     INSERT, and with it the whole reminder pass or the click that sent it."""
+    # Lazy texts (gettext_lazy, format_lazy) are written in the recipient's language here, so a
+    # message HR's click or a worker sends reads in the language of whoever receives it.
+    language = language_for(recipient, organization)
     notification = Notification.objects.create(
         organization=organization,
         recipient=recipient,
-        subject=subject_fit(subject),
-        body=body,
+        subject=subject_fit(in_language(subject, language)),
+        body=in_language(body, language),
         url=url,
     )
     if email_now:
@@ -447,3 +476,19 @@ def notifications_mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """The person's own language ("" for automatic: the browser's, then the organisation's)."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValueError(f"Unsupported language: {language!r}")
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+
+
+def user_browser_language_record(*, user: User, language: str | None) -> None:
+    """Remember the browser's language at sign-in (one UPDATE, only when it changed)."""
+    language = language or ""
+    if getattr(user, "browser_language", "") != language:
+        User.objects.filter(pk=user.pk).update(browser_language=language)
+        user.browser_language = language

@@ -13,7 +13,9 @@ from __future__ import annotations
 from contextlib import ExitStack
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
+from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
@@ -47,6 +49,9 @@ class OrganizationAPIMixin:
         # finalised: serialising and paginating both query inside it.
         self._scope_stack = ExitStack()
         with self._scope_stack:
+            # A machine interface: its messages (ours, DRF's, the shared forms') are a contract
+            # in English, whatever language the caller's Accept-Language asks for.
+            self._scope_stack.enter_context(translation.override(settings.LANGUAGE_CODE))
             try:
                 return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
             except BaseException:

@@ -5,30 +5,33 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from mentorship.api.models import OrganizationAPIKey
 
 ACCESS_CHOICES = [
-    ("read", "Read: list and fetch the organisation's data"),
-    ("read-write", "Read-write: also add and change participants and send invitations"),
+    ("read", _("Read: list and fetch the organisation's data")),
+    ("read-write", _("Read-write: also add and change participants and send invitations")),
 ]
 
 
 class APIKeyForm(forms.Form):
     name = forms.CharField(
-        label="Key name",
+        label=_("Key name"),
         max_length=OrganizationAPIKey._meta.get_field("name").max_length,
-        help_text="The system that will use it, e.g. “HR data warehouse”.",
+        help_text=_("The system that will use it, e.g. “HR data warehouse”."),
     )
     access = forms.ChoiceField(
-        label="Access", choices=ACCESS_CHOICES, initial="read", widget=forms.RadioSelect
+        label=_("Access"), choices=ACCESS_CHOICES, initial="read", widget=forms.RadioSelect
     )
     expires_on = forms.DateField(
-        label="Expires on (optional)",
+        label=_("Expires on (optional)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="The key stops working at the end of this day (UTC). Leave empty for a key "
-        "that works until it is revoked.",
+        help_text=_(
+            "The key stops working at the end of this day (UTC). Leave empty for a key "
+            "that works until it is revoked."
+        ),
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:

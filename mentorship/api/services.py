@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mentorship import services as kernel
 from mentorship.api.models import OrganizationAPIKey
@@ -26,11 +27,11 @@ def api_key_create(
     date means the key works until the end of that day (UTC)."""
     name = name.strip()[: OrganizationAPIKey._meta.get_field("name").max_length]
     if not name:
-        raise ValidationError({"name": "Give the key a name, e.g. the system that will use it."})
+        raise ValidationError({"name": _("Give the key a name, e.g. the system that will use it.")})
     expiry: datetime | None = None
     if expires_on is not None:
         if expires_on < timezone.now().date():
-            raise ValidationError({"expires_on": "The expiry date is in the past."})
+            raise ValidationError({"expires_on": _("The expiry date is in the past.")})
         expiry = datetime.combine(expires_on, time.max, tzinfo=UTC)
     with transaction.atomic():
         key, plain = OrganizationAPIKey.objects.create_key(

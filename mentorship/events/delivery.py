@@ -49,14 +49,20 @@ from datetime import datetime, timedelta
 
 import requests
 import urllib3.exceptions
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
+from mentorship import selectors as kernel_selectors
 from mentorship import services as kernel
 from mentorship.events import formats
 from mentorship.events.fence import AddressRefused, Budget, endpoint_url_problem, time_budget
 from mentorship.events.models import WebhookDelivery, WebhookEndpoint
+from mentorship.i18n import in_language, recipient_language
 from mentorship.models import AuditEvent
 from mentorship.web import tenant_url
 
@@ -197,13 +203,17 @@ def send(delivery: WebhookDelivery, *, session: requests.Session, now: datetime)
     endpoint = delivery.endpoint
     started = time.monotonic()
     with time_budget(TIMEOUT_SECONDS) as budget:
-        problem = endpoint_url_problem(endpoint.url)  # its DNS lookup is in the budget too
+        # The delivery log is a record, kept in English like its other lines.
+        with translation.override(settings.LANGUAGE_CODE):
+            problem = endpoint_url_problem(endpoint.url)  # its DNS lookup is in the budget too
         if problem is not None:
             return Outcome(error=f"Not sent: {problem}", duration_ms=_ms_since(started))
         try:
-            body, headers = formats.request_for(
-                endpoint, delivery.event, organization_name=delivery.organization.name, now=now
-            )
+            # A chat message (Slack, Teams) speaks the organisation's default language.
+            with translation.override(delivery.organization.default_language):
+                body, headers = formats.request_for(
+                    endpoint, delivery.event, organization_name=delivery.organization.name, now=now
+                )
         except ValueError as exc:  # a secret no configured key decrypts
             return Outcome(error=f"Not sent: {exc}")
         try:
@@ -354,7 +364,8 @@ def settle(
         )
     elif outcome.gone:
         endpoint_disable_for_failures(
-            endpoint=endpoint, reason="the receiver answered 410 Gone (it no longer exists)"
+            endpoint=endpoint,
+            reason=gettext_lazy("the receiver answered 410 Gone (it no longer exists)"),
         )
     elif retry_in is None:
         _count_failed_delivery(endpoint)
@@ -380,17 +391,28 @@ def _count_failed_delivery(endpoint: WebhookEndpoint) -> None:
     )
     if failures is not None and failures >= DISABLE_AFTER_FAILED_DELIVERIES:
         endpoint_disable_for_failures(
-            endpoint=endpoint,
-            reason=(
-                f"{failures} events in a row could not be delivered, each after "
-                f"{MAX_ATTEMPTS} attempts over about 18 hours"
-            ),
+            endpoint=endpoint, reason=lazy(_failures_reason, str)(failures)
         )
 
 
-def endpoint_disable_for_failures(*, endpoint: WebhookEndpoint, reason: str) -> bool:
+def _failures_reason(failures: int) -> str:
+    return ngettext(
+        "%(failures)s event in a row could not be delivered, each after %(attempts)s attempts "
+        "over about 18 hours",
+        "%(failures)s events in a row could not be delivered, each after %(attempts)s attempts "
+        "over about 18 hours",
+        failures,
+    ) % {"failures": failures, "attempts": MAX_ATTEMPTS}
+
+
+def endpoint_disable_for_failures(*, endpoint: WebhookEndpoint, reason: str | Promise) -> bool:
     """Turn the endpoint off (once), park its deliveries, tell the HR admins and the audit log.
-    Returns whether this call disabled it."""
+    Returns whether this call disabled it.
+
+    ``reason`` may be lazy: the endpoint's record and the audit log keep it in English, each HR
+    admin reads it in their own language."""
+    lazy_reason = reason
+    reason = in_language(reason, settings.LANGUAGE_CODE)
     stamp = timezone.now().strftime("%d %b %Y, %H:%M UTC")
     with transaction.atomic():
         disabled = WebhookEndpoint.objects.filter(pk=endpoint.pk, enabled=True).update(
@@ -407,16 +429,26 @@ def endpoint_disable_for_failures(*, endpoint: WebhookEndpoint, reason: str) -> 
             action=AuditEvent.Action.WEBHOOK_DISABLED,
             summary=f"Webhook endpoint {endpoint} disabled: {reason}",
         )
-        kernel.notify_hr_admins(
-            organization=organization,
-            subject=f"Webhook endpoint {endpoint} was turned off",
-            body=(
-                f"Events are no longer sent to {endpoint.safe_url}: {reason}. Undelivered "
-                "events are kept. Once the receiver works again, turn the endpoint back on in "
-                "Settings → Webhooks: they are then sent."
-            ),
-            url=tenant_url(organization, "webhook_endpoint", endpoint_id=endpoint.pk),
-        )
+        url = tenant_url(organization, "webhook_endpoint", endpoint_id=endpoint.pk)
+        for admin in kernel_selectors.hr_admins().select_related("user"):
+            with recipient_language(admin.user, organization):
+                values = {
+                    "endpoint": endpoint,
+                    "url": endpoint.safe_url,
+                    "reason": str(lazy_reason),
+                }
+                kernel.notification_send(
+                    organization=organization,
+                    recipient=admin.user,
+                    subject=_("Webhook endpoint %(endpoint)s was turned off") % values,
+                    body=_(
+                        "Events are no longer sent to %(url)s: %(reason)s. Undelivered "
+                        "events are kept. Once the receiver works again, turn the endpoint back "
+                        "on in Settings → Webhooks: they are then sent."
+                    )
+                    % values,
+                    url=url,
+                )
     logger.warning("Webhook endpoint %s disabled: %s", endpoint.pk, reason)
     return True
 

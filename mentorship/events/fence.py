@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 import idna
 import requests
 from django.conf import settings
+from django.utils.translation import gettext as _
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -191,7 +192,7 @@ def address_problem(address: str, *, allow_private: bool) -> str | None:
     try:
         ip: IPAddress = ipaddress.ip_address(address.split("%")[0])
     except ValueError:
-        return f"{address} is not an IP address"
+        return _("%(address)s is not an IP address") % {"address": address}
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
             ip = ip.ipv4_mapped  # "::ffff:127.0.0.1" is 127.0.0.1
@@ -201,21 +202,25 @@ def address_problem(address: str, *, allow_private: bool) -> str | None:
             carried = [a for a in (ip.sixtofour, *(ip.teredo or ())) if a is not None]
             for inner in carried:
                 if problem := address_problem(str(inner), allow_private=allow_private):
-                    return f"{ip} carries {problem}"
+                    # Translators: %(problem)s is another of these reasons, e.g. "127.0.0.1 is a
+                    # loopback address (this server itself)".
+                    return _("%(ip)s carries %(problem)s") % {"ip": ip, "problem": problem}
     if ip in METADATA_ADDRESSES or ip.is_link_local:
-        return f"{ip} is a link-local or cloud metadata address"
+        return _("%(ip)s is a link-local or cloud metadata address") % {"ip": ip}
     if ip.is_multicast or ip.is_unspecified:
-        return f"{ip} is not an address a receiver can have"
+        return _("%(ip)s is not an address a receiver can have") % {"ip": ip}
     # Before the reserved ranges: IPv6's ::1 is in ::/8, which Python counts as reserved.
     if ip.is_loopback:
-        return None if allow_private else f"{ip} is a loopback address (this server itself)"
+        if allow_private:
+            return None
+        return _("%(ip)s is a loopback address (this server itself)") % {"ip": ip}
     if ip.is_reserved:
-        return f"{ip} is not an address a receiver can have"
+        return _("%(ip)s is not an address a receiver can have") % {"ip": ip}
     # fec0::/10, site-local: deprecated, still routed inside some networks; is_global says yes.
     site_local = isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local
     if ip.is_global and not site_local:
         return None
-    return None if allow_private else f"{ip} is a private network address"
+    return None if allow_private else _("%(ip)s is a private network address") % {"ip": ip}
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -282,26 +287,32 @@ def endpoint_url_problem(url: str, *, allow_private: bool | None = None) -> str 
     try:
         scheme, host, port = split_url(url)
     except _BadHostName as exc:
-        return f"The host name {exc} is not a valid domain name. Check the URL."
+        return _("The host name %(host)s is not a valid domain name. Check the URL.") % {
+            "host": exc
+        }
     except ValueError:
-        return "Enter a full URL, such as https://hooks.example.com/webhooks (no user name)."
+        return _("Enter a full URL, such as https://hooks.example.com/webhooks (no user name).")
     # Messages name the host as typed (an internationalised name stays readable).
     shown = urlsplit(url).hostname or host
     if scheme != "https" and not allow_private:
-        return "The URL must start with https://: events are sent encrypted only."
+        return _("The URL must start with https://: events are sent encrypted only.")
     try:
         addresses = host_addresses(host, port)
     except LookupTimedOut:
-        return f"The host {shown} did not answer in time (DNS). Try again in a moment."
+        return _("The host %(host)s did not answer in time (DNS). Try again in a moment.") % {
+            "host": shown
+        }
     except (OSError, UnicodeError):
-        return f"The host {shown} does not exist (no DNS answer). Check the URL."
+        return _("The host %(host)s does not exist (no DNS answer). Check the URL.") % {
+            "host": shown
+        }
     for address in addresses:
         problem = address_problem(address, allow_private=allow_private)
         if problem is not None:
-            return (
-                f"The host {shown} is not reachable from the internet ({problem}). Webhooks "
+            return _(
+                "The host %(host)s is not reachable from the internet (%(problem)s). Webhooks "
                 "go to public addresses only."
-            )
+            ) % {"host": shown, "problem": problem}
     return None
 
 
@@ -325,7 +336,7 @@ def _connect(conn: HTTPConnection) -> socket.socket:
     except socket.gaierror as exc:
         raise NameResolutionError(conn.host, conn, exc) from exc
     error: OSError | None = None
-    for *_, sockaddr in infos:
+    for *_rest, sockaddr in infos:
         timeout = conn.timeout if isinstance(conn.timeout, int | float) else None
         if budget is not None:
             if budget.expired:

@@ -21,6 +21,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.utils.translation import gettext as _
 from standardwebhooks import Webhook
 
 from mentorship.events.models import TEST_EVENT_TYPE, EventType, WebhookEndpoint, WebhookEvent
@@ -129,43 +130,77 @@ def _text(value: object) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def _program_name(data: dict[str, Any]) -> str:
+def _program_name(data: dict[str, Any]) -> str | None:
     """The program's name from a payload: ``program_name``, or ``program`` as an object or a
     bare name. Payloads are the API's objects, whose shapes belong to the apps."""
     program = data.get("program")
     if isinstance(program, dict):
         program = program.get("name")
-    name = _text(data.get("program_name")) or _text(program)
-    return f"“{name}”" if name else "a program"
+    return _text(data.get("program_name")) or _text(program)
 
 
-def _survey_name(data: dict[str, Any]) -> str:
+def _survey_name(data: dict[str, Any]) -> str | None:
     for key in ("name", "title", "template_name"):
         if name := _text(data.get(key)):
-            return f"“{name}” "
-    return ""
+            return name
+    return None
+
+
+def _survey_text(opened: bool, survey: str | None, program: str | None) -> str:
+    """Whole sentences, one per case, so that each language can order its words."""
+    values = {"survey": survey, "program": program}
+    if opened:
+        if survey and program:
+            return _("The survey “%(survey)s” opened in “%(program)s”.") % values
+        if survey:
+            return _("The survey “%(survey)s” opened in a program.") % values
+        if program:
+            return _("The survey opened in “%(program)s”.") % values
+        return _("The survey opened in a program.")
+    if survey and program:
+        return _("The survey “%(survey)s” closed in “%(program)s”.") % values
+    if survey:
+        return _("The survey “%(survey)s” closed in a program.") % values
+    if program:
+        return _("The survey closed in “%(program)s”.") % values
+    return _("The survey closed in a program.")
+
+
+def _status_text(name: str | None, program: str | None, status: str | None) -> str:
+    # The status is the payload's code ("in_progress"), shown as words.
+    values = {"name": name, "program": f"“{program}”".capitalize(), "status": status}
+    if status:
+        values["status"] = status.replace("_", " ")
+        if name:
+            return _("The program “%(name)s” is now %(status)s.") % values
+        if program:
+            return _("%(program)s is now %(status)s.") % values
+        return _("A program is now %(status)s.") % values
+    if name:
+        return _("The program “%(name)s” changed status.") % values
+    if program:
+        return _("%(program)s changed status.") % values
+    return _("A program changed status.")
 
 
 def chat_text(event_type: str, data: dict[str, Any], organization_name: str) -> str:
-    """One line for a chat channel about ``event_type``, from its payload's ``data``."""
+    """One line for a chat channel about ``event_type``, from its payload's ``data``, in the
+    active language (the delivery activates the organisation's default)."""
     program = _program_name(data)
     if event_type == EventType.PAIRING_ACTIVE:
-        message = f"A new mentoring pair went live in {program}."
-    elif event_type == EventType.SURVEY_OPENED:
-        message = f"The survey {_survey_name(data)}opened in {program}."
-    elif event_type == EventType.SURVEY_CLOSED:
-        message = f"The survey {_survey_name(data)}closed in {program}."
-    elif event_type == EventType.PROGRAM_STATUS_CHANGED:
-        name = _text(data.get("name"))
-        subject = f"The program “{name}”" if name else program.capitalize()
-        status = _text(data.get("status"))
         message = (
-            f"{subject} is now {status.replace('_', ' ')}."
-            if status
-            else (f"{subject} changed status.")
+            _("A new mentoring pair went live in “%(program)s”.") % {"program": program}
+            if program
+            else _("A new mentoring pair went live in a program.")
         )
+    elif event_type == EventType.SURVEY_OPENED:
+        message = _survey_text(True, _survey_name(data), program)
+    elif event_type == EventType.SURVEY_CLOSED:
+        message = _survey_text(False, _survey_name(data), program)
+    elif event_type == EventType.PROGRAM_STATUS_CHANGED:
+        message = _status_text(_text(data.get("name")), program, _text(data.get("status")))
     elif event_type == TEST_EVENT_TYPE:
-        message = "Test message: this webhook works."
+        message = _("Test message: this webhook works.")
     else:
-        message = EventType(event_type).label + "." if event_type in EventType.values else ""
+        message = f"{EventType(event_type).label}." if event_type in EventType.values else ""
     return f"{organization_name} · {message}".strip(" ·")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from mentorship.events.models import CHAT_EVENT_TYPES, EventType, WebhookEndpoint
 
@@ -24,30 +25,32 @@ class EventTypesWidget(forms.CheckboxSelectMultiple):
 
 class EndpointForm(forms.Form):
     url = forms.CharField(
-        label="Endpoint URL",
+        label=_("Endpoint URL"),
         max_length=2000,
         widget=forms.URLInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
-        help_text="Where events are sent, with https://. For Slack or Teams, the webhook URL "
-        "they gave you.",
+        help_text=_(
+            "Where events are sent, with https://. For Slack or Teams, the webhook URL "
+            "they gave you."
+        ),
     )
     description = forms.CharField(
-        label="Description",
+        label=_("Description"),
         max_length=200,
         required=False,
-        help_text="What receives these events, e.g. “HR data warehouse”.",
+        help_text=_("What receives these events, e.g. “HR data warehouse”."),
     )
     format = forms.ChoiceField(
-        label="Format",
+        label=_("Format"),
         choices=WebhookEndpoint.Format.choices,
         initial=WebhookEndpoint.Format.STANDARD,
         widget=forms.Select(attrs={"data-webhook-format": "true"}),
-        help_text="Slack and Teams receive a short message about program-level events only.",
+        help_text=_("Slack and Teams receive a short message about program-level events only."),
     )
     event_types = forms.MultipleChoiceField(
-        label="Events",
+        label=_("Events"),
         choices=EventType.choices,
         widget=EventTypesWidget,
-        error_messages={"required": "Choose at least one event."},
+        error_messages={"required": _("Choose at least one event.")},
     )
 
     # On an endpoint's page: the URL it has, which the field shows shortened.
@@ -70,7 +73,7 @@ class EndpointForm(forms.Form):
         form.stored_url = endpoint.url
         url = form.fields["url"]
         url.required = False
-        url.help_text = (
+        url.help_text = _(
             "Shown shortened, as the full URL can be a secret (Slack, Teams). Leave it as it "
             "is to keep it, or enter the whole new URL."
         )

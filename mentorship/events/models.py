@@ -6,26 +6,28 @@ from datetime import datetime
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from mentorship.models import User
+from mentorship.models import TranslatedTextChoices, User
 from mentorship.tenancy import TenantModel
 
 
-class EventType(models.TextChoices):
-    PARTICIPANT_CREATED = "participant.created", "A participant was added"
-    PARTICIPANT_UPDATED = "participant.updated", "A participant was changed"
-    PARTICIPANT_REMOVED = "participant.removed", "A participant was removed"
-    PAIRING_PROPOSED = "pairing.proposed", "A pairing was proposed"
-    PAIRING_CONFIRMED = "pairing.confirmed", "A pairing was confirmed"
-    PAIRING_ACTIVE = "pairing.active", "A pair went live"
-    PAIRING_ENDED = "pairing.ended", "A pairing ended"
-    MEETING_SCHEDULED = "meeting.scheduled", "A meeting was scheduled"
-    MEETING_RESCHEDULED = "meeting.rescheduled", "A meeting was rescheduled"
-    MEETING_CANCELLED = "meeting.cancelled", "A meeting was cancelled"
-    SESSION_LOGGED = "session.logged", "A session was logged"
-    SURVEY_OPENED = "survey.opened", "A survey opened"
-    SURVEY_CLOSED = "survey.closed", "A survey closed"
-    PROGRAM_STATUS_CHANGED = "program.status_changed", "A program changed status"
+class EventType(TranslatedTextChoices):
+    PARTICIPANT_CREATED = "participant.created", _("A participant was added")
+    PARTICIPANT_UPDATED = "participant.updated", _("A participant was changed")
+    PARTICIPANT_REMOVED = "participant.removed", _("A participant was removed")
+    PAIRING_PROPOSED = "pairing.proposed", _("A pairing was proposed")
+    PAIRING_CONFIRMED = "pairing.confirmed", _("A pairing was confirmed")
+    PAIRING_ACTIVE = "pairing.active", _("A pair went live")
+    PAIRING_ENDED = "pairing.ended", _("A pairing ended")
+    MEETING_SCHEDULED = "meeting.scheduled", _("A meeting was scheduled")
+    MEETING_RESCHEDULED = "meeting.rescheduled", _("A meeting was rescheduled")
+    MEETING_CANCELLED = "meeting.cancelled", _("A meeting was cancelled")
+    SESSION_LOGGED = "session.logged", _("A session was logged")
+    SURVEY_OPENED = "survey.opened", _("A survey opened")
+    SURVEY_CLOSED = "survey.closed", _("A survey closed")
+    PROGRAM_STATUS_CHANGED = "program.status_changed", _("A program changed status")
 
 
 # What a chat endpoint (Slack, Teams) may be sent: program-level news, never a person's.
@@ -43,9 +45,9 @@ TEST_EVENT_TYPE = "webhook.test"
 
 class WebhookEndpoint(TenantModel):
     class Format(models.TextChoices):
-        STANDARD = "standard", "Signed JSON (Standard Webhooks)"
-        SLACK = "slack", "Slack incoming webhook"
-        TEAMS = "teams", "Microsoft Teams workflow"
+        STANDARD = "standard", _("Signed JSON (Standard Webhooks)")
+        SLACK = "slack", _("Slack incoming webhook")
+        TEAMS = "teams", _("Microsoft Teams workflow")
 
     url = models.URLField(max_length=2000)
     description = models.CharField(max_length=200, blank=True)
@@ -86,8 +88,8 @@ class WebhookEndpoint(TenantModel):
     def safe_url(self) -> str:
         """The URL's scheme and host only. Slack and Teams put the secret that lets anyone
         post into the path or query: audit summaries, notifications and lists show this."""
-        scheme, _, rest = self.url.partition("://")
-        host, separator, _ = rest.partition("/")
+        scheme, _sep, rest = self.url.partition("://")
+        host, separator, _path = rest.partition("/")
         host = host.split("?")[0].split("#")[0]
         return f"{scheme}://{host}/…" if separator or rest != host else f"{scheme}://{host}"
 
@@ -112,9 +114,9 @@ class WebhookDelivery(TenantModel):
     """One event to one endpoint: pending until acknowledged (2xx) or given up."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", pgettext_lazy("webhook delivery status", "Pending")
+        DELIVERED = "delivered", pgettext_lazy("webhook delivery status", "Delivered")
+        FAILED = "failed", pgettext_lazy("webhook delivery status", "Failed")
 
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"

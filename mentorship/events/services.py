@@ -18,10 +18,12 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mentorship import services as kernel
 from mentorship.events import delivery, formats, tasks
@@ -34,6 +36,7 @@ from mentorship.events.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from mentorship.i18n import in_language
 from mentorship.identity.secrets import encrypt
 from mentorship.models import AuditEvent, Organization, User
 
@@ -131,24 +134,25 @@ def _validated(
     url = url.strip()
     errors: dict[str, str] = {}
     if not url:
-        errors["url"] = "Enter the URL events are sent to."
+        errors["url"] = _("Enter the URL events are sent to.")
     elif len(url) > WebhookEndpoint._meta.get_field("url").max_length:
-        errors["url"] = "This URL is too long."
+        errors["url"] = _("This URL is too long.")
     elif problem := endpoint_url_problem(url):
         errors["url"] = problem
     if format not in WebhookEndpoint.Format.values:
-        errors["format"] = "Choose a format from the list."
+        errors["format"] = _("Choose a format from the list.")
     chosen = list(dict.fromkeys(event_types))
     if not chosen:
-        errors["event_types"] = "Choose at least one event."
+        errors["event_types"] = _("Choose at least one event.")
     elif unknown := [t for t in chosen if t not in EventType.values]:
-        errors["event_types"] = f"Unknown events: {', '.join(unknown)}."
+        errors["event_types"] = _("Unknown events: %(events)s.") % {"events": ", ".join(unknown)}
     elif format != WebhookEndpoint.Format.STANDARD and not set(chosen) <= CHAT_EVENT_TYPES:
-        allowed = ", ".join(EventType(t).label.lower() for t in sorted(CHAT_EVENT_TYPES))
-        errors["event_types"] = (
+        labels = [EventType(t).label for t in sorted(CHAT_EVENT_TYPES)]
+        allowed = ", ".join(label[:1].lower() + label[1:] for label in labels)
+        errors["event_types"] = _(
             "Slack and Teams endpoints receive program-level news only, never a person's: "
-            f"{allowed}."
-        )
+            "%(allowed)s."
+        ) % {"allowed": allowed}
     if errors:
         raise ValidationError(errors)
     return {
@@ -177,11 +181,15 @@ def endpoint_create(
         endpoint = WebhookEndpoint.objects.create(
             organization=organization, secret=encrypt(secret), created_by=actor, **fields
         )
+        # The audit log is a record, in English whoever reads the page.
+        format_label = in_language(
+            WebhookEndpoint.Format(endpoint.format).label, settings.LANGUAGE_CODE
+        )
         kernel.audit_record(
             organization=organization,
             action=AuditEvent.Action.WEBHOOK_CREATED,
             summary=(
-                f"Webhook endpoint {endpoint} created ({endpoint.get_format_display()}, "
+                f"Webhook endpoint {endpoint} created ({format_label}, "
                 f"{len(endpoint.event_types)} event types)"
             ),
             actor=actor,
@@ -311,7 +319,9 @@ def endpoint_send_test(*, endpoint: WebhookEndpoint, actor: User | None) -> Webh
     """A ``webhook.test`` event to this endpoint only, delivered like any other (signed, logged,
     retried)."""
     if not endpoint.enabled:
-        raise ValidationError("Turn the endpoint on first: nothing is sent to it while it is off.")
+        raise ValidationError(
+            _("Turn the endpoint on first: nothing is sent to it while it is off.")
+        )
     organization = endpoint.organization
     now = timezone.now()
     data = {
@@ -349,7 +359,9 @@ def delivery_redeliver(*, delivery: WebhookDelivery, actor: User | None) -> Webh
     have it recognise it) and a fresh retry schedule."""
     endpoint = delivery.endpoint
     if not endpoint.enabled:
-        raise ValidationError("Turn the endpoint on first: nothing is sent to it while it is off.")
+        raise ValidationError(
+            _("Turn the endpoint on first: nothing is sent to it while it is off.")
+        )
     now = timezone.now()
     with transaction.atomic():
         reset = (
@@ -365,7 +377,7 @@ def delivery_redeliver(*, delivery: WebhookDelivery, actor: User | None) -> Webh
             )
         )
         if not reset:
-            raise ValidationError("An attempt is under way right now: look again in a minute.")
+            raise ValidationError(_("An attempt is under way right now: look again in a minute."))
         kernel.audit_record(
             organization=endpoint.organization,
             action=AuditEvent.Action.WEBHOOK_CHANGED,

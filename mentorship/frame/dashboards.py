@@ -28,6 +28,8 @@ from django.db.models import (
 )
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from feedback.anonymity import effective_k
 from feedback.disclosure import Group, response_count_released
@@ -99,11 +101,11 @@ class Dashboard:
 
     @property
     def sessions(self) -> int:
-        return sum(n for _, n, _ in self.weeks)
+        return sum(n for _week, n, _hours in self.weeks)
 
     @property
     def hours(self) -> float:
-        return round(sum(h for _, _, h in self.weeks), 1)
+        return round(sum(h for _week, _n, h in self.weeks), 1)
 
     @property
     def latest_survey(self) -> SurveyPoint | None:
@@ -226,15 +228,15 @@ def _people(board: Dashboard, filters: Filters, people: PeopleRows) -> None:
                 per_program[row["program_id"]][name] += row[name]
     board.per_program = per_program
     board.funnel = [
-        ("Applied", figures["n_applied"]),
-        ("Approved", figures["n_approved"]),
-        ("Trained", figures["n_trained"]),
-        ("Matched", figures["n_matched"]),
-        ("In an active pair", figures["n_active"]),
+        (pgettext("enrolment funnel stage (people)", "Applied"), figures["n_applied"]),
+        (pgettext("enrolment funnel stage (people)", "Approved"), figures["n_approved"]),
+        (pgettext("enrolment funnel stage (people)", "Trained"), figures["n_trained"]),
+        (pgettext("enrolment funnel stage (people)", "Matched"), figures["n_matched"]),
+        (pgettext("enrolment funnel stage (people)", "In an active pair"), figures["n_active"]),
     ]
     board.coverage = [
-        ("Juniors", figures["n_juniors"], figures["n_juniors_matched"]),
-        ("Seniors", figures["n_seniors"], figures["n_seniors_matched"]),
+        (_("Juniors"), figures["n_juniors"], figures["n_juniors_matched"]),
+        (_("Seniors"), figures["n_seniors"], figures["n_seniors_matched"]),
     ]
 
 
@@ -283,9 +285,9 @@ def _sessions(board: Dashboard, program_ids: list[int], filters: Filters) -> Non
         board.weeks.append((week, n, round(minutes / 60, 1)))
         week += timedelta(weeks=1)
     board.cancellations = [
-        ("Juniors", cancelled["junior"]),
-        ("Seniors", cancelled["senior"]),
-        ("Someone else (e.g. an HR admin ending the pair)", cancelled[""]),
+        (_("Juniors"), cancelled["junior"]),
+        (_("Seniors"), cancelled["senior"]),
+        (_("Someone else (e.g. an HR admin ending the pair)"), cancelled[""]),
     ]
     taught: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for row in (
@@ -361,7 +363,7 @@ def _surveys(board: Dashboard, program_ids: list[int], filters: Filters, k: int)
     for row in (
         QuestionSummary.objects.filter(
             cycle_id__in=[c.pk for c in cycles],
-            question_id__in=[pk for pk, _ in first.values()],
+            question_id__in=[pk for pk, _position in first.values()],
         )
         .values("cycle_id", "question_id", "question__kind")
         .annotate(
@@ -502,5 +504,5 @@ class _Pool:
 
     def average(self, topic: str, k: int) -> float | None:
         shown = [(n, total) for n, total in self.sums.get(topic, {}).values() if n and n >= k]
-        n = sum(x for x, _ in shown)
-        return round(sum(t for _, t in shown) / n, 2) if n else None
+        n = sum(x for x, _total in shown)
+        return round(sum(t for _n, t in shown) / n, 2) if n else None

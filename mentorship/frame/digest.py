@@ -30,10 +30,12 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from feedback.anonymity import effective_k
 from mentorship import services as kernel
 from mentorship.frame.dashboards import Dashboard, Filters, dashboard, dashboard_programs
+from mentorship.i18n import recipient_language
 from mentorship.models import DigestDelivery, Membership, Organization
 from mentorship.tenancy import across_all_organizations
 from mentorship.web import absolute_url
@@ -111,15 +113,35 @@ def digest_compose(
     organization: Organization,
     membership: Membership,
     now: datetime,
-    boards: dict[int, Dashboard] | None = None,
+    boards: dict[tuple[int, str], Dashboard] | None = None,
 ) -> tuple[str, str, str] | None:
     """The digest's subject, plain-text body and in-app link (the organisation's dashboard),
-    or None when the member sponsors no live program any more.
+    or None when the member sponsors no live program any more. Written in the sponsor's
+    language (their setting, their browser's, the organisation's default).
 
     ``boards`` caches one program's figures across the sponsors of a dispatch pass: they do
-    not depend on who reads them (``named`` is always False here).
+    not depend on who reads them (``named`` is always False here), only their labels on the
+    reader's language, hence one entry per program and language.
     """
     boards = {} if boards is None else boards
+    with recipient_language(membership.user, organization) as language:
+        return _digest_compose(
+            organization=organization,
+            membership=membership,
+            now=now,
+            boards=boards,
+            language=language,
+        )
+
+
+def _digest_compose(
+    *,
+    organization: Organization,
+    membership: Membership,
+    now: datetime,
+    boards: dict[tuple[int, str], Dashboard],
+    language: str,
+) -> tuple[str, str, str] | None:
     # The last whole ISO week, Monday to Sunday: complete by Monday 07:00, never overlapping
     # the previous digest, and exactly the weekly totals the dashboards keep.
     this_monday = now.astimezone(UTC).date() - timedelta(days=now.astimezone(UTC).weekday())
@@ -127,8 +149,9 @@ def digest_compose(
     slug = organization.slug
     programs = []
     for program in _sponsored_programs(membership):
-        if program.pk not in boards:
-            boards[program.pk] = dashboard(
+        key = (program.pk, language)
+        if key not in boards:
+            boards[key] = dashboard(
                 program_ids=[program.pk],
                 filters=filters,
                 k=organization.anonymity_threshold,
@@ -136,9 +159,7 @@ def digest_compose(
                 now=now,
             )
         url = reverse("program_dashboard", kwargs={"org_slug": slug, "program_slug": program.slug})
-        programs.append(
-            ProgramDigest(program=program, board=boards[program.pk], url=absolute_url(url))
-        )
+        programs.append(ProgramDigest(program=program, board=boards[key], url=absolute_url(url)))
     if not programs:
         return None
     body = render_to_string(
@@ -154,7 +175,8 @@ def digest_compose(
     # The body ends with "Your dashboard:"; the notification's email appends this link made
     # absolute (notification_email_deliver), and the inbox shows it as its "Open" button.
     dashboard_url = reverse("organization_dashboard", kwargs={"org_slug": slug})
-    return f"Weekly digest: {organization.name}", body, dashboard_url
+    subject = _("Weekly digest: %(organization)s") % {"organization": organization.name}
+    return subject, body, dashboard_url
 
 
 def digest_send(
@@ -163,12 +185,12 @@ def digest_send(
     membership: Membership,
     week: date,
     now: datetime,
-    boards: dict[int, Dashboard] | None = None,
+    boards: dict[tuple[int, str], Dashboard] | None = None,
 ) -> bool:
     """Claim this member's digest of ``week`` and write it to their inbox, its email leaving
     after commit. Returns whether this call sent it (False: someone else had claimed it)."""
     with transaction.atomic():
-        claim, _ = DigestDelivery.objects.get_or_create(
+        claim, _created = DigestDelivery.objects.get_or_create(
             organization=organization, membership=membership, week=week
         )
         # The compare-and-set is the claim. A concurrent dispatcher blocks on the row (or on the
@@ -208,7 +230,7 @@ def digests_dispatch(*, organization: Organization, now: datetime | None = None)
     week = digest_week(now)
     if week is None:
         return 0
-    boards: dict[int, Dashboard] = {}
+    boards: dict[tuple[int, str], Dashboard] = {}
     sent = 0
     for membership in digest_recipients(week=week):
         try:

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from mentorship.frame.dashboards import Filters
 
@@ -14,16 +16,20 @@ MAX_SPAN = timedelta(days=2 * 366)
 
 class DashboardFilterForm(forms.Form):
     start = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     end = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
-    department = forms.ChoiceField(label="Department", required=False)
+    department = forms.ChoiceField(label=gettext_lazy("Department"), required=False)
 
     def __init__(self, *args: object, departments: list[str], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", "All departments")] + [
+        self.fields["department"].choices = [("", _("All departments"))] + [
             (d, d) for d in departments
         ]
 
@@ -33,11 +39,11 @@ class DashboardFilterForm(forms.Form):
         start = data.get("start") or default.start
         end = data.get("end") or default.end
         if start > end:
-            raise forms.ValidationError("The start date must be on or before the end date.")
+            raise forms.ValidationError(_("The start date must be on or before the end date."))
         if end - start > MAX_SPAN:
-            raise forms.ValidationError("Choose a range of at most two years.")
+            raise forms.ValidationError(_("Choose a range of at most two years."))
         if end > timezone.localdate() + timedelta(days=366):
-            raise forms.ValidationError("Choose an end date within the next year.")
+            raise forms.ValidationError(_("Choose an end date within the next year."))
         data["start"], data["end"] = start, end
         return data
 
@@ -51,7 +57,9 @@ class DashboardFilterForm(forms.Form):
 
 class DigestSettingsForm(forms.Form):
     sponsor_digest = forms.BooleanField(
-        label="Email me the weekly digest of the programs I sponsor",
+        label=gettext_lazy("Email me the weekly digest of the programs I sponsor"),
         required=False,  # unticked is the opt-out, a valid answer
-        help_text="Sent on Monday mornings (from 07:00 UTC), also to your notifications here.",
+        help_text=gettext_lazy(
+            "Sent on Monday mornings (from 07:00 UTC), also to your notifications here."
+        ),
     )

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from feedback.models import Concern, FeedbackCycle, SurveyInvitation
 from feedback.selectors import closes_at
@@ -89,18 +90,18 @@ class ProgramCard:
     def waiting(self) -> str:
         """What happens next when the viewer has no live pair in this program."""
         if self.closed:
-            return "This program has closed. Give your objectives their final self-rating."
+            return _("This program has closed. Give your objectives their final self-rating.")
         if self.applied:
-            return (
+            return _(
                 "Your application is waiting for an HR admin's decision. You will get a "
                 "notification when they decide."
             )
         if self.program.training_required and not self.participant.training_done:
-            return (
+            return _(
                 "You are not paired yet: complete your required training first, because "
                 "untrained participants are not matched."
             )
-        return (
+        return _(
             "You are not paired yet: HR admins publish pairs after matching. You will get a "
             "notification when a partner is proposed."
         )
@@ -137,17 +138,17 @@ def _pair_next_step(pairing: Pairing, side: str, partner: Participant) -> str:
     i_accepted = pairing.mentor_accepted_at if side == "mentor" else pairing.mentee_accepted_at
     if pairing.status == Pairing.Status.PROPOSED:
         if side == "mentee":
-            return "Confirm the pairing on the pair page."
+            return _("Confirm the pairing on the pair page.")
         if i_accepted:
-            return f"Waiting for {partner.full_name} to confirm the pairing."
-        return (
-            f"Waiting for {partner.full_name} to confirm. Meanwhile, read and accept the "
+            return _("Waiting for %(name)s to confirm the pairing.") % {"name": partner.full_name}
+        return _(
+            "Waiting for %(name)s to confirm. Meanwhile, read and accept the "
             "agreement on the pair page."
-        )
+        ) % {"name": partner.full_name}
     if pairing.status == Pairing.Status.CONFIRMED:
         if not i_accepted:
-            return "Read and accept the agreement on the pair page to start."
-        return f"Waiting for {partner.full_name} to accept the agreement."
+            return _("Read and accept the agreement on the pair page to start.")
+        return _("Waiting for %(name)s to accept the agreement.") % {"name": partner.full_name}
     return ""
 
 

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Sum
+from django.utils import formats
+from django.utils.translation import gettext as _
 
 from feedback.models import Concern
 from pairings.models import PairHour, Pairing
@@ -228,7 +230,15 @@ def at_risk_reasons(pairing: Pairing, now: datetime) -> list[str]:
 def _reasons(last_met_at: datetime | None, concern: bool, quiet_since: datetime) -> list[str]:
     reasons = []
     if last_met_at is None or last_met_at < quiet_since:
-        reasons.append("never met" if last_met_at is None else f"last met {last_met_at:%d %b %Y}")
+        if last_met_at is None:
+            # Translators: why a pair is at risk (a list item on the dashboards and the digest).
+            reasons.append(_("never met"))
+        else:
+            # Translators: why a pair is at risk; %(date)s is a day such as "07 Dec 2026".
+            reasons.append(
+                _("last met %(date)s") % {"date": formats.date_format(last_met_at, "d M Y")}
+            )
     if concern:
-        reasons.append("an open concern")
+        # Translators: why a pair is at risk (a list item on the dashboards and the digest).
+        reasons.append(_("an open concern"))
     return reasons

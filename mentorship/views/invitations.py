@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -39,7 +40,9 @@ def invitations(request: HttpRequest, org_slug: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("email", exc)
         else:
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
             return redirect("invitations", org_slug=org_slug)
     page = paginate(request, selectors.invitations_list())
     return render(request, "mentorship/invitations.html", {"form": form, "page": page})
@@ -52,7 +55,9 @@ def invitation_revoke(request: HttpRequest, org_slug: str, invitation_id: int) -
 
     def revoke() -> HttpResponse:
         services.invitation_revoke(invitation=invitation, actor=request.user)
-        messages.success(request, f"The invitation of {invitation.email} was withdrawn.")
+        messages.success(
+            request, _("The invitation of %(email)s was withdrawn.") % {"email": invitation.email}
+        )
         return redirect("invitations", org_slug=org_slug)
 
     return confirm_then_act(
@@ -72,7 +77,11 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request,
             "mentorship/invitation_problem.html",
-            {"problem": "This invitation link is not valid. Check that you copied the whole link."},
+            {
+                "problem": _(
+                    "This invitation link is not valid. Check that you copied the whole link."
+                )
+            },
             status=404,
         )
     problem = services.INVITATION_PROBLEMS.get(invitation.status)
@@ -81,7 +90,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             request,
             "mentorship/invitation_problem.html",
             {
-                "problem": problem + " Ask your HR admin for a new invitation.",
+                "problem": " ".join([str(problem), _("Ask your HR admin for a new invitation.")]),
                 "invitation": invitation,
             },
             status=410,
@@ -99,7 +108,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             error = error_text(exc)
         else:
             request.session.pop(PENDING_INVITATION_SESSION_KEY, None)
-            messages.success(request, f"Welcome to {membership.organization.name}.")
+            messages.success(
+                request,
+                _("Welcome to %(organization)s.") % {"organization": membership.organization.name},
+            )
             return redirect("org_home", org_slug=membership.organization.slug)
     return render(
         request, "mentorship/invitation_accept.html", {"invitation": invitation, "error": error}

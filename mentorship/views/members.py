@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from mentorship import selectors, services
@@ -53,7 +54,9 @@ def member_edit(request: HttpRequest, org_slug: str, membership_id: int) -> Http
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Roles of {membership.user.display_name} saved.")
+            messages.success(
+                request, _("Roles of %(name)s saved.") % {"name": membership.user.display_name}
+            )
             return redirect("members", org_slug=org_slug)
     return render(request, "mentorship/member_edit.html", {"member": membership, "form": form})
 
@@ -66,7 +69,9 @@ def member_remove(request: HttpRequest, org_slug: str, membership_id: int) -> Ht
     def remove() -> HttpResponse:
         services.membership_remove(membership=membership, actor=request.user)
         messages.success(
-            request, f"{membership.user.display_name} was removed. Their history is kept."
+            request,
+            _("%(name)s was removed. Their history is kept.")
+            % {"name": membership.user.display_name},
         )
         return redirect("members", org_slug=org_slug)
 

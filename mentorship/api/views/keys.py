@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -83,12 +84,17 @@ def api_key_revoke_view(request: HttpRequest, org_slug: str, prefix: str) -> Htt
         return confirm
     if key.revoked:
         # A second click, or a second tab: nothing left to do, and nothing to confirm.
-        messages.info(request, f"The API key “{key.name}” was already revoked.")
+        messages.info(
+            request, _("The API key “%(name)s” was already revoked.") % {"name": key.name}
+        )
         return redirect("api_keys", org_slug=org_slug)
 
     def revoke() -> HttpResponse:
         api_key_revoke(key=key, actor=request.user)
-        messages.success(request, f"The API key “{key.name}” is revoked: it stopped working.")
+        messages.success(
+            request,
+            _("The API key “%(name)s” is revoked: it stopped working.") % {"name": key.name},
+        )
         return redirect("api_keys", org_slug=org_slug)
 
     return confirm_then_act(

@@ -12,6 +12,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -85,7 +87,7 @@ def webhook_endpoint(request: HttpRequest, org_slug: str, endpoint_id: int) -> H
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Endpoint saved.")
+            messages.success(request, _("Endpoint saved."))
             return redirect("webhook_endpoint", org_slug=org_slug, endpoint_id=endpoint.pk)
     context = {
         **_form_context(form),
@@ -132,7 +134,7 @@ def webhook_disable(request: HttpRequest, org_slug: str, endpoint_id: int) -> Ht
 
     def disable() -> HttpResponse:
         services.endpoint_disable(endpoint=endpoint, actor=request.user)
-        messages.success(request, "The endpoint is off: events wait until you turn it on.")
+        messages.success(request, _("The endpoint is off: events wait until you turn it on."))
         return redirect("webhook_endpoint", org_slug=org_slug, endpoint_id=endpoint.pk)
 
     return confirm_then_act(
@@ -153,10 +155,19 @@ def webhook_enable(request: HttpRequest, org_slug: str, endpoint_id: int) -> Htt
     try:
         resumed = services.endpoint_enable(endpoint=endpoint, actor=request.user)
     except ValidationError as exc:
-        messages.error(request, f"The endpoint stays off. {error_text(exc)}")
+        messages.error(request, " ".join([_("The endpoint stays off."), error_text(exc)]))
     else:
-        waiting = f" {resumed} waiting event{'s are' if resumed != 1 else ' is'} being sent."
-        messages.success(request, "The endpoint is on." + (waiting if resumed else ""))
+        message = (
+            ngettext(
+                "The endpoint is on. %(count)s waiting event is being sent.",
+                "The endpoint is on. %(count)s waiting events are being sent.",
+                resumed,
+            )
+            % {"count": resumed}
+            if resumed
+            else _("The endpoint is on.")
+        )
+        messages.success(request, message)
     return redirect("webhook_endpoint", org_slug=org_slug, endpoint_id=endpoint.pk)
 
 
@@ -171,7 +182,11 @@ def webhook_delete(request: HttpRequest, org_slug: str, endpoint_id: int) -> Htt
     def delete() -> HttpResponse:
         label = str(endpoint)
         services.endpoint_delete(endpoint=endpoint, actor=request.user)
-        messages.success(request, f"The endpoint {label} is deleted: nothing more is sent to it.")
+        messages.success(
+            request,
+            _("The endpoint %(endpoint)s is deleted: nothing more is sent to it.")
+            % {"endpoint": label},
+        )
         return redirect("webhooks", org_slug=org_slug)
 
     return confirm_then_act(
@@ -194,7 +209,7 @@ def webhook_test(request: HttpRequest, org_slug: str, endpoint_id: int) -> HttpR
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     else:
-        messages.success(request, "Test event sent: its outcome is at the top of the log below.")
+        messages.success(request, _("Test event sent: its outcome is at the top of the log below."))
     return redirect("webhook_endpoint", org_slug=org_slug, endpoint_id=endpoint.pk)
 
 
@@ -214,6 +229,7 @@ def webhook_redeliver(
         messages.error(request, error_text(exc))
     else:
         messages.success(
-            request, f"Event {delivery.event.message_id} sent again (same webhook-id)."
+            request,
+            _("Event %(id)s sent again (same webhook-id).") % {"id": delivery.event.message_id},
         )
     return redirect("webhook_endpoint", org_slug=org_slug, endpoint_id=endpoint.pk)

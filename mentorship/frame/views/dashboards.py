@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from mentorship.csv_export import csv_writer
@@ -113,7 +114,8 @@ def program_dashboard_csv(
 
 
 def _csv(request: HttpRequest, context: dict[str, Any], table: str) -> HttpResponse:
-    """Exactly the figures of one table on the page: withheld ones say "withheld"."""
+    """Exactly the figures of one table on the page: withheld ones say "withheld" (in the
+    reader's language, like the headers; numbers and dates stay machine-readable)."""
     rows = table_rows(context, table)
     if rows is None:
         raise Http404("No such table")
@@ -121,15 +123,17 @@ def _csv(request: HttpRequest, context: dict[str, Any], table: str) -> HttpRespo
     scope = context["program"].slug if context["program"] else request.organization.slug
     response["Content-Disposition"] = f'attachment; filename="{scope}-{table}.csv"'
     out = csv_writer(response)
+    # Translators: a CSV cell of a figure below the anonymity threshold.
+    withheld = _("withheld")
     for row in rows:
-        out.writerow(["withheld" if value is None else value for value in row])
+        out.writerow([withheld if value is None else value for value in row])
     return response
 
 
 def table_rows(context: dict[str, Any], table: str) -> list[list[Any]] | None:
     board: selectors.Dashboard = context["board"]
     if table == "programs" and context["program"] is None:
-        header = ["program", "status", "approved", "matched", "active pairs"]
+        header = [_("program"), _("status"), _("approved"), _("matched"), _("active pairs")]
         return [
             header,
             *(
@@ -144,33 +148,39 @@ def table_rows(context: dict[str, Any], table: str) -> list[list[Any]] | None:
             ),
         ]
     if table == "funnel":
-        return [["stage", "people"], *([stage, n] for stage, n in board.funnel)]
+        return [[_("stage"), _("people")], *([stage, n] for stage, n in board.funnel)]
     if table == "coverage":
-        return [["side", "approved", "matched"], *([s, a, m] for s, a, m in board.coverage)]
+        return [
+            [_("side"), _("approved"), _("matched")],
+            *([s, a, m] for s, a, m in board.coverage),
+        ]
     if table == "sessions":
-        return [["week", "sessions", "hours"], *([w.isoformat(), n, h] for w, n, h in board.weeks)]
+        return [
+            [_("week"), _("sessions"), _("hours")],
+            *([w.isoformat(), n, h] for w, n, h in board.weeks),
+        ]
     if table == "cancellations":
-        return [["cancelled by", "meetings"], *([s, n] for s, n in board.cancellations)]
+        return [[_("cancelled by"), _("meetings")], *([s, n] for s, n in board.cancellations)]
     if table == "objectives":
         o = board.objectives
         return [
-            ["figure", "value"],
-            ["objectives", o["count"]],
-            ["average progress (%)", round(o["average_progress"] or 0)],
-            ["not started", o["not_started"]],
-            ["under way", o["under_way"]],
-            ["reached", o["reached"]],
+            [_("figure"), _("value")],
+            [_("objectives"), o["count"]],
+            [_("average progress (%)"), round(o["average_progress"] or 0)],
+            [_("not started"), o["not_started"]],
+            [_("under way"), o["under_way"]],
+            [_("reached"), o["reached"]],
         ]
     if table == "surveys":
         return [
             [
-                "survey",
-                "program",
-                "invited",
-                "answered",
-                "response rate (%)",
-                "satisfaction (1-5)",
-                "NPS",
+                _("survey"),
+                _("program"),
+                _("invited"),
+                _("answered"),
+                _("response rate (%)"),
+                _("satisfaction (1-5)"),
+                _("NPS"),
             ],
             *(
                 [p.label, p.program, p.invited, p.answered, p.rate, p.satisfaction, p.nps]
@@ -178,15 +188,18 @@ def table_rows(context: dict[str, Any], table: str) -> list[list[Any]] | None:
             ),
         ]
     if table == "skills":
-        return [["topic", "before", "after", "change"], *(list(row) for row in board.skills)]
+        return [
+            [_("topic"), _("before"), _("after"), _("change")],
+            *(list(row) for row in board.skills),
+        ]
     if table == "taught":
-        return [["topic", "sessions juniors logged", "sessions seniors logged"]] + [
+        return [[_("topic"), _("sessions juniors logged"), _("sessions seniors logged")]] + [
             list(row) for row in board.taught
         ]
     if table == "at_risk":
         if not context["named"]:
-            return [["pairs at risk"], [board.at_risk_count]]
-        return [["program", "junior", "senior", "why"]] + [
+            return [[_("pairs at risk")], [board.at_risk_count]]
+        return [[_("program"), _("junior"), _("senior"), _("why")]] + [
             [item.program, item.junior, item.senior, "; ".join(item.reasons)]
             for item in board.at_risk
         ]

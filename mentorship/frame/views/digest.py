@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from mentorship.frame import digest
@@ -26,9 +27,9 @@ def digest_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
         digest.digest_preference_set(membership=membership, enabled=enabled)
         messages.success(
             request,
-            "You will receive the weekly digest."
+            _("You will receive the weekly digest.")
             if enabled
-            else "You will no longer receive the weekly digest.",
+            else _("You will no longer receive the weekly digest."),
         )
         # Post/redirect/get: a reload of the page does not submit the choice again.
         return redirect("digest_settings", org_slug=request.organization.slug)
