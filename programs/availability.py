@@ -415,7 +415,7 @@ def parse_legacy(text: str) -> list[Range] | None:
 # --- Reading --------------------------------------------------------------------------------------
 
 
-def _day_list(days: list[int]) -> str:
+def _day_list(days: list[int], day_short: Sequence[str] = DAY_SHORT) -> str:
     """ "Mon–Fri" for three or more days in a row, else "Mon, Wed"."""
     runs: list[list[int]] = []
     for day in days:
@@ -426,22 +426,25 @@ def _day_list(days: list[int]) -> str:
     parts = []
     for run in runs:
         if len(run) >= 3:
-            parts.append(f"{DAY_SHORT[run[0]]}–{DAY_SHORT[run[-1]]}")
+            parts.append(f"{day_short[run[0]]}–{day_short[run[-1]]}")
         else:
-            parts.extend(DAY_SHORT[d] for d in run)
+            parts.extend(day_short[d] for d in run)
     return ", ".join(parts)
 
 
-def summary(ranges: Iterable[Sequence[Any]]) -> str:
+def summary(ranges: Iterable[Sequence[Any]], day_short: Sequence[str] = DAY_SHORT) -> str:
     """One line for people: days with the same hours together, e.g.
-    "Mon, Wed 09:00–12:00 · Thu 14:00–17:00"; empty when nothing is set."""
+    "Mon, Wed 09:00–12:00 · Thu 14:00–17:00"; empty when nothing is set. ``day_short`` names
+    the days (Monday first): the pages pass them in the reader's language."""
     by_day: dict[int, list[str]] = {}
     for day, start, end in spans_of(ranges):
         by_day.setdefault(day, []).append(f"{clock(start)}–{clock(end)}")
     groups: dict[tuple[str, ...], list[int]] = {}
     for day in sorted(by_day):
         groups.setdefault(tuple(by_day[day]), []).append(day)
-    return " · ".join(f"{_day_list(days)} {', '.join(hours)}" for hours, days in groups.items())
+    return " · ".join(
+        f"{_day_list(days, day_short)} {', '.join(hours)}" for hours, days in groups.items()
+    )
 
 
 def zone_or_utc(name: str) -> ZoneInfo:

@@ -17,10 +17,23 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
+from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
+from django.utils.translation import gettext_lazy as _
 
 from programs import availability as weekly
 from programs.forms import timezone_choices
 from programs.models import Participant
+
+# The days' names in the reader's language (Django's own translations), Monday first, as
+# ``programs.availability`` numbers them.
+DAY_NAMES = [WEEKDAYS[day] for day in range(7)]
+
+
+def summary_for_people(ranges: Any) -> str:
+    """:func:`programs.availability.summary` with the days' short names in the active
+    language."""
+    return weekly.summary(ranges, day_short=[str(WEEKDAYS_ABBR[day]) for day in range(7)])
+
 
 SAVE, COPY_MONDAY, ADD, CLEAR = "save", "copy-monday", "add", "clear"
 ACTIONS = (SAVE, COPY_MONDAY, ADD, CLEAR)
@@ -33,7 +46,7 @@ def _slot_choices() -> list[tuple[str, str]]:
             weekly.cell_key(day, minute),
             f"{name} {weekly.clock(minute)}–{weekly.clock(minute + weekly.STEP_MINUTES)}",
         )
-        for day, name in enumerate(weekly.DAY_NAMES)
+        for day, name in enumerate(DAY_NAMES)
         for minute in weekly.grid_times()
     ]
 
@@ -84,29 +97,31 @@ class AvailabilityForm(forms.Form):
     outside_listed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     timezone = forms.ChoiceField(
         choices=timezone_choices,
-        label="Time zone",
-        help_text="The hours above are in this zone; your partner sees them in theirs.",
+        label=_("Time zone"),
+        help_text=_("The hours above are in this zone; your partner sees them in theirs."),
     )
     availability = forms.CharField(
-        label="Availability note",
+        label=_("Availability note"),
         required=False,
         max_length=Participant._meta.get_field("availability").max_length,
-        help_text="Anything the weekly hours do not say, e.g. “not in August”.",
+        help_text=_("Anything the weekly hours do not say, e.g. “not in August”."),
     )
     apply_to_all = forms.BooleanField(
-        label="Use these hours in my other programs too", required=False
+        label=_("Use these hours in my other programs too"), required=False
     )
     add_day = forms.ChoiceField(
-        label="Day",
+        label=_("Day"),
         required=False,
         choices=[
-            (EVERY_WEEKDAY, "Every weekday"),
-            (EVERY_DAY, "Every day"),
-            *((str(i), name) for i, name in enumerate(weekly.DAY_NAMES)),
+            (EVERY_WEEKDAY, _("Every weekday")),
+            (EVERY_DAY, _("Every day")),
+            *((str(i), name) for i, name in enumerate(DAY_NAMES)),
         ],
     )
-    add_start = forms.ChoiceField(label="From", required=False, choices=_time_choices(ends=False))
-    add_end = forms.ChoiceField(label="To", required=False, choices=_time_choices(ends=True))
+    add_start = forms.ChoiceField(
+        label=_("From"), required=False, choices=_time_choices(ends=False)
+    )
+    add_end = forms.ChoiceField(label=_("To"), required=False, choices=_time_choices(ends=True))
     action = forms.ChoiceField(required=False, choices=[(a, a) for a in ACTIONS])
 
     def __init__(self, *args: Any, kept: list[weekly.Range] | None = None, **kwargs: Any) -> None:
@@ -136,11 +151,11 @@ class AvailabilityForm(forms.Form):
         if action == ADD:
             start, end = data.get("add_start") or "", data.get("add_end") or ""
             if not start:
-                self.add_error("add_start", "Choose when the hours to add start.")
+                self.add_error("add_start", _("Choose when the hours to add start."))
             if not end:
-                self.add_error("add_end", "Choose when the hours to add end.")
+                self.add_error("add_end", _("Choose when the hours to add end."))
             if start and end and weekly.parse_clock(start) >= weekly.parse_clock(end):
-                self.add_error("add_end", "The end must be after the start.")
+                self.add_error("add_end", _("The end must be after the start."))
         return data
 
     def _ticked(self) -> tuple[list[weekly.Cell], list[weekly.Range]]:
@@ -177,7 +192,7 @@ class AvailabilityForm(forms.Form):
                 key=weekly.range_key(day, start, end),
                 id=f"kept-{day}-{start}-{end}",
                 time=weekly.clock(start),
-                label=f"{weekly.DAY_NAMES[day]} {weekly.clock(start)}–{weekly.clock(end)}",
+                label=f"{DAY_NAMES[day]} {weekly.clock(start)}–{weekly.clock(end)}",
                 checked=True,
             )
             for day, start, end in weekly.spans_of(self.kept)
@@ -246,12 +261,12 @@ class AvailabilityForm(forms.Form):
                     for minute in weekly.grid_times()
                 ],
             )
-            for day, name in enumerate(weekly.DAY_NAMES)
+            for day, name in enumerate(DAY_NAMES)
         ]
 
     def kept_summary(self) -> str:
-        return weekly.summary(self.kept)
+        return summary_for_people(self.kept)
 
     def summary(self) -> str:
         """The hours ticked now (posted, even when the form has errors, or saved), in words."""
-        return weekly.summary(self.ranges())
+        return summary_for_people(self.ranges())

@@ -9,6 +9,8 @@ from typing import Any
 
 from django import forms
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mentorship.models import Membership
 from programs.fields import ABOUT_FIELDS, IMPORTED_FIELDS
@@ -43,6 +45,22 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+# Labels of model fields that have no verbose name of their own (Django would otherwise show
+# their English field names).
+PERSON_LABELS = {
+    "email": _("Email"),
+    "first_name": _("First name"),
+    "last_name": _("Last name"),
+    "side": _("Side"),
+    "department": _("Department"),
+    # Translators: a person's job title.
+    "title": pgettext_lazy("job title", "Title"),
+    "level": _("Level"),
+    "manager_email": _("Manager email"),
+    "bio": _("Bio"),
+}
 
 
 # The largest primary key a database holds (a signed 64-bit integer).
@@ -83,11 +101,14 @@ def _topics(form: forms.Form, *names: str) -> None:
 
 class ProgramCreateForm(forms.Form):
     name = forms.CharField(
-        max_length=120, required=False, help_text="Leave empty to use the template's name."
+        max_length=120,
+        required=False,
+        label=_("Name"),
+        help_text=_("Leave empty to use the template's name."),
     )
     template = forms.ChoiceField(
-        label="Start from",
-        choices=[("", "An empty program"), *TEMPLATE_CHOICES],
+        label=_("Start from"),
+        choices=[("", _("An empty program")), *TEMPLATE_CHOICES],
         required=False,
         initial="digital-fluency",
     )
@@ -95,17 +116,17 @@ class ProgramCreateForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not data.get("template") and not data.get("name"):
-            self.add_error("name", "Give the program a name, or start from a template.")
+            self.add_error("name", _("Give the program a name, or start from a template."))
         return data
 
 
 class ProgramForm(forms.ModelForm):
     reminder_offsets = forms.CharField(
-        label="Meeting reminders (hours before)",
+        label=_("Meeting reminders (hours before)"),
         required=False,
-        help_text="Comma-separated, e.g. 24, 1 for a day before and an hour before.",
+        help_text=_("Comma-separated, e.g. 24, 1 for a day before and an hour before."),
     )
-    topics = TopicsField(queryset=Topic.objects.none(), required=False, label="Program topics")
+    topics = TopicsField(queryset=Topic.objects.none(), required=False, label=_("Program topics"))
 
     class Meta:
         model = Program
@@ -122,6 +143,15 @@ class ProgramForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "goals": forms.Textarea(attrs={"rows": 3}),
             "agreement_text": forms.Textarea(attrs={"rows": 10}),
+        }
+        labels = {
+            "name": _("Name"),
+            "description": _("Description"),
+            "goals": _("Goals"),
+            "expected_sessions": _("Expected sessions"),
+            "agreement_text": _("Agreement text"),
+            "start_date": _("Start date"),
+            "end_date": _("End date"),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -148,14 +178,16 @@ class ProgramForm(forms.ModelForm):
         try:
             hours = [int(part) for part in raw.replace(";", ",").split(",") if part.strip()]
         except ValueError as exc:
-            raise forms.ValidationError("Use whole numbers of hours, separated by commas.") from exc
+            raise forms.ValidationError(
+                _("Use whole numbers of hours, separated by commas.")
+            ) from exc
         return reminder_offsets_clean(hours)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end <= start:
-            self.add_error("end_date", "The end date must be after the start date.")
+            self.add_error("end_date", _("The end date must be after the start date."))
         return data
 
     def settings(self) -> dict[str, Any]:
@@ -168,26 +200,28 @@ class ProgramForm(forms.ModelForm):
 
 class ConfigImportForm(forms.Form):
     file = forms.FileField(
-        label="Program configuration (JSON)",
-        help_text="A file exported from a program's page. At most 1 MB.",
+        label=_("Program configuration (JSON)"),
+        help_text=_("A file exported from a program's page. At most 1 MB."),
     )
-    name = forms.CharField(max_length=120, required=False, help_text="Optional new name.")
+    name = forms.CharField(
+        max_length=120, required=False, label=_("Name"), help_text=_("Optional new name.")
+    )
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_CONFIG_BYTES:
             raise forms.ValidationError(
-                "The file is larger than 1 MB, so it is not an exported program configuration."
+                _("The file is larger than 1 MB, so it is not an exported program configuration.")
             )
         return upload
 
 
 class TopicForm(forms.Form):
-    name = forms.CharField(max_length=80, label="Topic name")
+    name = forms.CharField(max_length=80, label=_("Topic name"))
 
 
 class TopicMergeForm(forms.Form):
-    target = forms.ModelChoiceField(queryset=Topic.objects.none(), label="Merge into")
+    target = forms.ModelChoiceField(queryset=Topic.objects.none(), label=_("Merge into"))
 
     def __init__(self, *args: Any, source: Topic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -195,12 +229,12 @@ class TopicMergeForm(forms.Form):
 
 
 class PersonFieldsMixin(forms.ModelForm):
-    timezone = forms.ChoiceField(choices=timezone_choices, initial="UTC")
+    timezone = forms.ChoiceField(choices=timezone_choices, initial="UTC", label=_("Timezone"))
     offers = TopicsField(
-        queryset=Topic.objects.none(), required=False, label="Topics they can teach"
+        queryset=Topic.objects.none(), required=False, label=_("Topics they can teach")
     )
     wants = TopicsField(
-        queryset=Topic.objects.none(), required=False, label="Topics they want to learn"
+        queryset=Topic.objects.none(), required=False, label=_("Topics they want to learn")
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -216,6 +250,7 @@ class ParticipantForm(PersonFieldsMixin):
         model = Participant
         fields = ["email", *IMPORTED_FIELDS, "offers", "wants", *ABOUT_FIELDS]
         widgets = {"bio": forms.Textarea(attrs={"rows": 3})}
+        labels = PERSON_LABELS
 
     def validate_unique(self) -> None:
         """Uniqueness per program is checked by the service, which knows the program."""
@@ -229,63 +264,68 @@ class ApplicationForm(PersonFieldsMixin):
             f for f in ParticipantForm.Meta.fields if f not in ("email", "first_name", "last_name")
         ]
         labels = {
-            "side": "I join as",
-            "level": "My level",
-            "manager_email": "My manager's email",
+            **PERSON_LABELS,
+            "side": _("I join as"),
+            "level": _("My level"),
+            "manager_email": _("My manager's email"),
         }
         widgets = {"bio": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Declared fields ignore Meta.labels: the applicant reads about themselves.
-        self.fields["offers"].label = "Topics I can teach"
-        self.fields["wants"].label = "Topics I want to learn"
+        self.fields["offers"].label = _("Topics I can teach")
+        self.fields["wants"].label = _("Topics I want to learn")
 
     def validate_unique(self) -> None:
         """Checked by the service."""
 
 
 class DirectoryFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=100)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
     side = forms.ChoiceField(
-        label="Side", required=False, choices=[("", "Both sides"), *Side.choices]
+        label=_("Side"), required=False, choices=[("", _("Both sides")), *Side.choices]
     )
-    department = forms.ChoiceField(label="Department", required=False, choices=[])
+    department = forms.ChoiceField(label=_("Department"), required=False, choices=[])
     status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "Any status"), *Participant.Status.choices]
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), *Participant.Status.choices],
     )
     training = forms.ChoiceField(
-        label="Training",
+        label=_("Training"),
         required=False,
-        choices=[("", "Any"), ("done", "Done"), ("todo", "Not done")],
+        choices=[("", _("Any")), ("done", _("Done")), ("todo", _("Not done"))],
     )
     matched = forms.ChoiceField(
-        label="Matched",
+        label=_("Matched"),
         required=False,
-        choices=[("", "Any"), ("yes", "Matched"), ("no", "Not matched")],
+        choices=[("", _("Any")), ("yes", _("Matched")), ("no", _("Not matched"))],
     )
 
     def __init__(self, *args: Any, departments: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department"].choices = [
-            ("", "All departments"),
+            ("", _("All departments")),
             *[(d, d) for d in departments],
         ]
 
 
 class CsvUploadForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8, with a header row. At most 10 MB.")
+    file = forms.FileField(
+        label=_("CSV file"), help_text=_("UTF-8, with a header row. At most 10 MB.")
+    )
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_CSV_BYTES:
-            raise forms.ValidationError("The file is larger than 10 MB; split it into parts.")
+            raise forms.ValidationError(_("The file is larger than 10 MB; split it into parts."))
         return upload
 
 
 class SponsorForm(forms.Form):
     membership = forms.ModelChoiceField(
-        queryset=Membership.objects.none(), label="Executive sponsor"
+        queryset=Membership.objects.none(), label=_("Executive sponsor")
     )
 
     def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
@@ -298,7 +338,7 @@ class SponsorForm(forms.Form):
 
 class ObjectiveForm(forms.ModelForm):
     # Declared, not generated: a generated field would query topics at import, outside a scope.
-    topic = forms.ModelChoiceField(queryset=Topic.objects.none())
+    topic = forms.ModelChoiceField(queryset=Topic.objects.none(), label=_("Topic"))
 
     class Meta:
         model = LearningObjective
@@ -308,6 +348,7 @@ class ObjectiveForm(forms.ModelForm):
             "success_criteria": forms.Textarea(attrs={"rows": 3}),
             "baseline_rating": forms.NumberInput(attrs={"min": 1, "max": 5}),
         }
+        labels = {"target_date": _("Target date")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -329,6 +370,12 @@ class ModuleForm(forms.ModelForm):
         model = TrainingModule
         fields = ["title", "body", "required_for_juniors", "required_for_seniors"]
         widgets = {"body": forms.Textarea(attrs={"rows": 14})}
+        labels = {
+            "title": _("Title"),
+            "body": _("Body"),
+            "required_for_juniors": _("Required for juniors"),
+            "required_for_seniors": _("Required for seniors"),
+        }
 
 
 class GuideForm(forms.ModelForm):
@@ -343,13 +390,16 @@ class GuideForm(forms.ModelForm):
             "junior_questions": forms.Textarea(attrs={"rows": 5}),
             "senior_questions": forms.Textarea(attrs={"rows": 5}),
         }
+        labels = {"title": _("Title"), "purpose": _("Purpose"), "agenda": _("Agenda")}
         help_texts = {
-            "purpose": "One sentence: what the pair should get out of this session.",
-            "agenda": "A short list with rough minutes, e.g. “- 10 min: what you tried since "
-            "last time”.",
-            "junior_questions": "Questions the junior (the reverse mentor) can ask. One a line, "
-            "starting with “- ”.",
-            "senior_questions": "Questions the senior can ask. One a line, starting with “- ”.",
+            "purpose": _("One sentence: what the pair should get out of this session."),
+            "agenda": _(
+                "A short list with rough minutes, e.g. “- 10 min: what you tried since last time”."
+            ),
+            "junior_questions": _(
+                "Questions the junior (the reverse mentor) can ask. One a line, starting with “- ”."
+            ),
+            "senior_questions": _("Questions the senior can ask. One a line, starting with “- ”."),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -367,6 +417,7 @@ class ParticipantEditForm(PersonFieldsMixin):
         model = Participant
         fields = [f for f in ParticipantForm.Meta.fields if f != "email"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 3})}
+        labels = PERSON_LABELS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower, Now
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
 
 from mentorship.models import Membership
 from mentorship.tenancy import TenantModel
@@ -38,11 +39,11 @@ def default_reminder_offsets() -> list[int]:
 
 class Program(TenantModel):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        ENROLLING = "enrolling", "Enrolling"
-        MATCHING = "matching", "Matching"
-        ACTIVE = "active", "Active"
-        CLOSED = "closed", "Closed"
+        DRAFT = "draft", _("Draft")
+        ENROLLING = "enrolling", _("Enrolling")
+        MATCHING = "matching", _("Matching")
+        ACTIVE = "active", _("Active")
+        CLOSED = "closed", _("Closed")
 
     slug = models.SlugField(max_length=60)
     name = models.CharField(max_length=120)
@@ -52,63 +53,65 @@ class Program(TenantModel):
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     cadence_weeks = models.PositiveSmallIntegerField(
-        "meet every (weeks)", default=2, validators=[MinValueValidator(1), MaxValueValidator(12)]
+        _("meet every (weeks)"), default=2, validators=[MinValueValidator(1), MaxValueValidator(12)]
     )
     expected_sessions = models.PositiveSmallIntegerField(
         default=6, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
     mentees_per_mentor = models.PositiveSmallIntegerField(
-        "seniors per junior mentor",
+        _("seniors per junior mentor"),
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
     )
     mentors_per_mentee = models.PositiveSmallIntegerField(
-        "junior mentors per senior",
+        _("junior mentors per senior"),
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
-        help_text="More than one gives a senior several mentors with diverse backgrounds.",
+        help_text=_("More than one gives a senior several mentors with diverse backgrounds."),
     )
     min_level_gap = models.PositiveSmallIntegerField(
-        "minimum seniority gap",
+        _("minimum seniority gap"),
         default=2,
         validators=[MaxValueValidator(20)],
-        help_text="The senior's level must exceed the junior's by at least this much.",
+        help_text=_("The senior's level must exceed the junior's by at least this much."),
     )
     exclude_reporting_line = models.BooleanField(
-        "never pair within the senior's reporting line", default=True
+        _("never pair within the senior's reporting line"), default=True
     )
-    exclude_same_department = models.BooleanField("never pair within a department", default=False)
-    allow_repairing = models.BooleanField("allow pairs who were paired before", default=False)
+    exclude_same_department = models.BooleanField(
+        _("never pair within a department"), default=False
+    )
+    allow_repairing = models.BooleanField(_("allow pairs who were paired before"), default=False)
     training_required = models.BooleanField(
-        "mentor training required before matching", default=False
+        _("mentor training required before matching"), default=False
     )
     agreement_text = models.TextField(
         blank=True,
-        help_text="Confidentiality, cadence, escalation contact and the no-fault exit.",
+        help_text=_("Confidentiality, cadence, escalation contact and the no-fault exit."),
     )
     meeting_minutes = models.PositiveSmallIntegerField(
-        "meeting length (minutes)",
+        _("meeting length (minutes)"),
         default=60,
         db_default=60,
         validators=[MinValueValidator(15), MaxValueValidator(240)],
-        help_text="What “Find a time” looks for, and a new meeting's default length.",
+        help_text=_("What “Find a time” looks for, and a new meeting's default length."),
     )
     # Off (None) by default: closing a pair is a decision HR makes for its program.
     close_quiet_after_days = models.PositiveSmallIntegerField(
-        "close pairs quiet for (days)",
+        _("close pairs quiet for (days)"),
         null=True,
         blank=True,
         validators=[MinValueValidator(14), MaxValueValidator(365)],
-        help_text=(
+        help_text=_(
             "Leave empty to never close a pair for inactivity; 90 is a common choice. Both "
             "partners are told 7 days ahead and can keep their pair with one click."
         ),
     )
     reminder_offsets_hours = models.JSONField(
-        "meeting reminders (hours before)",
+        _("meeting reminders (hours before)"),
         default=default_reminder_offsets,
         blank=True,
-        help_text="For example 24 and 1: a reminder a day before and an hour before.",
+        help_text=_("For example 24 and 1: a reminder a day before and an hour before."),
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="programs")
     created_at = models.DateTimeField(default=dj_timezone.now)
@@ -141,8 +144,8 @@ class ProgramSponsor(TenantModel):
 
 
 class Side(models.TextChoices):
-    JUNIOR = "junior", "Junior (reverse mentor)"
-    SENIOR = "senior", "Senior (reverse mentee)"
+    JUNIOR = "junior", _("Junior (reverse mentor)")
+    SENIOR = "senior", _("Senior (reverse mentee)")
 
 
 class Participant(TenantModel):
@@ -153,11 +156,11 @@ class Participant(TenantModel):
     """
 
     class Status(models.TextChoices):
-        APPLIED = "applied", "Applied"
-        APPROVED = "approved", "Approved"
-        DECLINED = "declined", "Declined"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        REMOVED = "removed", "Removed"
+        APPLIED = "applied", _("Applied")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        REMOVED = "removed", _("Removed")
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="participants")
     membership = models.ForeignKey(
@@ -173,7 +176,7 @@ class Participant(TenantModel):
     level = models.PositiveSmallIntegerField(
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(30)],
-        help_text="Higher is more senior.",
+        help_text=_("Higher is more senior."),
     )
     manager_email = models.EmailField(blank=True)
     timezone = models.CharField(max_length=64, default="UTC")
@@ -189,14 +192,14 @@ class Participant(TenantModel):
     )
     # Free text kept from before the weekly grid, where it did not parse into ranges.
     availability = models.CharField(
-        "availability note",
+        _("availability note"),
         max_length=200,
         blank=True,
-        help_text="Anything the weekly hours do not say, e.g. 'not in August'.",
+        help_text=_("Anything the weekly hours do not say, e.g. 'not in August'."),
     )
     bio = models.TextField(blank=True, max_length=1000)
     training_done = models.BooleanField(
-        default=False, help_text="Every required module of the program is complete."
+        default=False, help_text=_("Every required module of the program is complete.")
     )
     matched = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=dj_timezone.now)
@@ -229,16 +232,16 @@ class LearningObjective(TenantModel):
         Participant, on_delete=models.CASCADE, related_name="objectives"
     )
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="objectives")
-    success_criteria = models.TextField("what success looks like", max_length=1000)
+    success_criteria = models.TextField(_("what success looks like"), max_length=1000)
     target_date = models.DateField(null=True, blank=True)
     baseline_rating = models.PositiveSmallIntegerField(
-        "self-rating today (1 to 5)", validators=[MinValueValidator(1), MaxValueValidator(5)]
+        _("self-rating today (1 to 5)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     progress = models.PositiveSmallIntegerField(
-        "progress (%)", default=0, validators=[MaxValueValidator(100)]
+        _("progress (%)"), default=0, validators=[MaxValueValidator(100)]
     )
     final_rating = models.PositiveSmallIntegerField(
-        "final self-rating (1 to 5)",
+        _("final self-rating (1 to 5)"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
@@ -258,7 +261,7 @@ class LearningObjective(TenantModel):
 class TrainingModule(TenantModel):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="modules")
     title = models.CharField(max_length=120)
-    body = models.TextField(help_text="Markdown. Raw HTML is shown as text.")
+    body = models.TextField(help_text=_("Markdown. Raw HTML is shown as text."))
     required_for_juniors = models.BooleanField(default=True)
     required_for_seniors = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0)
@@ -279,12 +282,12 @@ class SessionGuide(TenantModel):
     position = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=120)
     purpose = models.CharField(max_length=300, blank=True)
-    agenda = models.TextField(blank=True, help_text="Markdown. Raw HTML is shown as text.")
+    agenda = models.TextField(blank=True, help_text=_("Markdown. Raw HTML is shown as text."))
     junior_questions = models.TextField(
-        "questions for the junior", blank=True, help_text="Markdown, one question a line."
+        _("questions for the junior"), blank=True, help_text=_("Markdown, one question a line.")
     )
     senior_questions = models.TextField(
-        "questions for the senior", blank=True, help_text="Markdown, one question a line."
+        _("questions for the senior"), blank=True, help_text=_("Markdown, one question a line.")
     )
 
     class Meta:
@@ -318,11 +321,11 @@ class ImportJob(TenantModel):
     them and reports progress."""
 
     class Status(models.TextChoices):
-        PREVIEW = "preview", "Waiting for confirmation"
-        INVALID = "invalid", "Has errors"
-        RUNNING = "running", "Importing"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        PREVIEW = "preview", _("Waiting for confirmation")
+        INVALID = "invalid", _("Has errors")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="imports")
     created_by = models.ForeignKey(

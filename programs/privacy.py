@@ -37,6 +37,8 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import Q, QuerySet
 from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mentorship import services as kernel
 from mentorship.events.models import EventType
@@ -76,7 +78,8 @@ ERASED_FIRST_NAME = "Erased"
 ERASED_LAST_NAME = "participant"
 ERASED_NAME = f"{ERASED_FIRST_NAME} {ERASED_LAST_NAME}"
 
-ANONYMOUS_ANSWERS_NOTE = (
+# The notes of an export: in the language of whoever downloads it.
+ANONYMOUS_ANSWERS_NOTE = gettext_lazy(
     "Answers to anonymous surveys are stored without any link to the person who gave them: no "
     "user, membership, participant or invitation is recorded with them. They therefore cannot "
     "be found, exported or erased for one person. The survey invitations listed here say "
@@ -84,7 +87,7 @@ ANONYMOUS_ANSWERS_NOTE = (
     "are left out: for an anonymous survey, who answered or was reminded is theirs to know."
 )
 
-SELF_NOTE = (
+SELF_NOTE = gettext_lazy(
     "Your own private notes on your sessions are in this file. Your partners' private notes are "
     "theirs alone and are not; what they taught, learned and shared with you is. Your answers to "
     "anonymous surveys are stored without any link to you: no user, membership, participant or "
@@ -265,7 +268,7 @@ def _account(
         "email": user.email,
         "first_name": user.first_name,
         "last_name": user.last_name,
-        "roles": [role.label for role in membership.roles],
+        "roles": [str(role.label) for role in membership.roles],
         "member_since": iso(membership.created_at),
         "removed_at": iso(membership.removed_at),
     }
@@ -290,14 +293,14 @@ _FRAME_KEYS = frozenset(
 )
 
 
-def _frame(organization: Organization, audience: Audience, note: str) -> dict[str, Any]:
+def _frame(organization: Organization, audience: Audience, note: Any) -> dict[str, Any]:
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
         "audience": audience.value,
         "exported_at": iso(timezone.now()),
         "organization": organization.name,
-        "note": note,
+        "note": str(note),
     }
 
 
@@ -569,7 +572,7 @@ def participant_erase(*, participant: Participant, actor: User) -> Participant:
             .get(pk=participant.pk)
         )
         if participant_is_erased(p):
-            raise ValidationError("This participant's personal data has already been erased.")
+            raise ValidationError(_("This participant's personal data has already been erased."))
         blockers = participant_erase_blockers(p)
         if blockers:
             raise ValidationError([b.reason for b in blockers])

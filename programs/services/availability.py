@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from mentorship.events.models import EventType
 from programs import availability
@@ -32,7 +33,9 @@ def _known_zones() -> frozenset[str]:
 
 def timezone_clean(name: str) -> str:
     if name != "UTC" and name not in _known_zones():
-        raise ValidationError({"timezone": f"“{name[:40]}” is not a known time zone."})
+        raise ValidationError(
+            {"timezone": _("“%(name)s” is not a known time zone.") % {"name": name[:40]}}
+        )
     return name
 
 
@@ -53,7 +56,9 @@ def participant_availability_set(
     note = note.strip()
     limit = Participant._meta.get_field("availability").max_length
     if len(note) > limit:
-        raise ValidationError({"availability": f"Keep the note under {limit} characters."})
+        raise ValidationError(
+            {"availability": _("Keep the note under %(limit)s characters.") % {"limit": limit}}
+        )
     rows = [participant, *(live_participations(participant=participant) if apply_to_all else [])]
     with transaction.atomic():
         for row in rows:

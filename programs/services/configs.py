@@ -11,6 +11,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mentorship.models import Organization
 from programs.guides import GUIDE_FIELDS
@@ -60,14 +62,21 @@ def _config_from_json(raw: bytes | str) -> dict[str, Any]:
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationError(f"The file is not valid JSON ({exc}).") from exc
+        raise ValidationError(
+            _("The file is not valid JSON (%(error)s).") % {"error": exc}
+        ) from exc
     except RecursionError as exc:
         # A few kilobytes of "[[[[…" exhaust the parser's stack: refuse it like any bad file.
-        raise ValidationError("The file is not valid JSON (nested too deeply).") from exc
+        raise ValidationError(_("The file is not valid JSON (nested too deeply).")) from exc
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
-        raise ValidationError("This is not a program configuration exported by this application.")
+        raise ValidationError(
+            _("This is not a program configuration exported by this application.")
+        )
     if data.get("version") != EXPORT_VERSION:
-        raise ValidationError(f"Unsupported configuration version {data.get('version')!r}.")
+        raise ValidationError(
+            _("Unsupported configuration version %(version)s.")
+            % {"version": repr(data.get("version"))}
+        )
     return data
 
 
@@ -78,9 +87,9 @@ MAX_CONFIG_DEPTH = 32
 # Enough text problems for the author to see the pattern; a hostile file could hold thousands.
 _MAX_TEXT_PROBLEMS = 10
 _LIST_ITEMS = {
-    "session_plan": "Session {n} of the session plan",
-    "training_modules": "Training module {n}",
-    "topics": "Topic {n}",
+    "session_plan": gettext_lazy("Session %(n)s of the session plan"),
+    "training_modules": gettext_lazy("Training module %(n)s"),
+    "topics": gettext_lazy("Topic %(n)s"),
 }
 
 
@@ -88,22 +97,34 @@ def _where(path: tuple[str | int, ...]) -> str:
     """Where in the file a value sits, in words. Only known names and numbers: a bad key must
     not be echoed (it may be the bad text itself)."""
     if len(path) >= 2 and isinstance(path[1], int) and path[0] in _LIST_ITEMS:
-        return _LIST_ITEMS[str(path[0])].format(n=path[1] + 1)
+        return str(_LIST_ITEMS[str(path[0])]) % {"n": path[1] + 1}
     if len(path) >= 2 and path[0] == "program" and path[1] in PROGRAM_SETTINGS:
-        return f"The setting “{path[1]}”"
-    return "The file"
+        return _("The setting “%(name)s”") % {"name": path[1]}
+    return _("The file")
 
 
-def _text_problem(text: str) -> str:
-    """Why a text cannot be stored: PostgreSQL refuses NUL characters, and no driver encodes a
-    lone UTF-16 surrogate (``json.loads`` accepts "\\ud800"), both with an error rather than a
+def _text_problem(text: str, where: str, *, key: bool = False) -> str:
+    """Why a text cannot be stored, as a sentence about ``where`` it is (a value there, or the
+    name of one with ``key``): PostgreSQL refuses NUL characters, and no driver encodes a lone
+    UTF-16 surrogate (``json.loads`` accepts "\\ud800"), both with an error rather than a
     message."""
     if "\x00" in text:
-        return "contains NUL characters, which no text may hold."
+        if key:
+            return _(
+                "%(where)s has a name that contains NUL characters, which no text may hold."
+            ) % {"where": where}
+        return _("%(where)s contains NUL characters, which no text may hold.") % {"where": where}
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return "contains an invalid character (a lone UTF-16 surrogate such as \\ud800)."
+        if key:
+            return _(
+                "%(where)s has a name that contains an invalid character (a lone UTF-16 "
+                "surrogate such as \\ud800)."
+            ) % {"where": where}
+        return _(
+            "%(where)s contains an invalid character (a lone UTF-16 surrogate such as \\ud800)."
+        ) % {"where": where}
     return ""
 
 
@@ -115,15 +136,18 @@ def _text_problems(data: Any) -> list[str]:
     while stack and len(problems) < _MAX_TEXT_PROBLEMS:
         value, path = stack.pop()
         if len(path) > MAX_CONFIG_DEPTH:
-            return [f"{_where(path)} is nested too deeply to be part of a configuration."]
+            return [
+                _("%(where)s is nested too deeply to be part of a configuration.")
+                % {"where": _where(path)}
+            ]
         if isinstance(value, str):
-            if problem := _text_problem(value):
-                problems.append(f"{_where(path)} {problem}")
+            if problem := _text_problem(value, _where(path)):
+                problems.append(problem)
         elif isinstance(value, dict):
             children: list[tuple[Any, tuple[str | int, ...]]] = []
             for key, item in value.items():
-                if problem := _text_problem(key):
-                    problems.append(f"{_where(path)} has a name that {problem}")
+                if problem := _text_problem(key, _where(path), key=True):
+                    problems.append(problem)
                 children.append((item, (*path, key)))
             stack.extend(reversed(children))
         elif isinstance(value, list):
@@ -134,9 +158,9 @@ def _text_problems(data: Any) -> list[str]:
 
 # Settings with bounds of their own, checked here with a message that says them: the model's
 # validators would answer in Django's words, after the name of the column.
-BOUNDED_SETTINGS: dict[str, str] = {
-    "meeting_minutes": "a meeting length in minutes",
-    "close_quiet_after_days": "a number of days (or null to never close quiet pairs)",
+BOUNDED_SETTINGS: dict[str, Any] = {
+    "meeting_minutes": gettext_lazy("a meeting length in minutes"),
+    "close_quiet_after_days": gettext_lazy("a number of days (or null to never close quiet pairs)"),
 }
 
 
@@ -149,7 +173,13 @@ def _bounded_setting_problem(name: str, value: Any) -> str:
     if value is None and field.null:
         return ""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        return f"“{name}” must be {what}: a whole number from {low} to {high}."
+        # Translators: %(what)s is "a meeting length in minutes" or "a number of days (…)".
+        return _("“%(name)s” must be %(what)s: a whole number from %(low)s to %(high)s.") % {
+            "name": name,
+            "what": what,
+            "low": low,
+            "high": high,
+        }
     return ""
 
 
@@ -161,31 +191,38 @@ def _setting_type_problem(name: str, value: Any) -> str:
         return _bounded_setting_problem(name, value)
     kind = Program._meta.get_field(name).get_internal_type()
     if kind in ("CharField", "TextField") and not isinstance(value, str):
-        return f"“{name}” must be text."
+        return _("“%(name)s” must be text.") % {"name": name}
     if kind.endswith("IntegerField") and (
         isinstance(value, bool) or not isinstance(value, int | str)
     ):
-        return f"“{name}” must be a whole number."
+        return _("“%(name)s” must be a whole number.") % {"name": name}
     return ""
 
 
 def _check_session_plan(plan: Any, problems: list[str]) -> list[dict[str, str]]:
     """The imported session plan's guides, each a dict of text fields; adds to ``problems``."""
     if not isinstance(plan, list):
-        problems.append("“session_plan” must be a list of sessions.")
+        problems.append(_("“session_plan” must be a list of sessions."))
         return []
     if len(plan) > MAX_SESSION_GUIDES:
-        problems.append(f"A session plan has at most {MAX_SESSION_GUIDES} sessions.")
+        problems.append(
+            _("A session plan has at most %(max)s sessions.") % {"max": MAX_SESSION_GUIDES}
+        )
         return []
     clean: list[dict[str, str]] = []
     for n, item in enumerate(plan, start=1):
         if not isinstance(item, dict):
-            problems.append(f"Session {n} of the session plan must be an object with a title.")
+            problems.append(
+                _("Session %(n)s of the session plan must be an object with a title.") % {"n": n}
+            )
             continue
         unknown = sorted(set(item) - set(GUIDE_FIELDS))
         if unknown:
-            problems.append(f"Session {n}: unknown fields {', '.join(unknown)}.")
-        found = guide_problems(item, label=f"Session {n}")
+            problems.append(
+                _("Session %(n)s: unknown fields %(fields)s.")
+                % {"n": n, "fields": ", ".join(unknown)}
+            )
+        found = guide_problems(item, label=_("Session %(n)s") % {"n": n})
         problems.extend(found)
         if not found:
             clean.append({name: item.get(name, "").strip() for name in GUIDE_FIELDS})
@@ -203,10 +240,10 @@ def _check_config(
         raise ValidationError(text_problems)
     settings = data.get("program")
     if not isinstance(settings, dict):
-        raise ValidationError("The configuration has no “program” section.")
+        raise ValidationError(_("The configuration has no “program” section."))
     unknown = sorted(set(settings) - set(PROGRAM_SETTINGS))
     if unknown:
-        problems.append(f"Unknown settings: {', '.join(unknown)}.")
+        problems.append(_("Unknown settings: %(names)s.") % {"names": ", ".join(unknown)})
     problems.extend(
         problem
         for name, value in settings.items()
@@ -216,22 +253,24 @@ def _check_config(
     )
     topics = data.get("topics", [])
     if not isinstance(topics, list) or not all(isinstance(t, str) and t.strip() for t in topics):
-        problems.append("“topics” must be a list of names.")
+        problems.append(_("“topics” must be a list of names."))
         topics = []
     elif any(len(t) > 80 for t in topics):
-        problems.append("Topic names are at most 80 characters.")
+        problems.append(_("Topic names are at most 80 characters."))
     elif len(topics) > MAX_CONFIG_TOPICS:
-        problems.append(f"A program has at most {MAX_CONFIG_TOPICS} topics.")
+        problems.append(_("A program has at most %(max)s topics.") % {"max": MAX_CONFIG_TOPICS})
     modules = data.get("training_modules", [])
     clean_modules: list[dict[str, Any]] = []
     if not isinstance(modules, list):
-        problems.append("“training_modules” must be a list.")
+        problems.append(_("“training_modules” must be a list."))
     elif len(modules) > MAX_CONFIG_MODULES:
-        problems.append(f"A program has at most {MAX_CONFIG_MODULES} training modules.")
+        problems.append(
+            _("A program has at most %(max)s training modules.") % {"max": MAX_CONFIG_MODULES}
+        )
     else:
         for n, module in enumerate(modules, start=1):
             if not isinstance(module, dict) or not str(module.get("title", "")).strip():
-                problems.append(f"Training module {n} needs a title.")
+                problems.append(_("Training module %(n)s needs a title.") % {"n": n})
                 continue
             clean_modules.append(
                 {
@@ -261,7 +300,7 @@ def program_create_from_config(
     if "reminder_offsets_hours" in settings:
         offsets = settings["reminder_offsets_hours"]
         if not isinstance(offsets, list):
-            raise ValidationError("“reminder_offsets_hours” must be a list of hours.")
+            raise ValidationError(_("“reminder_offsets_hours” must be a list of hours."))
         settings["reminder_offsets_hours"] = reminder_offsets_clean(offsets)
     program = Program(organization=organization, **settings)
     program.slug = unique_program_slug(base=program.name or "program")
@@ -289,7 +328,7 @@ def program_create_from_template(
     *, organization: Organization, template: str, name: str = ""
 ) -> Program:
     if template not in TEMPLATES:
-        raise ValidationError("Unknown template.")
+        raise ValidationError(_("Unknown template."))
     return program_create_from_config(
         organization=organization, data=TEMPLATES[template], name=name
     )

@@ -15,6 +15,8 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from programs.guides import GUIDE_FIELDS
 from programs.library import TEMPLATES
@@ -49,18 +51,25 @@ def guide_limits() -> dict[str, int]:
     }
 
 
-def guide_problems(fields: Mapping[str, Any], *, label: str = "The session") -> list[str]:
-    """What is wrong with a guide's fields, in words for the person who wrote them."""
+def guide_problems(fields: Mapping[str, Any], *, label: str = "") -> list[str]:
+    """What is wrong with a guide's fields, in words for the person who wrote them. ``label``
+    names the guide ("Session 3"); by default "The session"."""
+    label = label or _("The session")
     problems = []
     for name, limit in guide_limits().items():
         value = fields.get(name, "")
         if not isinstance(value, str):
-            problems.append(f"{label}: “{name}” must be text.")
+            problems.append(
+                _("%(session)s: “%(field)s” must be text.") % {"session": label, "field": name}
+            )
         elif len(value) > limit:
-            problems.append(f"{label}: “{name}” is longer than {limit} characters.")
+            problems.append(
+                _("%(session)s: “%(field)s” is longer than %(limit)s characters.")
+                % {"session": label, "field": name, "limit": limit}
+            )
     title = fields.get("title", "")
     if isinstance(title, str) and not title.strip():
-        problems.append(f"{label} needs a title.")
+        problems.append(_("%(session)s needs a title.") % {"session": label})
     return problems
 
 
@@ -73,7 +82,9 @@ def _check(fields: Mapping[str, Any]) -> dict[str, str]:
 
 # What a write on a guide another HR admin deleted meanwhile says (their request loaded the
 # guide before the delete committed).
-GUIDE_GONE = "This session was deleted meanwhile (by another HR admin?): nothing was changed."
+GUIDE_GONE = gettext_lazy(
+    "This session was deleted meanwhile (by another HR admin?): nothing was changed."
+)
 
 
 def guide_save(*, program: Program, guide: SessionGuide | None, **fields: Any) -> SessionGuide:
@@ -92,7 +103,9 @@ def guide_save(*, program: Program, guide: SessionGuide | None, **fields: Any) -
             return guide
         count = program.session_guides.count()
         if count >= MAX_SESSION_GUIDES:
-            raise ValidationError(f"A session plan has at most {MAX_SESSION_GUIDES} sessions.")
+            raise ValidationError(
+                _("A session plan has at most %(max)s sessions.") % {"max": MAX_SESSION_GUIDES}
+            )
         last = program.session_guides.aggregate(last=Max("position"))["last"] or 0
         guide = SessionGuide(organization=program.organization, program=program, **clean)
         guide.position = last + 1
@@ -149,11 +162,13 @@ def session_plan_replace(*, program: Program, guides: Iterable[Mapping[str, Any]
     Everything is checked before anything is written. Returns the number of sessions."""
     items = list(guides)
     if len(items) > MAX_SESSION_GUIDES:
-        raise ValidationError(f"A session plan has at most {MAX_SESSION_GUIDES} sessions.")
+        raise ValidationError(
+            _("A session plan has at most %(max)s sessions.") % {"max": MAX_SESSION_GUIDES}
+        )
     problems = [
         problem
         for n, item in enumerate(items, start=1)
-        for problem in guide_problems(item, label=f"Session {n}")
+        for problem in guide_problems(item, label=_("Session %(n)s") % {"n": n})
     ]
     if problems:
         raise ValidationError(problems)
@@ -191,7 +206,7 @@ def session_plan_use_builtin(*, program: Program) -> int:
     with transaction.atomic():
         _lock(program)
         if program.session_guides.exists():
-            raise ValidationError("This program already has a session plan.")
+            raise ValidationError(_("This program already has a session plan."))
         return session_plan_replace(
             program=program, guides=TEMPLATES[BUILTIN_PLAN_TEMPLATE]["session_plan"]
         )

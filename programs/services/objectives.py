@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from programs.models import (
     LearningObjective,
@@ -54,7 +55,7 @@ def _objective_topic_free(objective: LearningObjective) -> None:
     ).exclude(pk=objective.pk)
     if taken.exists():
         raise ValidationError(
-            {"topic": "You already have an objective on this topic: update that one instead."}
+            {"topic": _("You already have an objective on this topic: update that one instead.")}
         )
 
 
@@ -73,7 +74,7 @@ def objective_update(*, objective: LearningObjective, **fields: Any) -> Learning
     closing = fields.get("final_rating") is not None
     if closing and objective.participant.program.status != Program.Status.CLOSED:
         raise ValidationError(
-            {"final_rating": "The final self-rating is given when the program closes."}
+            {"final_rating": _("The final self-rating is given when the program closes.")}
         )
     for field, value in fields.items():
         setattr(objective, field, value)

@@ -9,21 +9,38 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 
 from mentorship import services as kernel
 from mentorship.events.models import EventType
+from mentorship.i18n import recipient_language
 from mentorship.models import AuditEvent, Membership, Role, User
 from mentorship.web import tenant_url
 from programs import signals
 from programs.models import (
     Participant,
     Program,
+    Side,
     Topic,
 )
 from programs.services.programs import ensure_open_for_participants
 from programs.services.training import refresh_training_done
 from programs.services.webhooks import participants_emit
 from programs.tallies import tally_track
+
+
+def _application_subject_text(program_name: str) -> str:
+    return _("New application to %(program)s") % {"program": program_name}
+
+
+def _application_body_text(name: str, side: str) -> str:
+    return _("%(name)s applied as %(side)s.") % {"name": name, "side": Side(side).label}
+
+
+# Written when read: ``notification_send`` reads them in each recipient's language.
+_application_subject = lazy(_application_subject_text, str)
+_application_body = lazy(_application_body_text, str)
 
 # The fields a save must name besides those it changes, so the API's ?updated_since= sees it.
 TOUCHED = ["status_changed_at", "updated_at"]
@@ -68,7 +85,7 @@ def participant_add(
         Participant.Status.APPROVED,
         Participant.Status.APPLIED,
     ):
-        raise ValidationError(f"{email} is already in this program.")
+        raise ValidationError(_("%(email)s is already in this program.") % {"email": email})
     event_type = _returning_or_new(participant)
     with tally_track([participant.pk] if participant is not None else []) as tally:
         before = participant.department if participant is not None else None
@@ -170,19 +187,19 @@ def participant_apply(
 ) -> Participant:
     """Self-enrolment by a member while the program is enrolling; an HR admin decides."""
     if program.status != Program.Status.ENROLLING or program.archived_at:
-        raise ValidationError("This program is not taking applications right now.")
+        raise ValidationError(_("This program is not taking applications right now."))
     ensure_open_for_participants(program)
     email = membership.user.email.lower()
     existing = Participant.objects.filter(program=program, email=email).first()
     if existing and existing.status == Participant.Status.REMOVED:
         raise ValidationError(
-            "An HR admin removed you from this program; ask them to add you back."
+            _("An HR admin removed you from this program; ask them to add you back.")
         )
     if existing and existing.status not in (
         Participant.Status.WITHDRAWN,
         Participant.Status.DECLINED,
     ):
-        raise ValidationError("You have already applied to this program.")
+        raise ValidationError(_("You have already applied to this program."))
     event_type = _returning_or_new(existing)
     with tally_track([existing.pk] if existing is not None else []) as tally:
         before = existing.department if existing is not None else None
@@ -210,8 +227,9 @@ def participant_apply(
         refresh_training_done(program=program, participants=[participant])
         kernel.notify_hr_admins(
             organization=program.organization,
-            subject=f"New application to {program.name}",
-            body=f"{participant.full_name} applied as {participant.get_side_display()}.",
+            # Lazy: each HR admin reads them in their own language.
+            subject=_application_subject(program.name),
+            body=_application_body(participant.full_name, participant.side),
             url=tenant_url(
                 program.organization,
                 "participant_detail",
@@ -226,7 +244,7 @@ def participant_apply(
 def participant_decide(*, participant: Participant, approve: bool, actor: User) -> Participant:
     if participant.status != Participant.Status.APPLIED:
         raise ValidationError(
-            "Only applications waiting for a decision can be approved or declined."
+            _("Only applications waiting for a decision can be approved or declined.")
         )
     with tally_track([participant.pk]):
         participant.status = Participant.Status.APPROVED if approve else Participant.Status.DECLINED
@@ -242,20 +260,24 @@ def participant_decide(*, participant: Participant, approve: bool, actor: User) 
             )
         if participant.membership_id:
             program = participant.program
+            recipient = participant.membership.user
+            with recipient_language(recipient, participant.organization):
+                if approve:
+                    subject = _("You are in: %(program)s") % {"program": program.name}
+                    body = _(
+                        "Your application was approved. Set your learning objectives to get ready."
+                    )
+                else:
+                    subject = _("Your application to %(program)s") % {"program": program.name}
+                    body = _(
+                        "Your application was not accepted this time. Your HR team can tell "
+                        "you more."
+                    )
             kernel.notification_send(
                 organization=participant.organization,
-                recipient=participant.membership.user,
-                subject=(
-                    f"You are in: {program.name}"
-                    if approve
-                    else f"Your application to {program.name}"
-                ),
-                body=(
-                    "Your application was approved. Set your learning objectives to get ready."
-                    if approve
-                    else "Your application was not accepted this time. Your HR team can tell "
-                    "you more."
-                ),
+                recipient=recipient,
+                subject=subject,
+                body=body,
                 url=tenant_url(
                     participant.organization, "my_participation", program_slug=program.slug
                 ),
@@ -266,7 +288,7 @@ def participant_decide(*, participant: Participant, approve: bool, actor: User) 
 
 def participant_withdraw(*, participant: Participant) -> Participant:
     if participant.status in (Participant.Status.WITHDRAWN, Participant.Status.REMOVED):
-        raise ValidationError("You are no longer in this program.")
+        raise ValidationError(_("You are no longer in this program."))
     with tally_track([participant.pk]):
         participant.status = Participant.Status.WITHDRAWN
         participant.status_changed_at = timezone.now()
@@ -279,7 +301,7 @@ def participant_withdraw(*, participant: Participant) -> Participant:
 
 def participant_remove(*, participant: Participant, actor: User | None) -> Participant:
     if participant.status == Participant.Status.REMOVED:
-        raise ValidationError("This participant was already removed.")
+        raise ValidationError(_("This participant was already removed."))
     with tally_track([participant.pk]):
         participant.status = Participant.Status.REMOVED
         participant.status_changed_at = timezone.now()

@@ -7,8 +7,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from mentorship import services as kernel
 from mentorship.models import AuditEvent, Organization, User
@@ -56,12 +57,15 @@ def reminder_offsets_clean(hours: Iterable[Any]) -> list[int]:
         h < 1 or h > MAX_REMINDER_HOURS for h in hours
     ):
         raise ValidationError(
-            f"Each reminder is a whole number of hours between 1 and {MAX_REMINDER_HOURS} "
-            "(two weeks) before the meeting."
+            _(
+                "Each reminder is a whole number of hours between 1 and %(max)s (two weeks) "
+                "before the meeting."
+            )
+            % {"max": MAX_REMINDER_HOURS}
         )
     distinct = sorted(set(hours), reverse=True)
     if len(distinct) > MAX_REMINDERS:
-        raise ValidationError(f"At most {MAX_REMINDERS} reminders per meeting.")
+        raise ValidationError(_("At most %(max)s reminders per meeting.") % {"max": MAX_REMINDERS})
     return distinct
 
 
@@ -117,7 +121,7 @@ def program_update(
 
 def _validate_dates(program: Program) -> None:
     if program.start_date and program.end_date and program.end_date <= program.start_date:
-        raise ValidationError({"end_date": "The end date must be after the start date."})
+        raise ValidationError({"end_date": _("The end date must be after the start date.")})
 
 
 def program_duplicate(*, program: Program) -> Program:
@@ -127,7 +131,7 @@ def program_duplicate(*, program: Program) -> Program:
         copy = Program(organization=program.organization)
         for field in [*PROGRAM_SETTINGS, "start_date", "end_date"]:
             setattr(copy, field, getattr(program, field))
-        copy.name = f"{program.name} (copy)"[:120]
+        copy.name = (_("%(name)s (copy)") % {"name": program.name})[:120]
         copy.slug = unique_program_slug(base=f"{program.slug}-copy")
         copy.save()
         copy.topics.set(program.topics.all())
@@ -150,7 +154,7 @@ def program_duplicate(*, program: Program) -> Program:
 def program_archive(*, program: Program) -> Program:
     if program.status not in (Program.Status.DRAFT, Program.Status.CLOSED):
         raise ValidationError(
-            "Only draft or closed programs can be archived. Close this program first."
+            _("Only draft or closed programs can be archived. Close this program first.")
         )
     program.archived_at = timezone.now()
     # Not a change of status (the API shows ``archived_at`` beside it): no status event.
@@ -167,9 +171,9 @@ def program_restore(*, program: Program) -> Program:
 def ensure_open_for_participants(program: Program) -> None:
     """People cannot join a closed or archived program (by hand, import or application)."""
     if program.archived_at:
-        raise ValidationError("This program is archived. Restore it first.")
+        raise ValidationError(_("This program is archived. Restore it first."))
     if program.status == Program.Status.CLOSED:
-        raise ValidationError("This program is closed: nobody can join it any more.")
+        raise ValidationError(_("This program is closed: nobody can join it any more."))
 
 
 # Allowed moves, each with the guard that explains why it may not happen yet.
@@ -185,31 +189,34 @@ TRANSITIONS: dict[str, set[str]] = {
 def program_transition_problems(*, program: Program, target: str) -> list[str]:
     """Why the program cannot move to ``target`` now, in words an HR admin understands."""
     if target not in TRANSITIONS.get(program.status, set()):
+        label = Program.Status(target).label if target in Program.Status.values else target
+        # Translators: %(status)s is the program's status in lower case ("a draft program"),
+        # %(target)s the status it cannot move to ("Active").
         return [
-            f"A {program.get_status_display().lower()} program cannot move to "
-            f"“{Program.Status(target).label if target in Program.Status.values else target}”."
+            _("A %(status)s program cannot move to “%(target)s”.")
+            % {"status": program.get_status_display().lower(), "target": label}
         ]
     problems: list[str] = []
     if program.archived_at:
-        problems.append("The program is archived.")
+        problems.append(_("The program is archived."))
     if target == Program.Status.ENROLLING:
         if not program.start_date or not program.end_date:
-            problems.append("Set the start and end dates before opening enrolment.")
+            problems.append(_("Set the start and end dates before opening enrolment."))
         if not program.agreement_text.strip():
-            problems.append("Write the agreement participants will accept.")
+            problems.append(_("Write the agreement participants will accept."))
     if target == Program.Status.MATCHING:
         approved = program.participants.filter(status=Participant.Status.APPROVED)
         if not approved.filter(side=Side.JUNIOR).exists():
-            problems.append("Approve at least one junior participant first.")
+            problems.append(_("Approve at least one junior participant first."))
         if not approved.filter(side=Side.SENIOR).exists():
-            problems.append("Approve at least one senior participant first.")
+            problems.append(_("Approve at least one senior participant first."))
     if (
         target == Program.Status.ACTIVE
         and not program.participants.filter(
             matched=True, status=Participant.Status.APPROVED
         ).exists()
     ):
-        problems.append("Publish pairings before the program goes active.")
+        problems.append(_("Publish pairings before the program goes active."))
     return problems
 
 
@@ -218,7 +225,8 @@ def program_transition(*, program: Program, target: str, actor: User) -> Program
     if problems:
         raise ValidationError(problems)
     with transaction.atomic():
-        previous = program.get_status_display()
+        with translation.override(None):  # the audit log is kept in English
+            previous = program.get_status_display()
         previous_status = program.status
         program.status = target
         fields = ["status", "updated_at"]
@@ -227,10 +235,12 @@ def program_transition(*, program: Program, target: str, actor: User) -> Program
             fields.append("closed_at")
         program.save(update_fields=fields)
         program_status_changed_emit(program=program, previous_status=previous_status)
+        with translation.override(None):
+            summary = f"{program.name}: {previous} → {program.get_status_display()}"
         kernel.audit_record(
             organization=program.organization,
             action=AuditEvent.Action.PROGRAM_STATUS,
-            summary=f"{program.name}: {previous} → {program.get_status_display()}",
+            summary=summary,
             actor=actor,
         )
         if target == Program.Status.CLOSED:

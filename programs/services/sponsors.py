@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from mentorship.models import Membership
 from programs.models import (
@@ -13,8 +14,8 @@ from programs.models import (
 
 def program_sponsor_add(*, program: Program, membership: Membership) -> ProgramSponsor:
     if not membership.is_sponsor or membership.removed_at is not None:
-        raise ValidationError("Only members with the executive sponsor role can sponsor.")
-    sponsor, _ = ProgramSponsor.objects.get_or_create(
+        raise ValidationError(_("Only members with the executive sponsor role can sponsor."))
+    sponsor, _created = ProgramSponsor.objects.get_or_create(
         organization=program.organization, program=program, membership=membership
     )
     return sponsor

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mentorship import services as kernel
 from mentorship.events.models import EventType
@@ -80,18 +81,20 @@ def topics_get_or_create(*, organization: Organization, names: Iterable[str]) ->
 def topic_create(*, organization: Organization, name: str) -> Topic:
     name = " ".join(name.split())
     if not name:
-        raise ValidationError("Give the topic a name.")
+        raise ValidationError(_("Give the topic a name."))
     if Topic.objects.filter(name__iexact=name).exists():
-        raise ValidationError(f"There is already a topic called “{name}”.")
+        raise ValidationError(_("There is already a topic called “%(name)s”.") % {"name": name})
     return Topic.objects.create(organization=organization, name=name)
 
 
 def topic_rename(*, topic: Topic, name: str) -> Topic:
     name = " ".join(name.split())
     if not name:
-        raise ValidationError("Give the topic a name.")
+        raise ValidationError(_("Give the topic a name."))
     if Topic.objects.filter(name__iexact=name).exclude(pk=topic.pk).exists():
-        raise ValidationError(f"There is already a topic called “{name}”. Merge the two instead.")
+        raise ValidationError(
+            _("There is already a topic called “%(name)s”. Merge the two instead.") % {"name": name}
+        )
     with transaction.atomic():
         topic.name = name
         topic.save(update_fields=["name", "updated_at"])
@@ -105,7 +108,7 @@ def topic_merge(*, source: Topic, target: Topic, actor: User) -> Topic:
     Every relation to a topic, in any app, has its handler (:mod:`programs.references`): while one
     has none the merge refuses, before writing anything, rather than let the deletion cascade."""
     if source.pk == target.pk:
-        raise ValidationError("Choose a different topic to merge into.")
+        raise ValidationError(_("Choose a different topic to merge into."))
     topic_references.require_handlers()
     objective_references.require_handlers()  # two objectives of one person may be folded
     with transaction.atomic():
@@ -119,7 +122,7 @@ def topic_merge(*, source: Topic, target: Topic, actor: User) -> Topic:
             .values_list("pk", flat=True)
         )
         if len(locked) != 2:
-            raise ValidationError("One of the two topics no longer exists: nothing was merged.")
+            raise ValidationError(_("One of the two topics no longer exists: nothing was merged."))
         moved = _holders_touch(source)
         topic_references.move(source=source, target=target)
         kernel.audit_record(

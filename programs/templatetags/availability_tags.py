@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from programs import availability
+from programs.availability_forms import summary_for_people
 
 register = template.Library()
 
@@ -16,6 +16,6 @@ def availability_summary(ranges: Any) -> str:
     """ "Mon, Wed 09:00–12:00 · Thu 14:00–17:00"; empty when nothing is set or the value is not
     a list of ranges (a template must not break on a bad row)."""
     try:
-        return availability.summary(ranges or [])
+        return summary_for_people(ranges or [])
     except (TypeError, ValueError, IndexError):
         return ""

@@ -7,20 +7,31 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from mentorship.tenancy import member_required
 from mentorship.web import posted
-from programs import availability, selectors
-from programs.availability_forms import ADD, CLEAR, COPY_MONDAY, SAVE, AvailabilityForm
+from programs import selectors
+from programs.availability_forms import (
+    ADD,
+    CLEAR,
+    COPY_MONDAY,
+    SAVE,
+    AvailabilityForm,
+    summary_for_people,
+)
 from programs.models import Participant, Program
 from programs.services.availability import participant_availability_set
 from programs.views._common import program_for
 
 ACTION_MESSAGES = {
-    COPY_MONDAY: "Monday's hours are copied to Tuesday–Friday.",
-    ADD: "The hours are added.",
-    CLEAR: "Every box of the grid is cleared; hours outside it stay listed below the grid.",
+    COPY_MONDAY: gettext_lazy("Monday's hours are copied to Tuesday–Friday."),
+    ADD: gettext_lazy("The hours are added."),
+    CLEAR: gettext_lazy(
+        "Every box of the grid is cleared; hours outside it stay listed below the grid."
+    ),
 }
 
 
@@ -43,7 +54,8 @@ def my_availability(request: HttpRequest, org_slug: str, program_slug: str) -> H
         action = form.cleaned_data["action"]
         if action != SAVE:
             form = form.shown_again(form.ranges_after_action())
-            notice = f"{ACTION_MESSAGES[action]} Press “Save” to keep them."
+            # Translators: %(done)s is what the quick action did, e.g. "The hours are added."
+            notice = _("%(done)s Press “Save” to keep them.") % {"done": ACTION_MESSAGES[action]}
         else:
             try:
                 changed = participant_availability_set(
@@ -57,15 +69,15 @@ def my_availability(request: HttpRequest, org_slug: str, program_slug: str) -> H
                 form.add_error(None, exc.messages)
             else:
                 others = len(changed) - 1
-                messages.success(
-                    request,
-                    "Availability saved"
-                    + (
-                        f", here and in {others} other program{'s' if others != 1 else ''}."
-                        if others
-                        else "."
-                    ),
-                )
+                if others:
+                    text = ngettext(
+                        "Availability saved, here and in %(count)s other program.",
+                        "Availability saved, here and in %(count)s other programs.",
+                        others,
+                    ) % {"count": others}
+                else:
+                    text = _("Availability saved.")
+                messages.success(request, text)
                 return redirect(
                     "my_availability", org_slug=request.organization.slug, program_slug=program.slug
                 )
@@ -78,7 +90,7 @@ def my_availability(request: HttpRequest, org_slug: str, program_slug: str) -> H
             "form": form,
             "days": form.days(),
             "notice": notice,
-            "saved_summary": availability.summary(participant.weekly_availability or []),
+            "saved_summary": summary_for_people(participant.weekly_availability or []),
             "others": selectors.live_participations(participant=participant),
         },
     )

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from mentorship.models import Role
@@ -33,20 +35,33 @@ def _plan_action(request: HttpRequest, program: Program) -> None:
             messages.error(request, error_text(exc))
         else:
             messages.success(
-                request, f"The built-in {count}-session plan is in place. Edit it freely."
+                request,
+                ngettext(
+                    "The built-in %(count)s-session plan is in place. Edit it freely.",
+                    "The built-in %(count)s-session plan is in place. Edit it freely.",
+                    count,
+                )
+                % {"count": count},
             )
         return
     guide_id = posted_number(request, "guide")
     if action not in ("up", "down") or guide_id is None:
-        messages.error(request, "Choose a session to move.")
+        messages.error(request, _("Choose a session to move."))
         return
     guide = guide_get(program=program, guide_id=guide_id)
     if guide_services.guide_move(guide=guide, direction=action):
-        messages.success(request, f"“{guide.title}” is now session {guide.position}.")
+        messages.success(
+            request,
+            _("“%(title)s” is now session %(position)s.")
+            % {"title": guide.title, "position": guide.position},
+        )
     else:
         # Already at that end of the plan (no button offers it), or another HR admin deleted
         # the session between the page and the click.
-        messages.info(request, f"“{guide.title}” did not move: the plan has changed meanwhile.")
+        messages.info(
+            request,
+            _("“%(title)s” did not move: the plan has changed meanwhile.") % {"title": guide.title},
+        )
 
 
 @require_http_methods(["GET", "POST"])
@@ -93,7 +108,7 @@ def guide_edit(
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Session saved.")
+            messages.success(request, _("Session saved."))
             return to_program(request, program, "session_plan")
     return render(
         request, "programs/guide_form.html", {"program": program, "form": form, "guide": guide}
@@ -110,10 +125,12 @@ def guide_delete(
 
     def delete() -> HttpResponse:
         if guide_services.guide_delete(guide=guide):
-            messages.success(request, f"Session “{guide.title}” deleted.")
+            messages.success(request, _("Session “%(title)s” deleted.") % {"title": guide.title})
         else:
             # A double click, or two HR admins at once: the first request deleted it.
-            messages.info(request, f"Session “{guide.title}” was already deleted.")
+            messages.info(
+                request, _("Session “%(title)s” was already deleted.") % {"title": guide.title}
+            )
         return to_program(request, program, "session_plan")
 
     return confirm_then_act(

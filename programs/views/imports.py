@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mentorship.models import Role
@@ -38,7 +39,9 @@ def import_upload(request: HttpRequest, org_slug: str, program_slug: str) -> Htt
         try:
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
-            form.add_error("file", "The file is not UTF-8 text. Save it as “CSV UTF-8” and retry.")
+            form.add_error(
+                "file", _("The file is not UTF-8 text. Save it as “CSV UTF-8” and retry.")
+            )
         else:
             job = import_services.import_job_create(
                 program=program, created_by=request.user, filename=upload.name, text=text
@@ -87,7 +90,7 @@ def import_confirm(
     program = program_for(request, program_slug)
     job = selectors.import_job_get(program=program, job_id=job_id)
     if job.status == ImportJob.Status.INVALID:
-        messages.error(request, "This file has errors: fix them and upload it again.")
+        messages.error(request, _("This file has errors: fix them and upload it again."))
         return _job_redirect(request, program.slug, job.pk)
     # A double click or a second tab cannot start the same import twice; a failed import can be
     # tried again.
@@ -96,5 +99,5 @@ def import_confirm(
             organization_id=request.organization.pk, job_id=job.pk
         )
     else:
-        messages.info(request, "This import has already started.")
+        messages.info(request, _("This import has already started."))
     return _job_redirect(request, program.slug, job.pk)

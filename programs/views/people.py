@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mentorship.dbrouting import reads_from_replica
@@ -78,8 +79,11 @@ def participant_add(request: HttpRequest, org_slug: str, program_slug: str) -> H
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            invited = "" if participant.membership_id else " An invitation is on its way."
-            messages.success(request, f"{participant.full_name} was added.{invited}")
+            if participant.membership_id:
+                text = _("%(name)s was added.")
+            else:
+                text = _("%(name)s was added. An invitation is on its way.")
+            messages.success(request, text % {"name": participant.full_name})
             return to_program(request, program, "participant_directory")
     return render(request, "programs/participant_add.html", {"program": program, "form": form})
 
@@ -117,8 +121,11 @@ def participant_decide(
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     else:
-        verb = "approved" if approve else "declined"
-        messages.success(request, f"The application of {participant.full_name} was {verb}.")
+        if approve:
+            text = _("The application of %(name)s was approved.")
+        else:
+            text = _("The application of %(name)s was declined.")
+        messages.success(request, text % {"name": participant.full_name})
     return to_program(request, program, "participant_directory")
 
 
@@ -132,17 +139,23 @@ def participant_remove(
 
     def remove() -> HttpResponse:
         participant_services.participant_remove(participant=participant, actor=request.user)
-        messages.success(request, f"{participant.full_name} was removed. Their history is kept.")
+        messages.success(
+            request,
+            _("%(name)s was removed. Their history is kept.") % {"name": participant.full_name},
+        )
         return to_program(request, program, "participant_directory")
 
     return confirm(
         request,
         program,
         act=remove,
-        title=f"Remove {participant.full_name} from {program.name}?",
-        text="They leave the program and its matching at once. Their history "
-        "(objectives, sessions, answers) is kept.",
-        button="Remove participant",
+        title=_("Remove %(name)s from %(program)s?")
+        % {"name": participant.full_name, "program": program.name},
+        text=_(
+            "They leave the program and its matching at once. Their history "
+            "(objectives, sessions, answers) is kept."
+        ),
+        button=_("Remove participant"),
         danger=True,
     )
 
@@ -166,7 +179,7 @@ def program_apply(request: HttpRequest, org_slug: str, program_slug: str) -> Htt
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Thank you! An HR admin will review your application.")
+            messages.success(request, _("Thank you! An HR admin will review your application."))
             return to_program(request, program)
     return render(request, "programs/apply.html", {"program": program, "form": form})
 
@@ -214,16 +227,16 @@ def my_withdraw(request: HttpRequest, org_slug: str, program_slug: str) -> HttpR
 
     def withdraw() -> HttpResponse:
         participant_services.participant_withdraw(participant=participant)
-        messages.success(request, f"You have left {program.name}.")
+        messages.success(request, _("You have left %(program)s.") % {"program": program.name})
         return to_program(request, program)
 
     return confirm(
         request,
         program,
         act=withdraw,
-        title=f"Leave {program.name}?",
-        text="You leave the program and its matching. No reason needed, no blame.",
-        button="Leave the program",
+        title=_("Leave %(program)s?") % {"program": program.name},
+        text=_("You leave the program and its matching. No reason needed, no blame."),
+        button=_("Leave the program"),
         danger=True,
     )
 
@@ -240,7 +253,7 @@ def objective_new(request: HttpRequest, org_slug: str, program_slug: str) -> Htt
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Objective added.")
+            messages.success(request, _("Objective added."))
             return to_program(request, program, "my_participation")
     return render(request, "programs/objective_form.html", {"program": program, "form": form})
 
@@ -260,7 +273,7 @@ def objective_edit(
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Progress saved.")
+            messages.success(request, _("Progress saved."))
             return to_program(request, program, "my_participation")
     return render(
         request,
@@ -319,7 +332,7 @@ def _save_person(
             "programs/participant_edit.html",
             {"program": program, "participant": participant, "form": form},
         )
-    messages.success(request, "Details saved.")
+    messages.success(request, _("Details saved."))
     if then == "participant_detail":
         return redirect(
             then,

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from mentorship.models import Role
@@ -60,8 +61,11 @@ def participant_erase(
         privacy.participant_erase(participant=participant, actor=request.user)
         messages.success(
             request,
-            f"The personal data of participant #{participant.pk} was erased. "
-            "The figures they counted in are unchanged.",
+            _(
+                "The personal data of participant #%(id)s was erased. "
+                "The figures they counted in are unchanged."
+            )
+            % {"id": participant.pk},
         )
         return redirect(
             "participant_detail",

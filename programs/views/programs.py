@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mentorship.models import Role
@@ -49,11 +51,11 @@ def program_new(request: HttpRequest, org_slug: str) -> HttpResponse:
                 organization=request.organization, template=template, name=name
             )
             messages.success(
-                request, "Program created from the template. Review the settings and dates."
+                request, _("Program created from the template. Review the settings and dates.")
             )
         else:
             program = program_services.program_create(organization=request.organization, name=name)
-            messages.success(request, "Program created. Fill in its settings.")
+            messages.success(request, _("Program created. Fill in its settings."))
         return to_program(request, program, "program_edit")
     return render(request, "programs/program_new.html", {"form": form})
 
@@ -73,7 +75,9 @@ def program_import(request: HttpRequest, org_slug: str) -> HttpResponse:
         except ValidationError as exc:
             problems = exc.messages
         else:
-            messages.success(request, f"“{program.name}” was imported as a draft.")
+            messages.success(
+                request, _("“%(program)s” was imported as a draft.") % {"program": program.name}
+            )
             return to_program(request, program)
     return render(request, "programs/program_import.html", {"form": form, "problems": problems})
 
@@ -121,7 +125,7 @@ def program_edit(request: HttpRequest, org_slug: str, program_slug: str) -> Http
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Settings saved.")
+            messages.success(request, _("Settings saved."))
             return to_program(request, program)
     return render(request, "programs/program_edit.html", {"program": program, "form": form})
 
@@ -133,17 +137,22 @@ def program_duplicate(request: HttpRequest, org_slug: str, program_slug: str) ->
 
     def duplicate() -> HttpResponse:
         copy = program_services.program_duplicate(program=program)
-        messages.success(request, f"“{copy.name}” is a draft copy with the same settings.")
+        messages.success(
+            request,
+            _("“%(program)s” is a draft copy with the same settings.") % {"program": copy.name},
+        )
         return to_program(request, copy, "program_edit")
 
     return confirm(
         request,
         program,
         act=duplicate,
-        title=f"Copy “{program.name}”?",
-        text="The copy gets the same settings, topics and training modules, "
-        "but no participants. It starts as a draft.",
-        button="Make a copy",
+        title=_("Copy “%(program)s”?") % {"program": program.name},
+        text=_(
+            "The copy gets the same settings, topics and training modules, "
+            "but no participants. It starts as a draft."
+        ),
+        button=_("Make a copy"),
     )
 
 
@@ -155,44 +164,77 @@ def program_archive(request: HttpRequest, org_slug: str, program_slug: str) -> H
 
         def restore() -> HttpResponse:
             program_services.program_restore(program=program)
-            messages.success(request, f"“{program.name}” was restored.")
+            messages.success(request, _("“%(program)s” was restored.") % {"program": program.name})
             return to_program(request, program)
 
         return confirm(
             request,
             program,
             act=restore,
-            title=f"Restore “{program.name}”?",
-            text="It comes back to the list of programs, in the state it had.",
-            button="Restore",
+            title=_("Restore “%(program)s”?") % {"program": program.name},
+            text=_("It comes back to the list of programs, in the state it had."),
+            button=_("Restore"),
         )
 
     def archive() -> HttpResponse:
         program_services.program_archive(program=program)
-        messages.success(request, f"“{program.name}” was archived.")
+        messages.success(request, _("“%(program)s” was archived.") % {"program": program.name})
         return redirect("program_list", org_slug=org_slug)
 
     return confirm(
         request,
         program,
         act=archive,
-        title=f"Archive “{program.name}”?",
-        text="Archived programs leave the list (HR admins can still show them). "
-        "Nothing is deleted.",
-        button="Archive",
+        title=_("Archive “%(program)s”?") % {"program": program.name},
+        text=_(
+            "Archived programs leave the list (HR admins can still show them). Nothing is deleted."
+        ),
+        button=_("Archive"),
         danger=True,
     )
 
 
 STATUS_CONFIRMATIONS = {
-    Program.Status.ENROLLING: "People can apply through the self-enrolment form, "
-    "and HR admins approve them.",
-    Program.Status.MATCHING: "Enrolment closes and matching can start.",
-    Program.Status.ACTIVE: "Pairs start meeting; reminders and check-ins begin.",
-    Program.Status.CLOSED: "The program ends for everyone: participants give their final "
-    "self-ratings, end-of-program surveys go out, and no new sessions can be logged. "
-    "This cannot be undone.",
-    Program.Status.DRAFT: "The program goes back to draft; applications stop.",
+    Program.Status.ENROLLING: gettext_lazy(
+        "People can apply through the self-enrolment form, and HR admins approve them."
+    ),
+    Program.Status.MATCHING: gettext_lazy("Enrolment closes and matching can start."),
+    Program.Status.ACTIVE: gettext_lazy("Pairs start meeting; reminders and check-ins begin."),
+    Program.Status.CLOSED: gettext_lazy(
+        "The program ends for everyone: participants give their final "
+        "self-ratings, end-of-program surveys go out, and no new sessions can be logged. "
+        "This cannot be undone."
+    ),
+    Program.Status.DRAFT: gettext_lazy("The program goes back to draft; applications stop."),
+}
+# Per status, whole sentences: the page's title, its button and the message after the move
+# (a status is not a word to lower-case into any sentence in every language).
+STATUS_MOVES = {
+    Program.Status.DRAFT: (
+        gettext_lazy("Move “%(program)s” to draft?"),
+        gettext_lazy("Yes, move to draft"),
+        gettext_lazy("“%(program)s” is now draft."),
+    ),
+    Program.Status.ENROLLING: (
+        gettext_lazy("Move “%(program)s” to enrolling?"),
+        gettext_lazy("Yes, move to enrolling"),
+        gettext_lazy("“%(program)s” is now enrolling."),
+    ),
+    Program.Status.MATCHING: (
+        gettext_lazy("Move “%(program)s” to matching?"),
+        gettext_lazy("Yes, move to matching"),
+        gettext_lazy("“%(program)s” is now matching."),
+    ),
+    Program.Status.ACTIVE: (
+        gettext_lazy("Move “%(program)s” to active?"),
+        gettext_lazy("Yes, move to active"),
+        gettext_lazy("“%(program)s” is now active."),
+    ),
+    Program.Status.CLOSED: (
+        gettext_lazy("Move “%(program)s” to closed?"),
+        gettext_lazy("Yes, move to closed"),
+        gettext_lazy("“%(program)s” is now closed."),
+    ),
 }
 
 
@@ -205,10 +247,11 @@ def program_transition(
     if target not in Program.Status.values:
         raise Http404("No such status")
     problems = program_services.program_transition_problems(program=program, target=target)
+    title, button, _done = STATUS_MOVES[Program.Status(target)]
     page = {
-        "title": f"Move “{program.name}” to {Program.Status(target).label.lower()}?",
-        "text": STATUS_CONFIRMATIONS[Program.Status(target)],
-        "button": f"Yes, move to {Program.Status(target).label.lower()}",
+        "title": str(title) % {"program": program.name},
+        "text": str(STATUS_CONFIRMATIONS[Program.Status(target)]),
+        "button": str(button),
         "danger": target == Program.Status.CLOSED,
     }
     if problems:  # said on the page, which offers no button
@@ -216,9 +259,8 @@ def program_transition(
 
     def move() -> HttpResponse:
         program_services.program_transition(program=program, target=target, actor=request.user)
-        messages.success(
-            request, f"“{program.name}” is now {program.get_status_display().lower()}."
-        )
+        done = STATUS_MOVES[Program.Status(program.status)][2]
+        messages.success(request, str(done) % {"program": program.name})
         return to_program(request, program)
 
     return confirm(request, program, act=move, **page)
@@ -241,10 +283,10 @@ def program_sponsors(request: HttpRequest, org_slug: str, program_slug: str) -> 
     if "remove" in request.POST:
         membership_id = posted_number(request, "remove")
         if membership_id is None:
-            messages.error(request, "That sponsor is no longer on the program.")
+            messages.error(request, _("That sponsor is no longer on the program."))
         else:
             sponsor_services.program_sponsor_remove(program=program, membership_id=membership_id)
-            messages.success(request, "Sponsor removed.")
+            messages.success(request, _("Sponsor removed."))
         return to_program(request, program)
     form = SponsorForm(request.POST, candidates=selectors.sponsor_candidates(program=program))
     if form.is_valid():
@@ -255,7 +297,7 @@ def program_sponsors(request: HttpRequest, org_slug: str, program_slug: str) -> 
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         else:
-            messages.success(request, "Sponsor added.")
+            messages.success(request, _("Sponsor added."))
     else:
-        messages.error(request, "Choose a member with the executive sponsor role.")
+        messages.error(request, _("Choose a member with the executive sponsor role."))
     return to_program(request, program)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from mentorship.models import Role
@@ -30,7 +31,7 @@ def topics(request: HttpRequest, org_slug: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("name", exc)
         else:
-            messages.success(request, f"Topic “{topic.name}” added.")
+            messages.success(request, _("Topic “%(topic)s” added.") % {"topic": topic.name})
             return redirect("topics", org_slug=org_slug)
     return render(
         request, "programs/topics.html", {"form": form, "topics": selectors.topics_with_usage()}
@@ -48,7 +49,7 @@ def topic_edit(request: HttpRequest, org_slug: str, topic_id: int) -> HttpRespon
         except ValidationError as exc:
             form.add_error("name", exc)
         else:
-            messages.success(request, "Topic renamed everywhere it is used.")
+            messages.success(request, _("Topic renamed everywhere it is used."))
             return redirect("topics", org_slug=org_slug)
     return render(request, "programs/topic_edit.html", {"form": form, "topic": topic})
 
@@ -66,6 +67,10 @@ def topic_merge(request: HttpRequest, org_slug: str, topic_id: int) -> HttpRespo
         except ValidationError as exc:
             form.add_error("target", exc)
         else:
-            messages.success(request, f"“{source.name}” was merged into “{target.name}”.")
+            messages.success(
+                request,
+                _("“%(source)s” was merged into “%(target)s”.")
+                % {"source": source.name, "target": target.name},
+            )
             return redirect("topics", org_slug=org_slug)
     return render(request, "programs/topic_merge.html", {"form": form, "topic": source})

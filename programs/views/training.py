@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mentorship.models import Role
@@ -53,7 +54,7 @@ def module_edit(
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Module saved.")
+            messages.success(request, _("Module saved."))
             return to_program(request, program, "training")
     return render(
         request, "programs/module_form.html", {"program": program, "form": form, "module": module}
@@ -97,7 +98,7 @@ def module_complete(
     if participant is None or participant.status not in selectors.ACTIVE_PARTICIPANT_STATUSES:
         raise Http404("Not in this program")
     training_services.module_complete(module=module, participant=participant)
-    messages.success(request, f"“{module.title}” marked as done.")
+    messages.success(request, _("“%(module)s” marked as done.") % {"module": module.title})
     return to_program(request, program, "my_participation")
 
 
@@ -111,16 +112,18 @@ def module_delete(
 
     def delete() -> HttpResponse:
         training_services.module_delete(module=module)
-        messages.success(request, f"Module “{module.title}” deleted.")
+        messages.success(request, _("Module “%(module)s” deleted.") % {"module": module.title})
         return to_program(request, program, "training")
 
     return confirm(
         request,
         program,
         act=delete,
-        title=f"Delete the module “{module.title}”?",
-        text="Its text and the record of who completed it are deleted. Participants' "
-        "training status is recomputed from the modules that remain.",
-        button="Delete module",
+        title=_("Delete the module “%(module)s”?") % {"module": module.title},
+        text=_(
+            "Its text and the record of who completed it are deleted. Participants' "
+            "training status is recomputed from the modules that remain."
+        ),
+        button=_("Delete module"),
         danger=True,
     )
