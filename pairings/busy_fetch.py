@@ -42,6 +42,8 @@ import requests
 import urllib3.exceptions
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext as _
 
 from mentorship.events.fence import (
     AddressRefused,
@@ -53,6 +55,7 @@ from mentorship.events.fence import (
     split_url,
     time_budget,
 )
+from mentorship.i18n import recipient_language
 from mentorship.identity.secrets import decrypt
 from mentorship.tenancy import across_all_organizations
 from pairings.busy import member_zone
@@ -93,11 +96,12 @@ REDIRECTS = (301, 302, 303, 307, 308)
 # The only port read without ``CALENDARS_ALLOW_PRIVATE_NETWORKS``: every calendar service
 # publishes on it, and other ports would let members probe other services.
 HTTPS_PORT = 443
-UNREACHABLE_REDIRECT_MESSAGE = (
+# Marked here, translated where they are used (``gettext(...)``): plain strings to compare.
+UNREACHABLE_REDIRECT_MESSAGE = gettext_noop(
     "The calendar's server sent us to an address that cannot be reached (an invalid "
     "redirect). Copy the private address again from your calendar's settings."
 )
-NOT_A_CALENDAR_MESSAGE = (
+NOT_A_CALENDAR_MESSAGE = gettext_noop(
     "The address did not answer with a calendar (an iCalendar file). Copy the private "
     "address in iCal format again from your calendar's settings."
 )
@@ -105,10 +109,10 @@ NOT_A_CALENDAR_MESSAGE = (
 
 def seconds_message() -> str:
     """The time-limit failure, with the limit in force (read when it happens)."""
-    return (
-        f"The calendar did not answer within {TIMEOUT_SECONDS} seconds in all (connecting, "
+    return _(
+        "The calendar did not answer within %(seconds)s seconds in all (connecting, "
         "redirects and downloading the whole file included). We will try again."
-    )
+    ) % {"seconds": TIMEOUT_SECONDS}
 
 
 def refresh_interval() -> timedelta:
@@ -138,39 +142,45 @@ def calendar_url_problem(url: str, *, allow_private: bool) -> str | None:
     repeating the address); None if nothing. Resolves the host: every address it stands for
     must be public (unless ``allow_private``)."""
     if len(url) > URL_MAX_LENGTH:
-        return f"This address is too long (at most {URL_MAX_LENGTH} characters)."
+        return _("This address is too long (at most %(most)s characters).") % {
+            "most": URL_MAX_LENGTH
+        }
     try:
         scheme, host, port = split_url(url)
     except ValueError:
-        return (
+        return _(
             "Enter the full private address of your calendar, starting with https:// or "
             "webcal://, without a user name or password in it."
         )
     if scheme != "https" and not allow_private:
-        return (
+        return _(
             "The address must start with https:// (or webcal://): calendars are read over "
             "an encrypted connection only."
         )
     try:
         addresses = host_addresses(host, port)
     except LookupTimedOut:
-        return f"The server {host} did not answer in time (DNS). Try again in a moment."
+        return _("The server %(host)s did not answer in time (DNS). Try again in a moment.") % {
+            "host": host
+        }
     except (OSError, UnicodeError):
-        return f"The server {host} does not exist (no DNS answer). Check the address."
+        return _("The server %(host)s does not exist (no DNS answer). Check the address.") % {
+            "host": host
+        }
     for address in addresses:
         problem = address_problem(address, allow_private=allow_private)
         if problem is not None:
-            return (
-                f"The server {host} is not reachable from the internet ({problem}). Only "
+            return _(
+                "The server %(host)s is not reachable from the internet (%(problem)s). Only "
                 "calendars on public servers can be read."
-            )
+            ) % {"host": host, "problem": problem}
     # After the addresses (a private server is the graver refusal), before any connection.
     if port != HTTPS_PORT and not allow_private:
-        return (
-            f"The address must use the standard https port ({HTTPS_PORT}): remove the "
-            f":{port} after the server's name, or copy the address again from your "
+        return _(
+            "The address must use the standard https port (%(https_port)s): remove the "
+            ":%(port)s after the server's name, or copy the address again from your "
             "calendar's settings."
-        )
+        ) % {"https_port": HTTPS_PORT, "port": port}
     return None
 
 
@@ -226,7 +236,7 @@ def download(url: str, *, etag: str = "", last_modified: str = "", allow_private
         fenced_session(allow_private=allow_private) as session,
         time_budget(TIMEOUT_SECONDS) as budget,
     ):
-        for _ in range(MAX_REDIRECTS + 1):
+        for _attempt in range(MAX_REDIRECTS + 1):
             problem = calendar_url_problem(url, allow_private=allow_private)
             if problem is not None:
                 raise FetchFailed(problem)
@@ -240,13 +250,15 @@ def download(url: str, *, etag: str = "", last_modified: str = "", allow_private
                 )
             except AddressRefused as exc:
                 raise FetchFailed(
-                    "The calendar's server is on a private or local network address, which "
-                    "is never read."
+                    _(
+                        "The calendar's server is on a private or local network address, which "
+                        "is never read."
+                    )
                 ) from exc
             except ValueError as exc:
                 # requests reads a redirect's Location even when it does not follow it
                 # (``Response.next``): one it cannot parse fails here (``InvalidURL`` too).
-                raise FetchFailed(UNREACHABLE_REDIRECT_MESSAGE) from exc
+                raise FetchFailed(gettext(UNREACHABLE_REDIRECT_MESSAGE)) from exc
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
                 raise FetchFailed(_failure(exc, budget)) from exc
             try:
@@ -270,8 +282,11 @@ def download(url: str, *, etag: str = "", last_modified: str = "", allow_private
             finally:
                 response.close()
     raise FetchFailed(
-        f"The address redirects more than {MAX_REDIRECTS} times. Copy the private address "
-        "again from your calendar's settings."
+        _(
+            "The address redirects more than %(most)s times. Copy the private address "
+            "again from your calendar's settings."
+        )
+        % {"most": MAX_REDIRECTS}
     )
 
 
@@ -282,7 +297,7 @@ def _redirect_target(url: str, location: str) -> str:
         target = urljoin(url, location)
         split_url(target)
     except ValueError as exc:  # UnicodeError included
-        raise FetchFailed(UNREACHABLE_REDIRECT_MESSAGE) from exc
+        raise FetchFailed(gettext(UNREACHABLE_REDIRECT_MESSAGE)) from exc
     return target
 
 
@@ -293,10 +308,10 @@ def _header(response: requests.Response, name: str, limit: int) -> str:
 
 
 def _read_body(response: requests.Response, budget: Budget) -> bytes:
-    too_big = (
-        f"The calendar is larger than {MAX_BYTES // (1024 * 1024)} MB, more than this app "
+    too_big = _(
+        "The calendar is larger than %(megabytes)s MB, more than this app "
         "reads. A calendar with fewer past events (or a separate one for work) will do."
-    )
+    ) % {"megabytes": MAX_BYTES // (1024 * 1024)}
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BYTES:
         raise FetchFailed(too_big)
@@ -325,26 +340,30 @@ def _failure(exc: BaseException, budget: Budget) -> str:
     ):
         return seconds_message()
     if isinstance(exc, requests.exceptions.SSLError | urllib3.exceptions.SSLError):
-        return "The secure connection to the calendar's server failed (its certificate)."
+        return _("The secure connection to the calendar's server failed (its certificate).")
     if isinstance(exc, requests.ConnectionError | urllib3.exceptions.NewConnectionError):
-        return "The calendar's server could not be reached."
-    return "The calendar's answer could not be read."
+        return _("The calendar's server could not be reached.")
+    return _("The calendar's answer could not be read.")
 
 
 def _status_message(code: int) -> str:
     if code in (404, 410):
-        return (
-            f"The calendar was not found (HTTP {code}): it may have been unpublished, or its "
+        return _(
+            "The calendar was not found (HTTP %(code)s): it may have been unpublished, or its "
             "private address reset. Copy the current address from your calendar's settings."
-        )
+        ) % {"code": code}
     if code in (401, 403):
-        return (
-            f"The calendar's server refused to share it (HTTP {code}). Check that you copied "
+        return _(
+            "The calendar's server refused to share it (HTTP %(code)s). Check that you copied "
             "the private (secret) address, not the public or the sharing one."
-        )
+        ) % {"code": code}
     if 300 <= code < 400:
-        return f"The calendar's server sent us elsewhere without saying where (HTTP {code})."
-    return f"The calendar's server answered with an error (HTTP {code}). We will try again."
+        return _(
+            "The calendar's server sent us elsewhere without saying where (HTTP %(code)s)."
+        ) % {"code": code}
+    return _("The calendar's server answered with an error (HTTP %(code)s). We will try again.") % {
+        "code": code
+    }
 
 
 # --- Fetch ---------------------------------------------------------------------------------------
@@ -354,7 +373,11 @@ def busy_calendar_fetch(*, calendar_id: int, now: datetime | None = None) -> str
     """Read one calendar if it is due (or leased to its task) and claimable; inside its
     organisation's scope. Returns what happened: "skipped", "read", "unchanged", "failing"."""
     now = now or timezone.now()
-    calendar = BusyCalendar.objects.filter(pk=calendar_id).first()
+    calendar = (
+        BusyCalendar.objects.select_related("membership__user", "membership__organization")
+        .filter(pk=calendar_id)
+        .first()
+    )
     if calendar is None or calendar.next_fetch_at > now + LEASE:
         return "skipped"  # removed, or read a moment ago (a redelivered or repeated task)
     claimed = BusyCalendar.objects.filter(
@@ -362,7 +385,10 @@ def busy_calendar_fetch(*, calendar_id: int, now: datetime | None = None) -> str
     ).update(next_fetch_at=now + refresh_interval(), last_attempt_at=now)
     if not claimed:
         return "skipped"  # another worker has it
-    fields, outcome = _read(calendar, now=now)
+    # What went wrong is stored in words for the calendar's owner, in their language.
+    membership = calendar.membership
+    with recipient_language(membership.user, membership.organization):
+        fields, outcome = _read(calendar, now=now)
     # Unless the address changed or the calendar was removed meanwhile: then this read is of
     # an address that no longer counts.
     BusyCalendar.objects.filter(pk=calendar.pk, url_encrypted=calendar.url_encrypted).update(
@@ -378,7 +404,7 @@ def _read(calendar: BusyCalendar, *, now: datetime) -> tuple[dict[str, object], 
     try:
         url = decrypt(calendar.url_encrypted)
     except ValueError:
-        message = "The address can no longer be read on our side. Please enter it again."
+        message = _("The address can no longer be read on our side. Please enter it again.")
         return {"state": failing, "last_error": message}, "failing"
     # The time limit covers the download and the expansion after it.
     deadline = time.monotonic() + TIMEOUT_SECONDS
@@ -408,12 +434,13 @@ def _read(calendar: BusyCalendar, *, now: datetime) -> tuple[dict[str, object], 
     except FetchFailed as exc:
         return {"state": failing, "last_error": str(exc)[:300]}, "failing"
     except NotACalendar as exc:
-        message = exc.owner_message or NOT_A_CALENDAR_MESSAGE
+        # The engine's words are marked for translation there (``gettext_noop``).
+        message = gettext(exc.owner_message or NOT_A_CALENDAR_MESSAGE)
         return {"state": failing, "last_error": message}, "failing"
     except Exception as exc:  # the libraries on a file nobody foresaw: a failure, not a crash
         # The type only: a message could quote the calendar's content.
         logger.warning("Busy calendar %s could not be expanded (%s)", calendar.pk, type(exc))
-        return {"state": failing, "last_error": NOT_A_CALENDAR_MESSAGE}, "failing"
+        return {"state": failing, "last_error": gettext(NOT_A_CALENDAR_MESSAGE)}, "failing"
     read = {
         "state": BusyCalendar.State.OK,
         "busy": to_epoch_pairs(intervals),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from pairings.busy_fetch import URL_MAX_LENGTH
 
@@ -10,9 +11,9 @@ from pairings.busy_fetch import URL_MAX_LENGTH
 class BusyCalendarForm(forms.Form):
     # Checked by the service (``busy_calendar_set``), which knows what may be read.
     url = forms.CharField(
-        label="Private address of your calendar in iCal format",
+        label=_("Private address of your calendar in iCal format"),
         max_length=URL_MAX_LENGTH,
-        help_text="It starts with https:// or webcal:// and often ends in .ics.",
+        help_text=_("It starts with https:// or webcal:// and often ends in .ics."),
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "off",

@@ -8,7 +8,9 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from mentorship.i18n import recipient_language
 from mentorship.models import Membership
 from mentorship.web import absolute_url, tenant_url
 from pairings.ics import FeedEvent, Method, feed_ics, meeting_ics
@@ -21,7 +23,7 @@ def _organizer() -> tuple[str, str]:
     and clients accept updates only from the organiser they know, so it must not be one of
     them."""
     name, email = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return name or "Reverse mentoring", email or "noreply@localhost"
+    return name or _("Reverse mentoring"), email or "noreply@localhost"
 
 
 def _email_of(participant: Participant) -> str:
@@ -43,16 +45,26 @@ def meeting_page_url(meeting: Meeting) -> str:
 
 
 def _summary(partner: Participant | None, pairing: Pairing) -> str:
+    """The event's title, in the active language (the recipient's, for an invitation)."""
     if partner is None:
-        return f"Reverse mentoring: {pairing.mentor.full_name} and {pairing.mentee.full_name}"
-    return f"Reverse mentoring with {partner.full_name}"
+        return _("Reverse mentoring: %(mentor)s and %(mentee)s") % {
+            "mentor": pairing.mentor.full_name,
+            "mentee": pairing.mentee.full_name,
+        }
+    return _("Reverse mentoring with %(partner)s") % {"partner": partner.full_name}
 
 
 def _description(meeting: Meeting, url: str) -> str:
     pairing = meeting.pairing
     return (
-        f"Reverse-mentoring meeting in {pairing.program.name}: {pairing.mentor.full_name} "
-        f"(reverse mentor) and {pairing.mentee.full_name}.\n\nMeeting page: {url}"
+        _("Reverse-mentoring meeting in %(program)s: %(mentor)s (reverse mentor) and %(mentee)s.")
+        % {
+            "program": pairing.program.name,
+            "mentor": pairing.mentor.full_name,
+            "mentee": pairing.mentee.full_name,
+        }
+        + "\n\n"
+        + _("Meeting page: %(url)s") % {"url": url}
     )
 
 
@@ -78,8 +90,14 @@ def meeting_ics_for(*, meeting: Meeting, method: Method | None = None) -> bytes:
 
 
 def calendar_feed_render(*, membership: Membership, meetings: list[Meeting]) -> bytes:
-    """The member's feed document. Each event is named after the partner as the member sees it.
-    Location is included (the feed is the member's own); no addresses are."""
+    """The member's feed document, in the member's language (a calendar app fetches it, not
+    the member). Each event is named after the partner as the member sees it. Location is
+    included (the feed is the member's own); no addresses are."""
+    with recipient_language(membership.user, membership.organization):
+        return _feed_render(membership=membership, meetings=meetings)
+
+
+def _feed_render(*, membership: Membership, meetings: list[Meeting]) -> bytes:
     events = []
     for meeting in meetings:
         pairing = meeting.pairing
@@ -105,7 +123,10 @@ def calendar_feed_render(*, membership: Membership, meetings: list[Meeting]) -> 
                 location=meeting.location,
             )
         )
-    return feed_ics(events, name=f"Reverse mentoring · {membership.organization.name}")
+    name = _("Reverse mentoring · %(organization)s") % {
+        "organization": membership.organization.name
+    }
+    return feed_ics(events, name=name)
 
 
 def calendar_feed_url(*, token: str) -> str:

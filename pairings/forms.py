@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext as _
 
 from pairings.matching import CRITERIA, CRITERIA_LABELS, DEFAULT_WEIGHTS, MAX_WEIGHT
 from pairings.models import Meeting, SessionLog
@@ -34,7 +36,7 @@ class WeightsForm(forms.Form):
         weights = {**DEFAULT_WEIGHTS, **(initial_weights or {})}
         for name in CRITERIA:
             self.fields[name] = forms.FloatField(
-                label=CRITERIA_LABELS[name],
+                label=gettext(CRITERIA_LABELS[name]),
                 min_value=0,
                 max_value=MAX_WEIGHT,
                 initial=weights[name],
@@ -50,8 +52,8 @@ class PairChoiceForm(forms.Form):
 
 
 class SwapForm(forms.Form):
-    first = forms.CharField(label="First pair")
-    second = forms.CharField(label="Second pair")
+    first = forms.CharField(label=gettext_lazy("First pair"))
+    second = forms.CharField(label=gettext_lazy("Second pair"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -60,20 +62,20 @@ class SwapForm(forms.Form):
                 tuple(int(x) for x in str(data[key]).split("-", 1)) for key in ("first", "second")
             )
         except (KeyError, ValueError) as exc:
-            raise forms.ValidationError("Choose two pairs to swap.") from exc
+            raise forms.ValidationError(_("Choose two pairs to swap.")) from exc
         return data
 
 
 class ExitForm(forms.Form):
     note = forms.CharField(
-        label="Anything HR should know (optional, only HR admins see it)",
+        label=gettext_lazy("Anything HR should know (optional, only HR admins see it)"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
-def _text(label: str) -> forms.CharField:
+def _text(label: Any) -> forms.CharField:
     return forms.CharField(
         label=label, required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -82,15 +84,25 @@ def _text(label: str) -> forms.CharField:
 class SessionLogForm(forms.Form):
     """A session log. One "progress now" field per learning objective of the author."""
 
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    minutes = forms.IntegerField(min_value=5, max_value=480, initial=60)
-    topics = TopicsField(queryset=None, required=False, label="Topics covered")
-    taught = _text("What I taught")
-    learned = _text("What I learned")
-    shared_notes = _text("Notes shared with my partner")
-    private_notes = _text("Private notes (only I ever see them)")
+    date = forms.DateField(
+        label=gettext_lazy("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    minutes = forms.IntegerField(
+        label=pgettext_lazy("length of a session", "Minutes"),
+        min_value=5,
+        max_value=480,
+        initial=60,
+    )
+    topics = TopicsField(queryset=None, required=False, label=gettext_lazy("Topics covered"))
+    taught = _text(gettext_lazy("What I taught"))
+    learned = _text(gettext_lazy("What I learned"))
+    shared_notes = _text(gettext_lazy("Notes shared with my partner"))
+    private_notes = _text(gettext_lazy("Private notes (only I ever see them)"))
     confirm_duplicate = forms.BooleanField(
-        label="This is another session on the same day", required=False, widget=forms.HiddenInput
+        label=gettext_lazy("This is another session on the same day"),
+        required=False,
+        widget=forms.HiddenInput,
     )
 
     def __init__(
@@ -106,10 +118,11 @@ class SessionLogForm(forms.Form):
         if guide is not None:
             # Asked only when the meeting had a guide; optional, so a hurried log still saves.
             self.fields["guide_followed"] = forms.ChoiceField(
-                label=f"Did you follow the plan's “Session {guide.position}: {guide.title}”?",
+                label=_("Did you follow the plan's “Session %(number)s: %(title)s”?")
+                % {"number": guide.position, "title": guide.title},
                 # A blank choice first: an answer chosen by mistake can be taken back.
                 choices=[
-                    ("", "Not answered"),
+                    ("", _("Not answered")),
                     *SessionLog._meta.get_field("guide_followed").choices,
                 ],
                 required=False,
@@ -120,12 +133,12 @@ class SessionLogForm(forms.Form):
         for objective in objectives:
             name = f"progress_{objective.pk}"
             self.fields[name] = forms.IntegerField(
-                label=f"Progress on “{objective.topic.name}” now (%)",
+                label=_("Progress on “%(topic)s” now (%%)") % {"topic": objective.topic.name},
                 required=False,
                 min_value=0,
                 max_value=100,
-                help_text=f"Now {objective.progress}%. "
-                "Leave empty if this session did not touch it.",
+                help_text=_("Now %(progress)s%%. Leave empty if this session did not touch it.")
+                % {"progress": objective.progress},
             )
             self.objective_fields.append((objective.pk, name))
 
@@ -162,19 +175,20 @@ class TimeInput(forms.TimeInput):
 
 
 class MeetingForm(forms.Form):
-    date = forms.DateField(widget=DateInput)
-    time = forms.TimeField(widget=TimeInput)
+    date = forms.DateField(label=gettext_lazy("Date"), widget=DateInput)
+    time = forms.TimeField(label=gettext_lazy("Time"), widget=TimeInput)
     duration_minutes = forms.IntegerField(
-        label="Duration (minutes)",
+        label=gettext_lazy("Duration (minutes)"),
         min_value=MIN_DURATION_MINUTES,
         max_value=MAX_DURATION_MINUTES,
         initial=60,  # the program's meeting length replaces it (``default_minutes``)
         widget=forms.NumberInput(attrs={"step": 5}),
     )
     location = forms.CharField(
+        label=gettext_lazy("Location"),
         max_length=Meeting._meta.get_field("location").max_length,
         required=False,
-        help_text="A room, an address or a video link.",
+        help_text=gettext_lazy("A room, an address or a video link."),
     )
 
     def __init__(
@@ -190,10 +204,10 @@ class MeetingForm(forms.Form):
         if default_minutes is not None:
             self.fields["duration_minutes"].initial = default_minutes
         zone = tz.key.replace("_", " ")
-        self.fields["time"].label = f"Time ({zone})"
-        self.fields[
-            "time"
-        ].help_text = f"In your timezone, {zone}. Your partner sees the meeting in theirs."
+        self.fields["time"].label = _("Time (%(zone)s)") % {"zone": zone}
+        self.fields["time"].help_text = _(
+            "In your timezone, %(zone)s. Your partner sees the meeting in theirs."
+        ) % {"zone": zone}
         if meeting is not None and not self.is_bound:
             local = meeting.starts_at.astimezone(tz)
             self.initial.update(
@@ -209,10 +223,10 @@ class MeetingForm(forms.Form):
         # Checked on the date before it meets a time zone: converting 31 December 9999 (or
         # 1 January 0001) to UTC would leave the range of dates altogether.
         if day is not None and day > timezone.localdate() + timedelta(days=MAX_DAYS_AHEAD):
-            self.add_error("date", TOO_FAR_AHEAD_MESSAGE)
+            self.add_error("date", gettext(TOO_FAR_AHEAD_MESSAGE))
             return data
         if day is not None and day < timezone.localdate() - timedelta(days=2):
-            self.add_error("date", PASSED_MESSAGE)
+            self.add_error("date", gettext(PASSED_MESSAGE))
             return data
         if day is not None and at is not None:
             try:

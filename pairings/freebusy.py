@@ -78,6 +78,12 @@ _PERIOD = {
 _RULE_PROPERTIES = ("RRULE", "RDATE", "EXDATE")
 
 
+def gettext_noop(message: str) -> str:
+    """Marks ``message`` for translation (a pure module: Django's own cannot be imported here);
+    ``pairings.busy_fetch`` translates it for the calendar's owner."""
+    return message
+
+
 class NotACalendar(ValueError):
     """The bytes are not an iCalendar file (an HTML sign-in page, an error text, a JSON), or
     not one that can be read. ``owner_message`` is what to tell the calendar's owner (None: the
@@ -89,7 +95,7 @@ class NotACalendar(ValueError):
 class BadSeries(NotACalendar):
     """A repeating event whose rule cannot be read, or repeats more often than a meeting."""
 
-    owner_message = (
+    owner_message = gettext_noop(
         "A repeating event in your calendar could not be read (its repeat rule is invalid, "
         "or it repeats more often than every hour). Until it is corrected in your calendar, "
         "your busy times count as unknown."
@@ -99,7 +105,7 @@ class BadSeries(NotACalendar):
 class TooManyEvents(NotACalendar):
     """Expanding the calendar would cost more than a person's calendar may."""
 
-    owner_message = (
+    owner_message = gettext_noop(
         "The calendar has too many events to read (or events that repeat too often). A "
         "separate calendar for work, or one with fewer repeating events, will do."
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pairings.models import Meeting, Pairing
 from programs.models import SessionGuide
@@ -86,14 +87,14 @@ def logged_meeting(*, pairing: Pairing, meeting_id: int | None = None) -> Logged
 
 def guide_plain_text(guide: SessionGuide) -> str:
     """The guide as plain text for emails and notifications (Markdown left as written: it
-    reads well as text)."""
-    parts = [f"Session {guide.position}: {guide.title}"]
+    reads well as text), its headings in the active language."""
+    parts = [_("Session %(number)s: %(title)s") % {"number": guide.position, "title": guide.title}]
     if guide.purpose:
         parts.append(guide.purpose)
     if guide.agenda.strip():
-        parts.append("Agenda:\n" + guide.agenda.strip())
+        parts.append(_("Agenda:") + "\n" + guide.agenda.strip())
     if guide.junior_questions.strip():
-        parts.append("Questions for the junior:\n" + guide.junior_questions.strip())
+        parts.append(_("Questions for the junior:") + "\n" + guide.junior_questions.strip())
     if guide.senior_questions.strip():
-        parts.append("Questions for the senior:\n" + guide.senior_questions.strip())
+        parts.append(_("Questions for the senior:") + "\n" + guide.senior_questions.strip())
     return "\n\n".join(parts)

@@ -17,7 +17,9 @@ from datetime import timedelta
 from django.core.mail import EmailMessage
 from django.core.mail.message import SafeMIMEText
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from mentorship.i18n import recipient_language
 from mentorship.models import User
 from mentorship.tenancy import across_all_organizations
 from mentorship.web import absolute_url
@@ -27,22 +29,21 @@ from pairings.ics import Method
 from pairings.models import Meeting, ReminderDelivery
 from pairings.selectors import partners_with_accounts
 from pairings.timezones import when_in, zone_named
-from programs.models import Participant
+from programs.models import Participant, SessionGuide
 
 # The invitation dispatcher looks at changes this recent, once they are this old.
 INVITATION_CATCH_UP = timedelta(minutes=15)
 INVITATION_GRACE = timedelta(minutes=1)
 
 
-def _guide_lines(meeting: Meeting, method: Method) -> list[str]:
+def _guide_lines(guide: SessionGuide | None) -> list[str]:
     """The session plan's guide for the meeting, as text after the meeting's details (none
-    for a cancellation: there is nothing to prepare)."""
-    guide = guide_for_meeting(meeting=meeting) if method == "REQUEST" else None
+    for a cancellation: there is nothing to prepare). In the active language."""
     if guide is None:
         return []
     return [
         "",
-        "To prepare: this meeting follows the program's session plan.",
+        _("To prepare: this meeting follows the program's session plan."),
         "",
         guide_plain_text(guide),
     ]
@@ -55,36 +56,42 @@ def _invitation_email(
     user: User,
     method: Method,
     ics: bytes,
-    guide_lines: list[str],
+    guide: SessionGuide | None,
 ) -> EmailMessage:
+    """The email to one partner, in their language (the caller activates it), the time in
+    their zone."""
     pairing = meeting.pairing
     partner = pairing.mentee if participant.pk == pairing.mentor_id else pairing.mentor
     when = when_in(meeting.starts_at, zone_named(participant.timezone))
+    values = {"partner": partner.full_name, "when": when}
     if method == "CANCEL":
-        subject = f"Cancelled: meeting with {partner.full_name}, {when}"
+        subject = _("Cancelled: meeting with %(partner)s, %(when)s") % values
         if meeting.cancelled_by:
-            lead = (
-                f"{meeting.cancelled_by.display_name} cancelled your reverse-mentoring meeting "
-                f"with {partner.full_name}."
-            )
+            lead = _("%(person)s cancelled your reverse-mentoring meeting with %(partner)s.") % {
+                "person": meeting.cancelled_by.display_name,
+                "partner": partner.full_name,
+            }
         else:
             # Nobody's hand: the program ended the pair (closed after inactivity).
-            lead = f"Your reverse-mentoring meeting with {partner.full_name} was cancelled."
+            lead = _("Your reverse-mentoring meeting with %(partner)s was cancelled.") % values
     elif meeting.sequence:
-        subject = f"Updated invitation: meeting with {partner.full_name}, {when}"
-        lead = f"Your reverse-mentoring meeting with {partner.full_name} has moved."
+        subject = _("Updated invitation: meeting with %(partner)s, %(when)s") % values
+        lead = _("Your reverse-mentoring meeting with %(partner)s has moved.") % values
     else:
-        subject = f"Invitation: meeting with {partner.full_name}, {when}"
-        lead = f"A reverse-mentoring meeting with {partner.full_name} is scheduled."
+        subject = _("Invitation: meeting with %(partner)s, %(when)s") % values
+        lead = _("A reverse-mentoring meeting with %(partner)s is scheduled.") % values
     lines = [
         lead,
         "",
-        f"When: {when} ({meeting.duration_minutes} minutes)",
-        f"Where: {meeting.location or 'not set yet'}",
-        *guide_lines,
+        _("When: %(when)s (%(minutes)s minutes)")
+        % {"when": when, "minutes": meeting.duration_minutes},
+        _("Where: %(location)s") % {"location": meeting.location}
+        if meeting.location
+        else _("Where: not set yet"),
+        *_guide_lines(guide),
         "",
-        "The attached calendar file updates your calendar.",
-        f"Meeting page: {absolute_url(meeting_page_url(meeting))}",
+        _("The attached calendar file updates your calendar."),
+        _("Meeting page: %(url)s") % {"url": absolute_url(meeting_page_url(meeting))},
     ]
     message = EmailMessage(subject=subject[:200], body="\n".join(lines), to=[user.email])
     # Built by hand: Django's attach() would add a second charset parameter to the type, and
@@ -121,12 +128,11 @@ def meeting_invitation_deliver(*, meeting_id: int, sequence: int, method: Method
         return 0
     if (method == "CANCEL") != (meeting.cancelled_at is not None):
         return 0
-    ics = meeting_ics_for(meeting=meeting, method=method)
-    guide_lines = _guide_lines(meeting, method)
+    guide = guide_for_meeting(meeting=meeting) if method == "REQUEST" else None
     sent = 0
     for participant, user in partners_with_accounts(meeting.pairing):
         key = invitation_key(meeting=meeting, sequence=sequence, method=method, user=user)
-        claim, _ = ReminderDelivery.objects.get_or_create(
+        claim, _created = ReminderDelivery.objects.get_or_create(
             organization_id=meeting.organization_id, key=key, defaults={"recipient": user}
         )
         taken = ReminderDelivery.objects.filter(pk=claim.pk, sent_at__isnull=True).update(
@@ -134,14 +140,17 @@ def meeting_invitation_deliver(*, meeting_id: int, sequence: int, method: Method
         )
         if taken != 1:
             continue
-        message = _invitation_email(
-            meeting=meeting,
-            participant=participant,
-            user=user,
-            method=method,
-            ics=ics,
-            guide_lines=guide_lines,
-        )
+        # Composed in the recipient's language: the email, and the calendar file's summary and
+        # description.
+        with recipient_language(user, meeting.pairing.program.organization):
+            message = _invitation_email(
+                meeting=meeting,
+                participant=participant,
+                user=user,
+                method=method,
+                ics=meeting_ics_for(meeting=meeting, method=method),
+                guide=guide,
+            )
         try:
             message.send()
         except Exception:

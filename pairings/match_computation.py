@@ -15,7 +15,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext as _
 
+from mentorship.i18n import recipient_language
 from pairings import matching
 from pairings.models import MatchRun, Pairing
 from pairings.selectors import LIVE_STATUSES
@@ -47,11 +50,11 @@ def matching_input(
         )
         excluded = ""
         if p.status == Participant.Status.APPLIED:
-            excluded = "The application is not approved yet."
+            excluded = _("The application is not approved yet.")
         elif program.training_required and not p.training_done:
-            excluded = "Mentor training is not complete (required by this program)."
+            excluded = _("Mentor training is not complete (required by this program).")
         elif capacity - live[p.pk] <= 0:
-            excluded = "Already paired in this program."
+            excluded = _("Already paired in this program.")
         return matching.Candidate(
             id=p.pk,
             email=p.email,
@@ -109,7 +112,14 @@ def run_matching(
     removed: Iterable[Iterable[int]] = (),
 ) -> matching.MatchResult:
     juniors, seniors, rules = matching_input(program=program, locked=locked, removed=removed)
-    return matching.match(juniors=juniors, seniors=seniors, rules=rules, weights=weights)
+    return matching.match(
+        juniors=juniors,
+        seniors=seniors,
+        rules=rules,
+        weights=weights,
+        gettext=gettext,
+        ngettext=ngettext,
+    )
 
 
 def participant_names(program: Program) -> dict[int, str]:
@@ -121,12 +131,14 @@ def participant_names(program: Program) -> dict[int, str]:
 
 
 def match_run_compute(*, run: MatchRun) -> MatchRun:
-    """Run the engine for a recorded proposal and store its result. Idempotent."""
+    """Run the engine for a recorded proposal and store its result. Idempotent. The reasons
+    why people are left out are stored in the language of the HR admin who asked for it."""
     if run.status != MatchRun.Status.RUNNING:
         return run
-    result = run_matching(
-        program=run.program, weights=run.weights, locked=run.locked, removed=run.removed
-    )
+    with recipient_language(run.created_by, run.program.organization):
+        result = run_matching(
+            program=run.program, weights=run.weights, locked=run.locked, removed=run.removed
+        )
     data = result.to_dict()
     names = participant_names(run.program)
     for pair in data["pairs"]:

@@ -30,7 +30,7 @@ as a linear program (a bipartite b-matching, whose optimum is whole pairs).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -51,13 +51,34 @@ CRITERIA: tuple[str, ...] = (
     "timezone_overlap",
     "availability_overlap",
 )
+
+
+def gettext_noop(message: str) -> str:
+    """Marks ``message`` for translation (a pure module: Django's own cannot be imported here).
+    Whoever shows it translates it (``django.utils.translation.gettext``)."""
+    return message
+
+
+def _same(message: str) -> str:
+    return message
+
+
+def _english_plural(singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural
+
+
+# What writes the reasons of :func:`match`: English by default; the caller passes Django's
+# ``gettext`` and ``ngettext`` to have them in the active language.
+Gettext = Callable[[str], str]
+Ngettext = Callable[[str, str, int], str]
+
 CRITERIA_LABELS: dict[str, str] = {
-    "pair_made": "A pair is made",
-    "topic_fit": "The junior teaches what the senior wants",
-    "reverse_topic_fit": "The senior teaches what the junior wants",
-    "different_department": "Different departments",
-    "timezone_overlap": "Working hours overlap",
-    "availability_overlap": "Availability overlaps",
+    "pair_made": gettext_noop("A pair is made"),
+    "topic_fit": gettext_noop("The junior teaches what the senior wants"),
+    "reverse_topic_fit": gettext_noop("The senior teaches what the junior wants"),
+    "different_department": gettext_noop("Different departments"),
+    "timezone_overlap": gettext_noop("Working hours overlap"),
+    "availability_overlap": gettext_noop("Availability overlaps"),
 }
 DEFAULT_WEIGHTS: dict[str, float] = {
     "pair_made": 2.0,
@@ -384,12 +405,14 @@ def greedy_total(
     return total
 
 
+# Translators (of each): what two people, or a number of people, have in common that keeps
+# them apart, after "they" or a count; keep {gap} as it is.
 RULE_WORDS = {
-    "level": "do not have a seniority gap of at least {gap}",
-    "reporting_line": "are in the same reporting line",
-    "department": "work in the same department",
-    "previous": "were paired before",
-    "removed": "were taken out by an HR admin",
+    "level": gettext_noop("do not have a seniority gap of at least {gap}"),
+    "reporting_line": gettext_noop("are in the same reporting line"),
+    "department": gettext_noop("work in the same department"),
+    "previous": gettext_noop("were paired before"),
+    "removed": gettext_noop("were taken out by an HR admin"),
 }
 
 
@@ -424,11 +447,43 @@ def rules_broken(
     return broken
 
 
-def _no_fit_reason(side: str, other: str, counts: dict[str, int], total: int, gap: int) -> str:
+def _no_fit_reason(
+    side: str, counts: dict[str, int], total: int, gap: int, gettext: Gettext
+) -> str:
+    junior = side == "junior"  # then the other side, the one that does not fit, is senior
     if total == 0:
-        return f"There is no {other} to match with."
-    details = [f"{n} {RULE_WORDS[rule].format(gap=gap)}" for rule, n in counts.items() if n]
-    return f"No {other} fits the rules: of {total}, " + "; ".join(details) + "."
+        return (
+            gettext("There is no senior to match with.")
+            if junior
+            else gettext("There is no junior to match with.")
+        )
+    details = "; ".join(
+        f"{n} {gettext(RULE_WORDS[rule]).format(gap=gap)}" for rule, n in counts.items() if n
+    )
+    values = {"total": total, "details": details}
+    if junior:
+        return gettext("No senior fits the rules: of %(total)s, %(details)s.") % values
+    return gettext("No junior fits the rules: of %(total)s, %(details)s.") % values
+
+
+def _fit_but_taken(side: str, n: int, ngettext: Ngettext) -> str:
+    if side == "junior":
+        text = ngettext(
+            "%(count)s senior fit the rules, but each was paired with someone who fit them "
+            "better (or had no room left).",
+            "%(count)s seniors fit the rules, but each was paired with someone who fit them "
+            "better (or had no room left).",
+            n,
+        )
+    else:
+        text = ngettext(
+            "%(count)s junior fit the rules, but each was paired with someone who fit them "
+            "better (or had no room left).",
+            "%(count)s juniors fit the rules, but each was paired with someone who fit them "
+            "better (or had no room left).",
+            n,
+        )
+    return text % {"count": n}
 
 
 def match(
@@ -437,8 +492,11 @@ def match(
     seniors: Sequence[Candidate],
     rules: Rules,
     weights: Mapping[str, Any] | None = None,
+    gettext: Gettext = _same,
+    ngettext: Ngettext = _english_plural,
 ) -> MatchResult:
-    """Propose the pairs with the highest total score, explained, and say why anyone is left out."""
+    """Propose the pairs with the highest total score, explained, and say why anyone is left out
+    (in words ``gettext`` and ``ngettext`` write: English by default)."""
     w = clean_weights(weights)
     unmatched: list[Unmatched] = [
         Unmatched(c.id, c.email, side, c.excluded)
@@ -491,9 +549,9 @@ def match(
         )
     matched_j = {p.junior_id for p in pairs}
     matched_s = {p.senior_id for p in pairs}
-    for side, other, people, axis, matched in (
-        ("junior", "senior", juniors, 1, matched_j),
-        ("senior", "junior", seniors, 0, matched_s),
+    for side, people, axis, matched in (
+        ("junior", juniors, 1, matched_j),
+        ("senior", seniors, 0, matched_s),
     ):
         fits = m.allowed.sum(axis=axis)
         for index, person in enumerate(people):
@@ -505,12 +563,9 @@ def match(
                     for rule, matrix in m.blocked.items()
                 }
                 pool = len(seniors) if side == "junior" else len(juniors)
-                reason = _no_fit_reason(side, other, counts, pool, rules.min_level_gap)
+                reason = _no_fit_reason(side, counts, pool, rules.min_level_gap, gettext)
             else:
-                reason = (
-                    f"{int(fits[index])} {other}{'s' if fits[index] != 1 else ''} fit the rules, "
-                    "but each was paired with someone who fit them better (or had no room left)."
-                )
+                reason = _fit_but_taken(side, int(fits[index]), ngettext)
             unmatched.append(Unmatched(person.id, person.email, side, reason))
     return MatchResult(
         pairs=pairs,

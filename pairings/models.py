@@ -7,6 +7,8 @@ from typing import Any
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mentorship.tenancy import TenantModel
 from pairings.due import meeting_first_due
@@ -18,10 +20,10 @@ class MatchRun(TenantModel):
     result (pairs with explanations, unmatched with reasons). HR edits act on the latest run."""
 
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-        PUBLISHED = "published", "Published"
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        PUBLISHED = "published", _("Published")
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="match_runs")
     created_by = models.ForeignKey(
@@ -44,11 +46,11 @@ class Pairing(TenantModel):
     """A junior (the reverse mentor) and a senior (the reverse mentee) in one program."""
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        CONFIRMED = "confirmed", "Confirmed by the senior"
-        ACTIVE = "active", "Active"
-        DISSOLVED = "dissolved", "Dissolved"
-        DECLINED = "declined", "Declined"
+        PROPOSED = "proposed", pgettext_lazy("pairing status", "Proposed")
+        CONFIRMED = "confirmed", _("Confirmed by the senior")
+        ACTIVE = "active", pgettext_lazy("pairing status", "Active")
+        DISSOLVED = "dissolved", pgettext_lazy("pairing status", "Dissolved")
+        DECLINED = "declined", pgettext_lazy("pairing status", "Declined")
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="pairings")
     mentor = models.ForeignKey(
@@ -210,10 +212,10 @@ class SessionLog(TenantModel):
     minutes = models.PositiveSmallIntegerField()
     topics = models.ManyToManyField(Topic, blank=True, related_name="session_logs")
     objectives = models.ManyToManyField(LearningObjective, blank=True, related_name="session_logs")
-    taught = models.TextField("what I taught", blank=True)
-    learned = models.TextField("what I learned", blank=True)
-    shared_notes = models.TextField("notes shared with my partner", blank=True)
-    private_notes = models.TextField("private notes (only I see them)", blank=True)
+    taught = models.TextField(_("what I taught"), blank=True)
+    learned = models.TextField(_("what I learned"), blank=True)
+    shared_notes = models.TextField(_("notes shared with my partner"), blank=True)
+    private_notes = models.TextField(_("private notes (only I see them)"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # Bumped on every save (and set by the database for rows inserted without it: seeds,
     # old migrations). The API's ?updated_since= reads it (services that write with
@@ -222,12 +224,16 @@ class SessionLog(TenantModel):
     # The session plan's guide the session followed (its position then), and how far.
     guide_position = models.PositiveSmallIntegerField(null=True, blank=True)
     guide_followed = models.CharField(
-        "did you follow the session plan?",
+        _("did you follow the session plan?"),
         max_length=8,
         blank=True,
         default="",
         db_default="",
-        choices=[("yes", "Yes"), ("partly", "Partly"), ("no", "No, we talked about other things")],
+        choices=[
+            ("yes", _("Yes")),
+            ("partly", _("Partly")),
+            ("no", _("No, we talked about other things")),
+        ],
     )
 
     class Meta:
@@ -361,9 +367,9 @@ class BusyCalendar(TenantModel):
     """
 
     class State(models.TextChoices):
-        PENDING = "pending", "Not read yet"
-        OK = "ok", "Read"
-        FAILING = "failing", "Cannot be read"
+        PENDING = "pending", _("Not read yet")
+        OK = "ok", pgettext_lazy("calendar state", "Read")
+        FAILING = "failing", _("Cannot be read")
 
     membership = models.OneToOneField(
         "mentorship.Membership", on_delete=models.CASCADE, related_name="busy_calendar"
@@ -388,11 +394,11 @@ class MeetingProposal(TenantModel):
     ``duration_minutes``. Open until accepted, declined, withdrawn, or its last slot starts."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Waiting for an answer"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        EXPIRED = "expired", "Expired"
+        OPEN = "open", _("Waiting for an answer")
+        ACCEPTED = "accepted", pgettext_lazy("proposal status", "Accepted")
+        DECLINED = "declined", pgettext_lazy("proposal status", "Declined")
+        WITHDRAWN = "withdrawn", pgettext_lazy("proposal status", "Withdrawn")
+        EXPIRED = "expired", pgettext_lazy("proposal status", "Expired")
 
     pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="proposals")
     proposed_by = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from mentorship.models import Membership, User
 from pairings.models import (
@@ -63,9 +64,8 @@ def blockers(participant: Participant) -> list[ErasureBlocker]:
     org_slug = participant.organization.slug
     return [
         ErasureBlocker(
-            reason=f"They are still in a running pair with "
-            f"{(x.mentee if x.mentor_id == participant.pk else x.mentor).full_name}: "
-            "end the pair first.",
+            reason=_("They are still in a running pair with %(partner)s: end the pair first.")
+            % {"partner": (x.mentee if x.mentor_id == participant.pk else x.mentor).full_name},
             url=reverse("pair_detail", kwargs={"org_slug": org_slug, "pairing_id": x.pk}),
         )
         for x in participant_live_pairings(participant=participant)

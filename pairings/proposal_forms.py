@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext as _
 
 from pairings.forms import TimeInput
 from pairings.models import MeetingProposal
@@ -30,7 +32,7 @@ class SuggestedTimesField(forms.MultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     default_error_messages = {
-        "invalid_choice": "One of the ticked times is not a valid time. Pick again.",
+        "invalid_choice": gettext_lazy("One of the ticked times is not a valid time. Pick again."),
     }
 
     def valid_value(self, value: str) -> bool:
@@ -51,14 +53,15 @@ class SuggestedTimesField(forms.MultipleChoiceField):
 
 
 class ProposalForm(forms.Form):
-    suggested = SuggestedTimesField(label="Suggested times", required=False)
+    suggested = SuggestedTimesField(label=gettext_lazy("Suggested times"), required=False)
     location = forms.CharField(
+        label=gettext_lazy("Location"),
         max_length=MeetingProposal._meta.get_field("location").max_length,
         required=False,
-        help_text="A room, an address or a video link.",
+        help_text=gettext_lazy("A room, an address or a video link."),
     )
     message = forms.CharField(
-        label="Message to your partner (optional)",
+        label=gettext_lazy("Message to your partner (optional)"),
         max_length=MeetingProposal._meta.get_field("message").max_length,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -69,16 +72,19 @@ class ProposalForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.tz = tz
+        shown = _("%(mine)s (your partner: %(theirs)s)")
         self.fields["suggested"].choices = [
-            (s.value, f"{s.mine} (your partner: {s.theirs})") for s in suggestions
+            (s.value, shown % {"mine": s.mine, "theirs": s.theirs}) for s in suggestions
         ]
         zone = tz.key.replace("_", " ")
         for n in TYPED:
             self.fields[f"date_{n}"] = forms.DateField(
-                label=f"Date {n}", required=False, widget=DateInput
+                label=_("Date %(number)s") % {"number": n}, required=False, widget=DateInput
             )
             self.fields[f"time_{n}"] = forms.TimeField(
-                label=f"Time {n} ({zone})", required=False, widget=TimeInput
+                label=_("Time %(number)s (%(zone)s)") % {"number": n, "zone": zone},
+                required=False,
+                widget=TimeInput,
             )
 
     def typed_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
@@ -95,16 +101,16 @@ class ProposalForm(forms.Form):
             if day is None or at is None:
                 self.add_error(
                     f"time_{n}" if at is None else f"date_{n}",
-                    "Give both a date and a time, or leave both empty.",
+                    _("Give both a date and a time, or leave both empty."),
                 )
                 continue
             # Checked on the date before it meets a time zone (as the meeting form does): a date
             # at either end of the calendar has no UTC instant in a zone beyond it.
             if day > timezone.localdate() + timedelta(days=MAX_DAYS_AHEAD):
-                self.add_error(f"date_{n}", TOO_FAR_AHEAD_MESSAGE)
+                self.add_error(f"date_{n}", gettext(TOO_FAR_AHEAD_MESSAGE))
                 continue
             if day < timezone.localdate() - timedelta(days=2):
-                self.add_error(f"date_{n}", PASSED_MESSAGE)
+                self.add_error(f"date_{n}", gettext(PASSED_MESSAGE))
                 continue
             try:
                 picked.append(
@@ -113,12 +119,15 @@ class ProposalForm(forms.Form):
             except ValidationError as exc:
                 self.add_error(f"time_{n}", exc)
             except OverflowError:
-                self.add_error(f"date_{n}", PASSED_MESSAGE)
+                self.add_error(f"date_{n}", gettext(PASSED_MESSAGE))
         if not self.errors:
             if not picked:
-                raise ValidationError("Tick a suggested time or type one (up to three).")
+                raise ValidationError(_("Tick a suggested time or type one (up to three)."))
             if len(picked) > MAX_SLOTS:
-                raise ValidationError(f"Pick at most {MAX_SLOTS} times; you picked {len(picked)}.")
+                raise ValidationError(
+                    _("Pick at most %(most)s times; you picked %(count)s.")
+                    % {"most": MAX_SLOTS, "count": len(picked)}
+                )
         data["slots"] = picked
         return data
 
@@ -133,7 +142,7 @@ class ProposalForm(forms.Form):
 
 class DeclineForm(forms.Form):
     note = forms.CharField(
-        label="A note to your partner (optional)",
+        label=gettext_lazy("A note to your partner (optional)"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from django.core import signing
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext as _
 
 from mentorship.models import Membership, Organization, User
 from mentorship.tenancy import tenant_scope
@@ -223,7 +225,8 @@ class LinkCheck:
     recipient: User | None = None
 
 
-BAD_LINK = "This link is not valid. It may have been copied incompletely."
+# Marked here, translated where a check gives it (``gettext(BAD_LINK)``).
+BAD_LINK = gettext_noop("This link is not valid. It may have been copied incompletely.")
 
 
 def link_check(*, token: str) -> LinkCheck:
@@ -234,10 +237,10 @@ def link_check(*, token: str) -> LinkCheck:
         data = signing.loads(token, salt=LINK_SALT)
         org_id, proposal_id, index, user_id = (int(data[k]) for k in ("o", "p", "s", "u"))
     except (signing.BadSignature, KeyError, TypeError, ValueError):
-        return LinkCheck(BAD_LINK)
+        return LinkCheck(gettext(BAD_LINK))
     organization = Organization.objects.filter(pk=org_id).first()
     if organization is None:
-        return LinkCheck(BAD_LINK)
+        return LinkCheck(gettext(BAD_LINK))
     with tenant_scope(organization):
         proposal = (
             MeetingProposal.objects.select_related(
@@ -251,12 +254,12 @@ def link_check(*, token: str) -> LinkCheck:
             .first()
         )
         if proposal is None or not 0 <= index < len(proposal.slots):
-            return LinkCheck(BAD_LINK)
+            return LinkCheck(gettext(BAD_LINK))
         if recipient_user_id(proposal) != user_id:
-            return LinkCheck(BAD_LINK)
+            return LinkCheck(gettext(BAD_LINK))
         recipient = proposal_recipient(proposal).membership.user
         if not recipient.is_active:
-            return LinkCheck(BAD_LINK)
+            return LinkCheck(gettext(BAD_LINK))
         expire_due(pairing=proposal.pairing)
         proposal.refresh_from_db(fields=["status", "accepted_slot", "meeting", "answered_at"])
         problem = answer_problem(proposal=proposal, slot_index=index)
@@ -267,16 +270,16 @@ def answer_problem(*, proposal: MeetingProposal, slot_index: int | None = None) 
     """Why the proposal (or one of its times) cannot be accepted now, or ""."""
     now = timezone.now()
     if proposal.status == Status.OPEN and proposal.expires_at <= now:
-        return "These proposed times have all passed. Propose new ones."
+        return _("These proposed times have all passed. Propose new ones.")
     if proposal.status == Status.ACCEPTED:
-        return "These times were already answered: one of them was accepted."
+        return _("These times were already answered: one of them was accepted.")
     if proposal.status == Status.DECLINED:
-        return "These times were already answered: they were declined."
+        return _("These times were already answered: they were declined.")
     if proposal.status == Status.WITHDRAWN:
-        return "These times were withdrawn: newer times were proposed, or none are wanted now."
+        return _("These times were withdrawn: newer times were proposed, or none are wanted now.")
     if proposal.status == Status.EXPIRED:
-        return "These proposed times have all passed. Propose new ones."
+        return _("These proposed times have all passed. Propose new ones.")
     if slot_index is not None and slot_starts(proposal)[slot_index] <= now:
-        return "This time has already passed. Pick another one, or propose new times."
+        return _("This time has already passed. Pick another one, or propose new times.")
     # The pair may have ended (or been paused) since the times were proposed.
     return meeting_schedule_problem(pairing=proposal.pairing)

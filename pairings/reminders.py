@@ -42,10 +42,11 @@ from django.utils import timezone
 
 from mentorship import selectors as kernel_selectors
 from mentorship import services as kernel
+from mentorship.i18n import recipient_language
 from mentorship.models import Organization, User
 from mentorship.tenancy import across_all_organizations
 from mentorship.web import absolute_url
-from pairings import due, quiet_stages
+from pairings import due, quiet_stages, reminder_texts
 from pairings.models import Meeting, Pairing, ReminderDelivery, SessionLog
 from pairings.timezones import when_in, zone_named
 from programs.models import Participant, Program, SessionGuide
@@ -122,13 +123,6 @@ def _people(pairing: Pairing) -> list[tuple[Participant, Participant, User]]:
         if me.membership is not None and me.membership.is_active:
             out.append((me, partner, me.membership.user))
     return out
-
-
-def _named(person: Participant) -> str:
-    """A name as a subject gives it: cut long before the subject's 200 characters, so that what
-    follows it (the meeting's time, the closing day) is not what the kernel's cut loses."""
-    name = person.full_name
-    return name if len(name) <= 100 else name[:99].rstrip() + "\u2026"
 
 
 def _pair_url(organization: Organization, pairing: Pairing, name: str) -> str:
@@ -343,17 +337,6 @@ def _guides_for(meetings: list[Meeting]) -> dict[tuple[int, int], SessionGuide]:
     }
 
 
-def _guide_lines(guide: SessionGuide | None) -> str:
-    """What a meeting reminder says of the session's guide (the whole guide is on the meeting
-    page: the reminder links there)."""
-    if guide is None:
-        return ""
-    lines = f"\n\nThis session's guide: Session {guide.position}, {guide.title}."
-    if guide.purpose:
-        lines += f"\n{guide.purpose}"
-    return lines + "\nThe meeting page has the agenda and the questions for each of you."
-
-
 def _meeting_send(
     organization: Organization,
     meeting: Meeting,
@@ -380,16 +363,18 @@ def _meeting_send(
         )
         # The key holds the start time: a rescheduled meeting is reminded of again.
         for me, partner, user in _people(meeting.pairing):
-            when = when_in(meeting.starts_at, zone_named(me.timezone))
+            # Written in the recipient's language, the time in their zone.
+            with recipient_language(user, organization):
+                when = when_in(meeting.starts_at, zone_named(me.timezone))
+                subject, body = reminder_texts.meeting_reminder(
+                    meeting=meeting, partner=partner, when=when, guide=guide
+                )
             sent += _claim_and_notify(
                 organization=organization,
                 key=f"meeting:{meeting.pk}:{int(meeting.starts_at.timestamp())}:{hours}h:{user.pk}",
                 recipient=user,
-                subject=f"Reminder: meeting with {_named(partner)} {when}",
-                body=f"Your reverse-mentoring meeting with {partner.full_name} starts {when}"
-                + (f", at {meeting.location}" if meeting.location else "")
-                + "."
-                + _guide_lines(guide),
+                subject=subject,
+                body=body,
                 url=url,
                 emails=emails,
             )
@@ -404,13 +389,14 @@ def _meeting_send(
         day = meeting.starts_at.astimezone(zone_named(me.timezone)).date()
         if (meeting.pairing_id, me.pk, day) in logged:
             continue
+        with recipient_language(user, organization):
+            subject, body = reminder_texts.log_prompt(partner=partner, find_time=find_time)
         sent += _claim_and_notify(
             organization=organization,
             key=f"log-prompt:{meeting.pk}:{user.pk}",
             recipient=user,
-            subject=f"Log your session with {_named(partner)}",
-            body="A minute now keeps the record of what you taught and learned. "
-            f"Then find a time for the next one: {find_time}",
+            subject=subject,
+            body=body,
             url=_pair_url(organization, meeting.pairing, "session_new"),
             emails=emails,
         )
@@ -460,26 +446,30 @@ def inactivity_nudges(*, organization: Organization, now: datetime, limit: int =
         nudged = pairing.quiet_check_at >= last + timedelta(days=2 * n)
         if stage >= 1 and not nudged:
             for _me, partner, user in _people(pairing):
+                with recipient_language(user, organization):
+                    subject, body = reminder_texts.quiet_nudge(partner=partner, days=quiet.days)
                 sent += _claim_and_notify(
                     organization=organization,
                     key=f"inactive:{pairing.pk}:{stretch}:{user.pk}",
                     recipient=user,
-                    subject=f"Time to meet {_named(partner)} again?",
-                    body=f"You have not met for {quiet.days} days. Find a time that suits you "
-                    "both: your calendars are compared for you.",
+                    subject=subject,
+                    body=body,
                     url=_pair_url(organization, pairing, "find_time"),
                 )
         if stage >= 2:
             if hr_users is None:
                 hr_users = [m.user for m in kernel_selectors.hr_admins()]
             for hr in hr_users:
+                with recipient_language(hr, organization):
+                    subject, body = reminder_texts.quiet_hr(
+                        pairing=pairing, days=quiet.days, nudged_after=n
+                    )
                 sent += _claim_and_notify(
                     organization=organization,
                     key=f"inactive-hr:{pairing.pk}:{stretch}:{hr.pk}",
                     recipient=hr,
-                    subject=f"A pair in {pairing.program.name} has not met for {quiet.days} days",
-                    body=f"{pairing.mentor.full_name} and {pairing.mentee.full_name} were nudged "
-                    f"after {n} days. A word from you may help.",
+                    subject=subject,
+                    body=body,
                     url=_pair_url(organization, pairing, "pair_detail"),
                 )
         notice_at = pairing.quiet_notice_at
@@ -519,16 +509,15 @@ def _notice_send(
     sent = 0
     closes = now + due.NOTICE
     for me, partner, user in _people(pairing):
-        local = closes.astimezone(zone_named(me.timezone))
-        day = f"{local.day} {local:%B %Y}"
+        with recipient_language(user, organization):
+            day = reminder_texts.closing_day(closes, zone_named(me.timezone))
+            subject, body = reminder_texts.closing_notice(pairing=pairing, partner=partner, day=day)
         sent += _claim_and_notify(
             organization=organization,
             key=f"quiet-notice:{pairing.pk}:{int(check_at.timestamp())}:{user.pk}",
             recipient=user,
-            subject=f"Your pairing with {_named(partner)} will close on {day}",
-            body=f"You have not met for a while, so {pairing.program.name} will close your "
-            f"pairing on {day}, with no fault on anyone. Want to go on? Keep it with one click "
-            "on your pair's page, then find a time to meet.",
+            subject=subject,
+            body=body,
             url=_pair_url(organization, pairing, "pair_detail"),
         )
     return sent

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mentorship.models import Membership, User, hash_token
 from mentorship.tenancy import across_all_organizations, tenant_scope
@@ -229,22 +230,24 @@ def meeting_get(*, pairing: Pairing, meeting_id: int) -> Meeting:
 def meeting_schedule_problem(*, pairing: Pairing) -> str:
     """Why this pair cannot schedule meetings now, or "" when it can."""
     if pairing.status not in SCHEDULABLE_STATUSES:
-        return (
+        return _(
             "Meetings can be scheduled only once the pairing is confirmed or active; this "
-            f"pairing is {pairing.get_status_display().lower()}."
-        )
+            "pairing is %(status)s."
+        ) % {"status": pairing.get_status_display().lower()}
     # A partner who left the program (withdrew, or was removed) is no longer met in it.
     if gone := [p for p in (pairing.mentor, pairing.mentee) if p.status in LEFT_STATUSES]:
-        return f"{gone[0].full_name} has left the program, so no meeting can be booked with them."
+        return _("%(name)s has left the program, so no meeting can be booked with them.") % {
+            "name": gone[0].full_name
+        }
     return ""
 
 
 def meeting_change_problem(*, meeting: Meeting) -> str:
     """Why the meeting can no longer be moved or cancelled, or "" when it can."""
     if meeting.cancelled_at is not None:
-        return "This meeting was cancelled. Schedule a new one instead."
+        return _("This meeting was cancelled. Schedule a new one instead.")
     if meeting.starts_at <= timezone.now():
-        return "This meeting has already started, so it can no longer change."
+        return _("This meeting has already started, so it can no longer change.")
     return ""
 
 

@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
-from django.utils.dateformat import format as format_date
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop, pgettext
 
-DST_GAP_MESSAGE = (
+# Marked here, translated where it is raised (a plain string, as tests compare it).
+DST_GAP_MESSAGE = gettext_noop(
     "This time does not exist on that day because the clocks change; pick another time."
 )
-WHEN_FORMAT = "l j F Y, H:i T"  # Sunday 4 April 2027, 10:00 BST
 
 
 def zone_named(name: str) -> ZoneInfo:
@@ -37,10 +38,17 @@ def local_to_utc(*, local: datetime, tz: ZoneInfo) -> datetime:
     in_utc = aware.astimezone(UTC)
     # zoneinfo accepts a skipped time and quietly shifts it; the round trip shows the shift.
     if in_utc.astimezone(tz).replace(tzinfo=None) != local:
-        raise ValidationError(DST_GAP_MESSAGE, code="nonexistent_time")
+        raise ValidationError(gettext(DST_GAP_MESSAGE), code="nonexistent_time")
     return in_utc
 
 
 def when_in(moment: datetime, tz: ZoneInfo) -> str:
-    """``moment`` as people read it in ``tz``, with the zone's abbreviation."""
-    return format_date(moment.astimezone(tz), WHEN_FORMAT)
+    """``moment`` as people read it in ``tz``, with the zone's abbreviation, written the way
+    the active language writes dates (names of days and months in it too): "Sunday 4 April
+    2027, 10:00 BST" in English. Callers composing for a recipient activate the recipient's
+    language first (``mentorship.i18n.recipient_language``)."""
+    # Translators: how a meeting's day and time are written, in Django's date format syntax
+    # (l: weekday, j: day, F: month, Y: year, H:i: 24-hour time, T: time zone abbreviation).
+    # Reorder and add literal words escaped with a backslash, e.g. German "l, j. F Y, H:i T".
+    when_format = pgettext("meeting date and time format", "l j F Y, H:i T")
+    return date_format(moment.astimezone(tz), when_format)

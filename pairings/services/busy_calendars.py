@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mentorship.identity.secrets import decrypt, encrypt
 from mentorship.models import Membership
@@ -64,7 +65,7 @@ def busy_calendar_set(*, membership: Membership, url: str) -> Saved:
     address again changes nothing, and is read again only as "Check now" would."""
     url = normalise_url(url)
     if not url:
-        raise ValidationError("Enter the private address of your calendar.", code="required")
+        raise ValidationError(_("Enter the private address of your calendar."), code="required")
     now = timezone.now()
     current = BusyCalendar.objects.filter(membership=membership).first()
     if current is not None and _stored_url(current) == url:
@@ -79,7 +80,7 @@ def busy_calendar_set(*, membership: Membership, url: str) -> Saved:
     queued = not _too_soon(current, now)
     next_fetch = now if queued else last_attempt + CHECK_AGAIN_AFTER  # type: ignore[operator]
     with transaction.atomic():
-        calendar, _ = BusyCalendar.objects.update_or_create(
+        calendar, _created = BusyCalendar.objects.update_or_create(
             membership=membership,
             defaults={
                 "organization": membership.organization,
@@ -121,5 +122,5 @@ def busy_calendar_check_now(*, membership: Membership) -> bool:
 def busy_calendar_remove(*, membership: Membership) -> bool:
     """Forget the member's calendar: its address and every busy time read from it. False when
     none was connected."""
-    deleted, _ = BusyCalendar.objects.filter(membership=membership).delete()
+    deleted, _by_model = BusyCalendar.objects.filter(membership=membership).delete()
     return bool(deleted)

@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext as _
 
 from mentorship import services as kernel
 from mentorship.models import Membership
@@ -15,6 +20,27 @@ from pairings.selectors import EXIT_FIELDS, EXIT_NOTE, LIVE_STATUSES, pairing_si
 from pairings.services.pairs import event_record
 
 
+def _exit_subject(program: str) -> str:
+    return _("A pair in %(program)s asks to end") % {"program": program}
+
+
+def _exit_body(both: bool) -> str:
+    if both:
+        return _(
+            "Both partners have now asked, each in confidence, for a no-fault exit. Open the "
+            "pair to dissolve it and, if you wish, pair them again."
+        )
+    return _(
+        "One partner asked, in confidence, for a no-fault exit. Open the pair to dissolve it "
+        "and, if you wish, pair them again."
+    )
+
+
+def _lazy_text(compose: Callable[[Any], str], value: Any) -> Promise:
+    """``compose(value)``, written when it is read: in each recipient's language."""
+    return lazy(compose, str)(value)
+
+
 def pairing_request_exit(*, pairing: Pairing, membership: Membership, note: str = "") -> Pairing:
     """A confidential, no-fault exit request: HR admins are told; the partner is not, and the
     pair carries on as it was (meetings, reminders) until HR dissolves it. Each side has its own
@@ -22,7 +48,7 @@ def pairing_request_exit(*, pairing: Pairing, membership: Membership, note: str 
     compare-and-set makes a repeated or double-submitted request a no-op that says so."""
     side = pairing_side_of(pairing=pairing, membership=membership)
     if not side:
-        raise ValidationError("Only the two partners can ask to end the pairing.")
+        raise ValidationError(_("Only the two partners can ask to end the pairing."))
     field = EXIT_FIELDS[side]
     with transaction.atomic():
         # Not updated_at, and no webhook event: nothing the API shows changes, and a pair
@@ -32,9 +58,9 @@ def pairing_request_exit(*, pairing: Pairing, membership: Membership, note: str 
         ).update(**{field: timezone.now()})
         pairing.refresh_from_db(fields=["status", *EXIT_FIELDS.values()])
         if not claimed and getattr(pairing, field):
-            raise ValidationError("You already asked to end this pairing; HR will be in touch.")
+            raise ValidationError(_("You already asked to end this pairing; HR will be in touch."))
         if not claimed:
-            raise ValidationError("This pairing is not running.")
+            raise ValidationError(_("This pairing is not running."))
         event_record(
             pairing,
             membership.user,
@@ -44,15 +70,11 @@ def pairing_request_exit(*, pairing: Pairing, membership: Membership, note: str 
         both = pairing.mentor_exit_requested_at and pairing.mentee_exit_requested_at
         # Never to the partners themselves, HR admins though they may be: the request is
         # confidential from the other partner.
+        # Lazy: each HR admin reads them in their own language.
         kernel.notify_hr_admins(
             organization=pairing.organization,
-            subject=f"A pair in {pairing.program.name} asks to end",
-            body=(
-                "Both partners have now asked, each in confidence, for a no-fault exit."
-                if both
-                else "One partner asked, in confidence, for a no-fault exit."
-            )
-            + " Open the pair to dissolve it and, if you wish, pair them again.",
+            subject=_lazy_text(_exit_subject, pairing.program.name),
+            body=_lazy_text(_exit_body, bool(both)),
             url=tenant_url(pairing.organization, "pair_detail", pairing_id=pairing.pk),
             except_memberships=[
                 p.membership_id for p in (pairing.mentor, pairing.mentee) if p.membership_id

@@ -12,9 +12,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext as _
 
 from mentorship import services as kernel
 from mentorship.events.models import EventType
+from mentorship.i18n import recipient_language
 from mentorship.models import AuditEvent, User
 from mentorship.web import tenant_url
 from pairings import matching, selectors
@@ -31,7 +34,7 @@ def _check_matching(program: Program) -> None:
     # Active programs too: after a dissolved pair, HR matches the people who are free again.
     if program.status not in (Program.Status.MATCHING, Program.Status.ACTIVE):
         raise ValidationError(
-            "Matching runs while the program is in the matching state (or active, to re-pair)."
+            _("Matching runs while the program is in the matching state (or active, to re-pair).")
         )
 
 
@@ -60,21 +63,26 @@ def match_run_start(
 def _latest_done(run: MatchRun) -> None:
     latest = selectors.match_run_latest(program=run.program)
     if run.status != MatchRun.Status.DONE or latest is None or latest.pk != run.pk:
-        raise ValidationError("This proposal is no longer the latest one. Open the latest.")
+        raise ValidationError(_("This proposal is no longer the latest one. Open the latest."))
 
 
 # Checked against the program as it is (matching_input, without a proposal's removals), a
 # "removed" pair is one this program already has live or declined.
 PAIR_RULE_WORDS = {
     **matching.RULE_WORDS,
-    "removed": "are already paired, or were declined, in this program",
+    # Translators: what two people have in common that keeps them apart, after "they".
+    "removed": gettext_noop("are already paired, or were declined, in this program"),
 }
 
 
 def _rule_words(rule_names: list[str], rules: matching.Rules) -> str:
-    return " and ".join(
-        PAIR_RULE_WORDS[rule].format(gap=rules.min_level_gap) for rule in rule_names
-    )
+    """The rules broken, as one phrase in the active language ("a and b and c")."""
+    words = [gettext(PAIR_RULE_WORDS[rule]).format(gap=rules.min_level_gap) for rule in rule_names]
+    phrase = words[0]
+    for more in words[1:]:
+        # Translators: two reasons that keep two people apart, joined.
+        phrase = _("%(first)s and %(second)s") % {"first": phrase, "second": more}
+    return phrase
 
 
 def _check_still_valid(run: MatchRun) -> None:
@@ -94,21 +102,30 @@ def _check_still_valid(run: MatchRun) -> None:
     problems = []
     for person, count in sorted(uses.items()):
         candidate = candidates.get(person)
-        name = names.get(person) or "Someone"
+        name = names.get(person) or _("Someone")
         if candidate is None:
-            problems.append(f"{name} is no longer an approved participant.")
+            problems.append(_("%(name)s is no longer an approved participant.") % {"name": name})
         elif candidate.excluded:
             problems.append(f"{name}: {candidate.excluded}")
         elif count > candidate.capacity:
-            problems.append(f"{name} has room for {candidate.capacity} more pair(s), not {count}.")
+            problems.append(
+                _("%(name)s has room for %(room)s more pair(s), not %(count)s.")
+                % {"name": name, "room": candidate.capacity, "count": count}
+            )
     broken = matching.rules_broken(juniors=juniors, seniors=seniors, rules=rules, pairs=pairs)
     for (junior_id, senior_id), rule_names in broken.items():
         problems.append(
-            f"{names[junior_id]} and {names[senior_id]} {_rule_words(rule_names, rules)}."
+            # Translators: %(rules)s is one or more reasons, e.g. "work in the same department".
+            _("%(junior)s and %(senior)s %(rules)s.")
+            % {
+                "junior": names[junior_id],
+                "senior": names[senior_id],
+                "rules": _rule_words(rule_names, rules),
+            }
         )
     if problems:
         raise ValidationError(
-            [*problems, "The program changed since this proposal: propose pairs again."]
+            [*problems, _("The program changed since this proposal: propose pairs again.")]
         )
 
 
@@ -135,7 +152,7 @@ def match_run_edit(
     proposed = _pair_set(run)
     if lock is not None:
         if lock not in proposed:
-            raise ValidationError("Only a proposed pair can be locked.")
+            raise ValidationError(_("Only a proposed pair can be locked."))
         locked.add(lock)
     if remove is not None:
         locked.discard(remove)
@@ -143,7 +160,7 @@ def match_run_edit(
     if swap is not None:
         (j1, s1), (j2, s2) = swap
         if (j1, s1) not in proposed or (j2, s2) not in proposed or j1 == j2:
-            raise ValidationError("Choose two different proposed pairs to swap.")
+            raise ValidationError(_("Choose two different proposed pairs to swap."))
         for new in ((j1, s2), (j2, s1)):
             _ensure_allowed(run.program, *new)
         locked -= {(j1, s1), (j2, s2)}
@@ -166,7 +183,9 @@ def _ensure_allowed(program: Program, junior_id: int, senior_id: int) -> None:
     junior = next((c for c in juniors if c.id == junior_id), None)
     senior = next((c for c in seniors if c.id == senior_id), None)
     if junior is None or senior is None:
-        raise ValidationError("Choose an approved junior and an approved senior of this program.")
+        raise ValidationError(
+            _("Choose an approved junior and an approved senior of this program.")
+        )
     for person in (junior, senior):
         if person.excluded:
             raise ValidationError(f"{person.email}: {person.excluded}")
@@ -175,8 +194,13 @@ def _ensure_allowed(program: Program, junior_id: int, senior_id: int) -> None:
     )
     if broken:
         raise ValidationError(
-            f"{junior.email} and {senior.email} cannot be paired. They "
-            f"{_rule_words(broken[(junior_id, senior_id)], rules)}."
+            # Translators: %(rules)s is one or more reasons, e.g. "work in the same department".
+            _("%(junior)s and %(senior)s cannot be paired. They %(rules)s.")
+            % {
+                "junior": junior.email,
+                "senior": senior.email,
+                "rules": _rule_words(broken[(junior_id, senior_id)], rules),
+            }
         )
 
 
@@ -197,7 +221,7 @@ def match_run_publish(*, run: MatchRun, actor: User) -> list[Pairing]:
             status=MatchRun.Status.PUBLISHED
         )
         if claimed != 1:
-            raise ValidationError("This proposal was already published.")
+            raise ValidationError(_("This proposal was already published."))
         people = {p.pk: p for p in program.participants.select_related("membership__user")}
         pairings = Pairing.objects.bulk_create(
             Pairing(
@@ -244,22 +268,33 @@ def match_run_publish(*, run: MatchRun, actor: User) -> list[Pairing]:
         for pairing in pairings:
             junior = pairing.mentor.membership
             if junior is not None and junior.is_active:
+                with recipient_language(junior.user, program.organization):
+                    subject = _("You are proposed as reverse mentor in %(program)s") % {
+                        "program": program.name
+                    }
+                    body = _(
+                        "Your proposed mentee is %(name)s. Read and accept the agreement; the "
+                        "pair starts once they confirm."
+                    ) % {"name": pairing.mentee.full_name}
                 kernel.notification_send(
                     organization=program.organization,
                     recipient=junior.user,
-                    subject=f"You are proposed as reverse mentor in {program.name}",
-                    body=f"Your proposed mentee is {pairing.mentee.full_name}. Read and accept "
-                    "the agreement; the pair starts once they confirm.",
+                    subject=subject,
+                    body=body,
                     url=tenant_url(program.organization, "pair_detail", pairing_id=pairing.pk),
                 )
             senior = pairing.mentee.membership
             if senior is not None and senior.is_active:
+                with recipient_language(senior.user, program.organization):
+                    subject = _("Your reverse mentor in %(program)s") % {"program": program.name}
+                    body = _(
+                        "You are proposed to pair with %(name)s. Please confirm the pairing."
+                    ) % {"name": pairing.mentor.full_name}
                 kernel.notification_send(
                     organization=program.organization,
                     recipient=senior.user,
-                    subject=f"Your reverse mentor in {program.name}",
-                    body=f"You are proposed to pair with {pairing.mentor.full_name}. "
-                    "Please confirm the pairing.",
+                    subject=subject,
+                    body=body,
                     url=tenant_url(program.organization, "pair_detail", pairing_id=pairing.pk),
                 )
     return pairings

@@ -18,8 +18,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext as _
 
 from mentorship.events.models import EventType
+from mentorship.i18n import recipient_language
 from mentorship.models import Membership, Notification, User, hash_token
 from pairings import activity, reminders
 from pairings.calendars import meeting_page_url
@@ -39,28 +42,53 @@ MAX_DURATION_MINUTES = 240
 # How far ahead a meeting may be set: beyond any program's length, and far from the calendar's
 # end (a meeting late on 31 December 9999 would end in a year no date type can hold).
 MAX_DAYS_AHEAD = 5 * 365
-TOO_FAR_AHEAD_MESSAGE = "Pick a date within the next five years."
-PASSED_MESSAGE = "That time has already passed. Pick a time in the future."
+# Marked here, translated where they are shown (``gettext(...)``): plain strings to compare.
+TOO_FAR_AHEAD_MESSAGE = gettext_noop("Pick a date within the next five years.")
+PASSED_MESSAGE = gettext_noop("That time has already passed. Pick a time in the future.")
 
 
 def _require_partner(pairing: Pairing, actor: User) -> None:
     if not any(user.pk == actor.pk for _, user in partners_with_accounts(pairing)):
-        raise ValidationError("Only the two partners of a pair can change its meetings.")
+        raise ValidationError(_("Only the two partners of a pair can change its meetings."))
 
 
 def _validate_slot(*, starts_at: datetime, duration_minutes: int, location: str) -> None:
     if starts_at.tzinfo is None or starts_at.utcoffset() is None:
         raise ValueError("starts_at must be timezone-aware")
     if starts_at <= timezone.now():
-        raise ValidationError(PASSED_MESSAGE)
+        raise ValidationError(gettext(PASSED_MESSAGE))
     if starts_at > timezone.now() + timedelta(days=MAX_DAYS_AHEAD):
-        raise ValidationError(TOO_FAR_AHEAD_MESSAGE)
+        raise ValidationError(gettext(TOO_FAR_AHEAD_MESSAGE))
     if not MIN_DURATION_MINUTES <= duration_minutes <= MAX_DURATION_MINUTES:
-        raise ValidationError(
-            f"A meeting lasts between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes."
-        )
+        raise ValidationError(duration_message())
     if len(location) > Meeting._meta.get_field("location").max_length:
-        raise ValidationError("The location is too long.")
+        raise ValidationError(_("The location is too long."))
+
+
+def duration_message() -> str:
+    return _("A meeting lasts between %(least)s and %(most)s minutes.") % {
+        "least": MIN_DURATION_MINUTES,
+        "most": MAX_DURATION_MINUTES,
+    }
+
+
+def _announce_subject(*, actor: User | None, verb: str, when: str) -> str:
+    """The partner's inbox subject, in the active language (whole sentences, one per change)."""
+    if actor is None:
+        # The program itself (a quiet pair closed): only cancellations happen this way.
+        subjects = {
+            "scheduled": _("The program scheduled a meeting: %(when)s"),
+            "moved": _("The program moved a meeting: %(when)s"),
+            "cancelled": _("The program cancelled a meeting: %(when)s"),
+        }
+    else:
+        subjects = {
+            "scheduled": _("%(person)s scheduled a meeting: %(when)s"),
+            "moved": _("%(person)s moved a meeting: %(when)s"),
+            "cancelled": _("%(person)s cancelled a meeting: %(when)s"),
+        }
+    person = actor.display_name if actor is not None else ""
+    return subjects[verb] % {"person": person, "when": when}
 
 
 def _lock_changeable(meeting: Meeting) -> Meeting:
@@ -85,17 +113,20 @@ def _announce(*, meeting: Meeting, actor: User | None, method: Method, verb: str
     for participant, user in partners_with_accounts(pairing):
         if actor is not None and user.pk == actor.pk:
             continue  # they just did it and saw the confirmation
-        when = when_in(meeting.starts_at, zone_named(participant.timezone))
-        who = actor.display_name if actor is not None else "The program"
+        # In the partner's language, the time in their zone.
+        with recipient_language(user, pairing.organization):
+            when = when_in(meeting.starts_at, zone_named(participant.timezone))
+            subject = _announce_subject(actor=actor, verb=verb, when=when)
+            body = (
+                _("The calendar invitation is in your email.")
+                if method == "REQUEST"
+                else _("The calendar cancellation is in your email.")
+            )
         Notification.objects.create(
             organization_id=meeting.organization_id,
             recipient=user,
-            subject=f"{who} {verb} a meeting: {when}"[:200],
-            body=(
-                "The calendar invitation is in your email."
-                if method == "REQUEST"
-                else "The calendar cancellation is in your email."
-            ),
+            subject=subject[:200],
+            body=body,
             url=url,
             emailed_at=now,
         )
@@ -261,7 +292,7 @@ def calendar_feed_token_create(*, membership: Membership) -> str:
 
 def calendar_feed_revoke(*, membership: Membership) -> bool:
     """Delete the member's feed: its URL answers 404 from now on. Returns whether one existed."""
-    deleted, _ = CalendarFeed.objects.filter(membership=membership).delete()
+    deleted, _by_model = CalendarFeed.objects.filter(membership=membership).delete()
     return bool(deleted)
 
 

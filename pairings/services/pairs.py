@@ -12,9 +12,13 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mentorship import services as kernel
 from mentorship.events.models import EventType
+from mentorship.i18n import recipient_language
 from mentorship.models import AuditEvent, Membership, User
 from mentorship.web import tenant_url
 from pairings.models import Pairing, PairingEvent
@@ -62,14 +66,14 @@ def _activate_if_ready(pairing: Pairing, actor: User) -> Pairing:
 def pairing_confirm(*, pairing: Pairing, membership: Membership, confirm: bool) -> Pairing:
     """The senior confirms (or declines) the proposed pairing before it goes live."""
     if pairing.mentee.membership_id != membership.pk:
-        raise ValidationError("Only the senior of the pair confirms it.")
+        raise ValidationError(_("Only the senior of the pair confirms it."))
     with tally_track([pairing.mentor_id, pairing.mentee_id]):
         new = Pairing.Status.CONFIRMED if confirm else Pairing.Status.DECLINED
         moved = Pairing.objects.filter(pk=pairing.pk, status=Pairing.Status.PROPOSED).update(
             status=new, updated_at=timezone.now()
         )
         if not moved:
-            raise ValidationError("This pairing is not waiting for confirmation.")
+            raise ValidationError(_("This pairing is not waiting for confirmation."))
         pairing.status = new
         event_record(pairing, membership.user)
         partner = pairing.mentor.membership
@@ -78,20 +82,25 @@ def pairing_confirm(*, pairing: Pairing, membership: Membership, confirm: bool) 
         # A declined pair will not go ahead: for receivers it has ended (its status says how).
         _emit(pairing, EventType.PAIRING_CONFIRMED if confirm else EventType.PAIRING_ENDED)
         if partner is not None and partner.is_active:
+            with recipient_language(partner.user, pairing.organization):
+                if confirm:
+                    subject = _("%(name)s confirmed your pairing") % {
+                        "name": pairing.mentee.full_name
+                    }
+                    body = _(
+                        "Accept the program's agreement, if you have not yet, and schedule your "
+                        "first session."
+                    )
+                else:
+                    subject = _("Your proposed pairing in %(program)s will not go ahead") % {
+                        "program": pairing.program.name
+                    }
+                    body = _("HR admins will look for another partner for you.")
             kernel.notification_send(
                 organization=pairing.organization,
                 recipient=partner.user,
-                subject=(
-                    f"{pairing.mentee.full_name} confirmed your pairing"
-                    if confirm
-                    else f"Your proposed pairing in {pairing.program.name} will not go ahead"
-                ),
-                body=(
-                    "Accept the program's agreement, if you have not yet, and schedule your "
-                    "first session."
-                    if confirm
-                    else "HR admins will look for another partner for you."
-                ),
+                subject=subject,
+                body=body,
                 url=tenant_url(pairing.organization, "pair_detail", pairing_id=pairing.pk),
             )
         return _activate_if_ready(pairing, membership.user) if confirm else pairing
@@ -105,7 +114,7 @@ def pairing_accept_agreement(*, pairing: Pairing, membership: Membership) -> Pai
     elif pairing.mentee.membership_id == membership.pk:
         field = "mentee_accepted_at"
     else:
-        raise ValidationError("Only the two partners accept the agreement.")
+        raise ValidationError(_("Only the two partners accept the agreement."))
     with tally_track([pairing.mentor_id, pairing.mentee_id]):
         Pairing.objects.filter(
             pk=pairing.pk,
@@ -114,7 +123,7 @@ def pairing_accept_agreement(*, pairing: Pairing, membership: Membership) -> Pai
         ).update(**{field: timezone.now(), "updated_at": timezone.now()})
         pairing.refresh_from_db(fields=["status", "mentor_accepted_at", "mentee_accepted_at"])
         if not getattr(pairing, field):
-            raise ValidationError("The agreement is accepted before the pairing starts.")
+            raise ValidationError(_("The agreement is accepted before the pairing starts."))
         return _activate_if_ready(pairing, membership.user)
 
 
@@ -141,8 +150,9 @@ def _release(pairing: Pairing) -> None:
     )
 
 
-DISSOLVED_SUBJECT = "Your pairing in {program} has ended"
-DISSOLVED_BODY = (
+# Lazy: each partner reads them in their own language. Keep {program} as it is.
+DISSOLVED_SUBJECT = gettext_lazy("Your pairing in {program} has ended")
+DISSOLVED_BODY = gettext_lazy(
     "HR admins ended the pairing, with no fault on anyone. Upcoming meetings were cancelled. "
     "HR may propose a new partner."
 )
@@ -154,15 +164,15 @@ def pairing_dissolve(
     actor: User | None,
     note: str = "",
     end_reason: str = "",
-    subject: str = DISSOLVED_SUBJECT,
-    body: str = DISSOLVED_BODY,
+    subject: str | Promise = DISSOLVED_SUBJECT,
+    body: str | Promise = DISSOLVED_BODY,
     notice_at: datetime | None = None,
 ) -> Pairing:
     """End a pair with no fault on anyone: both people are free for matching again, its future
     meetings are cancelled (with calendar cancellations), both partners are told, and the pair's
     history stays. ``actor`` None is the program itself (a quiet pair closed for inactivity,
     ``end_reason`` "inactivity"); ``subject`` (with ``{program}``) and ``body`` are what the
-    partners read.
+    partners read (lazy translations: each partner reads them in their own language).
 
     The status moves by compare-and-set: two ends at once (an HR admin and the inactivity
     pass) end the pair once, the second is refused.
@@ -174,7 +184,7 @@ def pairing_dissolve(
     audited or emitted."""
     ended = (Pairing.Status.DISSOLVED, Pairing.Status.DECLINED)
     if pairing.status in ended:
-        raise ValidationError("This pairing has already ended.")
+        raise ValidationError(_("This pairing has already ended."))
     with tally_track([pairing.mentor_id, pairing.mentee_id]):
         rows = Pairing.objects.filter(pk=pairing.pk).exclude(status__in=ended)
         if notice_at is not None:
@@ -186,7 +196,7 @@ def pairing_dissolve(
             live = Pairing.objects.filter(pk=pairing.pk).exclude(status__in=ended)
             if notice_at is not None and live.exists():
                 return pairing  # the notice was withdrawn meanwhile: the pair goes on
-            raise ValidationError("This pairing has already ended.")
+            raise ValidationError(_("This pairing has already ended."))
         pairing.status, pairing.end_reason = Pairing.Status.DISSOLVED, end_reason
         _release(pairing)
         event_record(pairing, actor, note=note[:500])
@@ -194,11 +204,13 @@ def pairing_dissolve(
         meetings_cancel_upcoming(pairing=pairing, actor=actor)
         for person in (pairing.mentor, pairing.mentee):
             if person.membership is not None and person.membership.is_active:
+                with recipient_language(person.membership.user, pairing.organization):
+                    told = str(subject).format(program=pairing.program.name), str(body)
                 kernel.notification_send(
                     organization=pairing.organization,
                     recipient=person.membership.user,
-                    subject=subject.format(program=pairing.program.name),
-                    body=body,
+                    subject=told[0],
+                    body=told[1],
                     url=tenant_url(pairing.organization, "my_pairs"),
                 )
         kernel.audit_record(

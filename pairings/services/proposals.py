@@ -18,7 +18,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from mentorship.i18n import recipient_language
 from mentorship.models import Membership, User
 from mentorship.services import notification_send
 from mentorship.web import absolute_url, tenant_url
@@ -38,6 +40,7 @@ from pairings.services.meetings import (
     MAX_DURATION_MINUTES,
     MIN_DURATION_MINUTES,
     booking_lock,
+    duration_message,
     meeting_schedule,
 )
 from programs.models import Participant
@@ -50,37 +53,38 @@ def _proposer(pairing: Pairing, actor: User) -> Participant:
     for participant, user in partners_with_accounts(pairing):
         if user.pk == actor.pk:
             return participant
-    raise ValidationError("Only the two partners of a pair can propose times to meet.")
+    raise ValidationError(_("Only the two partners of a pair can propose times to meet."))
 
 
 def _validate_slots(slots: list[datetime], minutes: int) -> list[datetime]:
     if any(at.tzinfo is None or at.utcoffset() is None for at in slots):
         raise ValueError("proposed times must be timezone-aware")
     if not slots:
-        raise ValidationError("Pick at least one time.")
+        raise ValidationError(_("Pick at least one time."))
     if len(slots) > MAX_SLOTS:
-        raise ValidationError(f"Propose at most {MAX_SLOTS} times.")
+        raise ValidationError(_("Propose at most %(most)s times.") % {"most": MAX_SLOTS})
     if not MIN_DURATION_MINUTES <= minutes <= MAX_DURATION_MINUTES:
-        raise ValidationError(
-            f"A meeting lasts between {MIN_DURATION_MINUTES} and {MAX_DURATION_MINUTES} minutes."
-        )
+        raise ValidationError(duration_message())
     try:
         ordered = sorted(at.astimezone(UTC) for at in slots)
     except OverflowError as exc:
         # A time at the calendar's edge (1 January of year 1, east of UTC) has no UTC instant.
-        raise ValidationError("One of the times is not a valid time. Pick again.") from exc
+        raise ValidationError(_("One of the times is not a valid time. Pick again.")) from exc
     now = timezone.now()
     if ordered[0] <= now:
-        raise ValidationError("One of the times has already passed. Pick times in the future.")
+        raise ValidationError(_("One of the times has already passed. Pick times in the future."))
     if ordered[-1] > now + timedelta(days=MAX_DAYS_AHEAD):
-        raise ValidationError("Pick times within the next five years.")
+        raise ValidationError(_("Pick times within the next five years."))
     for earlier, later in pairwise(ordered):
         if earlier == later:
-            raise ValidationError("The same time is picked twice. Pick different times.")
+            raise ValidationError(_("The same time is picked twice. Pick different times."))
         if later < earlier + timedelta(minutes=minutes):
             raise ValidationError(
-                f"Two of the times overlap (a meeting lasts {minutes} minutes). "
-                "Pick times that do not overlap."
+                _(
+                    "Two of the times overlap (a meeting lasts %(minutes)s minutes). "
+                    "Pick times that do not overlap."
+                )
+                % {"minutes": minutes}
             )
     return ordered
 
@@ -98,29 +102,70 @@ def _quoted(message: str) -> list[str]:
 
 
 def _proposal_body(*, proposal: MeetingProposal, user_id: int) -> str:
-    """The notification's text (also its email): each time in the recipient's zone and the
-    proposer's, each with its own one-click link."""
+    """The notification's text (also its email), in the active language (the recipient's):
+    each time in the recipient's zone and the proposer's, each with its own one-click link."""
     proposer = proposal.proposed_by
-    what = "this time" if len(proposal.slots) == 1 else "these times"
-    where = f", {proposal.location}" if proposal.location else ""
-    lines = [
-        f"{proposer.full_name} proposes {what} for your reverse-mentoring meeting "
-        f"({proposal.duration_minutes} minutes{where}).",
-    ]
+    values = {
+        "person": proposer.full_name,
+        "minutes": proposal.duration_minutes,
+        "location": proposal.location,
+    }
+    one = len(proposal.slots) == 1
+    if proposal.location:
+        lead = (
+            _(
+                "%(person)s proposes this time for your reverse-mentoring meeting "
+                "(%(minutes)s minutes, %(location)s)."
+            )
+            if one
+            else _(
+                "%(person)s proposes these times for your reverse-mentoring meeting "
+                "(%(minutes)s minutes, %(location)s)."
+            )
+        )
+    else:
+        lead = (
+            _(
+                "%(person)s proposes this time for your reverse-mentoring meeting "
+                "(%(minutes)s minutes)."
+            )
+            if one
+            else _(
+                "%(person)s proposes these times for your reverse-mentoring meeting "
+                "(%(minutes)s minutes)."
+            )
+        )
+    lines = [lead % values]
     if proposal.message:
-        lines += ["", f"{proposer.first_name or 'They'} wrote:", *_quoted(proposal.message)]
+        wrote = (
+            _("%(name)s wrote:") % {"name": proposer.first_name}
+            if proposer.first_name
+            else _("They wrote:")
+        )
+        lines += ["", wrote, *_quoted(proposal.message)]
     for row in proposal_times(proposal):
         token = link_token(proposal=proposal, slot_index=row.index, user_id=user_id)
-        lines += [
-            "",
-            f"{row.index + 1}. {row.recipient_when} (for {proposer.first_name or 'them'}: "
-            f"{row.proposer_when})",
-            f"   Accept this time: {absolute_url(reverse('proposal_link', args=[token]))}",
-        ]
+        url = absolute_url(reverse("proposal_link", args=[token]))
+        if proposer.first_name:
+            time_line = _("%(number)s. %(when)s (for %(name)s: %(their_when)s)") % {
+                "number": row.index + 1,
+                "when": row.recipient_when,
+                "name": proposer.first_name,
+                "their_when": row.proposer_when,
+            }
+        else:
+            time_line = _("%(number)s. %(when)s (for them: %(their_when)s)") % {
+                "number": row.index + 1,
+                "when": row.recipient_when,
+                "their_when": row.proposer_when,
+            }
+        lines += ["", time_line, "   " + _("Accept this time: %(url)s") % {"url": url}]
     lines += [
         "",
-        "One click accepts a time: the meeting is created and you both get the calendar "
-        "invitation. To decline or propose other times, open the proposal:",
+        _(
+            "One click accepts a time: the meeting is created and you both get the calendar "
+            "invitation. To decline or propose other times, open the proposal:"
+        ),
     ]
     return "\n".join(lines)
 
@@ -151,9 +196,9 @@ def proposal_create(
     ordered = _validate_slots(list(slots), duration_minutes)
     location, message = location.strip(), message.strip()
     if len(location) > MeetingProposal._meta.get_field("location").max_length:
-        raise ValidationError("The location is too long.")
+        raise ValidationError(_("The location is too long."))
     if len(message) > MeetingProposal._meta.get_field("message").max_length:
-        raise ValidationError("The message is too long.")
+        raise ValidationError(_("The message is too long."))
     proposer_is_mentor = proposer.pk == pairing.mentor_id
     recipient = pairing.mentee if proposer_is_mentor else pairing.mentor
     if (
@@ -162,8 +207,11 @@ def proposal_create(
         or not recipient.membership.user.is_active
     ):
         raise ValidationError(
-            f"{recipient.full_name} has no account yet, so they cannot answer. "
-            "Schedule the meeting directly instead."
+            _(
+                "%(name)s has no account yet, so they cannot answer. "
+                "Schedule the meeting directly instead."
+            )
+            % {"name": recipient.full_name}
         )
     with transaction.atomic():
         # The pair's row serialises two proposals of the same partner at once (two tabs): the
@@ -188,11 +236,15 @@ def proposal_create(
         )
         proposal.pairing = pairing
         user_id = recipient.membership.user_id
+        # In the recipient's language, each time in their zone and the proposer's.
+        with recipient_language(recipient.membership.user, pairing.organization):
+            subject = _("%(name)s proposed times to meet") % {"name": _one_line(proposer.full_name)}
+            body = _proposal_body(proposal=proposal, user_id=user_id)
         notification_send(
             organization=pairing.organization,
             recipient=recipient.membership.user,
-            subject=f"{_one_line(proposer.full_name)} proposed times to meet"[:200],
-            body=_proposal_body(proposal=proposal, user_id=user_id),
+            subject=subject[:200],
+            body=body,
             url=proposal_url(proposal),
         )
     return proposal
@@ -217,14 +269,14 @@ def _busy_now(*, proposal: MeetingProposal, starts_at: datetime) -> str:
         starts_at__gt=starts_at - timedelta(minutes=MAX_DURATION_MINUTES),
     ):
         if meeting.starts_at + timedelta(minutes=meeting.duration_minutes) > starts_at:
-            return "You already have a meeting together at that time."
+            return _("You already have a meeting together at that time.")
     busy = busy_for(participants=[pairing.mentor, pairing.mentee], start=starts_at, end=ends_at)
     for participant in (pairing.mentor, pairing.mentee):
         if busy[participant.pk].intervals:
-            return (
-                f"That time is no longer free: {participant.full_name} is busy then. "
+            return _(
+                "That time is no longer free: %(name)s is busy then. "
                 "Pick another time, or propose new ones."
-            )
+            ) % {"name": participant.full_name}
     return ""
 
 
@@ -241,15 +293,14 @@ def _partners_problem(pairing: Pairing, *, fresh: bool = False) -> str:
             )
         membership = participant.membership
         if membership is None or not membership.is_active or not membership.user.is_active:
-            return (
-                f"{participant.full_name} is no longer a member of the organisation, "
+            return _(
+                "%(name)s is no longer a member of the organisation, "
                 "so no meeting can be booked with them."
-            )
+            ) % {"name": participant.full_name}
         if participant.status in LEFT_STATUSES:
-            return (
-                f"{participant.full_name} has left the program, "
-                "so no meeting can be booked with them."
-            )
+            return _("%(name)s has left the program, so no meeting can be booked with them.") % {
+                "name": participant.full_name
+            }
     return ""
 
 
@@ -257,9 +308,9 @@ def proposal_accept(*, proposal: MeetingProposal, slot_index: int, actor: User) 
     """Accept one of the times (the recipient only): the meeting is created and both partners
     get the calendar invitation (``meeting_schedule``)."""
     if recipient_user_id(proposal) != actor.pk:
-        raise ValidationError("Only the partner these times were proposed to can accept one.")
+        raise ValidationError(_("Only the partner these times were proposed to can accept one."))
     if not 0 <= slot_index < len(proposal.slots):
-        raise ValidationError("Choose one of the proposed times.")
+        raise ValidationError(_("Choose one of the proposed times."))
     # The page (or the link) may be older than an answer given meanwhile: say so first, rather
     # than "that time is busy" because of the meeting that answer created.
     proposal.refresh_from_db(fields=["status", "accepted_slot", "answered_at", "meeting"])
@@ -294,7 +345,7 @@ def proposal_accept(*, proposal: MeetingProposal, slot_index: int, actor: User) 
         if taken != 1:
             proposal.refresh_from_db(fields=["status", "accepted_slot", "answered_at"])
             raise ValidationError(
-                answer_problem(proposal=proposal) or "These times were already answered."
+                answer_problem(proposal=proposal) or _("These times were already answered.")
             )
         # Checked again under the locks (after the claim, so a second accept of this same
         # proposal hears "already answered" rather than "busy"): a booking of either partner
@@ -320,7 +371,7 @@ def proposal_accept(*, proposal: MeetingProposal, slot_index: int, actor: User) 
 def proposal_decline(*, proposal: MeetingProposal, actor: User, note: str) -> MeetingProposal:
     """Decline all the times (the recipient only); the proposer is told, with the note."""
     if recipient_user_id(proposal) != actor.pk:
-        raise ValidationError("Only the partner these times were proposed to can decline them.")
+        raise ValidationError(_("Only the partner these times were proposed to can decline them."))
     problem = answer_problem(proposal=proposal)
     if problem:
         raise ValidationError(problem)
@@ -331,22 +382,30 @@ def proposal_decline(*, proposal: MeetingProposal, actor: User, note: str) -> Me
             status=Status.DECLINED, answered_at=now
         ):
             proposal.refresh_from_db(fields=["status", "accepted_slot", "answered_at"])
-            raise ValidationError(answer_problem(proposal=proposal) or "Already answered.")
+            raise ValidationError(answer_problem(proposal=proposal) or _("Already answered."))
         proposal.status, proposal.answered_at = Status.DECLINED, now
         proposer = proposal.proposed_by
         if proposer.membership is not None and proposer.membership.is_active:
             recipient = proposal_recipient(proposal)
             pairing = proposal.pairing
+            # In the proposer's language.
+            with recipient_language(proposer.membership.user, pairing.organization):
+                subject = _("%(name)s declined the times you proposed") % {
+                    "name": _one_line(recipient.full_name)
+                }
+                wrote = (
+                    _("%(name)s wrote:") % {"name": recipient.first_name}
+                    if recipient.first_name
+                    else _("They wrote:")
+                )
+                body = ("\n".join([wrote, *_quoted(note), "", ""]) if note else "") + _(
+                    "Find other times that suit you both:"
+                )
             notification_send(
                 organization=pairing.organization,
                 recipient=proposer.membership.user,
-                subject=f"{_one_line(recipient.full_name)} declined the times you proposed"[:200],
-                body=(
-                    "\n".join([f"{recipient.first_name or 'They'} wrote:", *_quoted(note), "", ""])
-                    if note
-                    else ""
-                )
-                + "Find other times that suit you both:",
+                subject=subject[:200],
+                body=body,
                 url=tenant_url(pairing.program.organization, "find_time", pairing_id=pairing.pk),
             )
     return proposal
@@ -356,7 +415,7 @@ def proposal_withdraw(*, proposal: MeetingProposal, actor: User) -> MeetingPropo
     """The proposer takes their open times back (nothing is sent)."""
     membership = proposal.proposed_by.membership
     if membership is None or membership.user_id != actor.pk:
-        raise ValidationError("Only the partner who proposed these times can withdraw them.")
+        raise ValidationError(_("Only the partner who proposed these times can withdraw them."))
     problem = answer_problem(proposal=proposal)
     if problem:
         raise ValidationError(problem)
@@ -365,7 +424,7 @@ def proposal_withdraw(*, proposal: MeetingProposal, actor: User) -> MeetingPropo
         status=Status.WITHDRAWN, answered_at=now
     ):
         proposal.refresh_from_db(fields=["status", "accepted_slot", "answered_at"])
-        raise ValidationError(answer_problem(proposal=proposal) or "Already answered.")
+        raise ValidationError(answer_problem(proposal=proposal) or _("Already answered."))
     proposal.status, proposal.answered_at = Status.WITHDRAWN, now
     return proposal
 

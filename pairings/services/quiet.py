@@ -12,9 +12,13 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from mentorship import selectors as kernel_selectors
 from mentorship import services as kernel
+from mentorship.i18n import recipient_language
 from mentorship.models import Membership
 from mentorship.web import tenant_url
 from pairings import reminders
@@ -24,7 +28,24 @@ from pairings.services.pairs import event_record, pairing_dissolve
 
 KEPT_NOTE = "Kept after the inactivity notice"
 END_REASON = "inactivity"
-CLOSED_SUBJECT = "Your pairing in {program} has closed"
+# Lazy: each partner reads it in their own language. Keep {program} as it is.
+CLOSED_SUBJECT = gettext_lazy("Your pairing in {program} has closed")
+
+
+def _closed_body(days: int) -> str:
+    """What both partners read of their pair closed (in the active language)."""
+    return ngettext(
+        "You had not met for %(days)s day, so the program has closed your pairing, as its "
+        "agreement allows: a no-fault exit, nobody's blame. Your sessions and notes stay yours "
+        "to read, and HR admins may propose a new partner.",
+        "You had not met for %(days)s days, so the program has closed your pairing, as its "
+        "agreement allows: a no-fault exit, nobody's blame. Your sessions and notes stay yours "
+        "to read, and HR admins may propose a new partner.",
+        days,
+    ) % {"days": days}
+
+
+_closed_body_lazy = lazy(_closed_body, str)
 
 
 def closed_note(days: int) -> str:
@@ -40,14 +61,14 @@ def pairing_keep(*, pairing: Pairing, membership: Membership) -> Pairing:
     Compare-and-set on the pending notice: two clicks (both partners at once, or a double
     submit) keep the pair once; the second finds no notice and is told the pair is kept."""
     if not pairing_side_of(pairing=pairing, membership=membership):
-        raise ValidationError("Only the two partners can keep their pair.")
+        raise ValidationError(_("Only the two partners can keep their pair."))
     now = timezone.now()
     with transaction.atomic():
         kept = Pairing.objects.filter(
             pk=pairing.pk, status=Pairing.Status.ACTIVE, quiet_notice_at__isnull=False
         ).update(kept_at=now, quiet_notice_at=None, updated_at=now)
         if not kept:
-            raise ValidationError("This pair is not waiting to be kept: nothing will close it.")
+            raise ValidationError(_("This pair is not waiting to be kept: nothing will close it."))
         pairing.kept_at, pairing.quiet_notice_at = now, None
         # The next stretch is looked at when it could first be quiet (one UPDATE).
         reminders.quiet_check_rearm(pairing=pairing, after_meeting_at=now)
@@ -55,11 +76,14 @@ def pairing_keep(*, pairing: Pairing, membership: Membership) -> Pairing:
         for _participant, user in partners_with_accounts(pairing):
             if user.pk == membership.user_id:
                 continue
+            with recipient_language(user, pairing.organization):
+                subject = _("%(name)s kept your pair") % {"name": membership.user.display_name}
+                body = _("Your pairing stays open. Find a time for your next session.")
             kernel.notification_send(
                 organization=pairing.organization,
                 recipient=user,
-                subject=f"{membership.user.display_name} kept your pair",
-                body="Your pairing stays open. Find a time for your next session.",
+                subject=subject,
+                body=body,
                 url=tenant_url(pairing.organization, "find_time", pairing_id=pairing.pk),
             )
     return pairing
@@ -86,7 +110,7 @@ def pairing_close_for_inactivity(
     planned a meeting or logged a session while the pass ran wins: the pair is returned still
     active, and no one is told anything."""
     if pairing.status != Pairing.Status.ACTIVE:
-        raise ValidationError("Only an active pair is closed for inactivity.")
+        raise ValidationError(_("Only an active pair is closed for inactivity."))
     since = quiet_since or pairing.last_met_at or pairing.created_at
     days = max((now - since) // timedelta(days=1), 0)
     with transaction.atomic():
@@ -97,22 +121,31 @@ def pairing_close_for_inactivity(
             note=closed_note(days),
             end_reason=END_REASON,
             subject=CLOSED_SUBJECT,
-            body=(
-                f"You had not met for {days} days, so the program has closed your pairing, as "
-                "its agreement allows: a no-fault exit, nobody's blame. Your sessions and notes "
-                "stay yours to read, and HR admins may propose a new partner."
-            ),
+            body=_closed_body_lazy(days),
         )
         if pairing.status != Pairing.Status.DISSOLVED:
             return pairing
         for hr in kernel_selectors.hr_admins():
+            with recipient_language(hr.user, pairing.organization):
+                subject = _("A quiet pair in %(program)s was closed") % {
+                    "program": pairing.program.name
+                }
+                body = ngettext(
+                    "%(mentor)s and %(mentee)s had not met for %(days)s day and did not keep "
+                    "their pair after the 7-day notice. Both can be matched again.",
+                    "%(mentor)s and %(mentee)s had not met for %(days)s days and did not keep "
+                    "their pair after the 7-day notice. Both can be matched again.",
+                    days,
+                ) % {
+                    "mentor": pairing.mentor.full_name,
+                    "mentee": pairing.mentee.full_name,
+                    "days": days,
+                }
             kernel.notification_send(
                 organization=pairing.organization,
                 recipient=hr.user,
-                subject=f"A quiet pair in {pairing.program.name} was closed",
-                body=f"{pairing.mentor.full_name} and {pairing.mentee.full_name} had not met "
-                f"for {days} days and did not keep their pair after the 7-day notice. Both "
-                "can be matched again.",
+                subject=subject,
+                body=body,
                 url=tenant_url(pairing.organization, "pair_detail", pairing_id=pairing.pk),
             )
     return pairing

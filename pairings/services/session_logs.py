@@ -9,6 +9,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from pairings import activity, reminders
 from pairings.models import Meeting, Pairing, SessionLog
@@ -48,26 +51,31 @@ def session_log_create(
     ``meeting`` is the meeting the log records (logged from that meeting's page): one of this
     pair's that was not cancelled."""
     if guide_followed not in GUIDE_ANSWERS:
-        raise ValidationError({"guide_followed": "Choose yes, partly or no."})
+        raise ValidationError({"guide_followed": _("Choose yes, partly or no.")})
     if guide_followed and guide_position is None:
-        raise ValidationError("This session had no guide to follow.")
+        raise ValidationError(_("This session had no guide to follow."))
     if meeting is not None and (meeting.pairing_id != pairing.pk or meeting.cancelled_at):
-        raise ValidationError("That meeting is not one this pair held.")
+        raise ValidationError(_("That meeting is not one this pair held."))
     if author.pk not in (pairing.mentor_id, pairing.mentee_id):
-        raise ValidationError("Only the two partners log their sessions.")
+        raise ValidationError(_("Only the two partners log their sessions."))
     if pairing.status not in (Pairing.Status.ACTIVE, Pairing.Status.CONFIRMED):
-        raise ValidationError("Sessions are logged once the pairing has started.")
+        raise ValidationError(_("Sessions are logged once the pairing has started."))
     if date > timezone.now().astimezone(zone_named(author.timezone)).date():
-        raise ValidationError({"date": "A session is logged after it happened."})
+        raise ValidationError({"date": _("A session is logged after it happened.")})
     if not confirm_duplicate:
         same_day = (
             SessionLog.objects.filter(pairing=pairing, date=date).select_related("author").first()
         )
         if same_day is not None:
+            # Translators: a day in Django's date format syntax (d: day with a leading zero,
+            # F: month name, Y: year), e.g. German "d. F Y".
+            day = date_format(date, pgettext("day format", "d F Y"))
             raise LikelyDuplicate(
-                f"{same_day.author.full_name} already logged a session of this pair on "
-                f"{date:%d %B %Y}. If this is a different session, tick “This is another "
-                "session” and save again."
+                _(
+                    "%(name)s already logged a session of this pair on %(day)s. If this is a "
+                    "different session, tick “This is another session” and save again."
+                )
+                % {"name": same_day.author.full_name, "day": day}
             )
     progress_by_id = {int(k): int(v) for k, v in (progress or {}).items()}
     touched = [o for o in author.objectives.all() if o.pk in progress_by_id]

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -34,9 +35,9 @@ def _to_page(request: HttpRequest) -> HttpResponse:
 def busy_calendar(request: HttpRequest, org_slug: str) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "check":
         if busy_calendars.busy_calendar_check_now(membership=request.membership):
-            messages.success(request, "Your calendar is being read again; reload in a moment.")
+            messages.success(request, _("Your calendar is being read again; reload in a moment."))
         else:
-            messages.info(request, "Your calendar was read less than a minute ago.")
+            messages.info(request, _("Your calendar was read less than a minute ago."))
         return _to_page(request)
     form = BusyCalendarForm(posted(request))
     if request.method == "POST" and form.is_valid():
@@ -64,14 +65,14 @@ def busy_calendar(request: HttpRequest, org_slug: str) -> HttpResponse:
 def _saved_message(saved: busy_calendars.Saved) -> str:
     if not saved.changed:
         if saved.queued:
-            return "This address is already connected; your calendar is being read again."
-        return (
+            return _("This address is already connected; your calendar is being read again.")
+        return _(
             "This address is already connected, and your calendar was read less than a "
             "minute ago: it is read again at most once a minute."
         )
     if saved.queued:
-        return "Your calendar is connected. It is read in a moment, then every 15 minutes."
-    return (
+        return _("Your calendar is connected. It is read in a moment, then every 15 minutes.")
+    return _(
         "Your calendar is connected. It was read less than a minute ago, so the new address "
         "is read within a minute, then every 15 minutes."
     )
@@ -86,7 +87,7 @@ def busy_calendar_remove(request: HttpRequest, org_slug: str) -> HttpResponse:
     def remove() -> HttpResponse:
         if busy_calendars.busy_calendar_remove(membership=request.membership):
             messages.success(
-                request, "Your calendar is disconnected: its address and busy times are deleted."
+                request, _("Your calendar is disconnected: its address and busy times are deleted.")
             )
         return _to_page(request)
 
@@ -94,11 +95,13 @@ def busy_calendar_remove(request: HttpRequest, org_slug: str) -> HttpResponse:
         request,
         template="pairings/meeting_confirm.html",
         context={
-            "title": "Disconnect your calendar?",
-            "text": "Its address and the busy times read from it are deleted. Suggested "
-            "meeting times then follow your weekly availability and your meetings here only.",
-            "button": "Disconnect the calendar",
-            "back": "Keep it",
+            "title": _("Disconnect your calendar?"),
+            "text": _(
+                "Its address and the busy times read from it are deleted. Suggested "
+                "meeting times then follow your weekly availability and your meetings here only."
+            ),
+            "button": _("Disconnect the calendar"),
+            "back": _("Keep it"),
             "back_url": reverse("busy_calendar", kwargs={"org_slug": request.organization.slug}),
         },
         act=remove,

@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from mentorship.models import Role
@@ -43,7 +45,7 @@ def matching(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResp
         "run": run,
         "pairs": pairs,
         "unmatched": run.result.get("unmatched", []) if run else [],
-        "criteria": [(c, CRITERIA_LABELS[c]) for c in CRITERIA],
+        "criteria": [(c, gettext(CRITERIA_LABELS[c])) for c in CRITERIA],
         "weights_form": WeightsForm(initial_weights=run.weights if run else None),
         "juniors": [p for p in people if p.side == "junior"],
         "seniors": [p for p in people if p.side == "senior"],
@@ -68,7 +70,7 @@ def matching_run(request: HttpRequest, org_slug: str, program_slug: str) -> Http
     latest = selectors.match_run_latest(program=program)
     form = WeightsForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Each weight is a number from 0 to 20.")
+        messages.error(request, _("Each weight is a number from 0 to 20."))
         return _matching_page(request, program)
     try:
         if latest is not None and latest.status == MatchRun.Status.DONE:
@@ -97,24 +99,29 @@ def matching_edit(
         if action == "swap":
             swap = SwapForm(request.POST)
             if not swap.is_valid():
-                raise ValidationError(swap.errors.get("__all__", ["Choose two pairs to swap."]))
+                raise ValidationError(swap.errors.get("__all__", [_("Choose two pairs to swap.")]))
             match_run_services.match_run_edit(
                 run=run, actor=request.user, swap=swap.cleaned_data["pairs"]
             )
         elif action in ("lock", "remove", "add"):
             form = PairChoiceForm(request.POST)
             if not form.is_valid():
-                raise ValidationError("Choose a junior and a senior.")
+                raise ValidationError(_("Choose a junior and a senior."))
             pair = (form.cleaned_data["junior"], form.cleaned_data["senior"])
             match_run_services.match_run_edit(run=run, actor=request.user, **{action: pair})
         elif action == "publish":
             pairings = match_run_services.match_run_publish(run=run, actor=request.user)
             messages.success(
                 request,
-                f"{len(pairings)} pairs published. Each senior is asked to confirm their pairing.",
+                ngettext(
+                    "%(count)s pair published. Each senior is asked to confirm their pairing.",
+                    "%(count)s pairs published. Each senior is asked to confirm their pairing.",
+                    len(pairings),
+                )
+                % {"count": len(pairings)},
             )
         else:
-            raise ValidationError("Unknown action.")
+            raise ValidationError(_("Unknown action."))
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     return _matching_page(request, program)

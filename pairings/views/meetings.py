@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
@@ -73,8 +74,11 @@ def meeting_new(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRes
         else:
             messages.success(
                 request,
-                f"Meeting scheduled for {when_in(meeting.starts_at, tz)}. A calendar "
-                "invitation is on its way to you both.",
+                _(
+                    "Meeting scheduled for %(when)s. A calendar invitation is on its way to you "
+                    "both."
+                )
+                % {"when": when_in(meeting.starts_at, tz)},
             )
             return _to_list(request, pairing)
     return render(
@@ -106,8 +110,8 @@ def meeting_edit(
         else:
             messages.success(
                 request,
-                f"Meeting moved to {when_in(meeting.starts_at, tz)}. The updated "
-                "invitation is on its way to you both.",
+                _("Meeting moved to %(when)s. The updated invitation is on its way to you both.")
+                % {"when": when_in(meeting.starts_at, tz)},
             )
             return _to_list(request, pairing)
     return render(
@@ -144,18 +148,21 @@ def meeting_cancel(
             # Started or cancelled meanwhile: the list says why, as the GET would have.
             messages.error(request, error_text(exc))
         else:
-            messages.success(request, "Meeting cancelled. Your partner has been told.")
+            messages.success(request, _("Meeting cancelled. Your partner has been told."))
         return _to_list(request, pairing)
 
     return confirm_then_act(
         request,
         template="pairings/meeting_confirm.html",
         context={
-            "title": "Cancel this meeting?",
-            "text": f"The meeting on {when_in(meeting.starts_at, tz)} is cancelled for "
-            "you both, and your calendars are updated. Your partner sees that you cancelled it.",
-            "button": "Cancel the meeting",
-            "back": "Keep it",
+            "title": _("Cancel this meeting?"),
+            "text": _(
+                "The meeting on %(when)s is cancelled for you both, and your calendars are "
+                "updated. Your partner sees that you cancelled it."
+            )
+            % {"when": when_in(meeting.starts_at, tz)},
+            "button": _("Cancel the meeting"),
+            "back": _("Keep it"),
             "back_url": reverse(
                 "meeting_list",
                 kwargs={"org_slug": request.organization.slug, "pairing_id": pairing.pk},
@@ -208,18 +215,22 @@ def calendar_revoke(request: HttpRequest, org_slug: str) -> HttpResponse:
 
     def revoke() -> HttpResponse:
         if meeting_services.calendar_feed_revoke(membership=request.membership):
-            messages.success(request, "Your calendar feed is turned off. Its URL no longer works.")
+            messages.success(
+                request, _("Your calendar feed is turned off. Its URL no longer works.")
+            )
         return redirect("calendar_settings", org_slug=request.organization.slug)
 
     return confirm_then_act(
         request,
         template="pairings/meeting_confirm.html",
         context={
-            "title": "Turn off your calendar feed?",
-            "text": "Calendars subscribed to it stop receiving your meetings. You can create "
-            "a new feed at any time; it gets a new URL.",
-            "button": "Turn off the feed",
-            "back": "Keep it",
+            "title": _("Turn off your calendar feed?"),
+            "text": _(
+                "Calendars subscribed to it stop receiving your meetings. You can create "
+                "a new feed at any time; it gets a new URL."
+            ),
+            "button": _("Turn off the feed"),
+            "back": _("Keep it"),
             "back_url": reverse(
                 "calendar_settings", kwargs={"org_slug": request.organization.slug}
             ),

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mentorship.tenancy import member_required
@@ -66,13 +67,13 @@ def pair_action(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRes
                 pairing=pairing, membership=request.membership, confirm=action == "confirm"
             )
             messages.success(
-                request, "Pairing confirmed." if action == "confirm" else "Pairing declined."
+                request, _("Pairing confirmed.") if action == "confirm" else _("Pairing declined.")
             )
         elif action == "accept":
             pair_services.pairing_accept_agreement(pairing=pairing, membership=request.membership)
-            messages.success(request, "You accepted the agreement.")
+            messages.success(request, _("You accepted the agreement."))
         else:
-            raise ValidationError("Choose what to do with this pairing.")
+            raise ValidationError(_("Choose what to do with this pairing."))
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     return _pair_page(request, pairing)
@@ -103,7 +104,7 @@ def pair_exit(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRespo
             raise
         messages.success(
             request,
-            "Your request went to the HR admins, in confidence. No blame, no reason needed.",
+            _("Your request went to the HR admins, in confidence. No blame, no reason needed."),
         )
         return _pair_page(request, pairing)
 
@@ -121,7 +122,7 @@ def pair_dissolve(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpR
         pair_services.pairing_dissolve(pairing=pairing, actor=request.user)
         messages.success(
             request,
-            "The pair was dissolved. Both people can be matched again from the matching page.",
+            _("The pair was dissolved. Both people can be matched again from the matching page."),
         )
         return _pair_page(request, pairing)
 

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -89,8 +91,12 @@ def proposal_new(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRe
             count = len(proposal.slots)
             messages.success(
                 request,
-                f"{'Your time was' if count == 1 else f'Your {count} times were'} sent to "
-                f"{reads.proposal_recipient(proposal).full_name}. You will hear when they answer.",
+                ngettext(
+                    "Your time was sent to %(name)s. You will hear when they answer.",
+                    "Your %(count)s times were sent to %(name)s. You will hear when they answer.",
+                    count,
+                )
+                % {"count": count, "name": reads.proposal_recipient(proposal).full_name},
             )
             return redirect(
                 "proposal_detail",
@@ -122,22 +128,27 @@ def proposal_detail(
                 tz = viewer_timezone(pairing=pairing, membership=request.membership)
                 messages.success(
                     request,
-                    f"Meeting scheduled for {when_in(meeting.starts_at, tz)}. "
-                    "A calendar invitation is on its way to you both.",
+                    _(
+                        "Meeting scheduled for %(when)s. A calendar invitation is on its way to "
+                        "you both."
+                    )
+                    % {"when": when_in(meeting.starts_at, tz)},
                 )
                 return _to_meeting(request, meeting)
             if action == "decline" and decline_form.is_valid():
                 proposal_services.proposal_decline(
                     proposal=proposal, actor=request.user, note=decline_form.cleaned_data["note"]
                 )
-                messages.success(request, "You declined these times. Your partner has been told.")
+                messages.success(
+                    request, _("You declined these times. Your partner has been told.")
+                )
                 return redirect("find_time", org_slug=org_slug, pairing_id=pairing.pk)
             if action == "withdraw":
                 proposal_services.proposal_withdraw(proposal=proposal, actor=request.user)
-                messages.success(request, "You withdrew these times.")
+                messages.success(request, _("You withdrew these times."))
                 return redirect("find_time", org_slug=org_slug, pairing_id=pairing.pk)
             if action not in ("decline",):
-                raise ValidationError("Choose what to do with these times.")
+                raise ValidationError(_("Choose what to do with these times."))
         except ValidationError as exc:
             messages.error(request, error_text(exc))
     return render(
@@ -197,7 +208,7 @@ def proposal_link(request: HttpRequest, token: str) -> HttpResponse:
                 if user.is_authenticated:
                     messages.success(
                         request,
-                        "Meeting scheduled. A calendar invitation is on its way to you both.",
+                        _("Meeting scheduled. A calendar invitation is on its way to you both."),
                     )
                     return redirect(
                         "meeting_detail",

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mentorship.tenancy import member_required
@@ -29,7 +30,9 @@ def pair_keep(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRespo
     else:
         messages.success(
             request,
-            "Your pair is kept: it will not close. Your partner was told. Find a time for your "
-            "next session below.",
+            _(
+                "Your pair is kept: it will not close. Your partner was told. Find a time for "
+                "your next session below."
+            ),
         )
     return redirect("pair_detail", org_slug=request.organization.slug, pairing_id=pairing.pk)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from mentorship.tenancy import member_required
@@ -106,7 +107,7 @@ def session_new(request: HttpRequest, org_slug: str, pairing_id: int) -> HttpRes
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Session logged. Thank you!")
+            messages.success(request, _("Session logged. Thank you!"))
             # The feedback app offers its short survey there (a URL name, not an import:
             # pairings sits below feedback).
             return redirect("after_session", org_slug=org_slug, pairing_id=pairing.pk)
