@@ -11,7 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 MIN_K = 3
-WITHHELD = (
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for the catalogues (makemessages knows this name) without importing
+    Django: this module is pure. Callers translate it where it is shown (feedback.results);
+    the API shows it as it is, in English."""
+    return message
+
+
+WITHHELD = gettext_noop(
     "Fewer than {k} people answered in this group, so its figures are withheld: "
     "with so few answers, someone could guess who said what."
 )

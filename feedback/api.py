@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -125,14 +126,17 @@ class SurveyViewSet(OrganizationAPIMixin, viewsets.ReadOnlyModelViewSet):
         asked = ResultFilters(data=request.query_params)
         asked.is_valid(raise_exception=True)
         filters = {key: asked.validated_data.get(key, "") for key in ("side", "department")}
-        result = feedback_results.cycle_results(
-            cycle=cycle,
-            k=self.organization.anonymity_threshold,
-            filters=filters,
-            # Answers by name are for HR admins on the page, person by person: never here.
-            show_names=False,
-        )
-        return Response(results_data(result=result, asked=filters))
+        # The API's texts (reasons, "No department given") stay English: a machine interface.
+        with translation.override(None):
+            result = feedback_results.cycle_results(
+                cycle=cycle,
+                k=self.organization.anonymity_threshold,
+                filters=filters,
+                # Answers by name are for HR admins on the page, person by person: never here.
+                show_names=False,
+            )
+            data = results_data(result=result, asked=filters)
+        return Response(data)
 
 
 ROUTES: list[tuple[str, Any, str]] = [

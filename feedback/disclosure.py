@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from feedback.anonymity import WITHHELD, effective_k
+from feedback.anonymity import WITHHELD, effective_k, gettext_noop
 
 # A group is (attribute, value); ("all", "") is everyone.
 Group = tuple[str, str]
@@ -35,7 +35,7 @@ Group = tuple[str, str]
 Cell = tuple[tuple[str, str], ...]
 
 EVERYONE: Group = ("all", "")
-NOT_RELEASED = (
+NOT_RELEASED = gettext_noop(
     "Not shown for this group: with so few answers in it, or in what it leaves out of the "
     "other groups shown, someone could work out who said what."
 )

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from feedback import selectors
 from feedback.models import Concern, FeedbackCycle, Question
@@ -34,7 +36,7 @@ class SurveyForm(forms.Form):
                         (n, label)
                         for n, label in zip(
                             range(1, 6),
-                            ["1 – not at all", "2", "3", "4", "5 – very much"],
+                            [_("1 – not at all"), "2", "3", "4", _("5 – very much")],
                             strict=True,
                         )
                     ],
@@ -64,7 +66,9 @@ class SurveyForm(forms.Form):
             elif q.kind == Question.Kind.OBJECTIVE_RATINGS:
                 for n, topic in enumerate(topics):
                     self.fields[f"{name}_t{n}"] = forms.TypedChoiceField(
-                        label=f"{q.text}: {topic}",
+                        # Translators: a self-rating field: the question, then one topic.
+                        label=gettext("%(question)s: %(topic)s")
+                        % {"question": q.text, "topic": topic},
                         required=q.required,
                         coerce=int,
                         widget=forms.RadioSelect,
@@ -94,31 +98,41 @@ class SurveyForm(forms.Form):
 
 
 class CycleForm(forms.Form):
-    template = forms.ModelChoiceField(queryset=None, label="Survey")
+    template = forms.ModelChoiceField(queryset=None, label=_("Survey"))
     title = forms.CharField(
-        max_length=150, required=False, help_text="Leave empty to use the survey's name."
+        label=_("Title"),
+        max_length=150,
+        required=False,
+        help_text=_("Leave empty to use the survey's name."),
     )
-    audience = forms.ChoiceField(choices=[], initial="both")
+    audience = forms.ChoiceField(label=_("Audience"), choices=[], initial="both")
     opens_at = forms.DateTimeField(
-        label="Opens at (UTC)",
+        label=_("Opens at (UTC)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     repeat_weeks = forms.IntegerField(
-        label="Repeat every (weeks)",
+        label=_("Repeat every (weeks)"),
         min_value=0,
         max_value=26,
         initial=0,
-        help_text="0 for once; for example 4 for a monthly check-in while the program is active.",
+        help_text=_(
+            "0 for once; for example 4 for a monthly check-in while the program is active."
+        ),
     )
-    open_days = forms.IntegerField(label="Stays open (days)", min_value=1, max_value=60, initial=7)
+    open_days = forms.IntegerField(
+        label=_("Stays open (days)"), min_value=1, max_value=60, initial=7
+    )
     remind_after_days = forms.IntegerField(
-        label="Remind non-responders after (days)", min_value=1, max_value=59, initial=4
+        label=_("Remind non-responders after (days)"), min_value=1, max_value=59, initial=4
     )
     anonymous = forms.BooleanField(
+        label=_("Anonymous"),
         required=False,
         initial=True,
-        help_text="Anonymous answers are kept with no link to the person. Untick only for "
-        "surveys HR must act on by name, such as “Pairing fit”.",
+        help_text=_(
+            "Anonymous answers are kept with no link to the person. Untick only for "
+            "surveys HR must act on by name, such as “Pairing fit”."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -134,27 +148,30 @@ class CycleForm(forms.Form):
             and data["remind_after_days"] >= data["open_days"]
         ):
             self.add_error(
-                "remind_after_days", "The reminder must go out before the survey closes."
+                "remind_after_days", gettext("The reminder must go out before the survey closes.")
             )
         return data
 
 
 class TemplateForm(forms.Form):
-    name = forms.CharField(max_length=120)
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    name = forms.CharField(label=_("Name"), max_length=120)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     attributed = forms.BooleanField(
-        required=False, label="Answers by name (not anonymous), for HR to act on"
+        required=False, label=_("Answers by name (not anonymous), for HR to act on")
     )
 
 
 class QuestionForm(forms.Form):
-    text = forms.CharField(max_length=300, label="Question")
-    kind = forms.ChoiceField(choices=Question.Kind.choices, label="Kind of answer")
-    required = forms.BooleanField(required=False, initial=True)
+    text = forms.CharField(max_length=300, label=_("Question"))
+    kind = forms.ChoiceField(choices=Question.Kind.choices, label=_("Kind of answer"))
+    required = forms.BooleanField(label=_("Required"), required=False, initial=True)
     choices = forms.CharField(
+        label=_("Choices"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="For choice questions: one choice per line.",
+        help_text=_("For choice questions: one choice per line."),
     )
 
     def clean_choices(self) -> list[str]:
@@ -164,12 +181,12 @@ class QuestionForm(forms.Form):
 
 
 class ConcernForm(forms.Form):
-    participation = forms.ModelChoiceField(queryset=Participant.objects.none(), label="Program")
+    participation = forms.ModelChoiceField(queryset=Participant.objects.none(), label=_("Program"))
     kind = forms.ChoiceField(
-        choices=Concern.Kind.choices, label="What is it about?", widget=forms.RadioSelect
+        choices=Concern.Kind.choices, label=_("What is it about?"), widget=forms.RadioSelect
     )
     text = forms.CharField(
-        label="Tell HR more (optional)",
+        label=_("Tell HR more (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -1,65 +1,77 @@
-"""Built-in survey templates, as data."""
+"""Built-in survey templates, as data. Their texts are translated lazily: an organisation's copy
+is written (``services.templates.templates_ensure_builtin``) in the language active then, the
+language of the HR admin whose page first needs them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-YES_NO_UNSURE = ["Yes", "Not sure", "No"]
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+YES_NO_UNSURE = [
+    pgettext_lazy("survey answer", "Yes"),
+    pgettext_lazy("survey answer", "Not sure"),
+    pgettext_lazy("survey answer", "No"),
+]
 
 BUILTIN_TEMPLATES: dict[str, dict[str, Any]] = {
     "pairing-fit": {
-        "name": "Pairing fit",
-        "description": "After the first session: does the pair work? "
-        "Attributed, so HR can re-pair.",
+        "name": _("Pairing fit"),
+        "description": _(
+            "After the first session: does the pair work? Attributed, so HR can re-pair."
+        ),
         "attributed": True,
         "questions": [
-            ("How well does your pairing fit so far?", "likert", True, []),
-            ("Would you like to continue with this partner?", "single", True, YES_NO_UNSURE),
-            ("Anything HR should know?", "text", False, []),
+            (_("How well does your pairing fit so far?"), "likert", True, []),
+            (_("Would you like to continue with this partner?"), "single", True, YES_NO_UNSURE),
+            (_("Anything HR should know?"), "text", False, []),
         ],
     },
     "monthly-check-in": {
-        "name": "Monthly check-in",
-        "description": "A short, anonymous pulse of how the program is going.",
+        "name": _("Monthly check-in"),
+        "description": _("A short, anonymous pulse of how the program is going."),
         "attributed": False,
         "questions": [
-            ("How valuable were your sessions this month?", "likert", True, []),
-            ("How safe did you feel to speak candidly?", "likert", True, []),
-            ("How likely are you to recommend the program to a colleague?", "nps", True, []),
+            (_("How valuable were your sessions this month?"), "likert", True, []),
+            (_("How safe did you feel to speak candidly?"), "likert", True, []),
+            (_("How likely are you to recommend the program to a colleague?"), "nps", True, []),
             (
-                "How often did you meet this month?",
+                _("How often did you meet this month?"),
                 "single",
                 True,
-                ["Not at all", "Once", "Twice or more"],
+                [_("Not at all"), _("Once"), _("Twice or more")],
             ),
-            ("What would make the program better?", "text", False, []),
+            (_("What would make the program better?"), "text", False, []),
         ],
     },
     "post-session": {
-        "name": "Post-session quick check",
-        "description": "Three short questions, offered right after a session is logged.",
+        "name": _("Post-session quick check"),
+        "description": _("Three short questions, offered right after a session is logged."),
         "attributed": False,
         "questions": [
-            ("How useful was this session?", "likert", True, []),
-            ("Did you both learn something?", "single", True, YES_NO_UNSURE),
-            ("One thing you will try before the next session", "text", False, []),
+            (_("How useful was this session?"), "likert", True, []),
+            (_("Did you both learn something?"), "single", True, YES_NO_UNSURE),
+            (_("One thing you will try before the next session"), "text", False, []),
         ],
     },
     "end-of-program": {
-        "name": "End of program",
-        "description": "The final look back, with a self-rating per objective topic for the "
-        "pre/post skill change.",
+        "name": _("End of program"),
+        "description": _(
+            "The final look back, with a self-rating per objective topic for the pre/post skill "
+            "change."
+        ),
         "attributed": False,
         "questions": [
-            ("Overall, how valuable was the program for you?", "likert", True, []),
-            ("How likely are you to recommend the program to a colleague?", "nps", True, []),
+            (_("Overall, how valuable was the program for you?"), "likert", True, []),
+            (_("How likely are you to recommend the program to a colleague?"), "nps", True, []),
             (
-                "Your final self-rating for each of your objective topics",
+                _("Your final self-rating for each of your objective topics"),
                 "objective_ratings",
                 True,
                 [],
             ),
-            ("What should the next cohort know?", "text", False, []),
+            (_("What should the next cohort know?"), "text", False, []),
         ],
     },
 }

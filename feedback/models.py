@@ -16,6 +16,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mentorship.tenancy import TenantModel
 from programs.models import Participant, Program, Side
@@ -52,12 +54,12 @@ class TemplateVersion(TenantModel):
 
 class Question(TenantModel):
     class Kind(models.TextChoices):
-        LIKERT = "likert", "Scale of 1 to 5"
-        NPS = "nps", "Recommend, 0 to 10"
-        SINGLE = "single", "One choice"
-        MULTIPLE = "multiple", "Several choices"
-        TEXT = "text", "Free text"
-        OBJECTIVE_RATINGS = "objective_ratings", "A 1 to 5 self-rating per objective topic"
+        LIKERT = "likert", _("Scale of 1 to 5")
+        NPS = "nps", _("Recommend, 0 to 10")
+        SINGLE = "single", _("One choice")
+        MULTIPLE = "multiple", _("Several choices")
+        TEXT = "text", _("Free text")
+        OBJECTIVE_RATINGS = "objective_ratings", _("A 1 to 5 self-rating per objective topic")
 
     version = models.ForeignKey(TemplateVersion, on_delete=models.CASCADE, related_name="questions")
     position = models.PositiveSmallIntegerField(default=0)
@@ -78,14 +80,14 @@ class FeedbackCycle(TenantModel):
     cycle makes its next round (a new row, ``series`` pointing at the first) when one closes."""
 
     class Audience(models.TextChoices):
-        JUNIORS = "juniors", "Juniors"
-        SENIORS = "seniors", "Seniors"
-        BOTH = "both", "Both sides"
+        JUNIORS = "juniors", _("Juniors")
+        SENIORS = "seniors", _("Seniors")
+        BOTH = "both", _("Both sides")
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
+        SCHEDULED = "scheduled", pgettext_lazy("survey status", "Scheduled")
+        OPEN = "open", pgettext_lazy("survey status", "Open")
+        CLOSED = "closed", pgettext_lazy("survey status", "Closed")
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="feedback_cycles")
     version = models.ForeignKey(TemplateVersion, on_delete=models.PROTECT, related_name="cycles")
@@ -95,13 +97,13 @@ class FeedbackCycle(TenantModel):
     title = models.CharField(max_length=150)
     audience = models.CharField(max_length=8, choices=Audience.choices, default=Audience.BOTH)
     repeat_weeks = models.PositiveSmallIntegerField(
-        default=0, help_text="0: once. Otherwise every N weeks while the program is active."
+        default=0, help_text=_("0: once. Otherwise every N weeks while the program is active.")
     )
     open_days = models.PositiveSmallIntegerField(
         default=7, validators=[MinValueValidator(1), MaxValueValidator(60)]
     )
     remind_after_days = models.PositiveSmallIntegerField(
-        default=4, help_text="Non-responders are reminded once, this many days after opening."
+        default=4, help_text=_("Non-responders are reminded once, this many days after opening.")
     )
     anonymous = models.BooleanField(default=True)
     # Offered on the spot after a session log, to whoever logs: never sent to everyone.
@@ -262,9 +264,9 @@ class Concern(TenantModel):
     """A confidential concern a participant raises; it reaches HR admins only."""
 
     class Kind(models.TextChoices):
-        UNRESPONSIVE = "unresponsive", "My partner is unresponsive"
-        HELP = "help", "I need help"
-        OTHER = "other", "Something else"
+        UNRESPONSIVE = "unresponsive", _("My partner is unresponsive")
+        HELP = "help", _("I need help")
+        OTHER = "other", _("Something else")
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="concerns")
     kind = models.CharField(max_length=15, choices=Kind.choices)

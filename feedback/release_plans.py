@@ -21,6 +21,8 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from feedback.anonymity import effective_k
 from feedback.disclosure import EVERYONE, Cell, Group, cell, decode, encode, release
@@ -29,8 +31,9 @@ from feedback.models import Answer, FeedbackCycle, Question, SurveyResponse, Top
 RESPONDENTS = "respondents"
 
 
-# How people who gave no department are named on pages and in filters.
-NO_DEPARTMENT = "No department given"
+# How people who gave no department are named on pages and in filters (in the reader's
+# language; the API's is English, and a filter may name it in English or in the reader's).
+NO_DEPARTMENT = gettext_lazy("No department given")
 
 
 def department_group(department: str) -> Group:
@@ -40,7 +43,9 @@ def department_group(department: str) -> Group:
 
 def department_group_named(name: str) -> Group:
     """The group of a department as pages name it (``NO_DEPARTMENT`` is the stored "")."""
-    return department_group("" if name == NO_DEPARTMENT else name)
+    with translation.override(None):
+        source = str(NO_DEPARTMENT)
+    return department_group("" if name in (source, str(NO_DEPARTMENT)) else name)
 
 
 def question_key(question_id: int) -> str:

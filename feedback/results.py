@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from feedback.anonymity import WITHHELD, effective_k, may_show, summarize
 from feedback.disclosure import NOT_RELEASED, Group, response_count_released
@@ -74,12 +76,13 @@ class CycleResults:
         return round(100 * self.answered / self.invited) if self.invited else 0
 
 
-CLOSED_ONLY = (
+# Lazy: written in the reader's language (the API's is English); "{k}" is the threshold.
+CLOSED_ONLY = _(
     "Results appear when the survey closes: while it is open, watching the figures change "
     "after each new answer could tell who said what."
 )
-OTHER = "Other departments (each fewer than {k}, or too few beside the others)"
-REFUSED = (
+OTHER = _("Other departments (each fewer than {k}, or too few beside the others)")
+REFUSED = _(
     "This filter is not offered for this survey: the group it picks, or what it leaves out, "
     "is too small beside the other groups shown (fewer than {k} people), so answers could be "
     "traced back to someone. Showing everyone instead."
@@ -95,7 +98,7 @@ def answered_shown(*, cycle: FeedbackCycle, invited: int, answered: int, k: int)
 
 
 def _department_name(value: str) -> str:
-    return value or NO_DEPARTMENT
+    return value or str(NO_DEPARTMENT)
 
 
 def filter_groups(filters: dict[str, str]) -> list[Group]:
@@ -138,7 +141,7 @@ def cycle_results(
         # Surveys by name are for HR admins to act on, person by person, whatever k is.
         result.named = _named_answers(responses)
     if not plan.released(RESPONDENTS):
-        result.withheld = WITHHELD.format(k=k)
+        result.withheld = gettext(WITHHELD).format(k=k)
         return result
     released = plan.groups(RESPONDENTS)
     by_department: dict[str, int] = defaultdict(int)
@@ -178,7 +181,7 @@ def cycle_results(
             continue
         if not plan.released(question_key(question.pk), *groups):
             # Fewer than k answered this question (in this group, or beside the others).
-            reason = NOT_RELEASED if groups else WITHHELD.format(k=k)
+            reason = gettext(NOT_RELEASED) if groups else gettext(WITHHELD).format(k=k)
             result.questions.append(QuestionResult(question=question, withheld=reason))
             continue
         result.questions.append(

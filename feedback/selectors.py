@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from feedback.anonymity import effective_k
 from feedback.models import (
@@ -38,11 +39,11 @@ def closes_at(cycle: FeedbackCycle) -> datetime:
 def survey_problem(*, invitation: SurveyInvitation) -> str:
     """Why this invitation cannot be answered now, in plain words, or ""."""
     if invitation.answered:
-        return "You have already answered this survey. Thank you!"
+        return _("You have already answered this survey. Thank you!")
     if invitation.cycle.status == FeedbackCycle.Status.CLOSED:
-        return "This survey has closed."
+        return _("This survey has closed.")
     if invitation.cycle.status != FeedbackCycle.Status.OPEN:
-        return "This survey is not open yet."
+        return _("This survey is not open yet.")
     return ""
 
 

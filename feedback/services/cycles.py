@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from feedback import selectors
 from feedback.models import FeedbackCycle, SurveyInvitation, SurveyTemplate
@@ -20,6 +22,7 @@ from feedback.services.webhooks import survey_emit
 from feedback.summaries import summarize_cycles
 from mentorship import services as kernel
 from mentorship.events.models import EventType
+from mentorship.i18n import recipient_language
 from mentorship.models import Organization
 from mentorship.web import tenant_url
 from programs.models import Program
@@ -61,12 +64,12 @@ def cycle_create(
     anonymous: bool | None = None,
 ) -> FeedbackCycle:
     if program.status == Program.Status.CLOSED or program.archived_at:
-        raise ValidationError("This program has ended: it cannot run new surveys.")
+        raise ValidationError(_("This program has ended: it cannot run new surveys."))
     if remind_after_days >= open_days:
-        raise ValidationError("The reminder must go out before the survey closes.")
+        raise ValidationError(_("The reminder must go out before the survey closes."))
     version = selectors.template_latest_version(template=template)
     if version is None or not version.questions.exists():
-        raise ValidationError("This template has no questions yet.")
+        raise ValidationError(_("This template has no questions yet."))
     cycle = FeedbackCycle(
         organization=program.organization,
         program=program,
@@ -84,17 +87,33 @@ def cycle_create(
     return cycle
 
 
-def _notify(invitation: SurveyInvitation, subject: str, body: str) -> None:
+def _notify(invitation: SurveyInvitation, *, reminder: bool = False) -> None:
+    """The invitation to a check-in (or its reminder), written in the recipient's language."""
     membership = invitation.participant.membership
     if membership is None or not membership.is_active:
         return
-    kernel.notification_send(
-        organization=invitation.organization,
-        recipient=membership.user,
-        subject=subject,
-        body=body,
-        url=tenant_url(invitation.organization, "survey_answer", survey_id=invitation.pk),
-    )
+    cycle = invitation.cycle
+    with recipient_language(membership.user, invitation.organization):
+        closes = date_format(selectors.closes_at(cycle), "MONTH_DAY_FORMAT")
+        if reminder:
+            subject = _("Check-in reminder: %(title)s") % {"title": cycle.title}
+            body = _("A minute of your time helps the program. It closes on %(date)s.") % {
+                "date": closes
+            }
+        else:
+            subject = _("Check-in: %(title)s") % {"title": cycle.title}
+            body = (
+                _("Your answers are anonymous. The survey is open until %(date)s.")
+                if cycle.anonymous
+                else _("The survey is open until %(date)s.")
+            ) % {"date": closes}
+        kernel.notification_send(
+            organization=invitation.organization,
+            recipient=membership.user,
+            subject=subject,
+            body=body,
+            url=tenant_url(invitation.organization, "survey_answer", survey_id=invitation.pk),
+        )
 
 
 # At most this many cycles per pass of one organisation; the rest go on the next pass.
@@ -159,12 +178,7 @@ def _invite_and_send(
                 sent_at=now
             ):
                 invitation.cycle = cycle
-                _notify(
-                    invitation,
-                    f"Check-in: {cycle.title}",
-                    f"{'Your answers are anonymous. ' if cycle.anonymous else ''}"
-                    f"The survey is open until {selectors.closes_at(cycle):%d %B}.",
-                )
+                _notify(invitation)
                 counts["sent"] += 1
 
 
@@ -227,12 +241,7 @@ def _cycle_pass(
                 pk=invitation.pk, reminded_at__isnull=True, answered=False
             ).update(reminded_at=now):
                 invitation.cycle = cycle
-                _notify(
-                    invitation,
-                    f"Check-in reminder: {cycle.title}",
-                    f"A minute of your time helps the program. It closes on "
-                    f"{selectors.closes_at(cycle):%d %B}.",
-                )
+                _notify(invitation, reminder=True)
                 counts["reminded"] += 1
 
 

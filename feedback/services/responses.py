@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from feedback import selectors
 from feedback.models import (
@@ -39,7 +40,7 @@ def response_submit(
         invitation.participant.membership is None
         or invitation.participant.membership.user_id != actor.pk
     ):
-        raise ValidationError("Only the invited person can answer this survey.")
+        raise ValidationError(_("Only the invited person can answer this survey."))
     problem = selectors.survey_problem(invitation=invitation)
     if problem:
         raise ValidationError(problem)
@@ -55,7 +56,9 @@ def response_submit(
         and answers.get(q.pk) in (None, "", [], {})
     ]
     if missing:
-        raise ValidationError([f"Please answer: {text}" for text in missing])
+        raise ValidationError(
+            [_("Please answer: %(question)s") % {"question": text} for text in missing]
+        )
     participant = invitation.participant
     with transaction.atomic():
         # Only while the survey is open. The cycle's row lock orders this against the closing
@@ -67,7 +70,7 @@ def response_submit(
             .filter(pk=cycle.pk, status=FeedbackCycle.Status.OPEN)
             .exists()
         ):
-            raise ValidationError("This survey has closed.")
+            raise ValidationError(_("This survey has closed."))
         if not SurveyInvitation.objects.filter(
             pk=invitation.pk, answered=False, cycle__status=FeedbackCycle.Status.OPEN
         ).update(answered=True):
@@ -75,7 +78,7 @@ def response_submit(
             invitation.cycle.refresh_from_db()
             raise ValidationError(
                 selectors.survey_problem(invitation=invitation)
-                or "You have already answered this survey. Thank you!"
+                or _("You have already answered this survey. Thank you!")
             )
         if cycle.anonymous:
             # Held until the survey closes (see materialize_pending), and blended with the

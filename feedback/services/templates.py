@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from feedback import selectors
 from feedback.library import BUILTIN_TEMPLATES
@@ -24,8 +25,9 @@ def templates_ensure_builtin(*, organization: Organization) -> list[SurveyTempla
         with transaction.atomic():
             template = SurveyTemplate.objects.create(
                 organization=organization,
-                name=spec["name"],
-                description=spec["description"],
+                # Lazy texts, written in the active language (the HR admin's, on their pages).
+                name=str(spec["name"]),
+                description=str(spec["description"]),
                 builtin_key=key,
                 attributed_by_default=spec["attributed"],
             )
@@ -37,10 +39,10 @@ def templates_ensure_builtin(*, organization: Organization) -> list[SurveyTempla
                     organization=organization,
                     version=version,
                     position=n,
-                    text=text,
+                    text=str(text),
                     kind=kind,
                     required=required,
-                    choices=choices,
+                    choices=[str(choice) for choice in choices],
                 )
                 for n, (text, kind, required, choices) in enumerate(spec["questions"])
             )
@@ -80,7 +82,7 @@ def template_create(
     *, organization: Organization, name: str, description: str, attributed: bool
 ) -> SurveyTemplate:
     if SurveyTemplate.objects.filter(name__iexact=name.strip()).exists():
-        raise ValidationError("There is already a survey with this name.")
+        raise ValidationError(_("There is already a survey with this name."))
     with transaction.atomic():
         template = SurveyTemplate.objects.create(
             organization=organization,
@@ -96,7 +98,7 @@ def question_add(
     *, template: SurveyTemplate, text: str, kind: str, required: bool, choices: list[str]
 ) -> Question:
     if kind in (Question.Kind.SINGLE, Question.Kind.MULTIPLE) and len(choices) < 2:
-        raise ValidationError("A choice question needs at least two choices, one per line.")
+        raise ValidationError(_("A choice question needs at least two choices, one per line."))
     version = template_version_for_edit(template=template)
     last = version.questions.order_by("-position").values_list("position", flat=True).first()
     return Question.objects.create(
@@ -117,7 +119,7 @@ def question_remove(*, template: SurveyTemplate, position: int) -> None:
     current = selectors.template_latest_version(template=template)
     if current is None or not current.questions.filter(position=position).exists():
         # Checked before versioning: a stale form must not leave an empty new version behind.
-        raise ValidationError("That question is no longer in the survey.")
+        raise ValidationError(_("That question is no longer in the survey."))
     with transaction.atomic():  # a new version and its removal, or neither
         version = template_version_for_edit(template=template)
         version.questions.filter(position=position).order_by("id").first().delete()

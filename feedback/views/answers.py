@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -37,7 +38,7 @@ def survey_answer(request: HttpRequest, org_slug: str, survey_id: int) -> HttpRe
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Thank you! Your answers are saved.")
+            messages.success(request, _("Thank you! Your answers are saved."))
             return redirect("org_home", org_slug=org_slug)
     return render(
         request,

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from feedback import selectors
@@ -33,7 +34,7 @@ def concern_new(request: HttpRequest, org_slug: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Your concern reached the HR admins, in confidence.")
+            messages.success(request, _("Your concern reached the HR admins, in confidence."))
             return redirect("org_home", org_slug=org_slug)
     return render(request, "feedback/concern_new.html", {"form": form})
 
@@ -51,5 +52,5 @@ def concerns(request: HttpRequest, org_slug: str) -> HttpResponse:
 def concern_resolve(request: HttpRequest, org_slug: str, concern_id: int) -> HttpResponse:
     concern = selectors.concern_get(concern_id=concern_id)
     concern_services.concern_resolve(concern=concern)
-    messages.success(request, "Marked as resolved.")
+    messages.success(request, _("Marked as resolved."))
     return redirect("concerns", org_slug=org_slug)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from feedback import results as feedback_results
@@ -52,7 +53,7 @@ def cycles(request: HttpRequest, org_slug: str, program_slug: str) -> HttpRespon
                 form.add_error(None, exc)
             else:
                 messages.success(
-                    request, "Survey scheduled. Invitations go out by email when it opens."
+                    request, _("Survey scheduled. Invitations go out by email when it opens.")
                 )
                 return redirect("feedback_cycles", org_slug=org_slug, program_slug=program.slug)
     rows = selectors.cycle_rows(program=program, k=request.organization.anonymity_threshold)

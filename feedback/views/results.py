@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from feedback import results as feedback_results
@@ -55,20 +57,34 @@ def cycle_results_csv(
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="survey-{r.cycle.pk}-results.csv"'
     out = csv_writer(response)
-    out.writerow(["question", "item", "value"])
-    out.writerow(["", "invited", r.invited])
-    out.writerow(["", "answered", "withheld" if r.answered is None else r.answered])
+    # Column headers and row labels (the pgettext contexts tell translators which).
+    out.writerow(
+        [
+            pgettext("CSV header", "question"),
+            pgettext("CSV header", "item"),
+            pgettext("CSV header", "value"),
+        ]
+    )
+    withheld = pgettext("CSV value", "withheld")
+    out.writerow(["", pgettext("CSV item", "invited"), r.invited])
+    out.writerow(
+        ["", pgettext("CSV item", "answered"), withheld if r.answered is None else r.answered]
+    )
     if r.withheld:
-        out.writerow(["", "results", "withheld: fewer than k respondents"])
+        out.writerow(["", pgettext("CSV item", "results"), _("withheld: fewer than k respondents")])
         return response
+    by_department = _("respondents by department")
     for name, count in r.departments:
-        out.writerow(["respondents by department", name, "withheld" if count is None else count])
+        out.writerow([by_department, name, withheld if count is None else count])
+    respondents = pgettext("CSV item", "respondents")
+    average = pgettext("CSV item", "average")
+    answer = pgettext("CSV item", "answer")
     for q in r.questions:
         if q.withheld:
-            out.writerow([q.question.text, "", "withheld"])
+            out.writerow([q.question.text, "", withheld])
         elif q.summary is not None:
-            out.writerow([q.question.text, "respondents", q.summary.count])
-            out.writerow([q.question.text, "average", round(q.summary.average or 0, 2)])
+            out.writerow([q.question.text, respondents, q.summary.count])
+            out.writerow([q.question.text, average, round(q.summary.average or 0, 2)])
             if q.summary.nps is not None:
                 out.writerow([q.question.text, "NPS", q.summary.nps])
             for value, n in q.summary.distribution.items():
@@ -80,9 +96,9 @@ def cycle_results_csv(
                 [
                     q.question.text,
                     topic,
-                    "withheld" if summary is None else round(summary.average, 2),
+                    withheld if summary is None else round(summary.average, 2),
                 ]
             )
         for text in q.texts:
-            out.writerow([q.question.text, "answer", text])
+            out.writerow([q.question.text, answer, text])
     return response

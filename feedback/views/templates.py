@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from feedback import selectors
@@ -34,7 +35,7 @@ def templates(request: HttpRequest, org_slug: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("name", exc)
         else:
-            messages.success(request, "Survey created. Add its questions.")
+            messages.success(request, _("Survey created. Add its questions."))
             return redirect("survey_template", org_slug=org_slug, template_id=template.pk)
     return render(
         request,
@@ -54,7 +55,7 @@ def template_edit(request: HttpRequest, org_slug: str, template_id: int) -> Http
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Question added.")
+            messages.success(request, _("Question added."))
             return redirect("survey_template", org_slug=org_slug, template_id=template.pk)
     version = selectors.template_latest_version(template=template)
     return render(
@@ -77,10 +78,10 @@ def question_remove(request: HttpRequest, org_slug: str, template_id: int) -> Ht
     position = posted_number(request, "position", max_digits=9)  # a 32-bit column
     try:
         if position is None:
-            raise ValidationError("That question is no longer in the survey.")
+            raise ValidationError(_("That question is no longer in the survey."))
         template_services.question_remove(template=template, position=position)
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     else:
-        messages.success(request, "Question removed. Surveys already answered keep it.")
+        messages.success(request, _("Question removed. Surveys already answered keep it."))
     return redirect("survey_template", org_slug=org_slug, template_id=template.pk)

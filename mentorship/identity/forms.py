@@ -6,19 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from mentorship.identity.mapping import PROFILE_FIELDS
 from mentorship.identity.models import SingleSignOn
 from mentorship.models import Role
 
 MAPPED_FIELD_LABELS = {
-    "email": "Email address",
-    "first_name": "First name",
-    "last_name": "Last name",
-    "department": "Department",
-    "title": "Job title",
-    "manager_email": "Manager's email address",
-    "level": "Level (a number)",
+    "email": _("Email address"),
+    "first_name": _("First name"),
+    "last_name": _("Last name"),
+    "department": _("Department"),
+    "title": _("Job title"),
+    "manager_email": _("Manager's email address"),
+    "level": _("Level (a number)"),
 }
 
 
@@ -26,24 +28,24 @@ class SamlForm(forms.Form):
     """The IdP's metadata XML, or its three values typed in."""
 
     metadata = forms.CharField(
-        label="IdP metadata XML",
+        label=_("IdP metadata XML"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
-        help_text="Paste the federation metadata document. It replaces the fields below.",
+        help_text=_("Paste the federation metadata document. It replaces the fields below."),
     )
-    entity_id = forms.CharField(label="IdP entity ID", max_length=500, required=False)
+    entity_id = forms.CharField(label=_("IdP entity ID"), max_length=500, required=False)
     sso_url = forms.CharField(
-        label="IdP single sign-on URL",
+        label=_("IdP single sign-on URL"),
         max_length=500,
         required=False,
         widget=forms.URLInput(),
-        help_text="The HTTP-Redirect binding's URL.",
+        help_text=_("The HTTP-Redirect binding's URL."),
     )
     certificate = forms.CharField(
-        label="IdP signing certificate",
+        label=_("IdP signing certificate"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
-        help_text="PEM, or the base64 text of the .cer file.",
+        help_text=_("PEM, or the base64 text of the .cer file."),
     )
 
     def clean(self) -> dict[str, Any]:
@@ -52,21 +54,23 @@ class SamlForm(forms.Form):
             data.get(k, "").strip() for k in ("entity_id", "sso_url", "certificate")
         ):
             raise forms.ValidationError(
-                "Paste the metadata XML, or fill in the entity ID, URL and certificate."
+                _("Paste the metadata XML, or fill in the entity ID, URL and certificate.")
             )
         return data
 
 
 class OidcForm(forms.Form):
     issuer = forms.CharField(
-        label="Issuer URL",
+        label=_("Issuer URL"),
         max_length=500,
         widget=forms.URLInput(attrs={"placeholder": "https://login.example.com"}),
-        help_text="Its discovery document (/.well-known/openid-configuration) is checked on save.",
+        help_text=_(
+            "Its discovery document (/.well-known/openid-configuration) is checked on save."
+        ),
     )
-    client_id = forms.CharField(label="Client ID", max_length=255)
+    client_id = forms.CharField(label=_("Client ID"), max_length=255)
     client_secret = forms.CharField(
-        label="Client secret",
+        label=_("Client secret"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
@@ -76,30 +80,38 @@ class OidcForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Never shown again: the field only says whether one is saved.
         self.fields["client_secret"].help_text = (
-            "Saved — leave empty to keep it." if secret_saved else "Shown once by your provider."
+            _("Saved — leave empty to keep it.")
+            if secret_saved
+            else _("Shown once by your provider.")
         )
 
 
 class PoliciesForm(forms.Form):
     sso_only = forms.BooleanField(
-        label=SingleSignOn._meta.get_field("sso_only").verbose_name.capitalize(),
-        help_text="People with an address in a claimed domain cannot sign in or reset a "
-        "password here: they use single sign-on. Applies while single sign-on is live.",
+        label=capfirst(SingleSignOn._meta.get_field("sso_only").verbose_name),
+        help_text=_(
+            "People with an address in a claimed domain cannot sign in or reset a "
+            "password here: they use single sign-on. Applies while single sign-on is live."
+        ),
         required=False,
     )
     break_glass = forms.BooleanField(
-        label=SingleSignOn._meta.get_field("break_glass").verbose_name.capitalize(),
-        help_text="HR admins may still sign in with password and second factor, so a broken "
-        "identity provider does not lock the organisation out. Each use is audited.",
+        # Translators: the label of the break-glass policy: HR admins may still sign in with a
+        # password. ("hr" is in lower case in the English source only by accident.)
+        label=_("Break-glass sign-in for hr admins"),
+        help_text=_(
+            "HR admins may still sign in with password and second factor, so a broken "
+            "identity provider does not lock the organisation out. Each use is audited."
+        ),
         required=False,
     )
     new_people = forms.ChoiceField(
-        label="People signing in for the first time",
+        label=_("People signing in for the first time"),
         choices=SingleSignOn.NewPeople.choices,
         widget=forms.RadioSelect,
     )
     accept_idp_mfa = forms.BooleanField(
-        label=SingleSignOn._meta.get_field("accept_idp_mfa").verbose_name.capitalize(),
+        label=capfirst(SingleSignOn._meta.get_field("accept_idp_mfa").verbose_name),
         help_text=SingleSignOn._meta.get_field("accept_idp_mfa").help_text,
         required=False,
     )
@@ -107,9 +119,9 @@ class PoliciesForm(forms.Form):
 
 class MappingForm(forms.Form):
     preset = forms.ChoiceField(
-        label="Preset",
+        label=_("Preset"),
         choices=SingleSignOn.MappingPreset.choices,
-        help_text="“Apply the preset” fills the fields below with its attribute names.",
+        help_text=_("“Apply the preset” fills the fields below with its attribute names."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -125,7 +137,7 @@ class MappingForm(forms.Form):
 
 class DomainClaimForm(forms.Form):
     domain = forms.CharField(
-        label="Domain",
+        label=_("Domain"),
         max_length=253,
         widget=forms.TextInput(attrs={"placeholder": "example.com", "autocomplete": "off"}),
     )
@@ -133,14 +145,14 @@ class DomainClaimForm(forms.Form):
 
 class ScimTokenForm(forms.Form):
     name = forms.CharField(
-        label="Token name",
+        label=_("Token name"),
         max_length=80,
-        help_text="Where it is used, e.g. “Okta provisioning”.",
+        help_text=_("Where it is used, e.g. “Okta provisioning”."),
     )
 
 
-GROUP_ROLE_CHOICES = [("", "No role"), *Role.choices]
+GROUP_ROLE_CHOICES = [("", _("No role")), *Role.choices]
 
 
 class GroupRoleForm(forms.Form):
-    role = forms.ChoiceField(label="Role", choices=GROUP_ROLE_CHOICES, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=GROUP_ROLE_CHOICES, required=False)

@@ -18,6 +18,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from mentorship.models import Membership, Role, User
 from mentorship.tenancy import TenantModel
@@ -46,19 +47,19 @@ class SingleSignOn(TenantModel):
         OIDC = "oidc", "OpenID Connect"
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Saved, not tested"
-        TESTED = "tested", "Tested, not live"
-        LIVE = "live", "Live"
+        DRAFT = "draft", _("Saved, not tested")
+        TESTED = "tested", _("Tested, not live")
+        LIVE = "live", _("Live")
 
     class NewPeople(models.TextChoices):
-        PARTICIPANT = "participant", "Join as participants"
-        INVITED_ONLY = "invited_only", "Get nothing until invited"
+        PARTICIPANT = "participant", _("Join as participants")
+        INVITED_ONLY = "invited_only", _("Get nothing until invited")
 
     class MappingPreset(models.TextChoices):
         ENTRA = "entra", "Microsoft Entra ID"
         OKTA = "okta", "Okta"
         GOOGLE = "google", "Google Workspace"
-        CUSTOM = "custom", "Custom"
+        CUSTOM = "custom", _("Custom")
 
     # Stable for the configuration's life: it keys allauth's app (SAML URLs, OIDC callback) and
     # every SocialAccount made through it, so it never follows a later change of slug.
@@ -67,9 +68,9 @@ class SingleSignOn(TenantModel):
     status = models.CharField(max_length=6, choices=Status.choices, default=Status.DRAFT)
 
     # SAML 2.0: the identity provider, and our own (service provider) key pair.
-    idp_entity_id = models.CharField("IdP entity ID", max_length=500, blank=True)
-    idp_sso_url = models.URLField("IdP single sign-on URL", max_length=500, blank=True)
-    idp_certificate = models.TextField("IdP signing certificate", blank=True)
+    idp_entity_id = models.CharField(_("IdP entity ID"), max_length=500, blank=True)
+    idp_sso_url = models.URLField(_("IdP single sign-on URL"), max_length=500, blank=True)
+    idp_certificate = models.TextField(_("IdP signing certificate"), blank=True)
     sp_certificate = models.TextField(blank=True)
     sp_private_key_encrypted = models.TextField(blank=True)
 
@@ -80,22 +81,22 @@ class SingleSignOn(TenantModel):
 
     # Policies.
     sso_only = models.BooleanField(
-        "require single sign-on",
+        _("require single sign-on"),
         default=False,
-        help_text="People with an address in a claimed domain cannot sign in with a password.",
+        help_text=_("People with an address in a claimed domain cannot sign in with a password."),
     )
     break_glass = models.BooleanField(
-        "break-glass sign-in for HR admins",
+        _("break-glass sign-in for HR admins"),
         default=True,
-        help_text="HR admins may still sign in with password and second factor (audited).",
+        help_text=_("HR admins may still sign in with password and second factor (audited)."),
     )
     new_people = models.CharField(
         max_length=12, choices=NewPeople.choices, default=NewPeople.PARTICIPANT
     )
     accept_idp_mfa = models.BooleanField(
-        "accept the identity provider's second factor",
+        _("accept the identity provider's second factor"),
         default=False,
-        help_text="A sign-in through the identity provider counts as two-factor.",
+        help_text=_("A sign-in through the identity provider counts as two-factor."),
     )
     mapping_preset = models.CharField(
         max_length=6, choices=MappingPreset.choices, default=MappingPreset.CUSTOM

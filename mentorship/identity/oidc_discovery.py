@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
@@ -81,9 +82,12 @@ def check_url(url: str, *, what: str) -> None:
     """Refuse ``url`` unless it is an http(s) URL whose host is public (and https), unless
     ``SSO_ALLOW_INSECURE``. Public: used for every URL our server will fetch from a provider,
     at save here and by the sign-in's requests session."""
+    # Translators: %(what)s names the URL: "issuer URL" (translated), or the name of an
+    # endpoint of the OpenID Connect discovery document (such as "token endpoint", in English).
+    invalid = _("The %(what)s is not a valid URL.") % {"what": what}
     if any(c == "\\" or c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
         # Backslashes and controls are where URL parsers disagree on the host.
-        raise ValidationError(f"The {what} is not a valid URL.")
+        raise ValidationError(invalid)
     try:
         parts = urlsplit(url)
         # Both parse lazily and raise ValueError on a bad bracket or port ("http://[::1").
@@ -92,19 +96,26 @@ def check_url(url: str, *, what: str) -> None:
         # one checked here, or "https://10.0.0.5\\@idp.example.com/" passes as public.
         connects_to = (parse_url(url).host or "").strip("[]").lower()
     except (ValueError, LocationParseError) as exc:
-        raise ValidationError(f"The {what} is not a valid URL.") from exc
+        raise ValidationError(invalid) from exc
     if hostname and connects_to != hostname.lower():
-        raise ValidationError(f"The {what} is not a valid URL.")
+        raise ValidationError(invalid)
     if parts.scheme not in ("https", "http") or not hostname:
-        raise ValidationError(f"The {what} must be a full URL, starting with https://.")
+        raise ValidationError(
+            # Translators: %(what)s as in "The %(what)s is not a valid URL."
+            _("The %(what)s must be a full URL, starting with https://.") % {"what": what}
+        )
     if settings.SSO_ALLOW_INSECURE:
         return
     if parts.scheme != "https":
-        raise ValidationError(f"The {what} must use https://.")
+        # Translators: %(what)s as in "The %(what)s is not a valid URL."
+        raise ValidationError(_("The %(what)s must use https://.") % {"what": what})
     if not host_is_public(hostname, port or 443):
         raise ValidationError(
-            f"The host {hostname} is on a private network: the identity provider must be "
-            "reachable from the internet."
+            _(
+                "The host %(host)s is on a private network: the identity provider must be "
+                "reachable from the internet."
+            )
+            % {"host": hostname}
         )
 
 
@@ -120,7 +131,7 @@ def host_is_public(hostname: str, port: int = 443) -> bool:
         addresses = {info[4][0] for info in socket.getaddrinfo(hostname, port)}
     except (socket.gaierror, UnicodeError) as exc:
         raise ValidationError(
-            f"The host {hostname} does not exist (DNS). Check the issuer URL."
+            _("The host %(host)s does not exist (DNS). Check the issuer URL.") % {"host": hostname}
         ) from exc
     return bool(addresses) and all(
         ipaddress.ip_address(str(a).split("%")[0]).is_global for a in addresses
@@ -133,55 +144,76 @@ _check_url = check_url
 
 def discover(issuer: str) -> dict[str, Any]:
     """The issuer's discovery document, checked; ``ValidationError`` explains a problem."""
-    check_url(issuer, what="issuer URL")
+    # Translators: completes "The %(what)s is not a valid URL." and the like.
+    check_url(issuer, what=_("issuer URL"))
     url = discovery_url(issuer)
     try:
         response = fetch(url)
     except requests.Timeout as exc:
         raise ValidationError(
-            f"{url} did not answer within {TIMEOUT_SECONDS} seconds. Check the issuer URL."
+            _("%(url)s did not answer within %(seconds)s seconds. Check the issuer URL.")
+            % {"url": url, "seconds": TIMEOUT_SECONDS}
         ) from exc
     except requests.RequestException as exc:
         raise ValidationError(
-            f"Could not reach {url}. Check the issuer URL (and that the provider is up)."
+            _("Could not reach %(url)s. Check the issuer URL (and that the provider is up).")
+            % {"url": url}
         ) from exc
     if response.is_redirect or response.is_permanent_redirect:
         raise ValidationError(
-            f"{url} redirects elsewhere. Enter the issuer exactly as your identity provider "
-            "documents it."
+            _(
+                "%(url)s redirects elsewhere. Enter the issuer exactly as your identity provider "
+                "documents it."
+            )
+            % {"url": url}
         )
     if response.status_code != 200:
         raise ValidationError(
-            f"{url} answered HTTP {response.status_code}, not the discovery document. Check "
-            "the issuer URL."
+            _("%(url)s answered HTTP %(status)s, not the discovery document. Check the issuer URL.")
+            % {"url": url, "status": response.status_code}
         )
     if len(response.content) > MAX_BYTES:
-        raise ValidationError(f"{url} sent more than a discovery document would be.")
+        raise ValidationError(
+            _("%(url)s sent more than a discovery document would be.") % {"url": url}
+        )
     try:
         document = json.loads(response.content)
     except ValueError as exc:
         raise ValidationError(
-            f"{url} did not answer with JSON. Is this the issuer URL of an OpenID Connect provider?"
+            _(
+                "%(url)s did not answer with JSON. Is this the issuer URL of an OpenID Connect "
+                "provider?"
+            )
+            % {"url": url}
         ) from exc
     if not isinstance(document, dict):
-        raise ValidationError(f"{url} did not answer with a discovery document.")
+        raise ValidationError(_("%(url)s did not answer with a discovery document.") % {"url": url})
     declared = document.get("issuer")
     if not isinstance(declared, str) or declared.rstrip("/") != issuer.rstrip("/"):
         raise ValidationError(
-            f"The provider calls itself {declared!r}, not {issuer!r}: enter the issuer it "
-            "declares (tokens from it would be refused otherwise)."
+            _(
+                "The provider calls itself %(declared)s, not %(issuer)s: enter the issuer it "
+                "declares (tokens from it would be refused otherwise)."
+            )
+            % {"declared": repr(declared), "issuer": repr(issuer)}
         )
     missing = [key for key in REQUIRED if not isinstance(document.get(key), str)]
     if missing:
-        raise ValidationError(f"The discovery document lacks {', '.join(missing)}.")
+        raise ValidationError(
+            _("The discovery document lacks %(keys)s.") % {"keys": ", ".join(missing)}
+        )
     if "code" not in (document.get("response_types_supported") or []):
         raise ValidationError(
-            "This provider does not offer the authorization code flow (response type "
-            "'code'), which sign-in here uses."
+            _(
+                "This provider does not offer the authorization code flow (response type "
+                "'code'), which sign-in here uses."
+            )
         )
     for key in OPTIONAL:
         if document.get(key) is not None and not isinstance(document[key], str):
-            raise ValidationError(f"The discovery document's {key} is not a URL.")
+            raise ValidationError(
+                _("The discovery document's %(key)s is not a URL.") % {"key": key}
+            )
     for key in (*REQUIRED, *(k for k in OPTIONAL if document.get(k) is not None)):
         check_url(document[key], what=key.replace("_", " "))
     return document

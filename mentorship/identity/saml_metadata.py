@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from lxml.etree import XMLSyntaxError
 from onelogin.saml2.constants import OneLogin_Saml2_Constants
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
@@ -67,8 +69,10 @@ def certificate_load(text: str) -> x509.Certificate:
         return x509.load_der_x509_certificate(der)
     except (binascii.Error, ValueError) as exc:
         raise ValidationError(
-            "This is not an X.509 certificate. Paste the IdP's signing certificate as PEM "
-            "(-----BEGIN CERTIFICATE----- …) or as the base64 text of the .cer file."
+            _(
+                "This is not an X.509 certificate. Paste the IdP's signing certificate as PEM "
+                "(-----BEGIN CERTIFICATE----- …) or as the base64 text of the .cer file."
+            )
         ) from exc
 
 
@@ -95,8 +99,11 @@ def signing_certificate_clean(text: str) -> str:
     expiry = certificate.not_valid_after_utc
     if expiry <= datetime.datetime.now(datetime.UTC):
         raise ValidationError(
-            f"This certificate expired on {expiry:%d %B %Y}. Download the current signing "
-            "certificate from your identity provider."
+            _(
+                "This certificate expired on %(date)s. Download the current signing "
+                "certificate from your identity provider."
+            )
+            % {"date": date_format(expiry, "DATE_FORMAT")}
         )
     return certificate_pem(certificate)
 
@@ -111,37 +118,59 @@ def metadata_parse(xml: str) -> IdentityProvider:
         )
     except (DTDForbidden, EntitiesForbidden, NotSupportedError) as exc:
         raise ValidationError(
-            "This XML declares a document type or entities, which metadata never needs: it is "
-            "refused for safety. Paste the metadata exactly as your identity provider gives it."
+            _(
+                "This XML declares a document type or entities, which metadata never needs: it "
+                "is refused for safety. Paste the metadata exactly as your identity provider "
+                "gives it."
+            )
         ) from exc
     except (XMLSyntaxError, ValueError) as exc:
         raise ValidationError(
-            "This is not well-formed XML. Paste the whole metadata document, from <?xml … or "
-            "<EntityDescriptor to the end."
+            _(
+                "This is not well-formed XML. Paste the whole metadata document, from <?xml … or "
+                "<EntityDescriptor to the end."
+            )
         ) from exc
     idp = data.get("idp") or {}
     entity_id = idp.get("entityId", "")
     if not entity_id:
         raise ValidationError(
-            "No identity provider found in this metadata (an EntityDescriptor with an "
-            "IDPSSODescriptor). Is it your service provider's metadata rather than the IdP's?"
+            _(
+                "No identity provider found in this metadata (an EntityDescriptor with an "
+                "IDPSSODescriptor). Is it your service provider's metadata rather than the "
+                "IdP's?"
+            )
         )
     sso_url = (idp.get("singleSignOnService") or {}).get("url", "")
     if not sso_url:
         raise ValidationError(
-            "The metadata has no single sign-on URL with the HTTP-Redirect binding. Enable it "
-            "in your identity provider, or enter the entity ID, URL and certificate below."
-        )
-    for value, what in ((entity_id, "entity ID"), (sso_url, "single sign-on URL")):
-        if len(value) > MAX_VALUE_LENGTH:
-            raise ValidationError(
-                f"The metadata's {what} is {len(value)} characters long; at most "
-                f"{MAX_VALUE_LENGTH} are accepted. Check that this is your identity provider's "
-                "metadata."
+            _(
+                "The metadata has no single sign-on URL with the HTTP-Redirect binding. Enable "
+                "it in your identity provider, or enter the entity ID, URL and certificate below."
             )
+        )
+    too_long = (
+        (
+            entity_id,
+            _(
+                "The metadata's entity ID is %(length)s characters long; at most %(limit)s are "
+                "accepted. Check that this is your identity provider's metadata."
+            ),
+        ),
+        (
+            sso_url,
+            _(
+                "The metadata's single sign-on URL is %(length)s characters long; at most "
+                "%(limit)s are accepted. Check that this is your identity provider's metadata."
+            ),
+        ),
+    )
+    for value, message in too_long:
+        if len(value) > MAX_VALUE_LENGTH:
+            raise ValidationError(message % {"length": len(value), "limit": MAX_VALUE_LENGTH})
     certificates = (idp.get("x509certMulti") or {}).get("signing") or [idp.get("x509cert")]
     if not certificates or not certificates[0]:
-        raise ValidationError("The metadata has no signing certificate.")
+        raise ValidationError(_("The metadata has no signing certificate."))
     return IdentityProvider(
         entity_id=entity_id,
         sso_url=sso_url,

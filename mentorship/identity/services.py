@@ -25,7 +25,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_domain_name
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from mentorship.identity import saml_metadata
 from mentorship.identity.mapping import PROFILE_FIELDS
@@ -126,12 +127,12 @@ def _save_connection(
             sso.save()
     except IntegrityError as exc:
         raise ValidationError(
-            "Someone else saved single sign-on at the same moment. Reload the page and check."
+            _("Someone else saved single sign-on at the same moment. Reload the page and check.")
         ) from exc
     stopped = was in (Status.TESTED, Status.LIVE)
     note = " Single sign-on is off until the connection is tested again." if stopped else ""
     if new_identity:
-        _, deleted = SocialAccount.objects.filter(provider=sso.provider_id).delete()
+        deleted = SocialAccount.objects.filter(provider=sso.provider_id).delete()[1]
         # delete() counts the cascaded tokens too; the summary counts accounts only.
         count = deleted.get(SocialAccount._meta.label, 0)
         if existed or count:
@@ -145,14 +146,21 @@ def _save_connection(
     return sso
 
 
-def _https_url_clean(url: str, *, what: str) -> str:
+def _https_url_clean(url: str) -> str:
+    """The IdP's single sign-on URL, refused unless it is a full https:// URL."""
     url = url.strip()
     schemes = ["https", "http"] if settings.SSO_ALLOW_INSECURE else ["https"]
     try:
         URLValidator(schemes=schemes)(url)
     except ValidationError as exc:
-        raise ValidationError(f"The {what} must be a full https:// URL.") from exc
+        raise ValidationError(_("The single sign-on URL must be a full https:// URL.")) from exc
     return url
+
+
+def _english(text: object) -> str:
+    """A label in the source language, for audit summaries (stored records, never translated)."""
+    with translation.override(None):
+        return str(text)
 
 
 def sso_save_saml(
@@ -167,9 +175,9 @@ def sso_save_saml(
     The first SAML save also makes our service-provider key pair; it is kept afterwards."""
     entity_id = entity_id.strip()
     if not entity_id:
-        raise ValidationError({"entity_id": "The IdP entity ID is required."})
+        raise ValidationError({"entity_id": _("The IdP entity ID is required.")})
     try:
-        url = _https_url_clean(sso_url, what="single sign-on URL")
+        url = _https_url_clean(sso_url)
     except ValidationError as exc:
         raise ValidationError({"sso_url": exc.messages}) from exc
     try:
@@ -180,7 +188,10 @@ def sso_save_saml(
     for field, value in (("entity_id", entity_id), ("sso_url", url)):
         if len(value) > saml_metadata.MAX_VALUE_LENGTH:
             raise ValidationError(
-                {field: f"At most {saml_metadata.MAX_VALUE_LENGTH} characters are accepted."}
+                {
+                    field: _("At most %(limit)s characters are accepted.")
+                    % {"limit": saml_metadata.MAX_VALUE_LENGTH}
+                }
             )
     values = {"idp_entity_id": entity_id, "idp_sso_url": url, "idp_certificate": certificate}
     with transaction.atomic():
@@ -228,7 +239,7 @@ def sso_save_oidc(
     issuer = issuer.strip().rstrip("/")
     client_id = client_id.strip()
     if not client_id:
-        raise ValidationError({"client_id": "The client ID is required."})
+        raise ValidationError({"client_id": _("The client ID is required.")})
     try:
         discover(issuer)
     except ValidationError as exc:
@@ -237,7 +248,7 @@ def sso_save_oidc(
         sso = _sso_for_update(organization)
         keep = sso.protocol == Protocol.OIDC and sso.client_secret_encrypted
         if not client_secret and not keep:
-            raise ValidationError({"client_secret": "The client secret is required."})
+            raise ValidationError({"client_secret": _("The client secret is required.")})
         secret_changed = bool(client_secret) and (
             not keep or decrypt(sso.client_secret_encrypted) != client_secret
         )
@@ -269,14 +280,14 @@ def sso_policies_update(
     accept_idp_mfa: bool,
 ) -> SingleSignOn:
     if new_people not in SingleSignOn.NewPeople.values:
-        raise ValidationError("Choose what happens to new people.")
+        raise ValidationError(_("Choose what happens to new people."))
     changes = []
     if sso.sso_only != sso_only:
         changes.append(f"require single sign-on {_yes(sso_only)}")
     if sso.break_glass != break_glass:
         changes.append(f"break-glass sign-in for HR admins {_yes(break_glass)}")
     if sso.new_people != new_people:
-        label = SingleSignOn.NewPeople(new_people).label
+        label = _english(SingleSignOn.NewPeople(new_people).label)
         changes.append(f"new people: {label.lower()}")
     if sso.accept_idp_mfa != accept_idp_mfa:
         changes.append(f"accept the identity provider's second factor {_yes(accept_idp_mfa)}")
@@ -305,10 +316,12 @@ def sso_mapping_update(
 ) -> SingleSignOn:
     """Which attribute (SAML) or claim (OIDC) carries each profile field; blank ones are unset."""
     if preset not in SingleSignOn.MappingPreset.values:
-        raise ValidationError("Choose a preset.")
+        raise ValidationError(_("Choose a preset."))
     unknown = set(mapping) - set(PROFILE_FIELDS)
     if unknown:
-        raise ValidationError(f"Unknown profile fields: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            _("Unknown profile fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     cleaned = {k: str(v).strip() for k, v in mapping.items() if v and str(v).strip()}
     if cleaned == sso.attribute_mapping and preset == sso.mapping_preset:
         return sso
@@ -322,7 +335,7 @@ def sso_mapping_update(
             action=AuditEvent.Action.SSO_CHANGED,
             summary="Single sign-on attribute mapping: "
             + (", ".join(f"{k} ← {v}" for k, v in cleaned.items()) or "cleared")
-            + f" (preset {SingleSignOn.MappingPreset(preset).label})",
+            + f" (preset {_english(SingleSignOn.MappingPreset(preset).label)})",
             actor=actor,
         )
     return sso
@@ -332,8 +345,10 @@ def sso_go_live(*, sso: SingleSignOn, actor: User) -> SingleSignOn:
     """Turn single sign-on on for everyone: only a configuration whose connection was tested."""
     if sso.status != Status.TESTED:
         raise ValidationError(
-            "Test the connection first: single sign-on goes live only once a test sign-in "
-            "through your identity provider has worked."
+            _(
+                "Test the connection first: single sign-on goes live only once a test sign-in "
+                "through your identity provider has worked."
+            )
         )
     with transaction.atomic():
         sso.status = Status.LIVE
@@ -378,13 +393,13 @@ def domain_normalize(domain: str) -> str:
     try:
         domain = domain.encode("idna").decode().lower()
     except UnicodeError as exc:
-        raise ValidationError("This is not a domain name.") from exc
+        raise ValidationError(_("This is not a domain name.")) from exc
     try:
         validate_domain_name(domain)
     except ValidationError as exc:
-        raise ValidationError("This is not a domain name, such as example.com.") from exc
+        raise ValidationError(_("This is not a domain name, such as example.com.")) from exc
     if "." not in domain:
-        raise ValidationError("This is not a domain name, such as example.com.")
+        raise ValidationError(_("This is not a domain name, such as example.com."))
     return domain
 
 
@@ -400,22 +415,34 @@ def domain_claim(*, organization: Organization, domain: str, actor: User | None)
     domain = domain_normalize(domain)
     if is_public_mail_domain(domain):
         raise ValidationError(
-            f"{domain} is a public mail provider: anyone can have an address there, so no "
-            "organisation can claim it."
+            _(
+                "%(domain)s is a public mail provider: anyone can have an address there, so no "
+                "organisation can claim it."
+            )
+            % {"domain": domain}
         )
     if actor is not None and domain not in verified_domains(user=actor):
         raise ValidationError(
-            f"You can claim only the domain of one of your own verified email addresses, "
-            f"and {domain} is not one of them. Add and verify an address at {domain} under "
-            "Account → Email addresses first, or ask the operators."
+            _(
+                "You can claim only the domain of one of your own verified email addresses, "
+                "and %(domain)s is not one of them. Add and verify an address at %(domain)s "
+                "under Account → Email addresses first, or ask the operators."
+            )
+            % {"domain": domain}
         )
     if ClaimedDomain.objects.filter(organization=organization, domain=domain).exists():
-        raise ValidationError(f"{domain} is already claimed by this organisation.")
+        raise ValidationError(
+            _("%(domain)s is already claimed by this organisation.") % {"domain": domain}
+        )
     if actor is not None and domain_has_people_elsewhere(domain=domain, organization=organization):
         # Never who, nor which organisation: the operators check who really owns the domain.
         raise ValidationError(
-            f"Only a platform operator can claim {domain}: people with addresses there already "
-            "use this site through another organisation. Ask the operators of this site."
+            _(
+                "Only a platform operator can claim %(domain)s: people with addresses there "
+                "already use this site through another organisation. Ask the operators of this "
+                "site."
+            )
+            % {"domain": domain}
         )
     try:
         with transaction.atomic():
@@ -431,8 +458,11 @@ def domain_claim(*, organization: Organization, domain: str, actor: User | None)
     except IntegrityError as exc:
         # Never which one: that would tell an HR admin who else uses this platform.
         raise ValidationError(
-            f"{domain} is already claimed by another organisation. If it is yours, ask the "
-            "operators of this site."
+            _(
+                "%(domain)s is already claimed by another organisation. If it is yours, ask the "
+                "operators of this site."
+            )
+            % {"domain": domain}
         ) from exc
     return claim
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mentorship import services as kernel
 from mentorship.identity.models import ScimToken
@@ -27,7 +28,7 @@ def scim_token_create(
     """A new token of the organisation, and its secret: the one time it can be shown."""
     name = name.strip()[: ScimToken._meta.get_field("name").max_length]
     if not name:
-        raise ValidationError("Give the token a name, e.g. the identity provider it is for.")
+        raise ValidationError(_("Give the token a name, e.g. the identity provider it is for."))
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ScimToken.objects.create(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from scim2_models import PatchOp
 
 from mentorship import services as kernel
@@ -43,7 +44,7 @@ def _grant(scim_user: ScimUser, role: str, group: ScimGroup, actor: User | None)
     )
     _audit(
         membership,
-        f"{membership.user.email} was given {Role(role).label} by the directory group "
+        f"{membership.user.email} was given {Role(role).english_label} by the directory group "
         f"“{group.display_name}”",
         actor,
     )
@@ -55,7 +56,7 @@ def _revoke(scim_user: ScimUser, role: str, group: ScimGroup, actor: User | None
         return
     if selectors.groups_granting(scim_user=scim_user, role=role, excluding=group):
         return
-    label = Role(role).label
+    label = Role(role).english_label
     remaining = [r for r in membership.roles if r != role]
     why = ""
     if not remaining:
@@ -86,7 +87,7 @@ def scim_group_set_role(*, group: ScimGroup, role: str, actor: User | None) -> S
     """Map the group to ``role`` ("" for none): its members gain the new role and lose the old
     one (where no other mapped group grants it)."""
     if role and role not in Role.values:
-        raise ValidationError("Choose a role.")
+        raise ValidationError(_("Choose a role."))
     with transaction.atomic():
         group = ScimGroup.objects.select_for_update().get(pk=group.pk)
         old = group.role
@@ -98,7 +99,7 @@ def scim_group_set_role(*, group: ScimGroup, role: str, actor: User | None) -> S
             organization=group.organization,
             action=AuditEvent.Action.GROUP_ROLE_CHANGED,
             summary=f"The directory group “{group.display_name}” now grants "
-            f"{Role(role).label if role else 'no role'}",
+            f"{Role(role).english_label if role else 'no role'}",
             actor=actor,
         )
         for scim_user in group.members.select_related("membership__user"):

@@ -29,6 +29,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from mentorship.identity import secrets
 from mentorship.identity import selectors as identity_selectors
@@ -172,7 +173,7 @@ class SignInRefused(Exception):
     def __init__(self, reason: str, message: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
-        self.message = message or "Your organisation's identity provider could not sign you in."
+        self.message = message or _("Your organisation's identity provider could not sign you in.")
 
 
 def refused_response(request: HttpRequest, sso: SingleSignOn | None, message: str) -> HttpResponse:
@@ -249,8 +250,13 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         request.session.pop(TESTING_SESSION_KEY, None)
         messages.error(
             request,
-            "The test did not sign in: "
-            + (reason or f"the identity provider answered with an error ({error})."),
+            _("The test did not sign in: %(reason)s") % {"reason": reason}
+            if reason
+            else _(
+                "The test did not sign in: the identity provider answered with an error "
+                "(%(error)s)."
+            )
+            % {"error": error},
         )
         raise ImmediateHttpResponse(
             redirect(reverse("sso_settings", kwargs={"org_slug": sso.organization.slug}))
@@ -289,8 +295,11 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 services.stale_link_forget(sso=sso, account_pk=sociallogin.account.pk)
                 raise SignInRefused(
                     f"the account was linked through another provider ({previous[:80]})",
-                    f"{sso.organization.name} has changed its identity provider: sign in "
-                    "once more to connect your account to the new one.",
+                    _(
+                        "%(organization)s has changed its identity provider: sign in once more "
+                        "to connect your account to the new one."
+                    )
+                    % {"organization": sso.organization.name},
                 )
             # Linked before (same provider, same subject): the person is known to it, even if
             # their address has since moved out of the claimed domains.
@@ -301,8 +310,11 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             # no account and make none, whatever its domain.
             raise SignInRefused(
                 "the provider said it had not verified the address (email_verified: false)",
-                f"{sso.organization.name}'s identity provider has not verified your email "
-                "address, so it cannot sign you in here. Ask your IT team to verify it.",
+                _(
+                    "%(organization)s's identity provider has not verified your email address, "
+                    "so it cannot sign you in here. Ask your IT team to verify it."
+                )
+                % {"organization": sso.organization.name},
             )
         email = (sociallogin.user.email if sociallogin.user else "") or ""
         if not email or not identity_selectors.is_claimed_by(
@@ -311,9 +323,12 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             domain = identity_selectors.email_domain(email) or "no address"
             raise SignInRefused(
                 f"the address's domain ({domain}) is not one the organisation claimed",
-                f"{sso.organization.name}'s identity provider vouched for an address outside "
-                f"{sso.organization.name}'s domains, so it cannot sign you in here. Ask your "
-                "IT team to check the address your account sends.",
+                _(
+                    "%(organization)s's identity provider vouched for an address outside "
+                    "%(organization)s's domains, so it cannot sign you in here. Ask your IT team "
+                    "to check the address your account sends."
+                )
+                % {"organization": sso.organization.name},
             )
         existing = sociallogin.user if sociallogin.user and sociallogin.user.pk else None
         if existing is not None and identity_selectors.account_is_elsewhere(
@@ -323,8 +338,11 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             # operator's): a domain claim must not hand it to this organisation's provider.
             raise SignInRefused(
                 "the address's account belongs to other organisations and not to this one",
-                f"An account with this address already works with another organisation. Sign "
-                f"in with it as before, and ask {sso.organization.name}'s HR team to invite it.",
+                _(
+                    "An account with this address already works with another organisation. Sign "
+                    "in with it as before, and ask %(organization)s's HR team to invite it."
+                )
+                % {"organization": sso.organization.name},
             )
 
     def _end_test(
@@ -342,9 +360,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             ).exists()
         )
         if not is_admin:
-            return refused_response(request, sso, "This connection test is not yours to finish.")
+            return refused_response(request, sso, _("This connection test is not yours to finish."))
         if error:
-            messages.error(request, f"The test did not sign in: {error}.")
+            # Translators: %(reason)s is a technical reason, in English (as the audit log has it).
+            messages.error(request, _("The test did not sign in: %(reason)s.") % {"reason": error})
             return redirect(settings_url)
         mapped = mapped_attributes(sso, sociallogin)
         services.sso_test_record(
@@ -358,5 +377,5 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 organization=sso.organization, email=mapped["email"]
             ),
         )
-        messages.success(request, "The identity provider signed you in: here is what it sent.")
+        messages.success(request, _("The identity provider signed you in: here is what it sent."))
         return redirect(settings_url)

@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mentorship.identity.models import SingleSignOn
 from mentorship.identity.sso import selectors
@@ -21,9 +23,12 @@ from mentorship.identity.sso.receivers import BREAK_GLASS_SESSION_KEY
 def sso_only_message(sso: SingleSignOn) -> SafeString:
     """Names the way in, with the link that starts it."""
     return format_html(
-        '{} signs in through single sign-on: use <a href="{}">Sign in with single sign-on</a>.',
-        sso.organization.name,
-        reverse("sso_start", kwargs={"slug": sso.organization.slug}),
+        _(
+            '{organization} signs in through single sign-on: use <a href="{url}">Sign in with '
+            "single sign-on</a>."
+        ),
+        organization=sso.organization.name,
+        url=reverse("sso_start", kwargs={"slug": sso.organization.slug}),
     )
 
 
@@ -109,6 +114,6 @@ class SignupForm(account_forms.SignupForm):
 
 class DiscoveryForm(forms.Form):
     email = forms.EmailField(
-        label="Work email address",
+        label=gettext_lazy("Work email address"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )

@@ -23,6 +23,7 @@ from django.contrib import messages
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from mentorship.identity import selectors as identity_selectors
 from mentorship.identity.models import SingleSignOn
@@ -74,11 +75,18 @@ def _signed_in(
     if membership is None:
         messages.info(
             request,
-            f"You are signed in, without access to {sso.organization.name} yet: it gives "
-            "access by invitation. Ask your HR team for one."
-            if sso.new_people == SingleSignOn.NewPeople.INVITED_ONLY
-            else f"You are signed in, but no longer have access to {sso.organization.name}: "
-            "ask your HR team.",
+            (
+                _(
+                    "You are signed in, without access to %(organization)s yet: it gives access "
+                    "by invitation. Ask your HR team for one."
+                )
+                if sso.new_people == SingleSignOn.NewPeople.INVITED_ONLY
+                else _(
+                    "You are signed in, but no longer have access to %(organization)s: ask your "
+                    "HR team."
+                )
+            )
+            % {"organization": sso.organization.name},
         )
 
 

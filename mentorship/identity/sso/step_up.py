@@ -28,6 +28,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from mentorship.identity.models import SingleSignOn
 from mentorship.identity.sso import selectors
@@ -107,8 +108,11 @@ class PasswordlessStepUpMiddleware:
         organization = linked[0].organization
         messages.warning(
             request,
-            f"Confirm it is you through {organization.name}'s sign-in first. "
-            "You will come back here.",
+            _(
+                "Confirm it is you through %(organization)s's sign-in first. You will come back "
+                "here."
+            )
+            % {"organization": organization.name},
         )
         start = reverse("sso_start", kwargs={"slug": organization.slug})
         return redirect(f"{start}?{urlencode({'next': request.path})}")
@@ -119,11 +123,12 @@ def _sso_only_refusal(request: HttpRequest, sso: SingleSignOn) -> HttpResponse:
         request,
         "identity/sso/step_up_refused.html",
         {
-            "heading": "This account cannot have a password",
-            "message": (
-                f"{sso.organization.name} signs in through single sign-on only, and one of "
-                "your addresses is in its domains: your way in is its sign-in."
-            ),
+            "heading": _("This account cannot have a password"),
+            "message": _(
+                "%(organization)s signs in through single sign-on only, and one of your "
+                "addresses is in its domains: your way in is its sign-in."
+            )
+            % {"organization": sso.organization.name},
             "organization": sso.organization,
         },
         status=403,
@@ -135,12 +140,12 @@ def _no_way_to_confirm(request: HttpRequest) -> HttpResponse:
         request,
         "identity/sso/step_up_refused.html",
         {
-            "heading": "Confirm it is you first",
-            "message": (
+            "heading": _("Confirm it is you first"),
+            "message": _(
                 "This change needs you to confirm it is you, and your account has no password, "
                 "no second factor and no organisation's single sign-on to confirm with. Ask an "
-                "HR admin of your organisation for help, or sign out and use \u201cForgot your "
-                "password?\u201d on the sign-in page: the link goes to your address."
+                "HR admin of your organisation for help, or sign out and use “Forgot your "
+                "password?” on the sign-in page: the link goes to your address."
             ),
             "organization": None,
         },

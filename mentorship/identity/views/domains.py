@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from mentorship.identity import selectors, services, settings_selectors
@@ -34,7 +35,7 @@ def domains(request: HttpRequest, org_slug: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("domain", exc)
         else:
-            messages.success(request, f"{claim.domain} is claimed.")
+            messages.success(request, _("%(domain)s is claimed.") % {"domain": claim.domain})
             return redirect("claimed_domains", org_slug=org_slug)
     return render(
         request,
@@ -62,7 +63,7 @@ def domain_release(request: HttpRequest, org_slug: str, domain_id: int) -> HttpR
 
     def release() -> HttpResponse:
         services.domain_release(domain=domain, actor=request.user)
-        messages.success(request, f"{domain.domain} is released.")
+        messages.success(request, _("%(domain)s is released.") % {"domain": domain.domain})
         return redirect("claimed_domains", org_slug=org_slug)
 
     return confirm_then_act(

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -81,7 +82,10 @@ def scim_token_revoke_view(request: HttpRequest, org_slug: str, token_id: int) -
 
     def revoke() -> HttpResponse:
         scim_token_revoke(token=token, actor=request.user)
-        messages.success(request, f"The token “{token.name}” is revoked: it stopped working.")
+        messages.success(
+            request,
+            _("The token “%(name)s” is revoked: it stopped working.") % {"name": token.name},
+        )
         return redirect("provisioning", org_slug=org_slug)
 
     return confirm_then_act(
@@ -101,12 +105,15 @@ def scim_group_role(request: HttpRequest, org_slug: str, group_id: int) -> HttpR
         return confirm
     form = GroupRoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a role from the list.")
+        messages.error(request, _("Choose a role from the list."))
     else:
         try:
             scim_group_set_role(group=group, role=form.cleaned_data["role"], actor=request.user)
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         else:
-            messages.success(request, f"Role of the group “{group.display_name}” saved.")
+            messages.success(
+                request,
+                _("Role of the group “%(group)s” saved.") % {"group": group.display_name},
+            )
     return redirect("provisioning", org_slug=org_slug)

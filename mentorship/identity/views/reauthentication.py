@@ -34,6 +34,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from mentorship.identity import selectors as identity_selectors
 from mentorship.identity.models import SingleSignOn
@@ -107,12 +108,14 @@ def reauthentication_redirect(request: HttpRequest) -> HttpResponse | None:
     if url is None:
         messages.error(
             request,
-            "This change needs you to confirm it is you, and your account has no password or "
-            "second factor to confirm with (and single sign-on is not live). Set a password "
-            "under Account first, then make the change again.",
+            _(
+                "This change needs you to confirm it is you, and your account has no password or "
+                "second factor to confirm with (and single sign-on is not live). Set a password "
+                "under Account first, then make the change again."
+            ),
         )
         return redirect(request.path)
-    messages.warning(request, "Confirm it is you, then make the change again.")
+    messages.warning(request, _("Confirm it is you, then make the change again."))
     return redirect(url)
 
 

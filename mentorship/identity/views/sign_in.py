@@ -23,6 +23,8 @@ from allauth.socialaccount.providers.saml import views as allauth_saml
 from allauth.socialaccount.providers.saml.utils import build_saml_config, get_app_or_404
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from lxml import etree
 from onelogin.saml2.settings import OneLogin_Saml2_Settings
@@ -41,7 +43,7 @@ from mentorship.web import posted
 
 logger = logging.getLogger(__name__)
 
-NO_SSO_MESSAGE = "No single sign-on for this address: sign in with your password."
+NO_SSO_MESSAGE = gettext_lazy("No single sign-on for this address: sign in with your password.")
 # What python3-saml raises on a response it cannot read (its hardened parser refuses a DTD and
 # entities; base64 that is not). ValueError last: the others are its subclasses but for lxml's.
 UNREADABLE_SAML = (
@@ -108,7 +110,8 @@ def saml_finish_acs(request: HttpRequest, organization_slug: str) -> HttpRespons
             exception=exc,
             extra_context={
                 "saml_errors": ["invalid_response"],
-                "saml_last_error_reason": "the SAML response could not be read",
+                # Translators: completes "The test did not sign in: …" (a connection test).
+                "saml_last_error_reason": _("the SAML response could not be read"),
             },
         )
 

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from mentorship.identity import saml_metadata, selectors, services
@@ -54,10 +55,10 @@ def _connection_saved(request: HttpRequest, before: str | None) -> None:
     if before in (SingleSignOn.Status.TESTED, SingleSignOn.Status.LIVE):
         messages.warning(
             request,
-            "Connection changed: single sign-on is off until you test the connection again.",
+            _("Connection changed: single sign-on is off until you test the connection again."),
         )
     else:
-        messages.success(request, "Connection saved. Now test it.")
+        messages.success(request, _("Connection saved. Now test it."))
 
 
 def _save_saml(request: HttpRequest, sso: SingleSignOn | None, form: SamlForm) -> None:
@@ -86,7 +87,7 @@ def _save_oidc(request: HttpRequest, sso: SingleSignOn | None, form: OidcForm) -
 
 def _save_policies(request: HttpRequest, sso: SingleSignOn | None, form: PoliciesForm) -> None:
     services.sso_policies_update(sso=sso, actor=request.user, **form.cleaned_data)
-    messages.success(request, "Policies saved.")
+    messages.success(request, _("Policies saved."))
 
 
 def _save_mapping(request: HttpRequest, sso: SingleSignOn | None, form: MappingForm) -> None:
@@ -95,7 +96,7 @@ def _save_mapping(request: HttpRequest, sso: SingleSignOn | None, form: MappingF
     if "apply_preset" in request.POST and preset in MAPPING_PRESETS:
         mapping = dict(MAPPING_PRESETS[preset])
     services.sso_mapping_update(sso=sso, actor=request.user, preset=preset, mapping=mapping)
-    messages.success(request, "Attribute mapping saved.")
+    messages.success(request, _("Attribute mapping saved."))
 
 
 def _forms(request: HttpRequest, sso: SingleSignOn | None, which: str) -> dict[str, Any]:
@@ -159,7 +160,7 @@ def sso_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         else:
-            messages.success(request, "Single sign-on is live.")
+            messages.success(request, _("Single sign-on is live."))
         return redirect("sso_settings", org_slug=org_slug)
     form = forms.get(which)
     if form is not None and form.is_valid():
@@ -202,7 +203,7 @@ def sso_turn_off(request: HttpRequest, org_slug: str) -> HttpResponse:
 
     def turn_off() -> HttpResponse:
         services.sso_turn_off(sso=sso, actor=request.user)
-        messages.success(request, "Single sign-on is off. People sign in with their password.")
+        messages.success(request, _("Single sign-on is off. People sign in with their password."))
         return redirect("sso_settings", org_slug=org_slug)
 
     return confirm_then_act(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mentorship.identity import selectors as identity_selectors
@@ -21,7 +22,7 @@ from mentorship.tenancy import role_required
 def sso_test(request: HttpRequest, org_slug: str) -> HttpResponse:
     sso = identity_selectors.sso_of_organization(organization=request.organization)
     if sso is None:
-        messages.info(request, "Save the identity provider's details first, then test them.")
+        messages.info(request, _("Save the identity provider's details first, then test them."))
         return redirect("sso_settings", org_slug=org_slug)
     # Makes the configuration usable by this session only, whatever its state (adapter.usable).
     request.session[TESTING_SESSION_KEY] = sso.provider_id
@@ -32,7 +33,10 @@ def sso_test(request: HttpRequest, org_slug: str) -> HttpResponse:
         reason = type(exc.__cause__).__name__ if exc.__cause__ else "error"
         messages.error(
             request,
-            "The test could not start: the identity provider could not be reached, or its "
-            f"answer was not understood ({reason}). Check its address, then test again.",
+            _(
+                "The test could not start: the identity provider could not be reached, or its "
+                "answer was not understood (%(reason)s). Check its address, then test again."
+            )
+            % {"reason": reason},
         )
         return redirect("sso_settings", org_slug=org_slug)
