@@ -10,9 +10,24 @@
  * First column: labels. Every other column: a series named by its <thead> header. A value comes from
  * data-value, else from the cell text; anything that is not a plain number ("", "—", "withheld",
  * "1,234") is a gap, never zero, so withheld figures are not drawn as if they were none.
+ *
+ * Texts people read come from the page, translated there: data-* attributes of this script's own
+ * <script> element (data-chart-label with {caption}, data-chart-label-uncaptioned,
+ * data-show-table, data-series-name with {number}). Numbers on the axes and in tooltips follow the
+ * page's language (<html lang>), through Intl.NumberFormat.
  */
 (function () {
   "use strict";
+
+  var script = document.currentScript;
+  function pageText(name, values) {
+    var template = (script && script.getAttribute("data-" + name)) || "";
+    return template.replace(/\{(\w+)\}/g, function (whole, key) {
+      return values && Object.prototype.hasOwnProperty.call(values, key) ? values[key] : whole;
+    });
+  }
+  var LANGUAGE = document.documentElement.lang || undefined;
+  var numberFormat = new Intl.NumberFormat(LANGUAGE);
 
   // Okabe–Ito colours that keep at least 3:1 against white and against Pico's dark background; the
   // remaining Okabe–Ito hues (orange, sky blue, yellow, black) fail one of the two.
@@ -38,7 +53,7 @@
     var series = [];
     for (var col = 1; col < width; col++) {
       series.push({
-        name: headRow ? headRow.cells[col].textContent.trim() : "Series " + col,
+        name: headRow ? headRow.cells[col].textContent.trim() : pageText("series-name", { number: numberFormat.format(col) }),
         values: bodyRows.map(function (row) { return cellValue(row.cells[col]); }),
       });
     }
@@ -81,6 +96,8 @@
       type: TYPES[kind],
       data: { labels: data.labels, datasets: datasets },
       options: {
+        // Chart.js formats tick and tooltip numbers with Intl.NumberFormat in this locale.
+        locale: LANGUAGE,
         indexAxis: indexAxis,
         color: text,
         // Height follows the width, up to the canvas's CSS max-height (Chart.js honours it).
@@ -109,8 +126,9 @@
     var caption = figure.querySelector("figcaption");
     var canvas = document.createElement("canvas");
     canvas.setAttribute("role", "img");
-    canvas.setAttribute("aria-label",
-      (caption ? caption.textContent.trim() + " — " : "") + "chart; the same figures are in the table below");
+    canvas.setAttribute("aria-label", caption
+      ? pageText("chart-label", { caption: caption.textContent.trim() })
+      : pageText("chart-label-uncaptioned"));
     figure.insertBefore(canvas, block);
     try {
       new window.Chart(canvas, buildConfig(figure, data));
@@ -124,7 +142,7 @@
     // screen readers, one element) away, and print shows it open.
     var details = document.createElement("details");
     var summary = document.createElement("summary");
-    summary.textContent = "Show the figures as a table";
+    summary.textContent = pageText("show-table");
     details.appendChild(summary);
     figure.insertBefore(details, block);
     details.appendChild(block);

@@ -2,8 +2,10 @@
  * button appears only where the browser offers the clipboard (secure contexts).
  *
  * Markup: <code id="acs-url">https://…</code>
- *         <button type="button" class="secondary" data-copy="acs-url" hidden>Copy</button>
+ *         <button type="button" class="secondary" data-copy="acs-url"
+ *                 data-copied="Copied." data-copy-failed="Could not copy: …" hidden>Copy</button>
  *         <span role="status" data-copy-status="acs-url"></span>
+ * The button's data-copied and data-copy-failed hold the status texts, translated in the template.
  * Load deferred (no inline script anywhere, for the Content-Security-Policy):
  *   <script src="{% static 'js/copy.js' %}" defer></script>
  */
@@ -24,8 +26,8 @@
       if (!source) return;
       var text = "value" in source && source.value !== undefined ? source.value : source.textContent;
       navigator.clipboard.writeText(text.trim()).then(
-        function () { say(id, "Copied."); },
-        function () { say(id, "Could not copy: select the text and copy it."); }
+        function () { say(id, button.getAttribute("data-copied") || ""); },
+        function () { say(id, button.getAttribute("data-copy-failed") || ""); }
       );
     });
   });
