@@ -6,7 +6,8 @@ Each page is audited twice: as loaded in the light colour scheme, then in the da
 follows the system's) with every <details> open (menus, chart tables, explanations). Some pages are
 audited again after an action, to check their error messages and results too. One test per role
 visits all its pages and reports every violation at once; all of them, whatever their impact, are
-also written to test-artifacts/axe-<role>.txt.
+also written to test-artifacts/axe-<role>-<language>.txt. The page audits run in English and
+in German (longer words: the layout and labels must still hold); see LANGUAGES.
 
 axe-core is vendored in tests/e2e/vendor (version in VERSION). It is run with ``page.evaluate``,
 not added as a <script> element: code evaluated through the DevTools protocol is exempt from the
@@ -17,15 +18,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from functools import cache
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
@@ -82,7 +85,7 @@ def describe(where: str, violations: list[dict]) -> list[str]:
     return lines
 
 
-def assert_accessible(page, visits: list[Visit], report: str) -> None:
+def assert_accessible(page, visits: list[Visit], report: str, language: str = "en-gb") -> None:
     blocking: list[str] = []
     everything: list[str] = []
     for visit in visits:
@@ -90,6 +93,8 @@ def assert_accessible(page, visits: list[Visit], report: str) -> None:
         page.emulate_media(color_scheme="light")
         response = page.goto(path)
         assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
+        lang = page.locator("html").get_attribute("lang")
+        assert lang == language, f"{path} is in {lang!r}, not {language!r}"
         where = path
         if action is not None:
             action(page)
@@ -121,19 +126,62 @@ def submit_empty(page) -> None:
 
 
 def wrong_password(page) -> None:
-    page.get_by_label("Email").fill("nobody@acme.example")
-    page.get_by_label("Password").fill("not the password")
-    page.get_by_label("Password").press("Enter")
+    # Fields by name, not label: the same in every language.
+    page.locator("input[name=login]").fill("nobody@acme.example")
+    page.locator("input[name=password]").fill("not the password")
+    page.locator("input[name=password]").press("Enter")
 
 
 def invalid_email(page) -> None:
-    page.get_by_label("Email").fill("not an address")
-    page.get_by_role("button", name="Send invitation").click()
+    page.locator("main input[name=email]").fill("not an address")
+    page.get_by_role("button", name=gettext("Send invitation")).click()
 
 
 def propose_pairs(page) -> None:
-    page.get_by_role("button", name="Propose pairs").click()
+    page.get_by_role("button", name=gettext("Propose pairs")).click()
     page.locator("#matching-result table").wait_for()
+
+
+# Languages ----------------------------------------------------------------------------------------
+
+# Every page audit runs in English and in German, whose longer words test the layout (labels
+# that wrap, buttons that grow). German runs the anonymous, sponsor and participant pages in
+# full and the HR admin's most text-heavy pages (GERMAN_HR_PAGES), to keep the run bounded.
+LANGUAGES = ["en-gb", "de"]
+GERMAN_HR_PAGES = (
+    "/",
+    "/invitations/",
+    "/settings/",
+    "/settings/sso/",
+    "/programs/pilot/",
+    "/programs/digital-fluency/participants/import/",
+    "/programs/digital-fluency/matching/",
+    "/surveys/",
+    "/dashboard/",
+)
+
+
+@pytest.fixture(params=LANGUAGES)
+def language(request) -> Iterator[str]:
+    """The language of the people the test signs in as (their profile setting), and of the
+    gettext calls of the test itself (names of buttons to press)."""
+    with translation.override(request.param):
+        yield request.param
+
+
+def speak(language: str, *emails: str) -> None:
+    """The demo people ``emails`` read ``language`` (their own setting)."""
+    from mentorship.models import User
+
+    User.objects.filter(email__in=emails).update(language="" if language == "en-gb" else language)
+
+
+def anonymous_speaks(page, live_server, language: str) -> None:
+    """A signed-out visitor who chose ``language`` (the footer's switch sets this cookie)."""
+    if language != "en-gb":
+        page.context.add_cookies(
+            [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+        )
 
 
 @pytest.fixture
@@ -182,7 +230,8 @@ def test_axe_runs_under_a_policy_that_refuses_inline_scripts(
     assert page.evaluate("() => axe.version") == vendored.group(1)
 
 
-def test_anonymous_pages(page, live_server, transactional_db) -> None:
+def test_anonymous_pages(page, live_server, transactional_db, language) -> None:
+    anonymous_speaks(page, live_server, language)
     visits: list[Visit] = [
         "/accounts/login/",
         ("/accounts/login/", wrong_password),
@@ -192,10 +241,11 @@ def test_anonymous_pages(page, live_server, transactional_db) -> None:
         "/sso/",
         ("/sso/", submit_empty),
     ]
-    assert_accessible(page, visits, "axe-anonymous.txt")
+    assert_accessible(page, visits, f"axe-anonymous-{language}.txt", language)
 
 
-def test_hr_admin_pages(page, live_server, demo) -> None:
+def test_hr_admin_pages(page, live_server, demo, language) -> None:
+    speak(language, "admin@acme.example")
     sign_in(page, "admin@acme.example")
     visits: list[Visit] = [
         f"{ORG}/",
@@ -227,10 +277,14 @@ def test_hr_admin_pages(page, live_server, demo) -> None:
         f"{ORG}/programs/pilot/dashboard/",
         f"{ORG}/pairs/{demo['pair']}/",
     ]
-    assert_accessible(page, visits, "axe-hr-admin.txt")
+    if language != "en-gb":
+        chosen = {f"{ORG}{p}" for p in GERMAN_HR_PAGES}
+        visits = [v for v in visits if (v if isinstance(v, str) else v[0]) in chosen]
+    assert_accessible(page, visits, f"axe-hr-admin-{language}.txt", language)
 
 
-def test_sponsor_pages(page, live_server, demo) -> None:
+def test_sponsor_pages(page, live_server, demo, language) -> None:
+    speak(language, "sponsor@acme.example")
     sign_in(page, "sponsor@acme.example")
     visits: list[Visit] = [
         f"{ORG}/",
@@ -238,10 +292,11 @@ def test_sponsor_pages(page, live_server, demo) -> None:
         f"{ORG}/programs/pilot/dashboard/",
         f"{ORG}/programs/pilot/feedback/{demo['cycle']}/",
     ]
-    assert_accessible(page, visits, "axe-sponsor.txt")
+    assert_accessible(page, visits, f"axe-sponsor-{language}.txt", language)
 
 
-def test_participant_pages(page, live_server, demo) -> None:
+def test_participant_pages(page, live_server, demo, language) -> None:
+    speak(language, "junior3@acme.example")
     sign_in(page, "junior3@acme.example")
     pair = f"{ORG}/pairs/{demo['pair']}"
     visits: list[Visit] = [
@@ -265,7 +320,7 @@ def test_participant_pages(page, live_server, demo) -> None:
         f"{ORG}/calendar/",
         "/accounts/2fa/",
     ]
-    assert_accessible(page, visits, "axe-participant.txt")
+    assert_accessible(page, visits, f"axe-participant-{language}.txt", language)
 
 
 # Keyboard only ------------------------------------------------------------------------------------
