@@ -9,12 +9,12 @@ import secrets
 from django.core.mail import send_mail
 from django.db.models import F
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from mentorship import selectors
 from mentorship.i18n import recipient_language
-from mentorship.models import Invitation, Notification, hash_token
+from mentorship.models import Invitation, Notification, User, hash_token
 from mentorship.web import absolute_url
 
 MAX_EMAIL_ATTEMPTS = 5
@@ -38,8 +38,11 @@ def invitation_email_send(*, invitation_id: int) -> bool:
         pk=invitation_id
     )
     organization = invitation.organization
-    # The invitee has no account yet, hence no language of their own: the organisation's.
-    with translation.override(organization.default_language):
+    # Someone with an account (a member elsewhere) reads their own language; otherwise the
+    # organisation's default. Only the person's own setting is used: nothing of the other
+    # organisation shows.
+    invitee = User.objects.filter(email__iexact=invitation.email, is_active=True).first()
+    with recipient_language(invitee, organization):
         inviter = invitation.invited_by.display_name if invitation.invited_by else _("An HR admin")
         values = {
             "inviter": inviter,

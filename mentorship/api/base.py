@@ -78,7 +78,11 @@ class OrganizationAPIMixin:
         if self._idempotent is not None and isinstance(response, Response):
             idempotency.settle(self._idempotent, response)
             self._idempotent = None
-        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        # The body is English whatever the caller asked for (dispatch), and says so: the
+        # language middleware would otherwise name the caller's Accept-Language.
+        response["Content-Language"] = settings.LANGUAGE_CODE
+        return response
 
 
 class OrganizationAPIView(OrganizationAPIMixin, APIView):
