@@ -78,13 +78,16 @@ def _json_strings(value: object) -> Iterable[str]:
             yield from _json_strings(item)
 
 
-def stored_strings() -> set[str]:
+def stored_strings(*, exclude: tuple[type[models.Model], ...] = ()) -> set[str]:
     """Every string value stored in the database's rows now, read generically from every
-    model's text columns (and the strings inside JSON columns: survey options, payloads)."""
+    model's text columns (and the strings inside JSON columns: survey options, payloads).
+
+    ``exclude``: models whose rows are not data for the check at hand (the in-app notifications,
+    when what is checked is the text of those notifications and their emails)."""
     found: set[str] = set()
     with across_all_organizations():
         for model in apps.get_models():
-            if model._meta.proxy or not model._meta.managed:
+            if model._meta.proxy or not model._meta.managed or model in exclude:
                 continue
             if not model.__module__.startswith(PROJECT_PACKAGES):
                 continue  # the framework's own rows (permissions, content types): not data

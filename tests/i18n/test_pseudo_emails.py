@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from mentorship.models import Notification, Role
 from tests.conftest import Tenant
+from tests.events.conftest import private_networks, receiver  # noqa: F401 (fixtures)
 from tests.i18n.checks import stored_strings, unmarked
 from tests.i18n.pseudo import pseudo_language, text_lines, visible_texts
 
@@ -57,8 +58,9 @@ def message_texts(message: mail.EmailMessage) -> dict[str, list[str]]:
     return parts
 
 
-def problems_in(messages: list[mail.EmailMessage]) -> list[str]:
-    data = stored_strings()
+def problems_in(messages: list[mail.EmailMessage], typed: tuple[str, ...] = ()) -> list[str]:
+    # The notifications these emails carry are no data: their text is what is checked.
+    data = stored_strings(exclude=(Notification,)) | set(typed)
     found = []
     for message in messages:
         for part, texts in message_texts(message).items():
@@ -69,16 +71,12 @@ def problems_in(messages: list[mail.EmailMessage]) -> list[str]:
 
 def notification_problems(tenant: Tenant, typed: tuple[str, ...] = ()) -> list[str]:
     """In-app notifications (the inbox shows subject and body): stored in the recipient's
-    language, so their text must be wrapped too. Checked against data stored before them, and
-    ``typed``: what a person typed that is stored nowhere else (a decline's note)."""
+    language, so their text must be wrapped too. Checked against the data stored in every other
+    table, and ``typed``: what a person typed that is stored nowhere else (a decline's note)."""
     with tenant.scope():
         rows = list(Notification.objects.values_list("subject", "body"))
     with tenant.scope():
-        data = (
-            stored_strings()
-            - {v for row in rows for v in row}
-            - {line.strip() for row in rows for v in row for line in v.splitlines()}
-        ) | set(typed)
+        data = stored_strings(exclude=(Notification,)) | set(typed)
     found = []
     for subject, body in rows:
         for text in unmarked([subject, *text_lines(body)], data):
@@ -86,9 +84,11 @@ def notification_problems(tenant: Tenant, typed: tuple[str, ...] = ()) -> list[s
     return found
 
 
-def assert_translated(messages: list[mail.EmailMessage], *, at_least: int = 1) -> None:
+def assert_translated(
+    messages: list[mail.EmailMessage], *, at_least: int = 1, typed: tuple[str, ...] = ()
+) -> None:
     assert len(messages) >= at_least, [m.subject for m in messages]
-    problems = problems_in(messages)
+    problems = problems_in(messages, typed)
     assert not problems, "unmarked text in sent messages:\n" + "\n".join(problems)
 
 
@@ -106,6 +106,30 @@ def test_invitation_email(alpha: Tenant, django_capture_on_commit_callbacks) -> 
             invited_by=alpha.hr,
         )
     assert_translated([m for m in mail.outbox if "new.person@example.com" in m.to])
+
+
+def test_invitation_email_of_a_participant_added_by_import(
+    alpha: Tenant, django_capture_on_commit_callbacks
+) -> None:
+    """Added with no inviter (an import, provisioning): the email names "an HR admin"."""
+    from programs.models import Program
+    from programs.services.participants import participant_add
+    from tests.factories import ProgramFactory
+
+    with alpha.scope():
+        program = ProgramFactory(
+            organization=alpha.organization, status=Program.Status.ENROLLING, name="Open"
+        )
+    with pseudo_language(), alpha.scope(), django_capture_on_commit_callbacks(execute=True):
+        participant_add(
+            program=program,
+            email="imported@example.com",
+            invited_by=None,
+            first_name="Ima",
+            last_name="Imported",
+            side="junior",
+        )
+    assert_translated([m for m in mail.outbox if "imported@example.com" in m.to])
 
 
 # Meetings ---------------------------------------------------------------------------------------
@@ -468,7 +492,7 @@ def test_find_a_time_proposal_and_decline(
                 proposal=proposal, actor=senior_of(pair), note="Away that week"
             )
     assert [m.to for m in mail.outbox] == [[senior_of(pair).email], [junior_of(pair).email]]
-    assert_translated(mail.outbox, at_least=2)
+    assert_translated(mail.outbox, at_least=2, typed=("Away that week",))
     problems = notification_problems(alpha, typed=("Away that week",))
     assert not problems, problems
 
@@ -486,5 +510,140 @@ def test_find_a_time_proposal_without_a_message_and_decline_without_a_note(
             proposal = propose(alpha, pair)
         with alpha.scope(), django_capture_on_commit_callbacks(execute=True):
             proposals.proposal_decline(proposal=proposal, actor=senior_of(pair), note="")
+    assert_translated(mail.outbox, at_least=2)
+    assert not notification_problems(alpha), notification_problems(alpha)
+
+
+def test_check_in_reminder_and_the_other_kind_of_invitation(
+    alpha: Tenant, django_capture_on_commit_callbacks
+) -> None:
+    """The invitation of a check-in attributed the other way than the built-in default, and
+    the reminder to those who have not answered."""
+    from feedback.models import SurveyTemplate
+    from feedback.services.cycles import cycle_create, cycles_dispatch
+    from feedback.services.templates import templates_ensure_builtin
+    from programs.models import Program
+
+    pair = _pair(alpha)
+    now = timezone.now()
+    with alpha.scope():
+        templates_ensure_builtin(organization=alpha.organization)
+        Program.objects.filter(pk=pair.program_id).update(status=Program.Status.ACTIVE)
+        template = SurveyTemplate.objects.get(builtin_key="monthly-check-in")
+        cycle = cycle_create(
+            program=pair.program,
+            template=template,
+            opens_at=now - timedelta(minutes=1),
+            anonymous=template.attributed_by_default,
+        )
+    with pseudo_language(), alpha.scope():
+        with django_capture_on_commit_callbacks(execute=True):
+            cycles_dispatch(organization=alpha.organization, now=now)
+        sent = len(mail.outbox)
+        with django_capture_on_commit_callbacks(execute=True):
+            counts = cycles_dispatch(
+                organization=alpha.organization,
+                now=now + timedelta(days=cycle.remind_after_days, hours=1),
+            )
+    assert sent >= 2 and counts["reminded"] >= 2, counts
+    assert_translated(mail.outbox, at_least=4)
+    assert not notification_problems(alpha), notification_problems(alpha)
+
+
+# Webhooks: HR admins told of an endpoint turned off ----------------------------------------------
+
+
+@pytest.mark.usefixtures("private_networks")
+@pytest.mark.parametrize("status", [410, 500])
+def test_webhook_endpoint_turned_off_notice_to_hr(
+    alpha: Tenant, request: pytest.FixtureRequest, status: int, django_capture_on_commit_callbacks
+) -> None:
+    """410 Gone turns it off at once; failures of whole schedules in a row turn it off too."""
+    from mentorship.events import delivery
+    from mentorship.events.models import EventType, WebhookDelivery
+    from mentorship.events.services import event_emit
+    from mentorship.events.tasks import deliver_webhooks
+    from tests.events.support import Answer, deliveries, make_endpoint
+
+    loopback = request.getfixturevalue("receiver")  # tests/events' receiver on loopback
+    loopback.answer = Answer(status=status)
+    make_endpoint(alpha, loopback.url)
+    count = 1 if status == 410 else delivery.DISABLE_AFTER_FAILED_DELIVERIES
+    with alpha.scope():
+        for n in range(count):
+            event_emit(
+                organization=alpha.organization, event_type=EventType.PAIRING_ACTIVE, data={"id": n}
+            )
+        rows = deliveries(alpha)
+        WebhookDelivery.objects.filter(pk__in=[d.pk for d in rows]).update(
+            attempts=delivery.MAX_ATTEMPTS - 1
+        )
+    with pseudo_language(), django_capture_on_commit_callbacks(execute=True):
+        deliver_webhooks(organization_id=alpha.organization.pk, delivery_ids=[d.pk for d in rows])
+    assert_translated([m for m in mail.outbox if alpha.hr.email in m.to])
+    assert not notification_problems(alpha), notification_problems(alpha)
+
+
+def test_password_reset_for_an_unknown_address(db: None) -> None:
+    """allauth does not tell who has an account: an unknown address is told so by email."""
+    with pseudo_language():
+        response = Client().post("/accounts/password/reset/", {"email": "nobody@example.com"})
+    assert response.status_code == 302
+    assert_translated([m for m in mail.outbox if "nobody@example.com" in m.to])
+
+
+def test_sign_up_with_an_address_that_has_an_account(alpha: Tenant) -> None:
+    """Signing up again with a known address emails its owner instead (no enumeration)."""
+    with pseudo_language():
+        response = Client().post(
+            "/accounts/signup/",
+            {
+                "email": alpha.participant.email,
+                "password1": "a long enough passphrase 42",
+                "password2": "a long enough passphrase 42",
+            },
+        )
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert_translated([m for m in mail.outbox if alpha.participant.email in m.to])
+
+
+def test_confirming_an_added_email_address(alpha: Tenant, client_for) -> None:
+    """Adding an address at /accounts/email/ sends its confirmation (resending it sends the same
+    message, and allauth's rate limit holds it back within minutes)."""
+    from tests.identity.settings_support import reauthenticated
+
+    client = reauthenticated(client_for(alpha.participant))
+    with pseudo_language():
+        added = client.post("/accounts/email/", {"email": "me@personal.example", "action_add": ""})
+    assert added.status_code == 302, added.content.decode()[:500]
+    assert_translated([m for m in mail.outbox if "me@personal.example" in m.to])
+
+
+def test_day_before_reminder_with_the_sessions_guide_and_a_place(
+    alpha: Tenant, django_capture_on_commit_callbacks
+) -> None:
+    from pairings.reminders import reminders_send_due
+    from programs.models import SessionGuide
+    from tests.factories import MeetingFactory
+
+    pair = _pair(alpha)
+    with alpha.scope():
+        for position, title in ((1, "Ground rules"), (2, "What I want to learn")):
+            SessionGuide.objects.create(
+                organization=alpha.organization,
+                program=pair.program,
+                position=position,
+                title=title,
+                purpose=f"Purpose of {title}",
+            )
+        MeetingFactory(pairing=pair, starts_at=timezone.now() - timedelta(days=9))
+        MeetingFactory(
+            pairing=pair, starts_at=timezone.now() + timedelta(hours=23), location="Room 4"
+        )
+    mail.outbox.clear()
+    with pseudo_language(), alpha.scope(), django_capture_on_commit_callbacks(execute=True):
+        reminders_send_due(organization=alpha.organization, now=timezone.now())
+    reminded = [m for m in mail.outbox if "Purpose of What I want to learn" in m.body]
+    assert len(reminded) == 2, [m.subject for m in mail.outbox]
     assert_translated(mail.outbox, at_least=2)
     assert not notification_problems(alpha), notification_problems(alpha)
