@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from mentorship import services as kernel
 from mentorship.models import Membership
@@ -18,6 +19,11 @@ from mentorship.web import tenant_url
 from pairings.models import Pairing
 from pairings.selectors import EXIT_FIELDS, EXIT_NOTE, LIVE_STATUSES, pairing_side_of
 from pairings.services.pairs import event_record
+
+# The exit request's note starts with EXIT_NOTE, stored in English (the selectors find the notes
+# by it); marked here so the pair page shows it translated (pairings.templatetags.pair_tags).
+# Translators: the start of the note a partner's exit request leaves in the pair's history.
+gettext_noop("Exit requested.")
 
 
 def _exit_subject(program: str) -> str:

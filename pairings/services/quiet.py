@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from mentorship import selectors as kernel_selectors
 from mentorship import services as kernel
@@ -26,7 +26,10 @@ from pairings.models import Pairing
 from pairings.selectors import pairing_side_of, partners_with_accounts
 from pairings.services.pairs import event_record, pairing_dissolve
 
-KEPT_NOTE = "Kept after the inactivity notice"
+# Stored in English in the pair's history; the pair page shows it translated
+# (pairings.templatetags.pair_tags.event_note).
+# Translators: a line of a pair's history: a partner kept the pair after the notice it would close.
+KEPT_NOTE = gettext_noop("Kept after the inactivity notice")
 END_REASON = "inactivity"
 # Lazy: each partner reads it in their own language. Keep {program} as it is.
 CLOSED_SUBJECT = gettext_lazy("Your pairing in {program} has closed")
@@ -49,7 +52,9 @@ _closed_body_lazy = lazy(_closed_body, str)
 
 
 def closed_note(days: int) -> str:
-    """The line the pair's history (and page) shows of a pair the program closed."""
+    """The line the pair's history (and page) shows of a pair the program closed. Stored in
+    English; the pair page recognises it and shows it translated, with its number
+    (pairings.templatetags.pair_tags.event_note): keep the two in step."""
     return f"Closed after {days} days without a meeting"
 
 
