@@ -13,7 +13,7 @@ import functools
 import io
 import ipaddress
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import available_timezones
@@ -44,6 +44,22 @@ DEFAULT_TIMEZONE = "UTC"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 _LEVEL = re.compile(r"[0-9]{1,4}")
 _SHOWN_MAX = 40
+
+# Every message a person reads is built with a translation function passed in (Django's
+# ``gettext`` from the pages; nothing, so English, from the API and the command line): this module
+# imports nothing from Django. The parameters are named ``gettext`` and ``ngettext`` so that
+# ``makemessages`` extracts the calls. Column names and the values to type stay as they are in
+# the file: they are placeholders, never part of a message to translate.
+Gettext = Callable[[str], str]
+Ngettext = Callable[[str, str, int], str]
+
+
+def _identity(message: str) -> str:
+    return message
+
+
+def _identity_plural(singular: str, plural: str, number: int) -> str:
+    return singular if number == 1 else plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +145,20 @@ def _timezones() -> dict[str, str]:
 
 
 def _shown(value: str) -> str:
-    """The value quoted for a message, cut short so a hostile cell cannot flood the report."""
+    """The value for a message (the message quotes it), cut short so a hostile cell cannot flood
+    the report."""
     if len(value) > _SHOWN_MAX:
         value = value[:_SHOWN_MAX] + "…"
-    return f"“{value}”"
+    return value
+
+
+def _too_long(column: str, limit: int, gettext: Gettext) -> str:
+    # Translators: %(column)s is a column name of the CSV file (such as first_name), keep it as
+    # written; %(limit)s is a number of characters (80 or more).
+    return gettext("%(column)s is longer than %(limit)s characters") % {
+        "column": column,
+        "limit": limit,
+    }
 
 
 # Django's email validator (``django.core.validators.EmailValidator``), restated without Django;
@@ -182,15 +208,20 @@ def email_valid(value: str) -> bool:
     return literal is not None and _ip_address(literal[1])
 
 
-def _email_problem(column: str, value: str) -> str:
+def _email_problem(column: str, value: str, gettext: Gettext) -> str:
     if len(value) > EMAIL_MAX:
-        return f"{column} is longer than {EMAIL_MAX} characters"
+        return _too_long(column, EMAIL_MAX, gettext)
     if not email_valid(value):
-        return f"{column} {_shown(value)} is not a valid email address"
+        # Translators: %(column)s is a column name of the CSV file (email or manager_email), keep
+        # it as written; %(value)s is the cell's text.
+        return gettext("%(column)s “%(value)s” is not a valid email address") % {
+            "column": column,
+            "value": _shown(value),
+        }
     return ""
 
 
-def _topics(column: str, value: str, problems: list[str]) -> tuple[str, ...]:
+def _topics(column: str, value: str, problems: list[str], gettext: Gettext) -> tuple[str, ...]:
     """``;``-separated topic names: spaces tidied, empties dropped, first spelling kept."""
     names: dict[str, str] = {}
     for part in value.split(";"):
@@ -198,51 +229,78 @@ def _topics(column: str, value: str, problems: list[str]) -> tuple[str, ...]:
         if not name:
             continue
         if len(name) > TOPIC_MAX:
-            problems.append(f"{column} topic {_shown(name)} is longer than {TOPIC_MAX} characters")
+            problems.append(
+                # Translators: %(column)s is a column name of the CSV file (offers or wants), keep
+                # it as written; %(value)s is a topic name from the cell.
+                gettext("%(column)s topic “%(value)s” is longer than %(limit)s characters")
+                % {"column": column, "value": _shown(name), "limit": TOPIC_MAX}
+            )
             continue
         names.setdefault(name.lower(), name)
     return tuple(names.values())
 
 
 def _check_row(
-    line: int, values: dict[str, str], seen: dict[str, int]
+    line: int, values: dict[str, str], seen: dict[str, int], gettext: Gettext = _identity
 ) -> tuple[ParticipantRow | None, list[str]]:
-    """Validate one line; ``seen`` maps each email met so far to its first line."""
+    """Validate one line; ``seen`` maps each email met so far to its first line. The messages
+    are built with ``gettext`` (English by default)."""
     problems: list[str] = []
     # A cell with control characters is reported once and skips its other checks.
     broken = {column for column, value in values.items() if _CONTROL.search(value)}
     problems.extend(
-        f"{column} contains control characters (such as line breaks)"
+        # Translators: %(column)s is a column name of the CSV file, keep it as written.
+        gettext("%(column)s contains control characters (such as line breaks)") % {"column": column}
         for column in COLUMNS
         if column in broken
     )
+
+    def required(column: str) -> str:
+        # Translators: %(column)s is a column name of the CSV file, keep it as written.
+        return gettext("%(column)s is required") % {"column": column}
+
+    sides = {"column": "side", "junior": SIDES[0], "senior": SIDES[1]}
 
     def usable(column: str) -> str:
         return "" if column in broken else values[column]
 
     email = usable("email").lower()
     if not values["email"]:
-        problems.append("email is required")
+        problems.append(required("email"))
     elif email:
-        problem = _email_problem("email", email)
+        problem = _email_problem("email", email, gettext)
         if problem:
             problems.append(problem)
         elif email in seen:
-            problems.append(f"email also on line {seen[email]}")
+            problems.append(
+                # Translators: the same email address is on another line of the file. %(column)s
+                # is a column name of the CSV file (email), keep it as written.
+                gettext("%(column)s also on line %(line)s")
+                % {"column": "email", "line": seen[email]}
+            )
         else:
             seen[email] = line
 
     for column in ("first_name", "last_name"):
         if not values[column]:
-            problems.append(f"{column} is required")
+            problems.append(required(column))
         elif len(values[column]) > NAME_MAX:
-            problems.append(f"{column} is longer than {NAME_MAX} characters")
+            problems.append(_too_long(column, NAME_MAX, gettext))
 
     side = usable("side").lower()
     if not values["side"]:
-        problems.append("side is required (junior or senior)")
+        problems.append(
+            # Translators: %(column)s is a column name of the CSV file (side), %(junior)s and
+            # %(senior)s the values to type in it: keep them as written.
+            gettext("%(column)s is required (%(junior)s or %(senior)s)") % sides
+        )
     elif side and side not in SIDES:
-        problems.append(f"side must be junior or senior, not {_shown(values['side'])}")
+        problems.append(
+            # Translators: %(column)s is a column name of the CSV file (side), %(junior)s and
+            # %(senior)s the values to type in it: keep them as written. %(value)s is the cell.
+            gettext("%(column)s must be %(junior)s or %(senior)s, not “%(value)s”")
+            % {**sides, "value": _shown(values["side"])}
+        )
 
     level = LEVEL_MIN
     raw_level = usable("level")
@@ -251,39 +309,55 @@ def _check_row(
             level = int(raw_level)
         else:
             problems.append(
-                f"level must be a whole number from {LEVEL_MIN} to {LEVEL_MAX}, "
-                f"not {_shown(raw_level)}"
+                gettext(
+                    # Translators: %(column)s is a column name of the CSV file (level), keep it
+                    # as written; %(value)s is the cell's text.
+                    "%(column)s must be a whole number from %(min)s to %(max)s, not “%(value)s”"
+                )
+                % {
+                    "column": "level",
+                    "min": LEVEL_MIN,
+                    "max": LEVEL_MAX,
+                    "value": _shown(raw_level),
+                }
             )
 
     manager_email = usable("manager_email").lower()
     if manager_email:
-        problem = _email_problem("manager_email", manager_email)
+        problem = _email_problem("manager_email", manager_email, gettext)
         if problem:
             problems.append(problem)
         elif manager_email == email:
-            problems.append("manager_email is the participant's own email")
+            problems.append(
+                # Translators: %(column)s is a column name of the CSV file (manager_email), keep
+                # it as written.
+                gettext("%(column)s is the participant's own email") % {"column": "manager_email"}
+            )
 
     timezone = DEFAULT_TIMEZONE
     if usable("timezone"):
         timezone = _timezones().get(values["timezone"].lower(), "")
         if not timezone:
             problems.append(
-                f"timezone {_shown(values['timezone'])} is not a known time zone "
-                "(such as Europe/Paris)"
+                # Translators: %(column)s is a column name of the CSV file (timezone), keep it as
+                # written; %(value)s is the cell's text. The example is an IANA time zone name
+                # (you may give one of your language's region, such as Europe/Berlin).
+                gettext("%(column)s “%(value)s” is not a known time zone (such as Europe/Paris)")
+                % {"column": "timezone", "value": _shown(values["timezone"])}
             )
 
     for column, limit in (("department", DEPARTMENT_MAX), ("title", TITLE_MAX)):
         if len(values[column]) > limit:
-            problems.append(f"{column} is longer than {limit} characters")
+            problems.append(_too_long(column, limit, gettext))
 
-    offers = _topics("offers", usable("offers"), problems)
-    wants = _topics("wants", usable("wants"), problems)
+    offers = _topics("offers", usable("offers"), problems, gettext)
+    wants = _topics("wants", usable("wants"), problems, gettext)
 
     weekly: tuple[tuple[int, str, str], ...] | None = None
     note: str | None = None
     text = " ".join(usable("availability").split())
     if len(text) > AVAILABILITY_MAX:
-        problems.append(f"availability is longer than {AVAILABILITY_MAX} characters")
+        problems.append(_too_long("availability", AVAILABILITY_MAX, gettext))
     elif text:
         ranges = parse_legacy(text)
         if ranges is None:
@@ -316,7 +390,8 @@ def _check_row(
 
 def _records(text: str) -> Iterator[tuple[int, list[str] | None, str]]:
     """``(first line, cells, "")`` per CSV record, or ``(line, None, reason)`` when the csv
-    module cannot read it (a cell over its size limit, say); reading goes on after it."""
+    module cannot read it (a cell over its size limit, say; the reason is the csv module's, in
+    English); reading goes on after it."""
     reader = csv.reader(io.StringIO(text, newline=""))
     last = 0
     while True:
@@ -325,7 +400,7 @@ def _records(text: str) -> Iterator[tuple[int, list[str] | None, str]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            yield last + 1, None, f"this line could not be read ({exc})"
+            yield last + 1, None, str(exc)
             if reader.line_num == last:  # no progress: stop rather than loop
                 return
             last = reader.line_num
@@ -335,11 +410,14 @@ def _records(text: str) -> Iterator[tuple[int, list[str] | None, str]]:
         last = reader.line_num
 
 
-def parse_participants_csv(text: str) -> ParseResult:
+def parse_participants_csv(
+    text: str, *, gettext: Gettext = _identity, ngettext: Ngettext = _identity_plural
+) -> ParseResult:
     """Read a participants CSV (header row first) and validate every line.
 
     Never raises on bad content: every problem becomes an error, and every bad line is reported
-    (all of its problems joined with "; "), so the file can be fixed in one go.
+    (all of its problems joined with "; "), so the file can be fixed in one go. The messages are
+    built with ``gettext`` and ``ngettext`` (English by default; the pages pass Django's).
     """
     result = ParseResult()
     text = text.removeprefix("\ufeff")
@@ -348,13 +426,15 @@ def parse_participants_csv(text: str) -> ParseResult:
     header_line, header = 1, None
     for line, cells, problem in records:
         if cells is None:
-            result.errors.append((line, f"the header {problem}"))
+            # Translators: %(reason)s is the CSV reader's own explanation, in English.
+            message = gettext("the header could not be read (%(reason)s)")
+            result.errors.append((line, message % {"reason": problem}))
             return result
         if any(cell.strip() for cell in cells):
             header_line, header = line, cells
             break
     if header is None:
-        result.errors.append((1, "the file is empty"))
+        result.errors.append((1, gettext("the file is empty")))
         return result
 
     positions: dict[str, int] = {}
@@ -362,20 +442,29 @@ def parse_participants_csv(text: str) -> ParseResult:
         name = cell.strip().lower()
         if name in COLUMNS:
             if name in positions:
-                result.errors.append((header_line, f"column {name} appears more than once"))
+                # Translators: %(column)s is a column name of the CSV file, keep it as written.
+                message = gettext("column %(column)s appears more than once")
+                result.errors.append((header_line, message % {"column": name}))
                 return result
             positions[name] = position
     missing = [column for column in REQUIRED_COLUMNS if column not in positions]
     if missing:
-        label = "column" if len(missing) == 1 else "columns"
-        result.errors.append((header_line, f"missing required {label}: {', '.join(missing)}"))
+        message = ngettext(
+            # Translators: %(columns)s lists column names of the CSV file, keep them as written.
+            "missing required column: %(columns)s",
+            "missing required columns: %(columns)s",
+            len(missing),
+        )
+        result.errors.append((header_line, message % {"columns": ", ".join(missing)}))
         return result
 
     wanted = [(column, positions.get(column)) for column in COLUMNS]
     seen: dict[str, int] = {}
     for line, cells, problem in records:
         if cells is None:
-            result.errors.append((line, problem))
+            # Translators: %(reason)s is the CSV reader's own explanation, in English.
+            message = gettext("this line could not be read (%(reason)s)")
+            result.errors.append((line, message % {"reason": problem}))
             continue
         if not any(cell.strip() for cell in cells):
             continue
@@ -384,7 +473,7 @@ def parse_participants_csv(text: str) -> ParseResult:
             column: cells[position].strip() if position is not None and position < width else ""
             for column, position in wanted
         }
-        row, problems = _check_row(line, values, seen)
+        row, problems = _check_row(line, values, seen, gettext)
         if row is None:
             result.errors.append((line, "; ".join(problems)))
         else:

@@ -78,8 +78,7 @@ ERASED_FIRST_NAME = "Erased"
 ERASED_LAST_NAME = "participant"
 ERASED_NAME = f"{ERASED_FIRST_NAME} {ERASED_LAST_NAME}"
 
-# The notes of an export: in the language of whoever downloads it.
-ANONYMOUS_ANSWERS_NOTE = gettext_lazy(
+ANONYMOUS_ANSWERS_NOTE = gettext_lazy(  # lazy: in the language of whoever downloads the export
     "Answers to anonymous surveys are stored without any link to the person who gave them: no "
     "user, membership, participant or invitation is recorded with them. They therefore cannot "
     "be found, exported or erased for one person. The survey invitations listed here say "

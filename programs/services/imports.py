@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django_scopes import get_scope
 
 from mentorship import services as kernel
@@ -466,8 +467,9 @@ def participants_import_from_text(
 
 def import_job_create(*, program: Program, created_by: User, filename: str, text: str) -> ImportJob:
     """Check an uploaded file and keep what the preview page shows: the rows and what importing
-    them would do, or every invalid line. Nothing is imported yet."""
-    parsed = parse_participants_csv(text)
+    them would do, or every invalid line. Nothing is imported yet. The errors are stored in the
+    active language (the uploader's, on the page): the page shows them as written."""
+    parsed = parse_participants_csv(text, gettext=gettext, ngettext=ngettext)
     return ImportJob.objects.create(
         organization_id=program.organization_id,
         program=program,

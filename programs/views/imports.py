@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -95,8 +96,11 @@ def import_confirm(
     # A double click or a second tab cannot start the same import twice; a failed import can be
     # tried again.
     if import_services.import_job_start(job=job):
+        # The failure reason, if any, is stored in the language of the HR admin confirming.
         run_participant_import.delay_on_commit(
-            organization_id=request.organization.pk, job_id=job.pk
+            organization_id=request.organization.pk,
+            job_id=job.pk,
+            language=translation.get_language(),
         )
     else:
         messages.info(request, _("This import has already started."))
