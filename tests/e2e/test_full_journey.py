@@ -222,7 +222,7 @@ def walk(browser, live_server, shoot: Camera) -> None:
     expect(proposal.first).to_contain_text("Sam Senior")
     hr.get_by_text("Publish these").click()
     hr.get_by_role("button", name="Yes, publish and notify the seniors").click()
-    expect(hr.get_by_text("1 pairs published")).to_be_visible()
+    expect(hr.get_by_text("1 pair published")).to_be_visible()
     shoot(hr, "hr-published")
     with tenant_scope(newco):
         pairing = Pairing.objects.get()

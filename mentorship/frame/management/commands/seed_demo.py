@@ -29,8 +29,13 @@ CONSULTANT_EMAIL = "consultant@example.com"
 
 
 # A few demo people read the product in another language, so `make run` shows the switch:
-# acme's sponsor gets the weekly digest in French, junior2 reminders in Spanish, senior2 German.
-DEMO_LANGUAGES = {"sponsor": "fr", "junior2": "es", "senior2": "de"}
+# globex's sponsor gets the weekly digest in French, acme's junior2 their reminders in Spanish,
+# acme's senior2 reads German.
+DEMO_LANGUAGES = {
+    "sponsor@globex.example": "fr",
+    "junior2@acme.example": "es",
+    "senior2@acme.example": "de",
+}
 
 
 def demo_people(slug: str) -> list[tuple[str, str, str, Role]]:
@@ -117,7 +122,7 @@ class Command(BaseCommand):
                 "last_name": last,
                 "password": password_hash,
                 "is_active": True,
-                "language": DEMO_LANGUAGES.get(email.split("@")[0], ""),
+                "language": DEMO_LANGUAGES.get(email, ""),
             },
         )
         EmailAddress.objects.update_or_create(
@@ -139,8 +144,8 @@ class Command(BaseCommand):
             )
         out.write(f"  {CONSULTANT_EMAIL}: HR admin in acme, participant in globex")
         out.write(
-            "  languages: sponsor@… read French, junior2@… Spanish, senior2@… German "
-            "(everyone can switch in the account menu)"
+            "  languages: sponsor@globex.example reads French, junior2@acme.example Spanish, "
+            "senior2@acme.example German (everyone can switch in the account menu)"
         )
         if settings.SSO_ALLOW_INSECURE:
             out.write(
